@@ -1,0 +1,33 @@
+/**
+ * The p-th percentile (0–100) by the nearest-rank method: always a value that was
+ * actually measured, which is what an operator expects when told "p95 was 1,240 ms".
+ */
+export function percentile(values: readonly number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1] ?? null;
+}
+
+export function mean(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  let sum = 0;
+  for (const v of values) sum += v;
+  return sum / values.length;
+}
+
+/** One recent outcome: when it finished and how long it took. */
+export type ResponseSample = readonly [finishedAt: number, durationMs: number];
+
+/**
+ * Merges new samples into a node's recent ones and keeps the `limit` latest by finish time.
+ * Duplicates cannot arrive here: outcomes are deduplicated by job id before they are merged.
+ */
+export function mergeRecentSamples(
+  existing: readonly ResponseSample[],
+  added: readonly ResponseSample[],
+  limit: number,
+): ResponseSample[] {
+  const all = [...existing, ...added].sort((a, b) => a[0] - b[0]);
+  return all.length > limit ? all.slice(all.length - limit) : all;
+}

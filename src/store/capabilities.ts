@@ -1,0 +1,29 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.ts';
+
+/**
+ * Everything that differs between the embedded SQLite store and PostgreSQL, in one place.
+ * Domain code asks these questions; it never asks which database it is talking to.
+ */
+export interface StoreCapabilities {
+  /** For logs and metric labels only. */
+  readonly dialectName: 'sqlite' | 'postgres';
+  /** Most bind parameters one statement may carry; batch inserts are chunked to fit. */
+  readonly maxBindParameters: number;
+  /** Whether `SELECT … FOR UPDATE` exists (PostgreSQL); SQLite serialises writers anyway. */
+  readonly supportsRowLocks: boolean;
+  /** Whether several coordinators may share the store (and so need cross-process locks). */
+  readonly sharedByProcesses: boolean;
+}
+
+export type Tx = Transaction<Database>;
+
+export interface DialectHooks {
+  capabilities: StoreCapabilities;
+  /** Take a named lock for the rest of the transaction: an advisory lock on PostgreSQL, nothing on SQLite (one writer). */
+  lockForTransaction(trx: Tx, name: string): Promise<void>;
+  /** Whatever the dialect must do once the pool is gone. */
+  afterDestroy?(): Promise<void>;
+}
+
+export type Db = Kysely<Database>;

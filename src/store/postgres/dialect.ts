@@ -1,0 +1,46 @@
+import { PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { DialectHooks, Tx } from '../capabilities.ts';
+
+// Times are epoch milliseconds in BIGINT columns and sums come back as NUMERIC; both fit a
+// JavaScript number exactly for every value this schema stores, so parse them as numbers.
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+/** Stable 31-bit key for an advisory lock name. */
+function lockKey(name: string): number {
+  let h = 0;
+  for (const ch of name) h = (Math.imul(h, 31) + (ch.codePointAt(0) ?? 0)) | 0;
+  return h & 0x7fffffff;
+}
+
+/** PostgreSQL through `pg`: a pool shared by every request, advisory locks across coordinators. */
+export function createPostgresDialect(
+  connectionString: string,
+  { maxConnections = 10 }: { maxConnections?: number } = {},
+): { dialect: PostgresDialect; hooks: DialectHooks; pool: pg.Pool } {
+  const pool = new pg.Pool({ connectionString, max: maxConnections, types });
+  // A dropped connection must not crash the process; the pool replaces it on next use.
+  pool.on('error', () => {});
+  return {
+    pool,
+    dialect: new PostgresDialect({ pool }),
+    hooks: {
+      capabilities: {
+        dialectName: 'postgres',
+        maxBindParameters: 65_000,
+        supportsRowLocks: true,
+        sharedByProcesses: true,
+      },
+      async lockForTransaction(trx: Tx, name: string) {
+        await sql`select pg_advisory_xact_lock(${lockKey(name)})`.execute(trx);
+      },
+    },
+  };
+}

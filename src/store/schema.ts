@@ -1,0 +1,177 @@
+import type { ColumnType } from 'kysely';
+
+/**
+ * The tables as Kysely sees them. Times are UTC epoch milliseconds (integers);
+ * JSON documents are stored as text so both dialects read them the same way.
+ */
+export interface Database {
+  nodes: NodesTable;
+  node_status: NodeStatusTable;
+  heartbeat_slices: HeartbeatSlicesTable;
+  job_outcomes: JobOutcomesTable;
+  outcome_rollups: OutcomeRollupsTable;
+  node_response_samples: NodeResponseSamplesTable;
+  sla_metrics: SlaMetricsTable;
+  sla_violations: SlaViolationsTable;
+  capacity_snapshots: CapacitySnapshotsTable;
+  alert_deliveries: AlertDeliveriesTable;
+  api_keys: ApiKeysTable;
+  audit_log: AuditLogTable;
+}
+
+export type NodeState = 'active' | 'deleted';
+
+export interface NodesTable {
+  node_id: string;
+  public_key: string | null;
+  endpoint: string | null;
+  operator: string | null;
+  /** JSON array of topic names. */
+  topics: string;
+  max_parallel: number;
+  state: NodeState;
+  registered_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+/** The latest heartbeat of each node: one row per node, overwritten in place. */
+export interface NodeStatusTable {
+  node_id: string;
+  first_heartbeat_at: number;
+  last_heartbeat_at: number;
+  busy_slots: number;
+  queue_length: number;
+  version: string | null;
+}
+
+/**
+ * Heartbeat evidence as a bitmap of time slices: bit i of `mask` is set when a heartbeat
+ * arrived in slice `row_start + i * slice_ms`. One row holds SLICES_PER_ROW slices, so a
+ * 24 h uptime window over 10,000 nodes reads about 100,000 small rows.
+ */
+export interface HeartbeatSlicesTable {
+  node_id: string;
+  slice_ms: number;
+  row_start: number;
+  mask: number;
+}
+
+export type OutcomeStatus = 'success' | 'failure';
+
+export interface JobOutcomesTable {
+  job_id: string;
+  node_id: string;
+  topic: string;
+  tenant_id: string | null;
+  status: OutcomeStatus;
+  started_at: number;
+  finished_at: number;
+  duration_ms: number;
+  received_at: number;
+}
+
+/** Hourly per-node outcome counters, kept longer than raw outcomes. */
+export interface OutcomeRollupsTable {
+  node_id: string;
+  bucket_start: number;
+  successes: number;
+  failures: number;
+  duration_sum_ms: number;
+}
+
+/** The most recent outcome durations of each node, as a JSON array of [finished_at, duration_ms]. */
+export interface NodeResponseSamplesTable {
+  node_id: string;
+  samples: string;
+  updated_at: number;
+}
+
+export type MetricType = 'uptime_pct' | 'response_time_ms' | 'completion_rate_pct' | 'capacity_availability_pct';
+export type Severity = 'critical' | 'high';
+
+export interface SlaMetricsTable {
+  id: string;
+  /** Null for fleet-wide metrics (capacity availability). */
+  node_id: string | null;
+  metric_type: MetricType;
+  /** Null when there was no data in the window. */
+  metric_value: number | null;
+  threshold: number;
+  severity: Severity | null;
+  timestamp: number;
+  metadata: string;
+}
+
+export interface SlaViolationsTable {
+  id: string;
+  node_id: string | null;
+  /** node id, or 'fleet' for fleet-wide metrics; unique with violation_type while open. */
+  subject: string;
+  violation_type: MetricType;
+  severity: Severity;
+  metric_value: number;
+  worst_value: number;
+  threshold: number;
+  created_at: number;
+  updated_at: number;
+  resolved_at: number | null;
+  violation_duration_ms: number | null;
+  metadata: string;
+}
+
+export interface CapacitySnapshotsTable {
+  id: string;
+  timestamp: number;
+  total_nodes: number;
+  live_nodes: number;
+  total_parallel_capacity: number;
+  live_parallel_capacity: number;
+  busy_slots: number;
+  free_slots: number;
+  total_queue_length: number;
+  capacity_utilization_pct: number | null;
+  capacity_availability_pct: number | null;
+  metadata: string;
+}
+
+export type AlertDeliveryState = 'pending' | 'delivered' | 'failed';
+
+export interface AlertDeliveriesTable {
+  id: string;
+  channel: string;
+  payload: string;
+  state: AlertDeliveryState;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
+export type Role = 'admin' | 'operator' | 'node' | 'tenant' | 'read';
+
+export interface ApiKeysTable {
+  id: string;
+  key_hash: string;
+  prefix: string;
+  role: Role;
+  label: string | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface AuditLogTable {
+  id: string;
+  at: number;
+  actor: string;
+  role: string | null;
+  method: string;
+  route: string;
+  path: string;
+  status_code: number;
+  request_id: string;
+  ip: string | null;
+  detail: ColumnType<string, string | undefined, string>;
+}
+

@@ -1,0 +1,61 @@
+import { Kysely, type Transaction } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import type { Db, StoreCapabilities } from './capabilities.ts';
+import { migrationProvider } from './migrations/index.ts';
+import { createPostgresDialect } from './postgres/dialect.ts';
+import type { Database } from './schema.ts';
+import { createSqliteDialect } from './sqlite/dialect.ts';
+
+export interface Store {
+  readonly db: Db;
+  readonly capabilities: StoreCapabilities;
+  /** A transaction that also holds the named cross-coordinator lock until it ends. */
+  exclusive<T>(lockName: string, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /** Applies pending migrations; returns the names applied. */
+  migrate(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export interface StoreConfig {
+  /** `postgres://…` or `postgresql://…` selects PostgreSQL; anything else is a SQLite file path (or `:memory:`). */
+  databaseUrl: string;
+  maxConnections?: number;
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+/** Opens the store the URL names. Nothing is migrated until `migrate()` is called. */
+export function openStore({ databaseUrl, maxConnections }: StoreConfig): Store {
+  const { dialect, hooks } = isPostgresUrl(databaseUrl)
+    ? createPostgresDialect(databaseUrl, maxConnections === undefined ? {} : { maxConnections })
+    : createSqliteDialect(databaseUrl.replace(/^sqlite:(\/\/)?/i, ''));
+  const db = new Kysely<Database>({ dialect });
+
+  return {
+    db,
+    capabilities: hooks.capabilities,
+    exclusive(lockName, fn) {
+      return db.transaction().execute(async (trx) => {
+        await hooks.lockForTransaction(trx, lockName);
+        return fn(trx);
+      });
+    },
+    async migrate() {
+      const migrator = new Migrator({ db, provider: migrationProvider });
+      const { error, results } = await migrator.migrateToLatest();
+      if (error) {
+        const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+        throw new Error(`migration ${failed ?? '(unknown)'} failed: ${(error as Error).message ?? error}`, {
+          cause: error,
+        });
+      }
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    },
+    async close() {
+      await db.destroy();
+      await hooks.afterDestroy?.();
+    },
+  };
+}
