@@ -22,6 +22,12 @@ export interface DialectHooks {
   capabilities: StoreCapabilities;
   /** Take a named lock for the rest of the transaction: an advisory lock on PostgreSQL, nothing on SQLite (one writer). */
   lockForTransaction(trx: Tx, name: string): Promise<void>;
+  /**
+   * The schema the migration bookkeeping tables live in. PostgreSQL names the current one
+   * explicitly: Kysely's existence check looks across every schema, and a database with
+   * Vigil in several schemas must not see another schema's bookkeeping as its own.
+   */
+  migrationTableSchema?(db: Db): Promise<string | undefined>;
   /** Whatever the dialect must do once the pool is gone. */
   afterDestroy?(): Promise<void>;
 }

@@ -43,7 +43,12 @@ export function openStore({ databaseUrl, maxConnections }: StoreConfig): Store {
       });
     },
     async migrate() {
-      const migrator = new Migrator({ db, provider: migrationProvider });
+      const migrationTableSchema = await hooks.migrationTableSchema?.(db);
+      const migrator = new Migrator({
+        db,
+        provider: migrationProvider,
+        ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
+      });
       const { error, results } = await migrator.migrateToLatest();
       if (error) {
         const failed = results?.find((r) => r.status === 'Error')?.migrationName;

@@ -1,6 +1,6 @@
 import { PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import type { DialectHooks, Tx } from '../capabilities.ts';
+import type { Db, DialectHooks, Tx } from '../capabilities.ts';
 
 // Times are epoch milliseconds in BIGINT columns and sums come back as NUMERIC; both fit a
 // JavaScript number exactly for every value this schema stores, so parse them as numbers.
@@ -37,6 +37,10 @@ export function createPostgresDialect(
         maxBindParameters: 65_000,
         supportsRowLocks: true,
         sharedByProcesses: true,
+      },
+      async migrationTableSchema(db: Db) {
+        const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+        return rows[0]?.schema;
       },
       async lockForTransaction(trx: Tx, name: string) {
         await sql`select pg_advisory_xact_lock(${lockKey(name)})`.execute(trx);
