@@ -66,3 +66,17 @@ export function classify(value: number | null, rule: MetricRule): Severity | nul
 export function isWorse(direction: Direction, a: number, b: number): boolean {
   return direction === 'min' ? a < b : a > b;
 }
+
+export interface RuleSettings {
+  thresholds: Record<MetricType, number>;
+  severities: Record<MetricType, readonly SeverityBand[]>;
+}
+
+/** The rules a configuration describes: its thresholds and bands, with each metric's fixed direction. */
+export function rulesFromSettings({ thresholds, severities }: RuleSettings): MetricRules {
+  const rules = {} as Record<MetricType, MetricRule>;
+  for (const metric of METRIC_TYPES) {
+    rules[metric] = { direction: DIRECTIONS[metric], threshold: thresholds[metric], bands: severities[metric] };
+  }
+  return rules;
+}

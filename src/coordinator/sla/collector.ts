@@ -1,0 +1,179 @@
+import { uuidv7 } from '../../core/ids.ts';
+import { computeCapacity, type CapacityReading } from '../../core/sla/capacity.ts';
+import { evaluateFleetCapacity, evaluateNode, type MetricReading } from '../../core/sla/evaluate.ts';
+import { rulesFromSettings, type SeverityBand } from '../../core/sla/rules.ts';
+import { computeUptime } from '../../core/sla/uptime.ts';
+import { planTransitions } from '../../core/sla/violations.ts';
+import type { Tx } from '../../store/capabilities.ts';
+import {
+  readCompletionCounts,
+  readFleet,
+  readHeartbeatSlices,
+  readResponseSamples,
+} from '../../store/repositories/sla-inputs.ts';
+import {
+  type AppliedTransition,
+  applyTransitions,
+  insertCapacitySnapshot,
+  insertMetrics,
+  readOpenViolations,
+} from '../../store/repositories/sla-results.ts';
+import type { MetricType } from '../../store/schema.ts';
+import type { Store } from '../../store/store.ts';
+import type { Logger } from '../log.ts';
+
+/** The `sla` section of the configuration, as the collector uses it. */
+export interface SlaSettings {
+  thresholds: Record<MetricType, number>;
+  severities: Record<MetricType, readonly SeverityBand[]>;
+  slice_s: number;
+  uptime_window_s: number;
+  response_time_percentile: number;
+  completion_window_s: number;
+  liveness_timeout_s: number;
+}
+
+export interface CollectionSummary {
+  collected_at: number;
+  nodes_processed: number;
+  metrics_collected: number;
+  /** Breaching readings in this collection, new or continuing. */
+  violations_detected: number;
+  violations_opened: number;
+  violations_escalated: number;
+  violations_resolved: number;
+  open_violations: number;
+  capacity: CapacityReading;
+  duration_ms: number;
+}
+
+/** Where a collection's results go besides the store: Prometheus gauges, alert outbox. */
+export interface CollectionSinks {
+  /** Called inside the collection's transaction, so alerts commit with the violations they describe. */
+  onTransitions?(trx: Tx, applied: readonly AppliedTransition[], now: number): Promise<void>;
+  /** Called after commit with everything measured. */
+  onCollected?(readings: readonly MetricReading[], summary: CollectionSummary, openCount: Map<string, number>): void;
+}
+
+export interface SlaCollector {
+  /** Runs one collection; concurrent calls queue behind the one in progress. */
+  collect(): Promise<CollectionSummary>;
+}
+
+/**
+ * One collection reads the whole fleet with a fixed number of set-based queries (never a
+ * query per node), evaluates it with the pure SLA core, and writes metrics, the capacity
+ * snapshot and violation transitions in one transaction under a lock that keeps two
+ * coordinators on one database from collecting at once.
+ */
+export function createSlaCollector({
+  store,
+  settings,
+  sinks = {},
+  log,
+  now = Date.now,
+}: {
+  store: Store;
+  settings: SlaSettings;
+  sinks?: CollectionSinks;
+  log: Logger;
+  now?: () => number;
+}): SlaCollector {
+  const rules = rulesFromSettings(settings);
+  const sliceMs = settings.slice_s * 1000;
+  let running: Promise<unknown> = Promise.resolve();
+
+  async function collectOnce(): Promise<CollectionSummary> {
+    const started = performance.now();
+    const at = now();
+    const windowStart = at - settings.uptime_window_s * 1000;
+    const [fleet, slices, completion, samples] = await Promise.all([
+      readFleet(store.db),
+      readHeartbeatSlices(store.db, sliceMs, windowStart, at),
+      readCompletionCounts(store.db, at - settings.completion_window_s * 1000),
+      readResponseSamples(store.db),
+    ]);
+
+    const readings: MetricReading[] = [];
+    for (const node of fleet) {
+      const uptime = computeUptime({
+        rows: slices.get(node.node_id) ?? [],
+        firstHeartbeatAt: node.first_heartbeat_at,
+        sliceMs,
+        windowStart,
+        windowEnd: at,
+      });
+      readings.push(
+        ...evaluateNode(
+          node.node_id,
+          { uptime, samples: samples.get(node.node_id) ?? [], completion: completion.get(node.node_id) },
+          rules,
+          settings.response_time_percentile,
+        ),
+      );
+    }
+    const capacity = computeCapacity(fleet, at - settings.liveness_timeout_s * 1000);
+    readings.push(evaluateFleetCapacity(capacity.capacity_availability_pct, rules, { ...capacity }));
+
+    const metricRows = readings.map((r) => ({
+      id: uuidv7(at),
+      node_id: r.evaluation.nodeId,
+      metric_type: r.evaluation.metric,
+      metric_value: r.evaluation.value,
+      threshold: r.evaluation.threshold,
+      severity: r.evaluation.severity,
+      timestamp: at,
+      metadata: JSON.stringify(r.metadata),
+    }));
+
+    const { applied, open } = await store.exclusive('sla-collect', async (trx) => {
+      const openBefore = await readOpenViolations(trx);
+      const transitions = planTransitions(
+        openBefore,
+        readings.map((r) => r.evaluation),
+        at,
+      );
+      await insertMetrics(trx, metricRows, store.capabilities);
+      await insertCapacitySnapshot(trx, { id: uuidv7(at), timestamp: at, ...capacity, metadata: '{}' });
+      const applied = await applyTransitions(trx, transitions, at);
+      await sinks.onTransitions?.(trx, applied, at);
+      return { applied, open: await readOpenViolations(trx) };
+    });
+
+    const count = (kind: string) => applied.filter((a) => a.transition.kind === kind).length;
+    const openCount = new Map<string, number>();
+    for (const v of open) openCount.set(`${v.metric}\u0000${v.severity}`, (openCount.get(`${v.metric}\u0000${v.severity}`) ?? 0) + 1);
+    const summary: CollectionSummary = {
+      collected_at: at,
+      nodes_processed: fleet.length,
+      metrics_collected: metricRows.length,
+      violations_detected: readings.filter((r) => r.evaluation.severity !== null).length,
+      violations_opened: count('opened'),
+      violations_escalated: count('escalated'),
+      violations_resolved: count('resolved'),
+      open_violations: open.length,
+      capacity,
+      duration_ms: Math.round(performance.now() - started),
+    };
+    sinks.onCollected?.(readings, summary, openCount);
+    log.info(
+      {
+        nodes: summary.nodes_processed,
+        opened: summary.violations_opened,
+        resolved: summary.violations_resolved,
+        open: summary.open_violations,
+        duration_ms: summary.duration_ms,
+      },
+      'sla collection done',
+    );
+    return summary;
+  }
+
+  return {
+    collect() {
+      const next = running.then(collectOnce, collectOnce);
+      running = next.catch(() => {});
+      return next;
+    },
+  };
+}

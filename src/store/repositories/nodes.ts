@@ -1,0 +1,142 @@
+import type { Selectable } from 'kysely';
+import type { Db, Tx } from '../capabilities.ts';
+import type { NodeStatusTable, NodesTable, NodeState } from '../schema.ts';
+
+export type NodeRow = Selectable<NodesTable>;
+export type NodeWithStatus = NodeRow & {
+  first_heartbeat_at: number | null;
+  last_heartbeat_at: number | null;
+  busy_slots: number | null;
+  queue_length: number | null;
+  version: string | null;
+};
+
+export interface NodeRegistration {
+  node_id: string;
+  public_key: string | null;
+  endpoint: string | null;
+  operator: string | null;
+  topics: string[];
+  max_parallel: number;
+}
+
+export type RegisterResult =
+  | { outcome: 'created' | 'unchanged' | 'reactivated'; node: NodeRow }
+  | { outcome: 'conflict'; node: NodeRow; differences: string[] };
+
+const COMPARED: (keyof NodeRegistration)[] = ['public_key', 'endpoint', 'operator', 'topics', 'max_parallel'];
+
+function differences(existing: NodeRow, wanted: NodeRegistration): string[] {
+  const current: Record<string, unknown> = { ...existing, topics: JSON.parse(existing.topics) as string[] };
+  return COMPARED.filter((k) => JSON.stringify(current[k]) !== JSON.stringify(wanted[k]));
+}
+
+/**
+ * Registers a node. The same registration again changes nothing; a different one for an
+ * active node is a conflict (changes go through PATCH, so a typo cannot silently take over
+ * another operator's node). A deregistered node that registers again comes back, its
+ * history intact.
+ */
+export async function registerNode(trx: Tx, reg: NodeRegistration, now: number): Promise<RegisterResult> {
+  const existing = await trx.selectFrom('nodes').selectAll().where('node_id', '=', reg.node_id).executeTakeFirst();
+  const values = { ...reg, topics: JSON.stringify(reg.topics) };
+  if (existing === undefined) {
+    const node: NodeRow = { ...values, state: 'active', registered_at: now, updated_at: now, deleted_at: null };
+    await trx.insertInto('nodes').values(node).execute();
+    await trx
+      .insertInto('node_response_samples')
+      .values({ node_id: reg.node_id, samples: '[]', updated_at: now })
+      .onConflict((oc) => oc.column('node_id').doNothing())
+      .execute();
+    return { outcome: 'created', node };
+  }
+  if (existing.state === 'deleted') {
+    const node: NodeRow = { ...existing, ...values, state: 'active', updated_at: now, deleted_at: null };
+    await trx.updateTable('nodes').set(node).where('node_id', '=', reg.node_id).execute();
+    return { outcome: 'reactivated', node };
+  }
+  const diff = differences(existing, reg);
+  return diff.length === 0
+    ? { outcome: 'unchanged', node: existing }
+    : { outcome: 'conflict', node: existing, differences: diff };
+}
+
+export interface NodeQuery {
+  state?: NodeState | 'all';
+  operator?: string;
+  topic?: string;
+  /** Only nodes whose last heartbeat is at or after this time. */
+  liveSince?: number;
+  /** Keyset pagination: node ids strictly after this one. */
+  after?: string;
+  limit: number;
+}
+
+function withStatus(db: Db | Tx) {
+  return db
+    .selectFrom('nodes')
+    .leftJoin('node_status', 'node_status.node_id', 'nodes.node_id')
+    .selectAll('nodes')
+    .select([
+      'node_status.first_heartbeat_at',
+      'node_status.last_heartbeat_at',
+      'node_status.busy_slots',
+      'node_status.queue_length',
+      'node_status.version',
+    ]);
+}
+
+export async function listNodes(db: Db, q: NodeQuery): Promise<NodeWithStatus[]> {
+  let query = withStatus(db).orderBy('nodes.node_id').limit(q.limit);
+  const state = q.state ?? 'active';
+  if (state !== 'all') query = query.where('nodes.state', '=', state);
+  if (q.operator !== undefined) query = query.where('nodes.operator', '=', q.operator);
+  // Topics are a short JSON array of names; a quoted match is exact on names.
+  if (q.topic !== undefined) query = query.where('nodes.topics', 'like', `%${JSON.stringify(q.topic)}%`);
+  if (q.liveSince !== undefined) query = query.where('node_status.last_heartbeat_at', '>=', q.liveSince);
+  if (q.after !== undefined) query = query.where('nodes.node_id', '>', q.after);
+  return query.execute();
+}
+
+export async function getNode(db: Db | Tx, nodeId: string): Promise<NodeWithStatus | undefined> {
+  return withStatus(db).where('nodes.node_id', '=', nodeId).executeTakeFirst();
+}
+
+export type NodePatch = Partial<Pick<NodeRegistration, 'endpoint' | 'operator' | 'topics' | 'max_parallel'>>;
+
+/** Applies a patch to an active node; returns false when there is no such active node. */
+export async function patchNode(trx: Tx, nodeId: string, patch: NodePatch, now: number): Promise<boolean> {
+  const { topics, ...rest } = patch;
+  const result = await trx
+    .updateTable('nodes')
+    .set({ ...rest, ...(topics === undefined ? {} : { topics: JSON.stringify(topics) }), updated_at: now })
+    .where('node_id', '=', nodeId)
+    .where('state', '=', 'active')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Deregisters a node: it stops being evaluated and counted, its history stays. */
+export async function deregisterNode(trx: Tx, nodeId: string, now: number): Promise<boolean> {
+  const result = await trx
+    .updateTable('nodes')
+    .set({ state: 'deleted', deleted_at: now, updated_at: now })
+    .where('node_id', '=', nodeId)
+    .where('state', '=', 'active')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Of the given ids, those that are registered and active. */
+export async function activeNodeIds(db: Db | Tx, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('nodes')
+    .select('node_id')
+    .where('state', '=', 'active')
+    .where('node_id', 'in', ids)
+    .execute();
+  return new Set(rows.map((r) => r.node_id));
+}
+
+export type NodeStatusRow = Selectable<NodeStatusTable>;

@@ -1,0 +1,76 @@
+import { floorTo, HOUR_MS } from '../../core/time.ts';
+import { firstRowStart } from '../../core/sla/slices.ts';
+import type { ResponseSample } from '../../core/sla/percentile.ts';
+import type { Db } from '../capabilities.ts';
+
+export interface FleetNode {
+  node_id: string;
+  max_parallel: number;
+  first_heartbeat_at: number | null;
+  last_heartbeat_at: number | null;
+  busy_slots: number | null;
+  queue_length: number | null;
+}
+
+/** Every active node with its latest status: one query, whatever the fleet size. */
+export async function readFleet(db: Db): Promise<FleetNode[]> {
+  return db
+    .selectFrom('nodes')
+    .leftJoin('node_status', 'node_status.node_id', 'nodes.node_id')
+    .select([
+      'nodes.node_id',
+      'nodes.max_parallel',
+      'node_status.first_heartbeat_at',
+      'node_status.last_heartbeat_at',
+      'node_status.busy_slots',
+      'node_status.queue_length',
+    ])
+    .where('nodes.state', '=', 'active')
+    .execute();
+}
+
+export type SliceRows = Map<string, Array<{ row_start: number; mask: number }>>;
+
+/** Heartbeat bitmaps that overlap [from, to), grouped by node. */
+export async function readHeartbeatSlices(db: Db, sliceMs: number, from: number, to: number): Promise<SliceRows> {
+  const rows = await db
+    .selectFrom('heartbeat_slices')
+    .select(['node_id', 'row_start', 'mask'])
+    .where('slice_ms', '=', sliceMs)
+    .where('row_start', '>=', firstRowStart(from, sliceMs))
+    .where('row_start', '<', to)
+    .execute();
+  const byNode: SliceRows = new Map();
+  for (const r of rows) {
+    const list = byNode.get(r.node_id);
+    if (list === undefined) byNode.set(r.node_id, [{ row_start: r.row_start, mask: r.mask }]);
+    else list.push({ row_start: r.row_start, mask: r.mask });
+  }
+  return byNode;
+}
+
+export interface CompletionCounts {
+  successes: number;
+  failures: number;
+}
+
+/**
+ * Outcome counts per node since `from`, from the hourly rollups. The window starts at the
+ * hour holding `from`, so it is the configured length plus at most one hour: a bounded,
+ * documented imprecision that keeps collection off the raw outcomes table.
+ */
+export async function readCompletionCounts(db: Db, from: number): Promise<Map<string, CompletionCounts>> {
+  const rows = await db
+    .selectFrom('outcome_rollups')
+    .select((eb) => ['node_id', eb.fn.sum<number>('successes').as('successes'), eb.fn.sum<number>('failures').as('failures')])
+    .where('bucket_start', '>=', floorTo(from, HOUR_MS))
+    .groupBy('node_id')
+    .execute();
+  return new Map(rows.map((r) => [r.node_id, { successes: Number(r.successes), failures: Number(r.failures) }]));
+}
+
+/** Each node's most recent outcome durations. */
+export async function readResponseSamples(db: Db): Promise<Map<string, ResponseSample[]>> {
+  const rows = await db.selectFrom('node_response_samples').select(['node_id', 'samples']).execute();
+  return new Map(rows.map((r) => [r.node_id, JSON.parse(r.samples) as ResponseSample[]]));
+}
