@@ -3,7 +3,7 @@ import { computeCapacity, type CapacityReading } from '../../core/sla/capacity.t
 import { evaluateFleetCapacity, evaluateNode, type MetricReading } from '../../core/sla/evaluate.ts';
 import { rulesFromSettings, type SeverityBand } from '../../core/sla/rules.ts';
 import { computeUptime } from '../../core/sla/uptime.ts';
-import { planTransitions } from '../../core/sla/violations.ts';
+import { type OpenViolation, planTransitions } from '../../core/sla/violations.ts';
 import type { Tx } from '../../store/capabilities.ts';
 import {
   readCompletionCounts,
@@ -52,7 +52,12 @@ export interface CollectionSinks {
   /** Called inside the collection's transaction, so alerts commit with the violations they describe. */
   onTransitions?(trx: Tx, applied: readonly AppliedTransition[], now: number): Promise<void>;
   /** Called after commit with everything measured. */
-  onCollected?(readings: readonly MetricReading[], summary: CollectionSummary, openCount: Map<string, number>): void;
+  onCollected?(
+    readings: readonly MetricReading[],
+    summary: CollectionSummary,
+    open: readonly OpenViolation[],
+    applied: readonly AppliedTransition[],
+  ): void;
 }
 
 export interface SlaCollector {
@@ -141,8 +146,6 @@ export function createSlaCollector({
     });
 
     const count = (kind: string) => applied.filter((a) => a.transition.kind === kind).length;
-    const openCount = new Map<string, number>();
-    for (const v of open) openCount.set(`${v.metric}\u0000${v.severity}`, (openCount.get(`${v.metric}\u0000${v.severity}`) ?? 0) + 1);
     const summary: CollectionSummary = {
       collected_at: at,
       nodes_processed: fleet.length,
@@ -155,7 +158,7 @@ export function createSlaCollector({
       capacity,
       duration_ms: Math.round(performance.now() - started),
     };
-    sinks.onCollected?.(readings, summary, openCount);
+    sinks.onCollected?.(readings, summary, open, applied);
     log.info(
       {
         nodes: summary.nodes_processed,

@@ -1,0 +1,73 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { createKeyVerifier } from './auth/keys.ts';
+import { registerAuth } from './auth/plugin.ts';
+import { registerAudit } from './http/audit.ts';
+import { notFoundHandler, problemErrorHandler } from './http/problem.ts';
+import { createValidatorCompiler } from './http/validation.ts';
+import type { ApiDeps } from './routes/deps.ts';
+import { healthRoutes } from './routes/health.ts';
+import { nodeRoutes } from './routes/nodes.ts';
+import { slaRoutes } from './routes/sla.ts';
+import { telemetryRoutes } from './routes/telemetry.ts';
+
+const VERSION = '0.1.0';
+
+/**
+ * The coordinator's HTTP API as a Fastify instance, not yet listening: tests drive it with
+ * `app.inject`, the `coordinator` command puts it on a port.
+ */
+export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  const { config, log, metrics } = deps;
+  const app = Fastify({
+    loggerInstance: log as unknown as FastifyBaseLogger,
+    // One log line per request is too much at ingest rates; request metrics cover it.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.api.body_limit_bytes,
+    trustProxy: false,
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(createValidatorCompiler());
+  app.setErrorHandler(problemErrorHandler(log));
+  app.setNotFoundHandler(notFoundHandler);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Vigil coordinator API',
+        version: VERSION,
+        description:
+          'Node registry, heartbeats, job outcomes and the SLA engine. Errors are RFC 9457 problem+json. ' +
+          'Mutating calls need `Authorization: Bearer <api key>` with a suitable role.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+
+  registerAuth(app, {
+    verify: createKeyVerifier(deps.store.db, { ttlMs: config.auth.key_cache_ttl_s * 1000 }),
+    requireKeyForReads: config.auth.require_key_for_reads,
+  });
+  registerAudit(app, { db: deps.store.db, log });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  healthRoutes(app, deps);
+  nodeRoutes(app, deps);
+  telemetryRoutes(app, deps);
+  slaRoutes(app, deps);
+  app.get(
+    '/openapi.json',
+    { config: { access: 'public' }, schema: { hide: true } },
+    async () => app.swagger(),
+  );
+  return app;
+}

@@ -1,0 +1,77 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Role } from '../../store/schema.ts';
+import { ProblemError } from '../http/problem.ts';
+import type { VerifiedKey } from './keys.ts';
+
+/**
+ * Per-route access, declared in the route's `config.access`:
+ * - `public`: anyone (health, readiness, the API description);
+ * - `read`: anyone, or any valid key when reads are configured to need one;
+ * - a list of roles: a key with one of them (admin may do everything).
+ * A mutating route that declares nothing is admin-only, so a forgotten declaration fails closed.
+ */
+export type Access = 'public' | 'read' | readonly Role[];
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    actor: VerifiedKey | null;
+  }
+}
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const challenge = { 'WWW-Authenticate': 'Bearer realm="vigil"' };
+
+function bearer(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (header === undefined) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (match === null) {
+    throw new ProblemError(401, 'unauthorized', 'Unauthorized', 'the Authorization header must be "Bearer <api key>"', {
+      headers: challenge,
+    });
+  }
+  return match[1] ?? null;
+}
+
+export function registerAuth(
+  app: FastifyInstance,
+  { verify, requireKeyForReads }: { verify: (key: string) => Promise<VerifiedKey | null>; requireKeyForReads: boolean },
+): void {
+  app.decorateRequest('actor', null);
+  app.addHook('onRequest', async (request) => {
+    const declared = request.routeOptions.config?.access;
+    const access: Access = declared ?? (MUTATING.has(request.method) ? ['admin'] : 'read');
+    if (access === 'public') return;
+    const key = bearer(request);
+    if (key !== null) {
+      request.actor = await verify(key);
+      if (request.actor === null) {
+        throw new ProblemError(401, 'unauthorized', 'Unauthorized', 'the API key is unknown or revoked', { headers: challenge });
+      }
+    }
+    if (access === 'read') {
+      if (requireKeyForReads && request.actor === null) {
+        throw new ProblemError(401, 'unauthorized', 'Unauthorized', 'this coordinator requires an API key for reads', {
+          headers: challenge,
+        });
+      }
+      return;
+    }
+    if (request.actor === null) {
+      throw new ProblemError(401, 'unauthorized', 'Unauthorized', `this call needs an API key with role ${access.join(' or ')}`, {
+        headers: challenge,
+      });
+    }
+    if (request.actor.role !== 'admin' && !access.includes(request.actor.role)) {
+      throw new ProblemError(
+        403,
+        'forbidden',
+        'Forbidden',
+        `a key with role ${request.actor.role} may not do this; it needs role ${[...access, 'admin'].join(' or ')}`,
+      );
+    }
+  });
+}

@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import { uuidv7 } from '../../core/ids.ts';
+import type { Db } from '../../store/capabilities.ts';
+import type { Logger } from '../log.ts';
+
+/**
+ * Routes whose calls are telemetry, recorded in their own tables (heartbeat slices, job
+ * outcomes) and counted in metrics rather than written row-per-request to the audit log;
+ * see docs/decisions/audit-log-scope.md.
+ */
+const TELEMETRY = new Set(['/nodes/:node_id/heartbeat', '/outcomes']);
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Every mutating call, allowed or refused, lands in the audit log after its response is sent. */
+export function registerAudit(app: FastifyInstance, { db, log }: { db: Db; log: Logger }): void {
+  app.addHook('onResponse', async (request, reply) => {
+    if (!MUTATING.has(request.method)) return;
+    const route = request.routeOptions.url ?? 'unmatched';
+    if (TELEMETRY.has(route)) return;
+    try {
+      await db
+        .insertInto('audit_log')
+        .values({
+          id: uuidv7(),
+          at: Date.now(),
+          actor: request.actor?.prefix ?? 'anonymous',
+          role: request.actor?.role ?? null,
+          method: request.method,
+          route,
+          path: request.url,
+          status_code: reply.statusCode,
+          request_id: String(request.id),
+          ip: request.ip ?? null,
+          detail: JSON.stringify({ params: request.params ?? {} }),
+        })
+        .execute();
+    } catch (err) {
+      log.error({ err, request_id: request.id }, 'audit log write failed');
+    }
+  });
+}

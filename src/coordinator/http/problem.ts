@@ -1,0 +1,113 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from '../log.ts';
+
+/**
+ * An RFC 9457 problem. Every error the API returns is one of these, with a `detail` a person
+ * can act on. `type` is a URN naming the class of problem (listed in docs/api.md).
+ */
+export class ProblemError extends Error {
+  readonly status: number;
+  readonly type: string;
+  readonly title: string;
+  readonly extras: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    status: number,
+    slug: string,
+    title: string,
+    detail: string,
+    { extras = {}, headers = {} }: { extras?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ) {
+    super(detail);
+    this.status = status;
+    this.type = `urn:vigil:problem:${slug}`;
+    this.title = title;
+    this.extras = extras;
+    this.headers = headers;
+  }
+}
+
+export const notFound = (what: string) => new ProblemError(404, 'not-found', 'Not found', what);
+export const conflict = (detail: string, extras?: Record<string, unknown>) =>
+  new ProblemError(409, 'conflict', 'Conflict', detail, extras === undefined ? {} : { extras });
+export const badRequest = (detail: string, extras?: Record<string, unknown>) =>
+  new ProblemError(400, 'invalid-request', 'Invalid request', detail, extras === undefined ? {} : { extras });
+
+function send(reply: FastifyReply, request: FastifyRequest, p: ProblemError): FastifyReply {
+  for (const [k, v] of Object.entries(p.headers)) reply.header(k, v);
+  return reply
+    .status(p.status)
+    .type('application/problem+json')
+    .send({
+      type: p.type,
+      title: p.title,
+      status: p.status,
+      detail: p.message,
+      instance: request.url,
+      request_id: request.id,
+      ...p.extras,
+    });
+}
+
+interface ValidationIssue {
+  instancePath?: string;
+  message?: string;
+  keyword?: string;
+  params?: Record<string, unknown>;
+}
+
+function describeIssue(context: string, issue: ValidationIssue): { location: string; message: string } {
+  const path = (issue.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+  let message = issue.message ?? 'is invalid';
+  if (issue.keyword === 'additionalProperties') message = `has an unknown field "${String(issue.params?.additionalProperty)}"`;
+  if (issue.keyword === 'required') message = `is missing the required field "${String(issue.params?.missingProperty)}"`;
+  return { location: path === '' ? context : `${context}.${path}`, message };
+}
+
+/** Turns whatever a handler or Fastify threw into problem+json; only the unexpected is a 500. */
+export function problemErrorHandler(log: Logger) {
+  return function handleError(error: FastifyError | ProblemError, request: FastifyRequest, reply: FastifyReply) {
+    if (error instanceof ProblemError) return send(reply, request, error);
+    const fe = error as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
+    if (fe.validation) {
+      const errors = fe.validation.map((i) => describeIssue(fe.validationContext ?? 'body', i));
+      const detail = errors.map((e) => `${e.location} ${e.message}`).join('; ');
+      return send(reply, request, new ProblemError(400, 'invalid-request', 'Invalid request', detail, { extras: { errors } }));
+    }
+    const status = fe.statusCode ?? 500;
+    if (status === 413) {
+      return send(reply, request, new ProblemError(413, 'payload-too-large', 'Payload too large', fe.message));
+    }
+    if (status === 415) {
+      return send(
+        reply,
+        request,
+        new ProblemError(415, 'unsupported-media-type', 'Unsupported media type', `${fe.message}; send application/json`),
+      );
+    }
+    if (status >= 400 && status < 500) {
+      const slug = fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(fe.message) ? 'malformed-json' : 'invalid-request';
+      return send(reply, request, new ProblemError(status, slug, 'Invalid request', fe.message));
+    }
+    log.error({ err: error, request_id: request.id, url: request.url }, 'unhandled error');
+    return send(
+      reply,
+      request,
+      new ProblemError(
+        500,
+        'internal',
+        'Internal error',
+        `the coordinator failed to handle this request; its log has the cause under request id ${request.id}`,
+      ),
+    );
+  };
+}
+
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
+  return send(
+    reply,
+    request,
+    new ProblemError(404, 'not-found', 'Not found', `no route ${request.method} ${request.url.split('?')[0]}; see /openapi.json`),
+  );
+}

@@ -1,0 +1,72 @@
+import { type Heartbeat, writeHeartbeats } from '../../store/repositories/heartbeats.ts';
+import type { Store } from '../../store/store.ts';
+
+interface Pending {
+  beat: Heartbeat;
+  resolve: (known: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface HeartbeatBatcher {
+  /** Resolves once the heartbeat is committed: true, or false when its node is not registered. */
+  submit(beat: Heartbeat): Promise<boolean>;
+  /** Waits for everything submitted so far to be written. */
+  drain(): Promise<void>;
+}
+
+/**
+ * Group commit for heartbeats. Requests that arrive while a write is in flight wait for the
+ * next one, and each write is one transaction with a fixed number of statements, so ingest
+ * scales with the batch instead of paying a commit per heartbeat. A request is answered only
+ * after its heartbeat is durable: nothing accepted is lost.
+ */
+export function createHeartbeatBatcher({
+  store,
+  sliceMs,
+  maxBatch = 5_000,
+}: {
+  store: Store;
+  sliceMs: number;
+  maxBatch?: number;
+}): HeartbeatBatcher {
+  let queue: Pending[] = [];
+  let flushing: Promise<void> | null = null;
+
+  async function flushAll(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.slice(0, maxBatch);
+      queue = queue.slice(batch.length);
+      try {
+        const unknown = await store.db
+          .transaction()
+          .execute((trx) => writeHeartbeats(trx, batch.map((p) => p.beat), sliceMs, store.capabilities));
+        for (const p of batch) p.resolve(!unknown.has(p.beat.node_id));
+      } catch (error) {
+        for (const p of batch) p.reject(error);
+      }
+    }
+  }
+
+  function schedule(): void {
+    if (flushing !== null) return;
+    // setImmediate lets every request already parsed in this turn join the batch.
+    flushing = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(flushAll)
+      .finally(() => {
+        flushing = null;
+        if (queue.length > 0) schedule();
+      });
+  }
+
+  return {
+    submit(beat) {
+      return new Promise<boolean>((resolve, reject) => {
+        queue.push({ beat, resolve, reject });
+        schedule();
+      });
+    },
+    async drain() {
+      while (flushing !== null) await flushing;
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import type { VigilConfig } from '../../config/schema.ts';
+import type { Store } from '../../store/store.ts';
+import type { HeartbeatBatcher } from '../ingest/heartbeat-batcher.ts';
+import type { Logger } from '../log.ts';
+import type { CoordinatorMetrics } from '../metrics.ts';
+import type { SlaCollector } from '../sla/collector.ts';
+
+/** What every route module is given; nothing is reached through globals. */
+export interface ApiDeps {
+  store: Store;
+  config: VigilConfig;
+  metrics: CoordinatorMetrics;
+  collector: SlaCollector;
+  heartbeats: HeartbeatBatcher;
+  log: Logger;
+  now: () => number;
+}

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { Type } from 'typebox';
+import { ProblemError } from '../http/problem.ts';
+import type { ApiDeps } from './deps.ts';
+
+/** Liveness, readiness and the Prometheus endpoint. */
+export function healthRoutes(app: FastifyInstance, { store, metrics }: ApiDeps): void {
+  app.get(
+    '/healthz',
+    {
+      config: { access: 'public' },
+      schema: { tags: ['health'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['health'],
+        summary: 'The coordinator can reach its database',
+        response: { 200: Type.Object({ status: Type.Literal('ready'), database: Type.String() }) },
+      },
+    },
+    async () => {
+      try {
+        await sql`select 1`.execute(store.db);
+      } catch (error) {
+        throw new ProblemError(503, 'not-ready', 'Not ready', `the database is unreachable: ${(error as Error).message}`);
+      }
+      return { status: 'ready' as const, database: store.capabilities.dialectName };
+    },
+  );
+
+  app.get(
+    '/metrics',
+    { config: { access: 'read' }, schema: { tags: ['health'], summary: 'Prometheus metrics (text exposition format)' } },
+    async (_request, reply) => {
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
+    },
+  );
+}

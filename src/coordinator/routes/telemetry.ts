@@ -1,0 +1,120 @@
+import type { FastifyInstance } from 'fastify';
+import { type Static, Type } from 'typebox';
+import { parseTimestamp } from '../../core/time.ts';
+import { type Outcome, recordOutcomes } from '../../store/repositories/outcomes.ts';
+import { badRequest, notFound, ProblemError } from '../http/problem.ts';
+import type { ApiDeps } from './deps.ts';
+import { NodeId, NullableString, problemResponses, Timestamp } from './schemas.ts';
+
+const Heartbeat = Type.Object(
+  {
+    busy_slots: Type.Integer({ minimum: 0, maximum: 100_000 }),
+    queue_length: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
+    version: Type.Optional(NullableString(64)),
+  },
+  { additionalProperties: false },
+);
+
+const OutcomeBody = Type.Object(
+  {
+    job_id: Type.String({ minLength: 1, maxLength: 128 }),
+    node_id: NodeId,
+    topic: Type.String({ minLength: 1, maxLength: 128 }),
+    tenant_id: Type.Optional(NullableString(128)),
+    status: Type.Union([Type.Literal('success'), Type.Literal('failure')]),
+    started_at: Timestamp,
+    finished_at: Timestamp,
+  },
+  { additionalProperties: false },
+);
+
+const OutcomeResult = Type.Object({ accepted: Type.Integer(), duplicates: Type.Integer() });
+
+function toOutcome(o: Static<typeof OutcomeBody>, index: number | null): Outcome {
+  const where = index === null ? '' : `outcomes[${index}].`;
+  const started = parseTimestamp(o.started_at);
+  const finished = parseTimestamp(o.finished_at);
+  if (started === null) throw badRequest(`${where}started_at "${o.started_at}" is not an RFC 3339 time or epoch milliseconds`);
+  if (finished === null) throw badRequest(`${where}finished_at "${o.finished_at}" is not an RFC 3339 time or epoch milliseconds`);
+  if (finished < started) throw badRequest(`${where}finished_at is before started_at for job ${o.job_id}`);
+  return {
+    job_id: o.job_id,
+    node_id: o.node_id,
+    topic: o.topic,
+    tenant_id: o.tenant_id ?? null,
+    status: o.status,
+    started_at: started,
+    finished_at: finished,
+  };
+}
+
+/** Heartbeats and job outcomes: the high-volume writes nodes make. */
+export function telemetryRoutes(app: FastifyInstance, { store, config, metrics, heartbeats, now }: ApiDeps): void {
+  const Params = Type.Object({ node_id: NodeId });
+  app.post(
+    '/nodes/:node_id/heartbeat',
+    {
+      config: { access: ['node', 'operator'] },
+      schema: {
+        tags: ['telemetry'],
+        summary: 'Record a heartbeat: the node is alive, with its busy slots and queue length',
+        params: Params,
+        body: Heartbeat,
+        response: { 202: Type.Object({ accepted: Type.Boolean() }), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const { node_id } = request.params as Static<typeof Params>;
+      const body = request.body as Static<typeof Heartbeat>;
+      const known = await heartbeats.submit({
+        node_id,
+        at: now(),
+        busy_slots: body.busy_slots,
+        queue_length: body.queue_length,
+        version: body.version ?? null,
+      });
+      metrics.heartbeats.inc({ result: known ? 'accepted' : 'unknown_node' });
+      if (!known) throw notFound(`node ${node_id} is not registered; register it with POST /nodes first`);
+      reply.status(202);
+      return { accepted: true };
+    },
+  );
+
+  const OutcomeBatch = Type.Union([OutcomeBody, Type.Array(OutcomeBody, { minItems: 1, maxItems: config.api.max_batch_size })]);
+  app.post(
+    '/outcomes',
+    {
+      config: { access: ['node', 'operator'] },
+      schema: {
+        tags: ['telemetry'],
+        summary: 'Record job outcomes, one or a batch; idempotent by job_id',
+        description: `A batch holds at most ${config.api.max_batch_size} outcomes and is all-or-nothing: if any names an unregistered node, nothing is stored.`,
+        body: OutcomeBatch,
+        response: { 200: OutcomeResult, 422: problemResponses[400], ...problemResponses },
+      },
+    },
+    async (request) => {
+      const body = request.body as Static<typeof OutcomeBatch>;
+      const outcomes = Array.isArray(body) ? body.map((o, i) => toOutcome(o, i)) : [toOutcome(body, null)];
+      const result = await store.db.transaction().execute((trx) =>
+        recordOutcomes(trx, outcomes, {
+          now: now(),
+          sampleSize: config.sla.response_time_sample_size,
+          caps: store.capabilities,
+        }),
+      );
+      if (result.kind === 'unknown_nodes') {
+        throw new ProblemError(
+          422,
+          'unknown-node',
+          'Unknown node',
+          `outcomes name unregistered node(s) ${result.nodeIds.slice(0, 10).join(', ')}; nothing was stored`,
+          { extras: { node_ids: result.nodeIds } },
+        );
+      }
+      metrics.outcomes.inc({ result: 'accepted' }, result.accepted);
+      metrics.outcomes.inc({ result: 'duplicate' }, result.duplicates);
+      return { accepted: result.accepted, duplicates: result.duplicates };
+    },
+  );
+}

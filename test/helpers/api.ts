@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import { defaultConfig, type VigilConfig } from '../../src/config/schema.ts';
+import { buildApp } from '../../src/coordinator/app.ts';
+import { createApiKey } from '../../src/coordinator/auth/keys.ts';
+import { createHeartbeatBatcher } from '../../src/coordinator/ingest/heartbeat-batcher.ts';
+import { silentLogger } from '../../src/coordinator/log.ts';
+import { createCoordinatorMetrics, publishCollection } from '../../src/coordinator/metrics.ts';
+import { createSlaCollector } from '../../src/coordinator/sla/collector.ts';
+import type { Role } from '../../src/store/schema.ts';
+import type { Store } from '../../src/store/store.ts';
+import type { TestBackend } from './backends.ts';
+
+export interface TestApi {
+  app: FastifyInstance;
+  store: Store;
+  config: VigilConfig;
+  keys: Record<Role, string>;
+  clock: { now: number };
+  /** Authorization header for a role. */
+  as(role: Role): { authorization: string };
+  close(): Promise<void>;
+}
+
+/** The whole coordinator API in-process, on a fresh store, with a key per role and a settable clock. */
+export async function createTestApi(
+  backend: TestBackend,
+  adjust: (c: VigilConfig) => void = () => {},
+): Promise<TestApi> {
+  const store = await backend.open();
+  const config = defaultConfig();
+  adjust(config);
+  const clock = { now: Date.UTC(2026, 10, 1) };
+  const now = () => clock.now;
+  const metrics = createCoordinatorMetrics();
+  const collector = createSlaCollector({
+    store,
+    settings: config.sla,
+    log: silentLogger,
+    now,
+    sinks: { onCollected: (r, s, o, a) => publishCollection(metrics, r, s, o, a) },
+  });
+  const heartbeats = createHeartbeatBatcher({ store, sliceMs: config.sla.slice_s * 1000 });
+  const app = await buildApp({ store, config, metrics, collector, heartbeats, log: silentLogger, now });
+  const keys = {} as Record<Role, string>;
+  for (const role of ['admin', 'operator', 'node', 'tenant', 'read'] as const) {
+    keys[role] = (await createApiKey(store.db, role, `test ${role}`)).key;
+  }
+  return {
+    app,
+    store,
+    config,
+    keys,
+    clock,
+    as: (role) => ({ authorization: `Bearer ${keys[role]}` }),
+    async close() {
+      await app.close();
+      await store.close();
+    },
+  };
+}
