@@ -1,0 +1,12 @@
+export { type ConfigKeyDescription, describeConfigKeys } from './describe.ts';
+export { CONFIG_FILE_VAR, CONFIG_JSON_VAR, ENV_ALIASES, type EnvAlias } from './env.ts';
+export { ConfigError, type ConfigProblem } from './errors.ts';
+export { type LoadConfigOptions, loadConfig } from './load.ts';
+export { redactConfig } from './redact.ts';
+export {
+  configSchema,
+  defaultConfig,
+  type Severity,
+  type VigilConfig,
+  type VigilConfigInput,
+} from './schema.ts';

@@ -1,0 +1,62 @@
+import { resolve } from 'node:path';
+import { CONFIG_FILE_VAR, CONFIG_JSON_VAR, type Env, readEnv } from './env.ts';
+import { ConfigError, type ConfigProblem } from './errors.ts';
+import { problemsFromIssue } from './issues.ts';
+import { type Layer, mergeLayers } from './merge.ts';
+import { configSchema, type VigilConfig } from './schema.ts';
+import { readConfigFile, readConfigJson, readFlags, type SourceResult } from './sources.ts';
+
+export interface LoadConfigOptions {
+  /** Environment variables; defaults to `process.env`. */
+  env?: Env;
+  /** Config file (YAML or JSON); defaults to `VIGIL_CONFIG_FILE`. Relative paths resolve against `cwd`. */
+  configFile?: string;
+  /** Command-line settings keyed by dotted path, typed or as strings: `{ 'sla.slice_s': '60' }`. */
+  flags?: Readonly<Record<string, unknown>>;
+  /** Defaults of the running command (e.g. `vigil up`), ranked just above the built-in defaults. */
+  profile?: Readonly<Record<string, unknown>>;
+  /** Directory relative config file paths resolve against; defaults to `process.cwd()`. */
+  cwd?: string;
+}
+
+/**
+ * Loads the configuration from every source, lowest precedence first: defaults, profile,
+ * config file, `VIGIL_CONFIG_JSON`, seed-guide aliases, `VIGIL_*` variables, flags. Objects
+ * merge deeply and arrays replace. Throws one `ConfigError` listing every problem found.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): VigilConfig {
+  const { env = process.env, flags = {}, profile, cwd = process.cwd() } = options;
+  const layers: Layer[] = [];
+  const problems: ConfigProblem[] = [];
+  const take = (result: SourceResult) => {
+    if (result.layer) layers.push(result.layer);
+    problems.push(...result.problems);
+  };
+
+  if (profile) layers.push({ origin: 'profile', data: { ...profile } });
+
+  const fromEnvVar = env[CONFIG_FILE_VAR] ? ` (from env ${CONFIG_FILE_VAR})` : '';
+  const configFile = options.configFile ?? (env[CONFIG_FILE_VAR] || undefined);
+  if (configFile !== undefined) {
+    const origin = `file ${configFile}${options.configFile === undefined ? fromEnvVar : ''}`;
+    take(readConfigFile(resolve(cwd, configFile), origin));
+  }
+
+  const json = env[CONFIG_JSON_VAR];
+  if (json) take(readConfigJson(json, `env ${CONFIG_JSON_VAR}`));
+
+  const fromEnv = readEnv(env);
+  layers.push(...fromEnv.aliases, ...fromEnv.vigil);
+  problems.push(...fromEnv.problems);
+
+  const fromFlags = readFlags(flags);
+  layers.push(...fromFlags.layers);
+  problems.push(...fromFlags.problems);
+
+  const merged = mergeLayers(layers);
+  const result = configSchema.safeParse(merged.input);
+  if (!result.success)
+    problems.push(...result.error.issues.flatMap((issue) => problemsFromIssue(issue, merged)));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return result.data!;
+}

@@ -1,0 +1,223 @@
+import { z } from 'zod';
+
+// Every object is strict so that a misspelt key is an error rather than a silently ignored
+// setting, and every nested object uses `prefault({})` so that its own defaults are applied
+// when the whole section is absent. Array and object defaults are functions so no two parsed
+// configurations share (and can mutate) the same default value.
+
+export const SEVERITIES = ['critical', 'high'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+const port = z.int().min(0).max(65535);
+const pct = z.number().min(0).max(100);
+const positiveInt = z.int().positive();
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+const severityBand = z.strictObject({
+  severity: z.enum(SEVERITIES),
+  factor: z.number().positive(),
+});
+
+// The classifier takes the first band a value is beyond, so a less severe band listed first
+// would hide the more severe one for ever; reject that instead of letting it go unnoticed.
+function isMostSevereFirst(bands: ReadonlyArray<{ severity: Severity }>): boolean {
+  const ranks = bands.map((band) => SEVERITIES.indexOf(band.severity));
+  return ranks.every((rank, i) => i === 0 || rank > ranks[i - 1]!);
+}
+
+function severityBands(defaults: () => Array<z.input<typeof severityBand>>, description: string) {
+  return z
+    .array(severityBand)
+    .refine(isMostSevereFirst, { message: 'expected each severity at most once, most severe first' })
+    .default(defaults)
+    .describe(description);
+}
+
+const authSchema = z.strictObject({
+  require_key_for_reads: z
+    .boolean()
+    .default(false)
+    .describe('Require an API key for read endpoints as well as for writes.'),
+  key_cache_ttl_s: z
+    .int()
+    .min(0)
+    .default(30)
+    .describe('How long a verified API key is cached, in seconds; 0 checks the store on every request.'),
+});
+
+const apiSchema = z.strictObject({
+  body_limit_bytes: positiveInt.default(1_048_576).describe('Largest accepted request body, in bytes.'),
+  max_batch_size: positiveInt.default(1000).describe('Most items accepted in one batch request.'),
+});
+
+const thresholdsSchema = z.strictObject({
+  uptime_pct: pct.default(95).describe('Uptime below this percentage is a violation.'),
+  response_time_ms: z
+    .number()
+    .positive()
+    .default(1000)
+    .describe('Response time (the configured percentile) above this many ms is a violation.'),
+  completion_rate_pct: pct.default(90).describe('Job completion rate below this percentage is a violation.'),
+  capacity_availability_pct: pct
+    .default(80)
+    .describe('Share of capacity available below this percentage is a violation.'),
+});
+
+const severitiesSchema = z.strictObject({
+  uptime_pct: severityBands(
+    () => [
+      { severity: 'critical', factor: 0.9 },
+      { severity: 'high', factor: 1 },
+    ],
+    'Severity bands for uptime, most severe first; a band bound is factor × threshold.',
+  ),
+  response_time_ms: severityBands(
+    () => [
+      { severity: 'critical', factor: 2 },
+      { severity: 'high', factor: 1 },
+    ],
+    'Severity bands for response time, most severe first; a band bound is factor × threshold.',
+  ),
+  completion_rate_pct: severityBands(
+    () => [{ severity: 'critical', factor: 1 }],
+    'Severity bands for completion rate, most severe first; a band bound is factor × threshold.',
+  ),
+  capacity_availability_pct: severityBands(
+    () => [{ severity: 'high', factor: 1 }],
+    'Severity bands for capacity availability, most severe first; a band bound is factor × threshold.',
+  ),
+});
+
+const slaSchema = z.strictObject({
+  thresholds: thresholdsSchema.prefault({}),
+  severities: severitiesSchema.prefault({}),
+  collection_interval_s: positiveInt
+    .default(300)
+    .describe('How often SLA metrics are evaluated, in seconds.'),
+  slice_s: positiveInt
+    .default(300)
+    .describe('Length of one uptime time slice, in seconds; a slice is up when it has evidence of life.'),
+  uptime_window_s: positiveInt.default(86_400).describe('Window uptime is measured over, in seconds.'),
+  response_time_sample_size: positiveInt
+    .default(100)
+    .describe('Number of most recent results the response-time percentile is taken over.'),
+  response_time_percentile: z
+    .number()
+    .positive()
+    .max(100)
+    .default(95)
+    .describe('Percentile of response time compared with the threshold (95 means p95).'),
+  completion_window_s: positiveInt
+    .default(604_800)
+    .describe('Window completion rate is measured over, in seconds.'),
+  liveness_timeout_s: positiveInt
+    .default(600)
+    .describe('A node with no heartbeat or monitor verdict for this long counts as down, in seconds.'),
+});
+
+const capacitySchema = z.strictObject({
+  forecast_horizon_h: positiveInt.default(168).describe('How far ahead capacity is forecast, in hours.'),
+  alert_threshold_pct: pct
+    .default(80)
+    .describe('Capacity utilisation above this percentage raises a capacity alert.'),
+});
+
+const billingSchema = z.strictObject({
+  url: httpUrl
+    .default('http://localhost:8011')
+    .describe('Base URL of the billing service usage is synced to.'),
+  api_key: z
+    .string()
+    .min(1)
+    .nullable()
+    .default(null)
+    .describe('API key for the billing service (secret; redacted when printed).'),
+  sync_interval_s: positiveInt.default(3600).describe('How often usage is synced to billing, in seconds.'),
+});
+
+const retentionSchema = z
+  .strictObject({
+    raw_days: positiveInt.default(90).describe('Days raw samples, metrics and outcomes are kept.'),
+    rollup_days: positiveInt.default(400).describe('Days aggregated rollups are kept; at least raw_days.'),
+    prune_interval_s: positiveInt.default(3600).describe('How often expired data is pruned, in seconds.'),
+  })
+  .superRefine((retention, ctx) => {
+    // Rollups are built from raw data; dropping them first would lose history for no gain.
+    if (retention.rollup_days < retention.raw_days) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rollup_days'],
+        message: `expected at least retention.raw_days (${retention.raw_days})`,
+      });
+    }
+  });
+
+const webhookSchema = z.strictObject({
+  url: httpUrl,
+  format: z.enum(['json', 'slack']).default('json'),
+  headers: z.record(z.string(), z.string()).default(() => ({})),
+});
+
+const alertsSchema = z
+  .strictObject({
+    webhooks: z
+      .array(webhookSchema)
+      .default(() => [])
+      .describe('Webhooks alerts are posted to: a list of { url, format: json|slack, headers }.'),
+    alertmanager_url: httpUrl
+      .nullable()
+      .default(null)
+      .describe('Prometheus Alertmanager base URL alerts are also posted to; null to disable.'),
+    timeout_ms: positiveInt.default(5000).describe('Timeout of one alert delivery attempt, in ms.'),
+    max_attempts: positiveInt.default(10).describe('Delivery attempts before an alert is given up on.'),
+    initial_backoff_ms: positiveInt
+      .default(1000)
+      .describe('Delay before the first retry, in ms; later retries back off up to max_backoff_ms.'),
+    max_backoff_ms: positiveInt
+      .default(300_000)
+      .describe('Longest delay between retries, in ms; at least initial_backoff_ms.'),
+    dispatch_interval_ms: positiveInt.default(1000).describe('How often the alert outbox is checked, in ms.'),
+  })
+  .superRefine((alerts, ctx) => {
+    if (alerts.max_backoff_ms < alerts.initial_backoff_ms) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max_backoff_ms'],
+        message: `expected at least alerts.initial_backoff_ms (${alerts.initial_backoff_ms})`,
+      });
+    }
+  });
+
+/** The whole configuration: every key has a default, so `{}` is a valid input. */
+export const configSchema = z.strictObject({
+  port: port.default(8080).describe('TCP port the coordinator API listens on; 0 picks a free one.'),
+  host: z.string().min(1).default('127.0.0.1').describe('Address the coordinator API binds to.'),
+  database_url: z
+    .string()
+    .min(1)
+    .default('./data/vigil.db')
+    .describe('postgres:// or postgresql:// URL selects PostgreSQL; anything else is a SQLite file path.'),
+  log_level: z.enum(LOG_LEVELS).default('info').describe('Least severe log level written.'),
+  log_format: z
+    .enum(['json', 'pretty'])
+    .default('json')
+    .describe('json for one JSON object per line, pretty for humans.'),
+  auth: authSchema.prefault({}),
+  api: apiSchema.prefault({}),
+  sla: slaSchema.prefault({}),
+  capacity: capacitySchema.prefault({}),
+  billing: billingSchema.prefault({}),
+  retention: retentionSchema.prefault({}),
+  alerts: alertsSchema.prefault({}),
+});
+
+export type VigilConfig = z.output<typeof configSchema>;
+/** What a config file, `VIGIL_CONFIG_JSON` or a profile may hold: any subset of the keys. */
+export type VigilConfigInput = z.input<typeof configSchema>;
+
+/** The configuration with nothing set: every key at its default. */
+export function defaultConfig(): VigilConfig {
+  return configSchema.parse({});
+}

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.ts';
+import { configErrorOf } from './helpers.ts';
+
+describe('environment variables', () => {
+  it('maps VIGIL_ + upper-cased path segments joined by __ to keys', () => {
+    const config = loadConfig({
+      env: {
+        VIGIL_PORT: '9001',
+        VIGIL_DATABASE_URL: 'postgres://vigil@db:5432/vigil',
+        VIGIL_SLA__THRESHOLDS__UPTIME_PCT: '99.5',
+        VIGIL_AUTH__REQUIRE_KEY_FOR_READS: 'TRUE',
+        VIGIL_RETENTION__RAW_DAYS: '30',
+      },
+    });
+    expect(config.port).toBe(9001);
+    expect(config.database_url).toBe('postgres://vigil@db:5432/vigil');
+    expect(config.sla.thresholds.uptime_pct).toBe(99.5);
+    expect(config.auth.require_key_for_reads).toBe(true);
+    expect(config.retention.raw_days).toBe(30);
+  });
+
+  it('parses JSON lists and objects where the key expects one', () => {
+    const config = loadConfig({
+      env: {
+        VIGIL_ALERTS__WEBHOOKS:
+          '[{"url":"https://hooks.slack.com/services/T/B/X","format":"slack"},{"url":"https://ops.example/h","headers":{"X-Token":"t"}}]',
+        VIGIL_SLA__SEVERITIES__COMPLETION_RATE_PCT: '[{"severity":"high","factor":1}]',
+      },
+    });
+    expect(config.alerts.webhooks).toEqual([
+      { url: 'https://hooks.slack.com/services/T/B/X', format: 'slack', headers: {} },
+      { url: 'https://ops.example/h', format: 'json', headers: { 'X-Token': 't' } },
+    ]);
+    expect(config.sla.severities.completion_rate_pct).toEqual([{ severity: 'high', factor: 1 }]);
+  });
+
+  it('keeps strings as strings where the key expects a string, even if they look like numbers or JSON', () => {
+    const config = loadConfig({
+      env: { VIGIL_BILLING__API_KEY: '00123', VIGIL_HOST: '1', VIGIL_DATABASE_URL: '[weird].db' },
+    });
+    expect(config.billing.api_key).toBe('00123');
+    expect(config.host).toBe('1');
+    expect(config.database_url).toBe('[weird].db');
+  });
+
+  it('treats empty values as unset', () => {
+    const config = loadConfig({ env: { VIGIL_PORT: '', COORDINATOR_API_KEY: '', VIGIL_NO_SUCH_KEY: '' } });
+    expect(config.port).toBe(8080);
+    expect(config.billing.api_key).toBeNull();
+  });
+
+  it('accepts LOG_LEVEL and LOG_FORMAT', () => {
+    const config = loadConfig({ env: { LOG_LEVEL: 'trace', LOG_FORMAT: 'pretty' } });
+    expect(config.log_level).toBe('trace');
+    expect(config.log_format).toBe('pretty');
+  });
+
+  it("accepts the seed guide's variable names", () => {
+    const config = loadConfig({
+      env: {
+        COORDINATOR_BILLING_URL: 'http://coordinator:8011',
+        COORDINATOR_API_KEY: 'your_api_key_here',
+        SLA_UPTIME_THRESHOLD: '95.5',
+        SLA_RESPONSE_TIME_THRESHOLD: '1500.0',
+        SLA_COMPLETION_RATE_THRESHOLD: '85.0',
+        SLA_CAPACITY_THRESHOLD: '70.0',
+        CAPACITY_FORECAST_HOURS: '72',
+        CAPACITY_ALERT_THRESHOLD_PCT: '75.0',
+        BILLING_SYNC_INTERVAL_HOURS: '2',
+        SLA_COLLECTION_INTERVAL_SECONDS: '120',
+      },
+    });
+    expect(config.billing).toEqual({
+      url: 'http://coordinator:8011',
+      api_key: 'your_api_key_here',
+      sync_interval_s: 7200,
+    });
+    expect(config.sla.thresholds).toEqual({
+      uptime_pct: 95.5,
+      response_time_ms: 1500,
+      completion_rate_pct: 85,
+      capacity_availability_pct: 70,
+    });
+    expect(config.capacity).toEqual({ forecast_horizon_h: 72, alert_threshold_pct: 75 });
+    expect(config.sla.collection_interval_s).toBe(120);
+  });
+
+  it('converts BILLING_SYNC_INTERVAL_HOURS from hours to whole seconds', () => {
+    expect(loadConfig({ env: { BILLING_SYNC_INTERVAL_HOURS: '1' } }).billing.sync_interval_s).toBe(3600);
+    expect(loadConfig({ env: { BILLING_SYNC_INTERVAL_HOURS: '0.25' } }).billing.sync_interval_s).toBe(900);
+    expect(loadConfig({ env: { BILLING_SYNC_INTERVAL_HOURS: '24' } }).billing.sync_interval_s).toBe(86_400);
+  });
+
+  it('reports a non-numeric BILLING_SYNC_INTERVAL_HOURS against the key it sets', () => {
+    const error = configErrorOf(() => loadConfig({ env: { BILLING_SYNC_INTERVAL_HOURS: 'hourly' } }));
+    expect(error.message).toBe(
+      'invalid configuration: billing.sync_interval_s = "hourly" (from env BILLING_SYNC_INTERVAL_HOURS, hours × 3600): expected a number',
+    );
+  });
+
+  it('rejects a VIGIL_* variable that maps to no key, suggesting the likely one', () => {
+    const error = configErrorOf(() => loadConfig({ env: { VIGIL_SLA_THRESHOLDS__UPTIME_PCT: '90' } }));
+    expect(error.message).toBe(
+      'invalid configuration: sla_thresholds.uptime_pct = "90" (from env VIGIL_SLA_THRESHOLDS__UPTIME_PCT): ' +
+        'unknown key (did you mean VIGIL_SLA__THRESHOLDS__UPTIME_PCT?)',
+    );
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]!.origin).toBe('env VIGIL_SLA_THRESHOLDS__UPTIME_PCT');
+  });
+
+  it('rejects a variable that names a list item or goes below a leaf', () => {
+    const error = configErrorOf(() =>
+      loadConfig({ env: { VIGIL_PORT__NUMBER: '1', VIGIL_ALERTS__WEBHOOKS__0: '{}' } }),
+    );
+    expect(error.problems.map((p) => p.key)).toEqual(['port.number', 'alerts.webhooks.0']);
+    expect(error.problems.every((p) => p.expected.startsWith('unknown key'))).toBe(true);
+  });
+
+  it('leaves VIGIL_ variables of other parts alone', () => {
+    const config = loadConfig({
+      env: {
+        VIGIL_TEST_PG_URL: 'postgres://x',
+        VIGIL_WORKER_TOPIC: 'render',
+        VIGIL_AGENT_KEY_FILE: '/k',
+        VIGIL_CONFIG_JSON: '{}',
+        OTHER_PORT: '1',
+      },
+    });
+    expect(config.port).toBe(8080);
+  });
+
+  it('reports a JSON list that does not parse', () => {
+    const error = configErrorOf(() => loadConfig({ env: { VIGIL_ALERTS__WEBHOOKS: '[{"url":' } }));
+    expect(error.problems).toHaveLength(1);
+    expect(error.message).toMatch(
+      /^invalid configuration: alerts\.webhooks = "\[\{\\"url\\":" \(from env VIGIL_ALERTS__WEBHOOKS\): expected valid JSON \(.+\)$/,
+    );
+  });
+
+  it('does not coerce where the value is not one the key accepts', () => {
+    const error = configErrorOf(() =>
+      loadConfig({ env: { VIGIL_AUTH__REQUIRE_KEY_FOR_READS: 'maybe', VIGIL_PORT: '0x1f' } }),
+    );
+    expect(error.message.split('\n')).toEqual([
+      'invalid configuration: port = "0x1f" (from env VIGIL_PORT): expected a number',
+      'invalid configuration: auth.require_key_for_reads = "maybe" (from env VIGIL_AUTH__REQUIRE_KEY_FOR_READS): expected true or false',
+    ]);
+  });
+});

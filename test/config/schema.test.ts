@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { configSchema, defaultConfig, describeConfigKeys, ENV_ALIASES } from '../../src/config/index.ts';
+
+describe('configSchema', () => {
+  it('has the documented defaults', () => {
+    expect(defaultConfig()).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      database_url: './data/vigil.db',
+      log_level: 'info',
+      log_format: 'json',
+      auth: { require_key_for_reads: false, key_cache_ttl_s: 30 },
+      api: { body_limit_bytes: 1_048_576, max_batch_size: 1000 },
+      sla: {
+        thresholds: {
+          uptime_pct: 95,
+          response_time_ms: 1000,
+          completion_rate_pct: 90,
+          capacity_availability_pct: 80,
+        },
+        severities: {
+          uptime_pct: [
+            { severity: 'critical', factor: 0.9 },
+            { severity: 'high', factor: 1 },
+          ],
+          response_time_ms: [
+            { severity: 'critical', factor: 2 },
+            { severity: 'high', factor: 1 },
+          ],
+          completion_rate_pct: [{ severity: 'critical', factor: 1 }],
+          capacity_availability_pct: [{ severity: 'high', factor: 1 }],
+        },
+        collection_interval_s: 300,
+        slice_s: 300,
+        uptime_window_s: 86_400,
+        response_time_sample_size: 100,
+        response_time_percentile: 95,
+        completion_window_s: 604_800,
+        liveness_timeout_s: 600,
+      },
+      capacity: { forecast_horizon_h: 168, alert_threshold_pct: 80 },
+      billing: { url: 'http://localhost:8011', api_key: null, sync_interval_s: 3600 },
+      retention: { raw_days: 90, rollup_days: 400, prune_interval_s: 3600 },
+      alerts: {
+        webhooks: [],
+        alertmanager_url: null,
+        timeout_ms: 5000,
+        max_attempts: 10,
+        initial_backoff_ms: 1000,
+        max_backoff_ms: 300_000,
+        dispatch_interval_ms: 1000,
+      },
+    });
+  });
+
+  it('rejects unknown keys at every level', () => {
+    expect(configSchema.safeParse({ extra: 1 }).success).toBe(false);
+    expect(configSchema.safeParse({ sla: { thresholds: { extra: 1 } } }).success).toBe(false);
+    expect(
+      configSchema.safeParse({ alerts: { webhooks: [{ url: 'https://a.example', extra: 1 }] } }).success,
+    ).toBe(false);
+    expect(
+      configSchema.safeParse({ sla: { severities: { uptime_pct: [{ severity: 'high', factor: 1, x: 1 }] } } })
+        .success,
+    ).toBe(false);
+  });
+
+  it('accepts the edges of its ranges and rejects just beyond them', () => {
+    const accepts = (input: unknown) => configSchema.safeParse(input).success;
+    expect(accepts({ port: 0 })).toBe(true);
+    expect(accepts({ port: 65535 })).toBe(true);
+    expect(accepts({ port: -1 })).toBe(false);
+    expect(accepts({ sla: { thresholds: { uptime_pct: 100 } } })).toBe(true);
+    expect(accepts({ sla: { thresholds: { uptime_pct: 100.1 } } })).toBe(false);
+    expect(accepts({ sla: { response_time_percentile: 0 } })).toBe(false);
+    expect(accepts({ auth: { key_cache_ttl_s: 0 } })).toBe(true);
+    expect(accepts({ sla: { collection_interval_s: 0 } })).toBe(false);
+    expect(accepts({ billing: { api_key: '' } })).toBe(false);
+  });
+});
+
+describe('describeConfigKeys', () => {
+  const keys = describeConfigKeys();
+
+  it('lists every leaf key once, with its variable, default and a description', () => {
+    expect(keys).toHaveLength(39);
+    expect(new Set(keys.map((k) => k.key)).size).toBe(keys.length);
+    for (const key of keys) {
+      expect(key.description, key.key).not.toBe('');
+      expect(key.env).toBe(`VIGIL_${key.key.toUpperCase().split('.').join('__')}`);
+    }
+    expect(keys.find((k) => k.key === 'sla.thresholds.uptime_pct')).toEqual({
+      key: 'sla.thresholds.uptime_pct',
+      env: 'VIGIL_SLA__THRESHOLDS__UPTIME_PCT',
+      default: 95,
+      description: 'Uptime below this percentage is a violation.',
+    });
+    expect(keys.find((k) => k.key === 'alerts.webhooks')?.default).toEqual([]);
+    expect(keys.find((k) => k.key === 'billing.api_key')?.default).toBeNull();
+  });
+
+  it('points every seed alias at a real key', () => {
+    const names = new Set(keys.map((k) => k.key));
+    for (const alias of ENV_ALIASES) expect(names.has(alias.key), alias.env).toBe(true);
+  });
+});
