@@ -170,8 +170,8 @@ export function createAlertDispatcher({
 
   /**
    * Channels are sent to in parallel (up to `concurrency`), each channel's rows one after
-   * another, oldest first: a receiver sees collections in order, and one that fails is
-   * tried once per run rather than with every row queued for it.
+   * another, oldest first: a healthy receiver sees collections in order, and one that
+   * fails is tried once per run rather than with every row queued for it.
    */
   async function sendChannel(rows: readonly DueRow[], tally: DispatchResult): Promise<void> {
     for (const row of rows) {
@@ -190,7 +190,8 @@ export function createAlertDispatcher({
         .select(['id', 'channel', 'payload', 'attempts', 'next_attempt_at'])
         .where('state', '=', 'pending')
         .where('next_attempt_at', '<=', now())
-        .orderBy('next_attempt_at')
+        // Oldest alert first, not longest due: a retried row goes before later news for the same receiver.
+        .orderBy('created_at')
         .orderBy('id')
         .limit(batchSize)
         .execute();
