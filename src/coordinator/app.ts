@@ -55,7 +55,11 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   registerAudit(app, { db: deps.store.db, log });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpDuration.observe(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: String(reply.statusCode),
+      },
       reply.elapsedTime / 1000,
     );
   });
@@ -64,10 +68,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   nodeRoutes(app, deps);
   telemetryRoutes(app, deps);
   slaRoutes(app, deps);
-  app.get(
-    '/openapi.json',
-    { config: { access: 'public' }, schema: { hide: true } },
-    async () => app.swagger(),
+  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
   );
   return app;
 }

@@ -14,7 +14,10 @@ export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' |
 /** JSON lines by default (what log shippers want); `pretty` for a person at a terminal. */
 export function createLogger({ level, format }: { level: LogLevel; format: 'json' | 'pretty' }): pino.Logger {
   return format === 'pretty'
-    ? pino({ level, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss' } } })
+    ? pino({
+        level,
+        transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss' } },
+      })
     : pino({ level });
 }
 

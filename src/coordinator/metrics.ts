@@ -7,12 +7,22 @@ import type { CollectionSummary } from './sla/collector.ts';
 /** The coordinator's Prometheus metrics, on a registry of its own (no global state). */
 export function createCoordinatorMetrics(registry: Registry = new Registry()) {
   collectDefaultMetrics({ register: registry, prefix: 'vigil_' });
-  const perNode = (name: string, help: string) => new Gauge({ name, help, labelNames: ['node_id'], registers: [registry] });
+  const perNode = (name: string, help: string) =>
+    new Gauge({ name, help, labelNames: ['node_id'], registers: [registry] });
   const m = {
     registry,
-    uptime: perNode('vigil_sla_uptime_pct', 'Share of time slices in the uptime window with evidence of life, per node'),
-    responseTime: perNode('vigil_sla_response_time_ms', 'Percentile (default p95) of recent outcome durations, per node'),
-    completion: perNode('vigil_sla_completion_rate_pct', 'Successful outcomes as a share of all outcomes in the window, per node'),
+    uptime: perNode(
+      'vigil_sla_uptime_pct',
+      'Share of time slices in the uptime window with evidence of life, per node',
+    ),
+    responseTime: perNode(
+      'vigil_sla_response_time_ms',
+      'Percentile (default p95) of recent outcome durations, per node',
+    ),
+    completion: perNode(
+      'vigil_sla_completion_rate_pct',
+      'Successful outcomes as a share of all outcomes in the window, per node',
+    ),
     capacity: new Gauge({
       name: 'vigil_sla_capacity_availability_pct',
       help: 'Free parallel slots of live nodes as a share of all registered slots',

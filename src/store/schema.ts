@@ -87,7 +87,11 @@ export interface NodeResponseSamplesTable {
   updated_at: number;
 }
 
-export type MetricType = 'uptime_pct' | 'response_time_ms' | 'completion_rate_pct' | 'capacity_availability_pct';
+export type MetricType =
+  | 'uptime_pct'
+  | 'response_time_ms'
+  | 'completion_rate_pct'
+  | 'capacity_availability_pct';
 export type Severity = 'critical' | 'high';
 
 export interface SlaMetricsTable {
@@ -174,4 +178,3 @@ export interface AuditLogTable {
   ip: string | null;
   detail: ColumnType<string, string | undefined, string>;
 }
-

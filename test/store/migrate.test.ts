@@ -9,7 +9,10 @@ describeEachBackend('migrations', (backend) => {
   it('applies every migration once and is idempotent', async () => {
     store = await backend.open();
     expect(await store.migrate()).toEqual([]);
-    const row = await store.db.selectFrom('nodes').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const row = await store.db
+      .selectFrom('nodes')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(row.n)).toBe(0);
   });
 });

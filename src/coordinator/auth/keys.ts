@@ -20,11 +20,19 @@ export interface CreatedKey {
 }
 
 /** Creates a key; only its hash is stored, so the key itself is shown once, here. */
-export async function createApiKey(db: Db, role: Role, label: string | null, now = Date.now()): Promise<CreatedKey> {
+export async function createApiKey(
+  db: Db,
+  role: Role,
+  label: string | null,
+  now = Date.now(),
+): Promise<CreatedKey> {
   const key = KEY_PREFIX + randomBytes(32).toString('base64url');
   const id = uuidv7(now);
   const prefix = key.slice(0, 12);
-  await db.insertInto('api_keys').values({ id, key_hash: hashKey(key), prefix, role, label, created_at: now, revoked_at: null }).execute();
+  await db
+    .insertInto('api_keys')
+    .values({ id, key_hash: hashKey(key), prefix, role, label, created_at: now, revoked_at: null })
+    .execute();
   return { id, key, prefix, role };
 }
 

@@ -29,16 +29,25 @@ function bearer(request: FastifyRequest): string | null {
   if (header === undefined) return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (match === null) {
-    throw new ProblemError(401, 'unauthorized', 'Unauthorized', 'the Authorization header must be "Bearer <api key>"', {
-      headers: challenge,
-    });
+    throw new ProblemError(
+      401,
+      'unauthorized',
+      'Unauthorized',
+      'the Authorization header must be "Bearer <api key>"',
+      {
+        headers: challenge,
+      },
+    );
   }
   return match[1] ?? null;
 }
 
 export function registerAuth(
   app: FastifyInstance,
-  { verify, requireKeyForReads }: { verify: (key: string) => Promise<VerifiedKey | null>; requireKeyForReads: boolean },
+  {
+    verify,
+    requireKeyForReads,
+  }: { verify: (key: string) => Promise<VerifiedKey | null>; requireKeyForReads: boolean },
 ): void {
   app.decorateRequest('actor', null);
   app.addHook('onRequest', async (request) => {
@@ -49,21 +58,35 @@ export function registerAuth(
     if (key !== null) {
       request.actor = await verify(key);
       if (request.actor === null) {
-        throw new ProblemError(401, 'unauthorized', 'Unauthorized', 'the API key is unknown or revoked', { headers: challenge });
+        throw new ProblemError(401, 'unauthorized', 'Unauthorized', 'the API key is unknown or revoked', {
+          headers: challenge,
+        });
       }
     }
     if (access === 'read') {
       if (requireKeyForReads && request.actor === null) {
-        throw new ProblemError(401, 'unauthorized', 'Unauthorized', 'this coordinator requires an API key for reads', {
-          headers: challenge,
-        });
+        throw new ProblemError(
+          401,
+          'unauthorized',
+          'Unauthorized',
+          'this coordinator requires an API key for reads',
+          {
+            headers: challenge,
+          },
+        );
       }
       return;
     }
     if (request.actor === null) {
-      throw new ProblemError(401, 'unauthorized', 'Unauthorized', `this call needs an API key with role ${access.join(' or ')}`, {
-        headers: challenge,
-      });
+      throw new ProblemError(
+        401,
+        'unauthorized',
+        'Unauthorized',
+        `this call needs an API key with role ${access.join(' or ')}`,
+        {
+          headers: challenge,
+        },
+      );
     }
     if (request.actor.role !== 'admin' && !access.includes(request.actor.role)) {
       throw new ProblemError(

@@ -17,7 +17,10 @@ export class ProblemError extends Error {
     slug: string,
     title: string,
     detail: string,
-    { extras = {}, headers = {} }: { extras?: Record<string, unknown>; headers?: Record<string, string> } = {},
+    {
+      extras = {},
+      headers = {},
+    }: { extras?: Record<string, unknown>; headers?: Record<string, string> } = {},
   ) {
     super(detail);
     this.status = status;
@@ -60,34 +63,56 @@ interface ValidationIssue {
 function describeIssue(context: string, issue: ValidationIssue): { location: string; message: string } {
   const path = (issue.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
   let message = issue.message ?? 'is invalid';
-  if (issue.keyword === 'additionalProperties') message = `has an unknown field "${String(issue.params?.additionalProperty)}"`;
-  if (issue.keyword === 'required') message = `is missing the required field "${String(issue.params?.missingProperty)}"`;
+  if (issue.keyword === 'additionalProperties')
+    message = `has an unknown field "${String(issue.params?.additionalProperty)}"`;
+  if (issue.keyword === 'required')
+    message = `is missing the required field "${String(issue.params?.missingProperty)}"`;
   return { location: path === '' ? context : `${context}.${path}`, message };
 }
 
 /** Turns whatever a handler or Fastify threw into problem+json; only the unexpected is a 500. */
 export function problemErrorHandler(log: Logger) {
-  return function handleError(error: FastifyError | ProblemError, request: FastifyRequest, reply: FastifyReply) {
+  return function handleError(
+    error: FastifyError | ProblemError,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ) {
     if (error instanceof ProblemError) return send(reply, request, error);
     const fe = error as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
     if (fe.validation) {
       const errors = fe.validation.map((i) => describeIssue(fe.validationContext ?? 'body', i));
       const detail = errors.map((e) => `${e.location} ${e.message}`).join('; ');
-      return send(reply, request, new ProblemError(400, 'invalid-request', 'Invalid request', detail, { extras: { errors } }));
+      return send(
+        reply,
+        request,
+        new ProblemError(400, 'invalid-request', 'Invalid request', detail, { extras: { errors } }),
+      );
     }
     const status = fe.statusCode ?? 500;
     if (status === 413) {
-      return send(reply, request, new ProblemError(413, 'payload-too-large', 'Payload too large', fe.message));
+      return send(
+        reply,
+        request,
+        new ProblemError(413, 'payload-too-large', 'Payload too large', fe.message),
+      );
     }
     if (status === 415) {
       return send(
         reply,
         request,
-        new ProblemError(415, 'unsupported-media-type', 'Unsupported media type', `${fe.message}; send application/json`),
+        new ProblemError(
+          415,
+          'unsupported-media-type',
+          'Unsupported media type',
+          `${fe.message}; send application/json`,
+        ),
       );
     }
     if (status >= 400 && status < 500) {
-      const slug = fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(fe.message) ? 'malformed-json' : 'invalid-request';
+      const slug =
+        fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(fe.message)
+          ? 'malformed-json'
+          : 'invalid-request';
       return send(reply, request, new ProblemError(status, slug, 'Invalid request', fe.message));
     }
     log.error({ err: error, request_id: request.id, url: request.url }, 'unhandled error');
@@ -108,6 +133,11 @@ export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
   return send(
     reply,
     request,
-    new ProblemError(404, 'not-found', 'Not found', `no route ${request.method} ${request.url.split('?')[0]}; see /openapi.json`),
+    new ProblemError(
+      404,
+      'not-found',
+      'Not found',
+      `no route ${request.method} ${request.url.split('?')[0]}; see /openapi.json`,
+    ),
   );
 }

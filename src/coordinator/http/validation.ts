@@ -13,8 +13,20 @@ const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).de
  * path parameters, which are always text, are coerced to the types their schemas name.
  */
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
-  const strict = new Ajv({ allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: true, strict: false });
-  const coercing = new Ajv({ allErrors: true, coerceTypes: 'array', removeAdditional: false, useDefaults: true, strict: false });
+  const strict = new Ajv({
+    allErrors: true,
+    coerceTypes: false,
+    removeAdditional: false,
+    useDefaults: true,
+    strict: false,
+  });
+  const coercing = new Ajv({
+    allErrors: true,
+    coerceTypes: 'array',
+    removeAdditional: false,
+    useDefaults: true,
+    strict: false,
+  });
   for (const ajv of [strict, coercing]) addFormats(ajv);
   return ({ schema, httpPart }) => {
     const ajv = httpPart === 'body' ? strict : coercing;

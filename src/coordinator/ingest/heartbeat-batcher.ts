@@ -37,9 +37,14 @@ export function createHeartbeatBatcher({
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);
       try {
-        const unknown = await store.db
-          .transaction()
-          .execute((trx) => writeHeartbeats(trx, batch.map((p) => p.beat), sliceMs, store.capabilities));
+        const unknown = await store.db.transaction().execute((trx) =>
+          writeHeartbeats(
+            trx,
+            batch.map((p) => p.beat),
+            sliceMs,
+            store.capabilities,
+          ),
+        );
         for (const p of batch) p.resolve(!unknown.has(p.beat.node_id));
       } catch (error) {
         for (const p of batch) p.reject(error);
@@ -50,12 +55,10 @@ export function createHeartbeatBatcher({
   function schedule(): void {
     if (flushing !== null) return;
     // setImmediate lets every request already parsed in this turn join the batch.
-    flushing = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(flushAll)
-      .finally(() => {
-        flushing = null;
-        if (queue.length > 0) schedule();
-      });
+    flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(flushAll).finally(() => {
+      flushing = null;
+      if (queue.length > 0) schedule();
+    });
   }
 
   return {

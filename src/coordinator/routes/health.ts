@@ -10,7 +10,11 @@ export function healthRoutes(app: FastifyInstance, { store, metrics }: ApiDeps):
     '/healthz',
     {
       config: { access: 'public' },
-      schema: { tags: ['health'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+      schema: {
+        tags: ['health'],
+        summary: 'The process is up',
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
     },
     async () => ({ status: 'ok' as const }),
   );
@@ -29,7 +33,12 @@ export function healthRoutes(app: FastifyInstance, { store, metrics }: ApiDeps):
       try {
         await sql`select 1`.execute(store.db);
       } catch (error) {
-        throw new ProblemError(503, 'not-ready', 'Not ready', `the database is unreachable: ${(error as Error).message}`);
+        throw new ProblemError(
+          503,
+          'not-ready',
+          'Not ready',
+          `the database is unreachable: ${(error as Error).message}`,
+        );
       }
       return { status: 'ready' as const, database: store.capabilities.dialectName };
     },
@@ -37,7 +46,10 @@ export function healthRoutes(app: FastifyInstance, { store, metrics }: ApiDeps):
 
   app.get(
     '/metrics',
-    { config: { access: 'read' }, schema: { tags: ['health'], summary: 'Prometheus metrics (text exposition format)' } },
+    {
+      config: { access: 'read' },
+      schema: { tags: ['health'], summary: 'Prometheus metrics (text exposition format)' },
+    },
     async (_request, reply) => {
       reply.type(metrics.registry.contentType);
       return metrics.registry.metrics();

@@ -136,14 +136,17 @@ export function nodeRoutes(app: FastifyInstance, { store, config, now }: ApiDeps
       }
       const node = await getNode(store.db, body.node_id);
       reply.status(result.outcome === 'created' ? 201 : 200);
-      if (result.outcome === 'created') reply.header('location', `/nodes/${encodeURIComponent(body.node_id)}`);
+      if (result.outcome === 'created')
+        reply.header('location', `/nodes/${encodeURIComponent(body.node_id)}`);
       return nodeView(node ?? result.node, liveSince());
     },
   );
 
   const ListQuery = Type.Object(
     {
-      state: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('deleted'), Type.Literal('all')])),
+      state: Type.Optional(
+        Type.Union([Type.Literal('active'), Type.Literal('deleted'), Type.Literal('all')]),
+      ),
       operator: Type.Optional(Type.String({ maxLength: 128 })),
       topic: Type.Optional(Type.String({ maxLength: 128 })),
       live: Type.Optional(Type.Boolean()),
@@ -160,7 +163,12 @@ export function nodeRoutes(app: FastifyInstance, { store, config, now }: ApiDeps
         tags: ['nodes'],
         summary: 'List nodes, filtered and paginated by node id',
         querystring: ListQuery,
-        response: { 200: Type.Object({ nodes: Type.Array(NodeView), next_cursor: Type.Union([Type.String(), Type.Null()]) }) },
+        response: {
+          200: Type.Object({
+            nodes: Type.Array(NodeView),
+            next_cursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+        },
       },
     },
     async (request) => {
@@ -185,7 +193,12 @@ export function nodeRoutes(app: FastifyInstance, { store, config, now }: ApiDeps
     '/nodes/:node_id',
     {
       config: { access: 'read' },
-      schema: { tags: ['nodes'], summary: 'One node with its latest status', params: Params, response: { 200: NodeView } },
+      schema: {
+        tags: ['nodes'],
+        summary: 'One node with its latest status',
+        params: Params,
+        response: { 200: NodeView },
+      },
     },
     async (request) => {
       const { node_id } = request.params as Static<typeof Params>;
@@ -199,7 +212,13 @@ export function nodeRoutes(app: FastifyInstance, { store, config, now }: ApiDeps
     '/nodes/:node_id',
     {
       config: { access: ['operator'] },
-      schema: { tags: ['nodes'], summary: 'Change a node’s endpoint, operator, topics or capacity', params: Params, body: Patch, response: { 200: NodeView } },
+      schema: {
+        tags: ['nodes'],
+        summary: 'Change a node’s endpoint, operator, topics or capacity',
+        params: Params,
+        body: Patch,
+        response: { 200: NodeView },
+      },
     },
     async (request) => {
       const { node_id } = request.params as Static<typeof Params>;

@@ -78,7 +78,10 @@ const violationView = (v: ViolationRow) => ({
   metadata: JSON.parse(v.metadata) as Record<string, unknown>,
 });
 
-const snapshotView = ({ metadata: _m, ...s }: CapacitySnapshotRow) => ({ ...s, timestamp: toIso(s.timestamp) });
+const snapshotView = ({ metadata: _m, ...s }: CapacitySnapshotRow) => ({
+  ...s,
+  timestamp: toIso(s.timestamp),
+});
 
 /** Large listings keep the pool hub guide's bare-array shape and page with a Link header. */
 function linkNext(reply: FastifyReply, url: string, cursor: string | undefined): void {
@@ -102,7 +105,12 @@ export function slaRoutes(app: FastifyInstance, { store, collector, now }: ApiDe
   );
   const NodeParams = Type.Object({ node_id: NodeId });
 
-  async function metrics(q: Static<typeof MetricsQuery>, nodeId: string | undefined, reply: FastifyReply, url: string) {
+  async function metrics(
+    q: Static<typeof MetricsQuery>,
+    nodeId: string | undefined,
+    reply: FastifyReply,
+    url: string,
+  ) {
     const limit = q.limit ?? 1_000;
     const rows = await listMetrics(store.db, {
       since: now() - (q.hours ?? 24) * 3_600_000,
@@ -128,7 +136,12 @@ export function slaRoutes(app: FastifyInstance, { store, collector, now }: ApiDe
       },
     },
     async (request, reply) =>
-      metrics(request.query as Static<typeof MetricsQuery>, (request.params as Static<typeof NodeParams>).node_id, reply, request.url),
+      metrics(
+        request.query as Static<typeof MetricsQuery>,
+        (request.params as Static<typeof NodeParams>).node_id,
+        reply,
+        request.url,
+      ),
   );
 
   app.get(
@@ -244,7 +257,11 @@ export function slaRoutes(app: FastifyInstance, { store, collector, now }: ApiDe
     },
     async (request) => {
       const q = request.query as Static<typeof SnapshotsQuery>;
-      const rows = await listCapacitySnapshots(store.db, now() - (q.hours ?? 24) * 3_600_000, q.limit ?? 1_000);
+      const rows = await listCapacitySnapshots(
+        store.db,
+        now() - (q.hours ?? 24) * 3_600_000,
+        q.limit ?? 1_000,
+      );
       return rows.map(snapshotView);
     },
   );
@@ -255,7 +272,8 @@ export function slaRoutes(app: FastifyInstance, { store, collector, now }: ApiDe
       config: { access: 'read' },
       schema: {
         tags: ['sla'],
-        summary: 'Overall SLA health: critical when any critical violation is open, degraded when any is open',
+        summary:
+          'Overall SLA health: critical when any critical violation is open, degraded when any is open',
         response: {
           200: Type.Object({
             status: Type.Union([Type.Literal('healthy'), Type.Literal('degraded'), Type.Literal('critical')]),

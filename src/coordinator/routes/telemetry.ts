@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
+import { rollupBucketMs } from '../../core/sla/rollup.ts';
 import { parseTimestamp } from '../../core/time.ts';
 import { type Outcome, recordOutcomes } from '../../store/repositories/outcomes.ts';
 import { badRequest, notFound, ProblemError } from '../http/problem.ts';
@@ -34,8 +35,10 @@ function toOutcome(o: Static<typeof OutcomeBody>, index: number | null): Outcome
   const where = index === null ? '' : `outcomes[${index}].`;
   const started = parseTimestamp(o.started_at);
   const finished = parseTimestamp(o.finished_at);
-  if (started === null) throw badRequest(`${where}started_at "${o.started_at}" is not an RFC 3339 time or epoch milliseconds`);
-  if (finished === null) throw badRequest(`${where}finished_at "${o.finished_at}" is not an RFC 3339 time or epoch milliseconds`);
+  if (started === null)
+    throw badRequest(`${where}started_at "${o.started_at}" is not an RFC 3339 time or epoch milliseconds`);
+  if (finished === null)
+    throw badRequest(`${where}finished_at "${o.finished_at}" is not an RFC 3339 time or epoch milliseconds`);
   if (finished < started) throw badRequest(`${where}finished_at is before started_at for job ${o.job_id}`);
   return {
     job_id: o.job_id,
@@ -49,7 +52,10 @@ function toOutcome(o: Static<typeof OutcomeBody>, index: number | null): Outcome
 }
 
 /** Heartbeats and job outcomes: the high-volume writes nodes make. */
-export function telemetryRoutes(app: FastifyInstance, { store, config, metrics, heartbeats, now }: ApiDeps): void {
+export function telemetryRoutes(
+  app: FastifyInstance,
+  { store, config, metrics, heartbeats, now }: ApiDeps,
+): void {
   const Params = Type.Object({ node_id: NodeId });
   app.post(
     '/nodes/:node_id/heartbeat',
@@ -80,7 +86,10 @@ export function telemetryRoutes(app: FastifyInstance, { store, config, metrics, 
     },
   );
 
-  const OutcomeBatch = Type.Union([OutcomeBody, Type.Array(OutcomeBody, { minItems: 1, maxItems: config.api.max_batch_size })]);
+  const OutcomeBatch = Type.Union([
+    OutcomeBody,
+    Type.Array(OutcomeBody, { minItems: 1, maxItems: config.api.max_batch_size }),
+  ]);
   app.post(
     '/outcomes',
     {
@@ -100,6 +109,7 @@ export function telemetryRoutes(app: FastifyInstance, { store, config, metrics, 
         recordOutcomes(trx, outcomes, {
           now: now(),
           sampleSize: config.sla.response_time_sample_size,
+          bucketMs: rollupBucketMs(config.sla.completion_window_s),
           caps: store.capabilities,
         }),
       );

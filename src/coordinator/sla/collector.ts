@@ -1,6 +1,7 @@
 import { uuidv7 } from '../../core/ids.ts';
-import { computeCapacity, type CapacityReading } from '../../core/sla/capacity.ts';
+import { type CapacityReading, computeCapacity } from '../../core/sla/capacity.ts';
 import { evaluateFleetCapacity, evaluateNode, type MetricReading } from '../../core/sla/evaluate.ts';
+import { rollupBucketMs } from '../../core/sla/rollup.ts';
 import { rulesFromSettings, type SeverityBand } from '../../core/sla/rules.ts';
 import { computeUptime } from '../../core/sla/uptime.ts';
 import { type OpenViolation, planTransitions } from '../../core/sla/violations.ts';
@@ -50,7 +51,12 @@ export interface CollectionSummary {
 /** Where a collection's results go besides the store: Prometheus gauges, alert outbox. */
 export interface CollectionSinks {
   /** Called inside the collection's transaction, so alerts commit with the violations they describe. */
-  onTransitions?(trx: Tx, applied: readonly AppliedTransition[], now: number): Promise<void>;
+  onTransitions?(
+    trx: Tx,
+    applied: readonly AppliedTransition[],
+    now: number,
+    openBefore: readonly OpenViolation[],
+  ): Promise<unknown>;
   /** Called after commit with everything measured. */
   onCollected?(
     readings: readonly MetricReading[],
@@ -95,7 +101,11 @@ export function createSlaCollector({
     const [fleet, slices, completion, samples] = await Promise.all([
       readFleet(store.db),
       readHeartbeatSlices(store.db, sliceMs, windowStart, at),
-      readCompletionCounts(store.db, at - settings.completion_window_s * 1000),
+      readCompletionCounts(
+        store.db,
+        at - settings.completion_window_s * 1000,
+        rollupBucketMs(settings.completion_window_s),
+      ),
       readResponseSamples(store.db),
     ]);
 
@@ -141,7 +151,7 @@ export function createSlaCollector({
       await insertMetrics(trx, metricRows, store.capabilities);
       await insertCapacitySnapshot(trx, { id: uuidv7(at), timestamp: at, ...capacity, metadata: '{}' });
       const applied = await applyTransitions(trx, transitions, at);
-      await sinks.onTransitions?.(trx, applied, at);
+      await sinks.onTransitions?.(trx, applied, at, openBefore);
       return { applied, open: await readOpenViolations(trx) };
     });
 

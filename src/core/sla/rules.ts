@@ -76,7 +76,11 @@ export interface RuleSettings {
 export function rulesFromSettings({ thresholds, severities }: RuleSettings): MetricRules {
   const rules = {} as Record<MetricType, MetricRule>;
   for (const metric of METRIC_TYPES) {
-    rules[metric] = { direction: DIRECTIONS[metric], threshold: thresholds[metric], bands: severities[metric] };
+    rules[metric] = {
+      direction: DIRECTIONS[metric],
+      threshold: thresholds[metric],
+      bands: severities[metric],
+    };
   }
   return rules;
 }

@@ -130,7 +130,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .unique()
     .where(sql.ref('resolved_at'), 'is', null)
     .execute();
-  await db.schema.createIndex('ix_sla_violations_created').on('sla_violations').column('created_at').execute();
+  await db.schema
+    .createIndex('ix_sla_violations_created')
+    .on('sla_violations')
+    .column('created_at')
+    .execute();
   await db.schema
     .createIndex('ix_sla_violations_node')
     .on('sla_violations')

@@ -66,7 +66,7 @@ export async function writeHeartbeats(
             version: sql`coalesce(excluded.version, node_status.version)`,
           }))
           // A heartbeat delayed behind a newer one must not roll the status back.
-          .where('node_status.last_heartbeat_at', '<=', eb => eb.ref('excluded.last_heartbeat_at')),
+          .where('node_status.last_heartbeat_at', '<=', (eb) => eb.ref('excluded.last_heartbeat_at')),
       )
       .execute();
   }

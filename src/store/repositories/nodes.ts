@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db, Tx } from '../capabilities.ts';
-import type { NodeStatusTable, NodesTable, NodeState } from '../schema.ts';
+import type { NodeState, NodeStatusTable, NodesTable } from '../schema.ts';
 
 export type NodeRow = Selectable<NodesTable>;
 export type NodeWithStatus = NodeRow & {
@@ -38,10 +38,20 @@ function differences(existing: NodeRow, wanted: NodeRegistration): string[] {
  * history intact.
  */
 export async function registerNode(trx: Tx, reg: NodeRegistration, now: number): Promise<RegisterResult> {
-  const existing = await trx.selectFrom('nodes').selectAll().where('node_id', '=', reg.node_id).executeTakeFirst();
+  const existing = await trx
+    .selectFrom('nodes')
+    .selectAll()
+    .where('node_id', '=', reg.node_id)
+    .executeTakeFirst();
   const values = { ...reg, topics: JSON.stringify(reg.topics) };
   if (existing === undefined) {
-    const node: NodeRow = { ...values, state: 'active', registered_at: now, updated_at: now, deleted_at: null };
+    const node: NodeRow = {
+      ...values,
+      state: 'active',
+      registered_at: now,
+      updated_at: now,
+      deleted_at: null,
+    };
     await trx.insertInto('nodes').values(node).execute();
     await trx
       .insertInto('node_response_samples')

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { mergeRecentSamples, type ResponseSample } from '../../core/sla/percentile.ts';
-import { floorTo, HOUR_MS } from '../../core/time.ts';
+import { floorTo } from '../../core/time.ts';
 import { chunkForBinds, chunkKeys } from '../batching.ts';
 import type { StoreCapabilities, Tx } from '../capabilities.ts';
 import type { OutcomeStatus } from '../schema.ts';
@@ -23,14 +23,19 @@ export type RecordOutcomesResult =
 /**
  * Records outcomes idempotently by job id (the first report of a job wins; repeats are
  * counted as duplicates and change nothing). In the same transaction it maintains what the
- * SLA engine reads, so a collection never scans raw outcomes: hourly counters per node, and
+ * SLA engine reads, so a collection never scans raw outcomes: per-node counters in buckets (see core/sla/rollup.ts), and
  * each node's most recent durations for the response-time percentile.
  * A batch naming an unregistered node is refused whole.
  */
 export async function recordOutcomes(
   trx: Tx,
   outcomes: readonly Outcome[],
-  { now, sampleSize, caps }: { now: number; sampleSize: number; caps: StoreCapabilities },
+  {
+    now,
+    sampleSize,
+    bucketMs,
+    caps,
+  }: { now: number; sampleSize: number; bucketMs: number; caps: StoreCapabilities },
 ): Promise<RecordOutcomesResult> {
   const nodeIds = [...new Set(outcomes.map((o) => o.node_id))];
   const known = new Set<string>();
@@ -58,19 +63,33 @@ export async function recordOutcomes(
   }
   const fresh = rows.filter((r) => inserted.has(r.job_id));
 
-  await addToRollups(trx, fresh, caps);
+  await addToRollups(trx, fresh, bucketMs, caps);
   await addToRecentSamples(trx, fresh, { now, sampleSize, caps });
   return { kind: 'recorded', accepted: fresh.length, duplicates: outcomes.length - fresh.length };
 }
 
 type FreshOutcome = Outcome & { duration_ms: number };
 
-async function addToRollups(trx: Tx, fresh: readonly FreshOutcome[], caps: StoreCapabilities): Promise<void> {
-  const buckets = new Map<string, { node_id: string; bucket_start: number; successes: number; failures: number; duration_sum_ms: number }>();
+async function addToRollups(
+  trx: Tx,
+  fresh: readonly FreshOutcome[],
+  bucketMs: number,
+  caps: StoreCapabilities,
+): Promise<void> {
+  const buckets = new Map<
+    string,
+    { node_id: string; bucket_start: number; successes: number; failures: number; duration_sum_ms: number }
+  >();
   for (const o of fresh) {
-    const bucket_start = floorTo(o.finished_at, HOUR_MS);
+    const bucket_start = floorTo(o.finished_at, bucketMs);
     const key = `${o.node_id}\u0000${bucket_start}`;
-    const b = buckets.get(key) ?? { node_id: o.node_id, bucket_start, successes: 0, failures: 0, duration_sum_ms: 0 };
+    const b = buckets.get(key) ?? {
+      node_id: o.node_id,
+      bucket_start,
+      successes: 0,
+      failures: 0,
+      duration_sum_ms: 0,
+    };
     if (o.status === 'success') b.successes++;
     else b.failures++;
     b.duration_sum_ms += o.duration_ms;
@@ -105,10 +124,14 @@ async function addToRecentSamples(
   if (added.size === 0) return;
   const existing = new Map<string, ResponseSample[]>();
   for (const chunk of chunkKeys([...added.keys()])) {
-    let query = trx.selectFrom('node_response_samples').select(['node_id', 'samples']).where('node_id', 'in', chunk);
+    let query = trx
+      .selectFrom('node_response_samples')
+      .select(['node_id', 'samples'])
+      .where('node_id', 'in', chunk);
     // Two coordinators merging into one node's samples must take turns; SQLite has one writer anyway.
     if (caps.supportsRowLocks) query = query.forUpdate();
-    for (const row of await query.execute()) existing.set(row.node_id, JSON.parse(row.samples) as ResponseSample[]);
+    for (const row of await query.execute())
+      existing.set(row.node_id, JSON.parse(row.samples) as ResponseSample[]);
   }
   const rows = [...added].map(([node_id, samples]) => ({
     node_id,

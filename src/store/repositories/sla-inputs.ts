@@ -1,6 +1,6 @@
-import { floorTo, HOUR_MS } from '../../core/time.ts';
-import { firstRowStart } from '../../core/sla/slices.ts';
 import type { ResponseSample } from '../../core/sla/percentile.ts';
+import { firstRowStart } from '../../core/sla/slices.ts';
+import { floorTo } from '../../core/time.ts';
 import type { Db } from '../capabilities.ts';
 
 export interface FleetNode {
@@ -32,7 +32,12 @@ export async function readFleet(db: Db): Promise<FleetNode[]> {
 export type SliceRows = Map<string, Array<{ row_start: number; mask: number }>>;
 
 /** Heartbeat bitmaps that overlap [from, to), grouped by node. */
-export async function readHeartbeatSlices(db: Db, sliceMs: number, from: number, to: number): Promise<SliceRows> {
+export async function readHeartbeatSlices(
+  db: Db,
+  sliceMs: number,
+  from: number,
+  to: number,
+): Promise<SliceRows> {
   const rows = await db
     .selectFrom('heartbeat_slices')
     .select(['node_id', 'row_start', 'mask'])
@@ -55,18 +60,28 @@ export interface CompletionCounts {
 }
 
 /**
- * Outcome counts per node since `from`, from the hourly rollups. The window starts at the
- * hour holding `from`, so it is the configured length plus at most one hour: a bounded,
- * documented imprecision that keeps collection off the raw outcomes table.
+ * Outcome counts per node since `from`, from the rollups. The window starts at the bucket
+ * holding `from`, so it is the configured length plus at most one bucket (1/168 of it): a
+ * bounded, documented imprecision that keeps collection off the raw outcomes table.
  */
-export async function readCompletionCounts(db: Db, from: number): Promise<Map<string, CompletionCounts>> {
+export async function readCompletionCounts(
+  db: Db,
+  from: number,
+  bucketMs: number,
+): Promise<Map<string, CompletionCounts>> {
   const rows = await db
     .selectFrom('outcome_rollups')
-    .select((eb) => ['node_id', eb.fn.sum<number>('successes').as('successes'), eb.fn.sum<number>('failures').as('failures')])
-    .where('bucket_start', '>=', floorTo(from, HOUR_MS))
+    .select((eb) => [
+      'node_id',
+      eb.fn.sum<number>('successes').as('successes'),
+      eb.fn.sum<number>('failures').as('failures'),
+    ])
+    .where('bucket_start', '>=', floorTo(from, bucketMs))
     .groupBy('node_id')
     .execute();
-  return new Map(rows.map((r) => [r.node_id, { successes: Number(r.successes), failures: Number(r.failures) }]));
+  return new Map(
+    rows.map((r) => [r.node_id, { successes: Number(r.successes), failures: Number(r.failures) }]),
+  );
 }
 
 /** Each node's most recent outcome durations. */

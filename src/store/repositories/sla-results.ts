@@ -1,6 +1,6 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { OpenViolation, Transition } from '../../core/sla/violations.ts';
 import { uuidv7 } from '../../core/ids.ts';
+import type { OpenViolation, Transition } from '../../core/sla/violations.ts';
 import { chunkForBinds } from '../batching.ts';
 import type { Db, StoreCapabilities, Tx } from '../capabilities.ts';
 import type { CapacitySnapshotsTable, MetricType, SlaMetricsTable, SlaViolationsTable } from '../schema.ts';
@@ -19,14 +19,26 @@ export async function insertMetrics(
   }
 }
 
-export async function insertCapacitySnapshot(trx: Tx, row: Insertable<CapacitySnapshotsTable>): Promise<void> {
+export async function insertCapacitySnapshot(
+  trx: Tx,
+  row: Insertable<CapacitySnapshotsTable>,
+): Promise<void> {
   await trx.insertInto('capacity_snapshots').values(row).execute();
 }
 
 export async function readOpenViolations(db: Db | Tx): Promise<OpenViolation[]> {
   const rows = await db
     .selectFrom('sla_violations')
-    .select(['id', 'subject', 'node_id', 'violation_type', 'severity', 'worst_value', 'threshold', 'created_at'])
+    .select([
+      'id',
+      'subject',
+      'node_id',
+      'violation_type',
+      'severity',
+      'worst_value',
+      'threshold',
+      'created_at',
+    ])
     .where('resolved_at', 'is', null)
     .execute();
   return rows.map((r) => ({
@@ -137,7 +149,12 @@ export interface MetricsQuery {
 }
 
 export async function listMetrics(db: Db, q: MetricsQuery): Promise<MetricRow[]> {
-  let query = db.selectFrom('sla_metrics').selectAll().where('timestamp', '>=', q.since).orderBy('id').limit(q.limit);
+  let query = db
+    .selectFrom('sla_metrics')
+    .selectAll()
+    .where('timestamp', '>=', q.since)
+    .orderBy('id')
+    .limit(q.limit);
   if (q.nodeId !== undefined) query = query.where('node_id', '=', q.nodeId);
   if (q.metricType !== undefined) query = query.where('metric_type', '=', q.metricType);
   if (q.after !== undefined) query = query.where('id', '>', q.after);
@@ -164,7 +181,11 @@ export async function listViolations(db: Db, q: ViolationsQuery): Promise<Violat
   return query.execute();
 }
 
-export async function listCapacitySnapshots(db: Db, since: number, limit: number): Promise<CapacitySnapshotRow[]> {
+export async function listCapacitySnapshots(
+  db: Db,
+  since: number,
+  limit: number,
+): Promise<CapacitySnapshotRow[]> {
   return db
     .selectFrom('capacity_snapshots')
     .selectAll()

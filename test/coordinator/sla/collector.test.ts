@@ -1,17 +1,22 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { DEFAULT_BANDS } from '../../../src/core/sla/rules.ts';
-import { createSlaCollector, type SlaSettings } from '../../../src/coordinator/sla/collector.ts';
 import { silentLogger } from '../../../src/coordinator/log.ts';
+import { createSlaCollector, type SlaSettings } from '../../../src/coordinator/sla/collector.ts';
+import { DEFAULT_BANDS } from '../../../src/core/sla/rules.ts';
 import { writeHeartbeats } from '../../../src/store/repositories/heartbeats.ts';
 import { registerNode } from '../../../src/store/repositories/nodes.ts';
-import { recordOutcomes, type Outcome } from '../../../src/store/repositories/outcomes.ts';
+import { type Outcome, recordOutcomes } from '../../../src/store/repositories/outcomes.ts';
 import { listViolations } from '../../../src/store/repositories/sla-results.ts';
 import type { Store } from '../../../src/store/store.ts';
 import { describeEachBackend } from '../../helpers/backends.ts';
 
 const MIN = 60_000;
 const settings: SlaSettings = {
-  thresholds: { uptime_pct: 95, response_time_ms: 1000, completion_rate_pct: 90, capacity_availability_pct: 80 },
+  thresholds: {
+    uptime_pct: 95,
+    response_time_ms: 1000,
+    completion_rate_pct: 90,
+    capacity_availability_pct: 80,
+  },
   severities: DEFAULT_BANDS,
   slice_s: 60,
   uptime_window_s: 60 * 60,
@@ -33,23 +38,46 @@ describeEachBackend('SLA collection', (backend) => {
   const collector = () => createSlaCollector({ store, settings, log: silentLogger, now: () => clock });
 
   async function register(id: string, maxParallel = 4) {
-    await store.db.transaction().execute((trx) =>
-      registerNode(
-        trx,
-        { node_id: id, public_key: null, endpoint: null, operator: 'op', topics: [], max_parallel: maxParallel },
-        T0 - 60 * MIN,
-      ),
-    );
+    await store.db
+      .transaction()
+      .execute((trx) =>
+        registerNode(
+          trx,
+          {
+            node_id: id,
+            public_key: null,
+            endpoint: null,
+            operator: 'op',
+            topics: [],
+            max_parallel: maxParallel,
+          },
+          T0 - 60 * MIN,
+        ),
+      );
   }
   async function beat(id: string, at: number, busy = 0) {
-    await store.db.transaction().execute((trx) =>
-      writeHeartbeats(trx, [{ node_id: id, at, busy_slots: busy, queue_length: 0, version: null }], 60_000, store.capabilities),
-    );
+    await store.db
+      .transaction()
+      .execute((trx) =>
+        writeHeartbeats(
+          trx,
+          [{ node_id: id, at, busy_slots: busy, queue_length: 0, version: null }],
+          60_000,
+          store.capabilities,
+        ),
+      );
   }
   async function outcomes(list: Outcome[]) {
     return store.db
       .transaction()
-      .execute((trx) => recordOutcomes(trx, list, { now: clock, sampleSize: 100, caps: store.capabilities }));
+      .execute((trx) =>
+        recordOutcomes(trx, list, {
+          now: clock,
+          sampleSize: 100,
+          bucketMs: 3_600_000,
+          caps: store.capabilities,
+        }),
+      );
   }
 
   it('computes uptime from heartbeat slices, opens one violation and resolves it with its duration', async () => {
@@ -72,7 +100,11 @@ describeEachBackend('SLA collection', (backend) => {
     // Collecting again while the breach lasts keeps exactly one open violation.
     clock += MIN;
     await collector().collect();
-    expect((await listViolations(store.db, { resolved: false, nodeId: 'b', limit: 10 })).filter((v) => v.violation_type === 'uptime_pct')).toHaveLength(1);
+    expect(
+      (await listViolations(store.db, { resolved: false, nodeId: 'b', limit: 10 })).filter(
+        (v) => v.violation_type === 'uptime_pct',
+      ),
+    ).toHaveLength(1);
 
     // b comes back for a whole hour: resolved once, with its duration.
     for (let m = 0; m < 61; m++) await beat('b', clock + m * MIN + 1_000);
@@ -91,7 +123,11 @@ describeEachBackend('SLA collection', (backend) => {
     // The fleet has no live capacity (a fleet-wide violation), but the node itself has no data.
     const open = await listViolations(store.db, { resolved: false, limit: 10 });
     expect(open.filter((v) => v.node_id === 'silent')).toEqual([]);
-    const rows = await store.db.selectFrom('sla_metrics').selectAll().where('node_id', '=', 'silent').execute();
+    const rows = await store.db
+      .selectFrom('sla_metrics')
+      .selectAll()
+      .where('node_id', '=', 'silent')
+      .execute();
     expect(rows.map((r) => [r.metric_type, r.metric_value])).toEqual(
       expect.arrayContaining([
         ['uptime_pct', null],
@@ -117,7 +153,10 @@ describeEachBackend('SLA collection', (backend) => {
     }
     expect(await outcomes(list)).toEqual({ kind: 'recorded', accepted: 20, duplicates: 0 });
     expect(await outcomes(list.slice(0, 5))).toEqual({ kind: 'recorded', accepted: 0, duplicates: 5 });
-    expect(await outcomes([{ ...list[0]!, job_id: 'x', node_id: 'ghost' }])).toEqual({ kind: 'unknown_nodes', nodeIds: ['ghost'] });
+    expect(await outcomes([{ ...list[0]!, job_id: 'x', node_id: 'ghost' }])).toEqual({
+      kind: 'unknown_nodes',
+      nodeIds: ['ghost'],
+    });
 
     await collector().collect();
     const rows = await store.db.selectFrom('sla_metrics').selectAll().where('node_id', '=', 'w').execute();

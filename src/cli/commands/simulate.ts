@@ -1,0 +1,68 @@
+import { Command } from 'commander';
+import { createLogger } from '../../coordinator/log.ts';
+import { runFleet } from '../../simulator/fleet.ts';
+import { untilSignal } from '../signals.ts';
+
+function positiveInt(name: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`--${name} must be a whole number above 0, not "${value}"`);
+    return n;
+  };
+}
+
+export function simulateCommand(): Command {
+  const cmd = new Command('simulate')
+    .description('run a simulated fleet against a coordinator over HTTP (flapping, slow and failing nodes)')
+    .requiredOption('--coordinator <url>', 'coordinator base URL, e.g. http://127.0.0.1:8080')
+    .option('--key <api-key>', 'API key with the node or operator role (also VIGIL_SIMULATOR_KEY)')
+    .option('--nodes <n>', 'how many nodes', positiveInt('nodes'), 50)
+    .option(
+      '--heartbeat-interval-ms <ms>',
+      'heartbeat interval per node',
+      positiveInt('heartbeat-interval-ms'),
+      2_000,
+    )
+    .option(
+      '--fault-period-s <s>',
+      'a faulty node misbehaves once per period',
+      positiveInt('fault-period-s'),
+      240,
+    )
+    .option('--fault-duration-s <s>', 'for this long', positiveInt('fault-duration-s'), 60)
+    .option('--seed <n>', 'seed for a reproducible fleet', positiveInt('seed'), 1);
+  cmd.action(
+    async (opts: {
+      coordinator: string;
+      key?: string;
+      nodes: number;
+      heartbeatIntervalMs: number;
+      faultPeriodS: number;
+      faultDurationS: number;
+      seed: number;
+    }) => {
+      const apiKey = opts.key ?? process.env.VIGIL_SIMULATOR_KEY;
+      if (apiKey === undefined)
+        throw new Error('give the simulator an API key with --key or VIGIL_SIMULATOR_KEY');
+      const log = createLogger({ level: 'info', format: 'json' }).child({ component: 'simulator' });
+      const abort = new AbortController();
+      const fleet = runFleet({
+        coordinatorUrl: opts.coordinator.replace(/\/$/, ''),
+        apiKey,
+        nodes: opts.nodes,
+        heartbeatIntervalMs: opts.heartbeatIntervalMs,
+        outcomeIntervalMs: 5_000,
+        jobsPerSecond: 1,
+        schedule: { periodMs: opts.faultPeriodS * 1000, badMs: opts.faultDurationS * 1000 },
+        seed: opts.seed,
+        log,
+        signal: abort.signal,
+      });
+      await Promise.race([untilSignal(), fleet]);
+      abort.abort();
+      await fleet;
+    },
+  );
+  return cmd;
+}

@@ -1,0 +1,34 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/index.ts';
+import { configCommand } from './commands/config.ts';
+import { coordinatorCommand } from './commands/coordinator.ts';
+import { keysCommand } from './commands/keys.ts';
+import { migrateCommand } from './commands/migrate.ts';
+import { simulateCommand } from './commands/simulate.ts';
+import { upCommand } from './commands/up.ts';
+import { addGlobalOptions } from './options.ts';
+
+const program = addGlobalOptions(
+  new Command('vigil')
+    .description('Keeps a decentralized network of compute nodes honest and sized right')
+    .version('0.1.0')
+    .showHelpAfterError('(add --help for usage)'),
+);
+program
+  .addCommand(upCommand())
+  .addCommand(coordinatorCommand())
+  .addCommand(migrateCommand())
+  .addCommand(keysCommand())
+  .addCommand(configCommand())
+  .addCommand(simulateCommand());
+program.exitOverride();
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  // Operators get one line saying what is wrong, not a stack trace.
+  const message = error instanceof ConfigError ? error.message : ((error as Error).message ?? String(error));
+  process.stderr.write(`vigil: ${message}\n`);
+  process.exit(error instanceof ConfigError ? 2 : 1);
+}

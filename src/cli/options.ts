@@ -1,0 +1,59 @@
+import { type Command, Option } from 'commander';
+import { loadConfig, type VigilConfig } from '../config/index.ts';
+import { createLogger } from '../coordinator/log.ts';
+
+/** Options every command accepts; they reach the configuration as its highest-precedence source. */
+export interface GlobalOptions {
+  config?: string;
+  logLevel?: string;
+  logFormat?: string;
+}
+
+export function addGlobalOptions(program: Command): Command {
+  return program
+    .option('--config <file>', 'configuration file, YAML or JSON (also VIGIL_CONFIG_FILE)')
+    .addOption(
+      new Option('--log-level <level>', 'log level (also LOG_LEVEL)').choices([
+        'trace',
+        'debug',
+        'info',
+        'warn',
+        'error',
+        'fatal',
+        'silent',
+      ]),
+    )
+    .addOption(
+      new Option('--log-format <format>', 'log format (also LOG_FORMAT)').choices(['json', 'pretty']),
+    );
+}
+
+/** Adds `--database-url`, shared by every command that opens the store. */
+export function databaseUrlOption(cmd: Command): Command {
+  return cmd.option(
+    '--database-url <url>',
+    'postgres://… for PostgreSQL, or a SQLite file path (also VIGIL_DATABASE_URL; default ./data/vigil.db)',
+  );
+}
+
+/** Loads the effective configuration for a command: its flags on top of every other source. */
+export function configFor(
+  cmd: Command,
+  flags: Record<string, unknown>,
+  profile?: Record<string, unknown>,
+): VigilConfig {
+  const globals = cmd.optsWithGlobals<GlobalOptions>();
+  const all: Record<string, unknown> = { ...flags };
+  if (globals.logLevel !== undefined) all.log_level = globals.logLevel;
+  if (globals.logFormat !== undefined) all.log_format = globals.logFormat;
+  for (const k of Object.keys(all)) if (all[k] === undefined) delete all[k];
+  return loadConfig({
+    flags: all,
+    ...(globals.config === undefined ? {} : { configFile: globals.config }),
+    ...(profile === undefined ? {} : { profile }),
+  });
+}
+
+export function loggerFor(config: VigilConfig) {
+  return createLogger({ level: config.log_level, format: config.log_format });
+}

@@ -1,0 +1,111 @@
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { VigilConfig } from '../config/schema.ts';
+import { pruneExpired } from '../store/repositories/retention.ts';
+import { openStore, type Store } from '../store/store.ts';
+import { buildApp } from './app.ts';
+import { createHeartbeatBatcher } from './ingest/heartbeat-batcher.ts';
+import type { Logger } from './log.ts';
+import { createCoordinatorMetrics, publishCollection } from './metrics.ts';
+import { every, type Periodic } from './scheduler.ts';
+import { type CollectionSinks, createSlaCollector } from './sla/collector.ts';
+
+const DAY_MS = 86_400_000;
+
+export interface RunningCoordinator {
+  /** Base URL the API listens on, e.g. http://127.0.0.1:8080. */
+  url: string;
+  app: FastifyInstance;
+  store: Store;
+  /** Stops taking requests, finishes in-flight work and closes the store. */
+  close(): Promise<void>;
+}
+
+/** Extra parts a caller plugs into the coordinator (alert delivery, for one). */
+export interface CoordinatorExtensions {
+  sinks?: CollectionSinks;
+  /** Started after the API listens, stopped before the store closes. */
+  services?: Array<{ start(): void; stop(): Promise<void> }>;
+}
+
+/**
+ * The coordinator process: migrates the store, serves the API, and runs its schedules
+ * (SLA collection, retention) until closed.
+ */
+export async function startCoordinator(
+  config: VigilConfig,
+  {
+    log,
+    now = Date.now,
+    extensions = () => ({}),
+  }: {
+    log: Logger;
+    now?: () => number;
+    extensions?: (store: Store, registry: Registry) => CoordinatorExtensions;
+  },
+): Promise<RunningCoordinator> {
+  const store = openStore({ databaseUrl: config.database_url });
+  const applied = await store.migrate();
+  if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
+
+  const metrics = createCoordinatorMetrics();
+  const { sinks = {}, services = [] } = extensions(store, metrics.registry);
+  const collector = createSlaCollector({
+    store,
+    settings: config.sla,
+    log: log.child({ component: 'sla' }),
+    now,
+    sinks: {
+      ...sinks,
+      onCollected(readings, summary, open, transitions) {
+        publishCollection(metrics, readings, summary, open, transitions);
+        sinks.onCollected?.(readings, summary, open, transitions);
+      },
+    },
+  });
+  const heartbeats = createHeartbeatBatcher({ store, sliceMs: config.sla.slice_s * 1000 });
+  const app = await buildApp({ store, config, metrics, collector, heartbeats, log, now });
+  const address = await app.listen({ port: config.port, host: config.host });
+
+  const schedules: Periodic[] = [
+    every({
+      name: 'sla collection',
+      intervalMs: config.sla.collection_interval_s * 1000,
+      task: () => collector.collect(),
+      log,
+    }),
+    every({
+      name: 'retention',
+      intervalMs: config.retention.prune_interval_s * 1000,
+      runAtStart: true,
+      log,
+      task: async () => {
+        const deleted = await pruneExpired(store.db, {
+          rawBefore: now() - config.retention.raw_days * DAY_MS,
+          rollupBefore: now() - config.retention.rollup_days * DAY_MS,
+        });
+        const total = Object.values(deleted).reduce((a, b) => a + b, 0);
+        if (total > 0) log.info({ deleted }, 'retention pruned expired rows');
+      },
+    }),
+  ];
+  for (const s of services) s.start();
+  log.info({ url: address, database: store.capabilities.dialectName }, 'coordinator listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: address,
+    app,
+    store,
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await Promise.all(schedules.map((s) => s.stop()));
+        await heartbeats.drain();
+        await Promise.all(services.map((s) => s.stop()));
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

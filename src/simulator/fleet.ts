@@ -1,0 +1,124 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../coordinator/log.ts';
+import {
+  type FaultSchedule,
+  fleetProfiles,
+  isBad,
+  jobDurationMs,
+  jobSucceeds,
+  type NodeProfile,
+  seededRandom,
+} from './profiles.ts';
+
+export interface FleetOptions {
+  coordinatorUrl: string;
+  apiKey: string;
+  nodes: number;
+  heartbeatIntervalMs: number;
+  /** How often each node reports the outcomes of the jobs it finished since the last report. */
+  outcomeIntervalMs: number;
+  /** Jobs each node finishes per second on average. */
+  jobsPerSecond: number;
+  schedule: FaultSchedule;
+  seed: number;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+const REQUEST_TIMEOUT_MS = 5_000;
+
+/**
+ * A simulated fleet that talks to the coordinator over real HTTP exactly as real nodes do:
+ * it registers every node, then each node sends heartbeats (unless it is flapping and in a
+ * bad phase) and batches of job outcomes shaped by its fault profile.
+ */
+export async function runFleet(o: FleetOptions): Promise<void> {
+  const random = seededRandom(o.seed);
+  const profiles = fleetProfiles(o.nodes, o.schedule, random);
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${o.apiKey}` };
+
+  async function call(method: string, path: string, body: unknown): Promise<number> {
+    try {
+      const res = await fetch(o.coordinatorUrl + path, {
+        method,
+        headers,
+        body: JSON.stringify(body),
+        signal: AbortSignal.any([o.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
+      });
+      if (res.status >= 400)
+        o.log.warn(
+          { path, status: res.status, body: (await res.text()).slice(0, 300) },
+          'coordinator refused a call',
+        );
+      else await res.arrayBuffer();
+      return res.status;
+    } catch (err) {
+      if (!o.signal.aborted) o.log.warn({ path, err: (err as Error).message }, 'coordinator unreachable');
+      return 0;
+    }
+  }
+
+  for (const p of profiles) {
+    await call('POST', '/nodes', {
+      node_id: p.nodeId,
+      operator: 'simulated',
+      endpoint: null,
+      topics: ['inference', 'embedding'],
+      max_parallel: p.maxParallel,
+    });
+  }
+  o.log.info({ nodes: profiles.length, faults: countFaults(profiles) }, 'simulated fleet registered');
+
+  const started = Date.now();
+  let jobCounter = 0;
+  const nodeLoop = async (p: NodeProfile) => {
+    // Spread the nodes' timers so requests do not arrive in lockstep.
+    await sleep(Math.floor(random() * o.heartbeatIntervalMs), undefined, { signal: o.signal }).catch(
+      () => {},
+    );
+    let nextOutcomes = Date.now() + o.outcomeIntervalMs;
+    let lastOutcomes = Date.now();
+    while (!o.signal.aborted) {
+      const now = Date.now();
+      const bad = isBad(p, o.schedule, now - started);
+      if (!(bad && p.fault === 'flapping')) {
+        await call('POST', `/nodes/${p.nodeId}/heartbeat`, {
+          busy_slots: Math.floor(random() * (p.maxParallel + 1) * 0.6),
+          queue_length: Math.floor(random() * 5),
+          version: 'sim-1',
+        });
+      }
+      if (now >= nextOutcomes && !(bad && p.fault === 'flapping')) {
+        const count = Math.max(
+          1,
+          Math.round(((now - lastOutcomes) / 1000) * o.jobsPerSecond * (0.5 + random())),
+        );
+        const batch = [];
+        for (let i = 0; i < count; i++) {
+          const finished = now - Math.floor(random() * (now - lastOutcomes));
+          const duration = jobDurationMs(p, bad, random);
+          batch.push({
+            job_id: `sim-${started}-${++jobCounter}`,
+            node_id: p.nodeId,
+            topic: random() < 0.7 ? 'inference' : 'embedding',
+            tenant_id: random() < 0.5 ? 'tenant-a' : 'tenant-b',
+            status: jobSucceeds(p, bad, random) ? 'success' : 'failure',
+            started_at: finished - duration,
+            finished_at: finished,
+          });
+        }
+        await call('POST', '/outcomes', batch);
+        lastOutcomes = now;
+        nextOutcomes = now + o.outcomeIntervalMs;
+      }
+      await sleep(o.heartbeatIntervalMs, undefined, { signal: o.signal }).catch(() => {});
+    }
+  };
+  await Promise.all(profiles.map(nodeLoop));
+}
+
+function countFaults(profiles: readonly NodeProfile[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const p of profiles) counts[p.fault] = (counts[p.fault] ?? 0) + 1;
+  return counts;
+}

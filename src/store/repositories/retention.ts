@@ -1,0 +1,60 @@
+import type { Db } from '../capabilities.ts';
+
+export interface RetentionCutoffs {
+  /** Raw data (heartbeat slices, outcomes, metrics, snapshots, alert deliveries) older than this goes. */
+  rawBefore: number;
+  /** Rollups, resolved violations and the audit log are kept until this. */
+  rollupBefore: number;
+}
+
+/**
+ * Deletes what has outlived its retention; returns rows deleted per table. Runs on a
+ * schedule, so each pass removes about one interval's worth of rows.
+ */
+export async function pruneExpired(
+  db: Db,
+  { rawBefore, rollupBefore }: RetentionCutoffs,
+): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  const record = (table: string, r: { numDeletedRows: bigint }) => {
+    counts[table] = Number(r.numDeletedRows);
+  };
+  record(
+    'heartbeat_slices',
+    await db.deleteFrom('heartbeat_slices').where('row_start', '<', rawBefore).executeTakeFirst(),
+  );
+  record(
+    'job_outcomes',
+    await db.deleteFrom('job_outcomes').where('finished_at', '<', rawBefore).executeTakeFirst(),
+  );
+  record(
+    'sla_metrics',
+    await db.deleteFrom('sla_metrics').where('timestamp', '<', rawBefore).executeTakeFirst(),
+  );
+  record(
+    'capacity_snapshots',
+    await db.deleteFrom('capacity_snapshots').where('timestamp', '<', rawBefore).executeTakeFirst(),
+  );
+  record(
+    'alert_deliveries',
+    await db
+      .deleteFrom('alert_deliveries')
+      .where('state', '!=', 'pending')
+      .where('created_at', '<', rawBefore)
+      .executeTakeFirst(),
+  );
+  record(
+    'outcome_rollups',
+    await db.deleteFrom('outcome_rollups').where('bucket_start', '<', rollupBefore).executeTakeFirst(),
+  );
+  record(
+    'sla_violations',
+    await db
+      .deleteFrom('sla_violations')
+      .where('resolved_at', 'is not', null)
+      .where('resolved_at', '<', rollupBefore)
+      .executeTakeFirst(),
+  );
+  record('audit_log', await db.deleteFrom('audit_log').where('at', '<', rollupBefore).executeTakeFirst());
+  return counts;
+}
