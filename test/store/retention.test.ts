@@ -1,0 +1,90 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { writeHeartbeats } from '../../src/store/repositories/heartbeats.ts';
+import { registerNode } from '../../src/store/repositories/nodes.ts';
+import { recordOutcomes } from '../../src/store/repositories/outcomes.ts';
+import { pruneExpired } from '../../src/store/repositories/retention.ts';
+import type { Store } from '../../src/store/store.ts';
+import { describeEachBackend } from '../helpers/backends.ts';
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2026, 10, 1);
+
+describeEachBackend('retention', (backend) => {
+  let store: Store;
+  beforeEach(async () => {
+    store = await backend.open();
+  });
+  afterEach(async () => store.close());
+
+  it('prunes raw data past its age and keeps rollups and open violations longer', async () => {
+    await store.db.transaction().execute(async (trx) => {
+      await registerNode(
+        trx,
+        { node_id: 'n', public_key: null, endpoint: null, operator: null, topics: [], max_parallel: 1 },
+        NOW - 200 * DAY,
+      );
+      for (const age of [100, 10]) {
+        const at = NOW - age * DAY;
+        await writeHeartbeats(
+          trx,
+          [{ node_id: 'n', at, busy_slots: 0, queue_length: 0, version: null }],
+          300_000,
+          store.capabilities,
+        );
+        await recordOutcomes(
+          trx,
+          [
+            {
+              job_id: `j${age}`,
+              node_id: 'n',
+              topic: 't',
+              tenant_id: null,
+              status: 'success',
+              started_at: at - 5,
+              finished_at: at,
+            },
+          ],
+          { now: at, sampleSize: 100, bucketMs: 3_600_000, caps: store.capabilities },
+        );
+      }
+      const violation = (id: string, resolvedAt: number | null) => ({
+        id,
+        node_id: 'n',
+        subject: 'n',
+        violation_type: 'uptime_pct' as const,
+        severity: 'high' as const,
+        metric_value: 90,
+        worst_value: 90,
+        threshold: 95,
+        created_at: NOW - 500 * DAY,
+        updated_at: NOW - 500 * DAY,
+        resolved_at: resolvedAt,
+        violation_duration_ms: resolvedAt === null ? null : 1,
+        metadata: '{}',
+      });
+      await trx
+        .insertInto('sla_violations')
+        .values(violation('old-resolved', NOW - 450 * DAY))
+        .execute();
+      await trx
+        .insertInto('sla_violations')
+        .values({ ...violation('old-open', null), violation_type: 'response_time_ms' })
+        .execute();
+    });
+
+    const deleted = await pruneExpired(store.db, {
+      rawBefore: NOW - 90 * DAY,
+      rollupBefore: NOW - 400 * DAY,
+    });
+    expect(deleted.heartbeat_slices).toBe(1);
+    expect(deleted.job_outcomes).toBe(1);
+    expect(deleted.outcome_rollups).toBe(0);
+    expect(deleted.sla_violations).toBe(1);
+
+    const jobs = await store.db.selectFrom('job_outcomes').select('job_id').execute();
+    expect(jobs.map((j) => j.job_id)).toEqual(['j10']);
+    expect(await store.db.selectFrom('outcome_rollups').select('bucket_start').execute()).toHaveLength(2);
+    const violations = await store.db.selectFrom('sla_violations').select('id').execute();
+    expect(violations.map((v) => v.id)).toEqual(['old-open']);
+  });
+});
