@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_BANDS } from '../core/sla/rules.ts';
 
 // Every object is strict so that a misspelt key is an error rather than a silently ignored
 // setting, and every nested object uses `prefault({})` so that its own defaults are applied
@@ -65,28 +66,19 @@ const thresholdsSchema = z.strictObject({
     .describe('Share of capacity available below this percentage is a violation.'),
 });
 
+// The pool hub guide's bands live in core/ with the rules that use them; one source of truth.
+const bandsOf = (metric: keyof typeof DEFAULT_BANDS) => () =>
+  DEFAULT_BANDS[metric].map((band) => ({ ...band }));
+const describeBands = (what: string) =>
+  `Severity bands for ${what}, most severe first; a band bound is factor × threshold.`;
+
 const severitiesSchema = z.strictObject({
-  uptime_pct: severityBands(
-    () => [
-      { severity: 'critical', factor: 0.9 },
-      { severity: 'high', factor: 1 },
-    ],
-    'Severity bands for uptime, most severe first; a band bound is factor × threshold.',
-  ),
-  response_time_ms: severityBands(
-    () => [
-      { severity: 'critical', factor: 2 },
-      { severity: 'high', factor: 1 },
-    ],
-    'Severity bands for response time, most severe first; a band bound is factor × threshold.',
-  ),
-  completion_rate_pct: severityBands(
-    () => [{ severity: 'critical', factor: 1 }],
-    'Severity bands for completion rate, most severe first; a band bound is factor × threshold.',
-  ),
+  uptime_pct: severityBands(bandsOf('uptime_pct'), describeBands('uptime')),
+  response_time_ms: severityBands(bandsOf('response_time_ms'), describeBands('response time')),
+  completion_rate_pct: severityBands(bandsOf('completion_rate_pct'), describeBands('completion rate')),
   capacity_availability_pct: severityBands(
-    () => [{ severity: 'high', factor: 1 }],
-    'Severity bands for capacity availability, most severe first; a band bound is factor × threshold.',
+    bandsOf('capacity_availability_pct'),
+    describeBands('capacity availability'),
   ),
 });
 
