@@ -1,0 +1,101 @@
+import { afterEach, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/index.ts';
+import { alertExtensions } from '../../../src/coordinator/alerts-wiring.ts';
+import { createApiKey } from '../../../src/coordinator/auth/keys.ts';
+import { silentLogger } from '../../../src/coordinator/log.ts';
+import { type RunningCoordinator, startCoordinator } from '../../../src/coordinator/server.ts';
+import { describeEachBackend } from '../../helpers/backends.ts';
+import { type Receiver, startReceiver } from '../alerts/receiver.ts';
+
+async function waitFor<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describeEachBackend('a running coordinator', (backend) => {
+  let coordinator: RunningCoordinator | undefined;
+  let receiver: Receiver | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await coordinator?.close();
+    await receiver?.close();
+    await cleanup?.();
+  });
+
+  it('serves real HTTP, collects on schedule and delivers violation alerts to a webhook and Alertmanager', async () => {
+    receiver = await startReceiver();
+    const target = await backend.url();
+    cleanup = target.cleanup;
+    const config = loadConfig({
+      env: {},
+      flags: { port: 0, database_url: target.databaseUrl },
+      profile: {
+        sla: { collection_interval_s: 1, slice_s: 1, uptime_window_s: 60, liveness_timeout_s: 5 },
+        alerts: {
+          webhooks: [
+            { url: `${receiver.url}/hook`, format: 'json', headers: { authorization: 'Bearer hook-secret' } },
+          ],
+          alertmanager_url: `${receiver.url}/am`,
+          dispatch_interval_ms: 50,
+          initial_backoff_ms: 10,
+          max_backoff_ms: 100,
+        },
+      },
+    });
+    coordinator = await startCoordinator(config, {
+      log: silentLogger,
+      extensions: alertExtensions(config, silentLogger),
+    });
+    const key = (await createApiKey(coordinator.store.db, 'operator', 'test')).key;
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+
+    // A node with one slot, fully busy: the fleet has no free capacity, a high violation.
+    const reg = await fetch(`${coordinator.url}/nodes`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ node_id: 'busy-1', max_parallel: 1 }),
+    });
+    expect(reg.status).toBe(201);
+    const beat = await fetch(`${coordinator.url}/nodes/busy-1/heartbeat`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ busy_slots: 1, queue_length: 7 }),
+    });
+    expect(beat.status).toBe(202);
+
+    const hook = await waitFor(() => receiver?.requests.find((r) => r.path === '/hook'));
+    expect(hook.headers.authorization).toBe('Bearer hook-secret');
+    const body = JSON.parse(hook.body) as {
+      events: Array<{ kind: string; metric: string; severity: string }>;
+    };
+    expect(body.events).toContainEqual(
+      expect.objectContaining({
+        kind: 'violation_opened',
+        metric: 'capacity_availability_pct',
+        severity: 'high',
+      }),
+    );
+    const am = await waitFor(() => receiver?.requests.find((r) => r.path === '/am/api/v2/alerts'));
+    const alerts = JSON.parse(am.body) as Array<{ labels: Record<string, string> }>;
+    expect(
+      alerts.some((a) => a.labels.metric === 'capacity_availability_pct' && a.labels.severity === 'high'),
+    ).toBe(true);
+
+    const status = await (await fetch(`${coordinator.url}/sla/status`)).json();
+    expect(status.status).toBe('degraded');
+    const delivered = await coordinator.store.db
+      .selectFrom('alert_deliveries')
+      .select(['channel', 'state'])
+      .where('state', '=', 'delivered')
+      .execute();
+    expect(delivered.length).toBeGreaterThanOrEqual(2);
+  });
+});
