@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // The second reporter prints one plain `N passed, N failed, N skipped` line last, for CI.
+    reporters: ['default', './test/helpers/reporter.ts'],
   },
 });

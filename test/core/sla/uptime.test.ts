@@ -1,0 +1,157 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { bitMask, sliceAddress } from '../../../src/core/sla/slices.ts';
+import { computeUptime, type UptimeInput } from '../../../src/core/sla/uptime.ts';
+
+/** Heartbeat bitmaps as the store keeps them: one row per row start, bits OR-ed in. */
+function rowsFrom(heartbeats: readonly number[], sliceMs: number): UptimeInput['rows'] {
+  const masks = new Map<number, number>();
+  for (const at of heartbeats) {
+    const { rowStart, bit } = sliceAddress(at, sliceMs);
+    masks.set(rowStart, ((masks.get(rowStart) ?? 0) | bitMask(bit)) >>> 0);
+  }
+  return [...masks].map(([row_start, mask]) => ({ row_start, mask }));
+}
+
+/** The definition, slice by slice: whole slices inside the window, from the first heartbeat's slice on. */
+function naiveUptime(input: Omit<UptimeInput, 'rows'>, heartbeats: readonly number[]) {
+  const { firstHeartbeatAt, sliceMs, windowStart, windowEnd } = input;
+  if (firstHeartbeatAt === null) return { uptimePct: null, slicesUp: 0, slicesTotal: 0 };
+  const alive = new Set(heartbeats.map((at) => Math.floor(at / sliceMs)));
+  const firstSlice = Math.floor(firstHeartbeatAt / sliceMs);
+  let slicesUp = 0;
+  let slicesTotal = 0;
+  for (let s = Math.floor(windowStart / sliceMs) - 1; (s + 1) * sliceMs <= windowEnd; s++) {
+    if (s * sliceMs < windowStart || s < firstSlice) continue;
+    slicesTotal++;
+    if (alive.has(s)) slicesUp++;
+  }
+  if (slicesTotal === 0) return { uptimePct: null, slicesUp: 0, slicesTotal: 0 };
+  return { uptimePct: (100 * slicesUp) / slicesTotal, slicesUp, slicesTotal };
+}
+
+/**
+ * A node's history in one frame: a slice length, an origin far from zero, heartbeats within
+ * a few hundred slices of it, a first heartbeat at or before the earliest retained one, and
+ * a window whose edges fall anywhere (not only on slice boundaries).
+ */
+const scenario = fc
+  .record({
+    sliceMs: fc.integer({ min: 1, max: 600_000 }),
+    originSlice: fc.integer({ min: 0, max: 5_000_000 }),
+    heartbeatOffsets: fc.array(fc.double({ min: 0, max: 300, noNaN: true }), { maxLength: 120 }),
+    firstLead: fc.option(fc.double({ min: 0, max: 40, noNaN: true }), { nil: null }),
+    windowStartOffset: fc.double({ min: -20, max: 320, noNaN: true }),
+    windowLength: fc.double({ min: 0, max: 340, noNaN: true }),
+  })
+  .map(({ sliceMs, originSlice, heartbeatOffsets, firstLead, windowStartOffset, windowLength }) => {
+    const origin = originSlice * sliceMs;
+    const at = (slices: number) => origin + Math.floor(slices * sliceMs);
+    const heartbeats = heartbeatOffsets.map(at);
+    const earliest = heartbeats.length === 0 ? origin : Math.min(...heartbeats);
+    const firstHeartbeatAt =
+      firstLead === null ? null : Math.max(0, earliest - Math.floor(firstLead * sliceMs));
+    const windowStart = at(windowStartOffset);
+    const windowEnd = windowStart + Math.floor(windowLength * sliceMs);
+    return { sliceMs, heartbeats, firstHeartbeatAt, windowStart, windowEnd };
+  });
+
+function uptimeOf(s: { heartbeats: readonly number[] } & Omit<UptimeInput, 'rows'>) {
+  return computeUptime({
+    rows: rowsFrom(s.heartbeats, s.sliceMs),
+    firstHeartbeatAt: s.firstHeartbeatAt,
+    sliceMs: s.sliceMs,
+    windowStart: s.windowStart,
+    windowEnd: s.windowEnd,
+  });
+}
+
+describe('computeUptime', () => {
+  it('equals counting distinct heartbeat slices among the window’s whole slices', () => {
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const result = uptimeOf(s);
+        const expected = naiveUptime(s, s.heartbeats);
+        expect(result.slicesUp).toBe(expected.slicesUp);
+        expect(result.slicesTotal).toBe(expected.slicesTotal);
+        if (expected.uptimePct === null) expect(result.uptimePct).toBeNull();
+        else expect(result.uptimePct).toBeCloseTo(expected.uptimePct, 9);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('stays within 0–100, and is null exactly when there is no first heartbeat or no whole slice', () => {
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const { uptimePct, slicesUp, slicesTotal } = uptimeOf(s);
+        if (s.firstHeartbeatAt === null) {
+          expect(uptimePct).toBeNull();
+          return;
+        }
+        if (slicesTotal === 0) {
+          expect(uptimePct).toBeNull();
+          return;
+        }
+        expect(uptimePct).not.toBeNull();
+        expect(uptimePct).toBeGreaterThanOrEqual(0);
+        expect(uptimePct).toBeLessThanOrEqual(100);
+        expect(slicesUp).toBeLessThanOrEqual(slicesTotal);
+        expect(slicesTotal * s.sliceMs).toBeLessThanOrEqual(s.windowEnd - s.windowStart);
+      }),
+    );
+  });
+
+  it('never goes down when heartbeats are added after the first one', () => {
+    fc.assert(
+      fc.property(
+        scenario,
+        fc.array(fc.double({ min: 0, max: 320, noNaN: true }), { maxLength: 40 }),
+        (s, extra) => {
+          fc.pre(s.firstHeartbeatAt !== null);
+          const first = s.firstHeartbeatAt as number;
+          const added = extra.map((slices) => first + Math.floor(slices * s.sliceMs));
+          const before = uptimeOf(s);
+          const after = uptimeOf({ ...s, heartbeats: [...s.heartbeats, ...added] });
+          expect(after.slicesTotal).toBe(before.slicesTotal);
+          expect(after.slicesUp).toBeGreaterThanOrEqual(before.slicesUp);
+        },
+      ),
+    );
+  });
+
+  it('never judges the slice still in progress at the window’s end', () => {
+    fc.assert(
+      fc.property(scenario, fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (s, f) => {
+        const currentStart = Math.floor(s.windowEnd / s.sliceMs) * s.sliceMs;
+        const inProgress = currentStart + Math.floor(f * (s.windowEnd - currentStart));
+        fc.pre(inProgress < s.windowEnd);
+        const without = uptimeOf(s);
+        const withIt = uptimeOf({ ...s, heartbeats: [...s.heartbeats, inProgress] });
+        expect(withIt).toEqual(without);
+      }),
+    );
+  });
+
+  it('judges a node that joined inside the window from its first heartbeat’s slice on', () => {
+    const sliceMs = 300_000;
+    const windowStart = 1_700_000_000_000 - (1_700_000_000_000 % sliceMs);
+    const windowEnd = windowStart + 24 * 3_600_000;
+    const firstHeartbeatAt = windowEnd - 3_600_000 + 1;
+    const heartbeats = Array.from({ length: 12 }, (_, i) => firstHeartbeatAt + i * sliceMs);
+    const result = uptimeOf({ sliceMs, heartbeats, firstHeartbeatAt, windowStart, windowEnd });
+    expect(result).toEqual({ uptimePct: 100, slicesUp: 12, slicesTotal: 12 });
+  });
+
+  it('has no data for a node that never sent a heartbeat', () => {
+    expect(
+      computeUptime({
+        rows: [],
+        firstHeartbeatAt: null,
+        sliceMs: 300_000,
+        windowStart: 0,
+        windowEnd: 3_600_000,
+      }),
+    ).toEqual({ uptimePct: null, slicesUp: 0, slicesTotal: 0 });
+  });
+});
