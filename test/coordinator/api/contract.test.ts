@@ -1,0 +1,178 @@
+import { expect, it } from 'vitest';
+import { describeEachBackend } from '../../helpers/backends.ts';
+import { collect, get, liveMinutes, postOutcomes, registerAll, useApi } from './support.ts';
+
+interface Operation {
+  summary?: string;
+  tags?: string[];
+  parameters?: Array<{ name: string; in: string; required?: boolean; schema?: Record<string, unknown> }>;
+  requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+  responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }>;
+}
+interface OpenApi {
+  openapi: string;
+  info: { title: string; version: string };
+  paths: Record<string, Record<string, Operation>>;
+  components?: { securitySchemes?: Record<string, unknown> };
+}
+
+/** Every route the coordinator serves, as OpenAPI writes it. */
+const ROUTES: Array<[method: string, path: string]> = [
+  ['get', '/healthz'],
+  ['get', '/readyz'],
+  ['get', '/metrics'],
+  ['post', '/nodes'],
+  ['get', '/nodes'],
+  ['get', '/nodes/{node_id}'],
+  ['patch', '/nodes/{node_id}'],
+  ['delete', '/nodes/{node_id}'],
+  ['post', '/nodes/{node_id}/heartbeat'],
+  ['post', '/outcomes'],
+  ['get', '/sla/metrics/{node_id}'],
+  ['get', '/sla/metrics'],
+  ['get', '/sla/violations'],
+  ['post', '/sla/metrics/collect'],
+  ['get', '/sla/capacity/snapshots'],
+  ['get', '/sla/status'],
+];
+
+const bodySchema = (op: Operation | undefined) => op?.requestBody?.content['application/json']?.schema;
+const paramNames = (op: Operation | undefined, where: string) =>
+  (op?.parameters ?? []).filter((p) => p.in === where).map((p) => p.name);
+
+describeEachBackend('API: contract', (backend) => {
+  const api = useApi(backend, (c) => {
+    c.sla.slice_s = 60;
+    c.sla.uptime_window_s = 3_600;
+  });
+  const spec = async () => {
+    const res = await get(api(), '/openapi.json');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    return res.json() as OpenApi;
+  };
+
+  it('describes the API as OpenAPI 3.1 with every route and a summary for each', async () => {
+    const doc = await spec();
+    expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+    expect(doc.info.title).toMatch(/Vigil/);
+    expect(doc.components?.securitySchemes?.['bearer']).toEqual({ type: 'http', scheme: 'bearer' });
+    const listed = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m} ${path}`),
+    );
+    expect(listed.sort()).toEqual(ROUTES.map(([m, p]) => `${m} ${p}`).sort());
+    for (const [method, path] of ROUTES) {
+      const op = doc.paths[path]?.[method];
+      expect(op?.summary, `${method} ${path}`).toMatch(/\w/);
+      expect(Object.keys(op?.responses ?? {}).length, `${method} ${path}`).toBeGreaterThan(0);
+    }
+  });
+
+  it('carries each route’s request schema: bodies, path parameters and query strings', async () => {
+    const doc = await spec();
+    const registration = bodySchema(doc.paths['/nodes']?.['post']);
+    expect(registration).toMatchObject({
+      type: 'object',
+      additionalProperties: false,
+      required: expect.arrayContaining(['node_id', 'max_parallel']),
+    });
+    expect(Object.keys((registration?.['properties'] ?? {}) as object).sort()).toEqual(
+      ['endpoint', 'max_parallel', 'node_id', 'operator', 'public_key', 'topics'].sort(),
+    );
+    const beat = bodySchema(doc.paths['/nodes/{node_id}/heartbeat']?.['post']);
+    expect(beat).toMatchObject({
+      type: 'object',
+      additionalProperties: false,
+      required: ['busy_slots', 'queue_length'],
+    });
+    expect(bodySchema(doc.paths['/nodes/{node_id}']?.['patch'])).toMatchObject({ minProperties: 1 });
+    const outcomes = bodySchema(doc.paths['/outcomes']?.['post']);
+    expect(JSON.stringify(outcomes)).toContain('"maxItems":1000');
+    expect(JSON.stringify(outcomes)).toContain('job_id');
+
+    for (const path of ['/nodes/{node_id}', '/nodes/{node_id}/heartbeat', '/sla/metrics/{node_id}']) {
+      for (const [method, op] of Object.entries(doc.paths[path] ?? {})) {
+        expect(paramNames(op, 'path'), `${method} ${path}`).toEqual(['node_id']);
+      }
+    }
+    expect(paramNames(doc.paths['/nodes']?.['get'], 'query').sort()).toEqual(
+      ['cursor', 'limit', 'live', 'operator', 'state', 'topic'].sort(),
+    );
+    expect(paramNames(doc.paths['/sla/metrics']?.['get'], 'query')).toEqual(
+      expect.arrayContaining(['hours', 'limit', 'cursor', 'metric_type', 'node_id']),
+    );
+    expect(paramNames(doc.paths['/sla/violations']?.['get'], 'query')).toEqual(
+      expect.arrayContaining(['resolved', 'node_id', 'limit', 'cursor']),
+    );
+    expect(paramNames(doc.paths['/sla/capacity/snapshots']?.['get'], 'query')).toContain('hours');
+    const hours = doc.paths['/sla/metrics']?.['get']?.parameters?.find((p) => p.name === 'hours');
+    expect(hours?.schema).toMatchObject({ type: 'integer', minimum: 1, default: 24 });
+  });
+
+  it('describes responses, problems included', async () => {
+    const doc = await spec();
+    const created = doc.paths['/nodes']?.['post']?.responses['201']?.content?.['application/json']?.schema;
+    expect(Object.keys((created?.['properties'] ?? {}) as object)).toEqual(
+      expect.arrayContaining(['node_id', 'state', 'status', 'deleted_at']),
+    );
+    const summary =
+      doc.paths['/sla/metrics/collect']?.['post']?.responses['200']?.content?.['application/json']?.schema;
+    expect(Object.keys((summary?.['properties'] ?? {}) as object)).toEqual(
+      expect.arrayContaining(['nodes_processed', 'metrics_collected', 'violations_detected', 'capacity']),
+    );
+    const problem = doc.paths['/nodes']?.['post']?.responses['409']?.content?.['application/json']?.schema;
+    expect(Object.keys((problem?.['properties'] ?? {}) as object)).toEqual(
+      expect.arrayContaining(['type', 'title', 'status', 'detail']),
+    );
+    expect(doc.paths['/outcomes']?.['post']?.responses['422']).toBeDefined();
+  });
+
+  it('serves a browsable page at /docs that loads the same description', async () => {
+    const page = await get(api(), '/docs');
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toMatch(/swagger-ui/i);
+    const json = await get(api(), '/docs/json');
+    expect(json.statusCode).toBe(200);
+    expect((json.json() as OpenApi).paths).toEqual((await spec()).paths);
+  });
+
+  it('exposes the SLA and HTTP metrics in Prometheus format after a collection', async () => {
+    await registerAll(api(), { node_id: 'n1', max_parallel: 4 });
+    await liveMinutes(api(), 30, ['n1'], () => ({ busy_slots: 4, queue_length: 2 }));
+    const t = api().clock.now;
+    const jobs = Array.from({ length: 4 }, (_, i) => ({
+      job_id: `j${i}`,
+      node_id: 'n1',
+      topic: 't',
+      status: i === 0 ? 'failure' : 'success',
+      started_at: t - 5_000,
+      finished_at: t - 2_500,
+    })) as Parameters<typeof postOutcomes>[1];
+    expect((await postOutcomes(api(), jobs)).statusCode).toBe(200);
+    expect((await collect(api())).statusCode).toBe(200);
+
+    const res = await get(api(), '/metrics');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    const text = res.body;
+    expect(text).toMatch(/^vigil_sla_uptime_pct\{node_id="n1"\} 100$/m);
+    expect(text).toMatch(/^vigil_sla_response_time_ms\{node_id="n1"\} 2500$/m);
+    expect(text).toMatch(/^vigil_sla_completion_rate_pct\{node_id="n1"\} 75$/m);
+    expect(text).toMatch(/^vigil_sla_capacity_availability_pct 0$/m);
+    expect(text).toMatch(/^vigil_sla_violations_total\{metric="response_time_ms",severity="critical"\} 1$/m);
+    expect(text).toMatch(
+      /^vigil_sla_violations_total\{metric="completion_rate_pct",severity="critical"\} 1$/m,
+    );
+    expect(text).toMatch(
+      /^vigil_sla_violations_total\{metric="capacity_availability_pct",severity="high"\} 1$/m,
+    );
+    expect(text).toMatch(/^vigil_sla_open_violations\{metric="response_time_ms",severity="critical"\} 1$/m);
+    expect(text).toMatch(/^vigil_sla_collection_duration_seconds_count 1$/m);
+    expect(text).toMatch(/^# TYPE vigil_http_request_duration_seconds histogram$/m);
+    expect(text).toMatch(
+      /^vigil_http_request_duration_seconds_count\{method="POST",route="\/nodes\/:node_id\/heartbeat",status_code="202"\} 30$/m,
+    );
+    expect(text).toMatch(/^vigil_outcomes_total\{result="accepted"\} 4$/m);
+  });
+});
