@@ -49,7 +49,9 @@ const shapedTimestamp = fc
       (zone === null || (zone.hours <= 23 && zone.minutes <= 59));
     const ms = Number((fraction ?? '').padEnd(3, '0').slice(0, 3));
     const offsetMs = zone === null ? 0 : zone.sign * (zone.hours * 60 + zone.minutes) * 60_000;
-    const expected = valid ? Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMs : null;
+    const instant = Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMs;
+    // Instants before 1970 are refused, as negative epoch milliseconds are: no job ran then.
+    const expected = valid && instant >= 0 ? instant : null;
     return { text, expected };
   });
 

@@ -5,7 +5,8 @@
 export function percentile(values: readonly number[], p: number): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  // p × n first: (p / 100) × n picks up floating-point error (7 / 100 × 100 = 7.000000000000001).
+  const rank = Math.max(1, Math.ceil((p * sorted.length) / 100));
   return sorted[rank - 1] ?? null;
 }
 
