@@ -1,0 +1,154 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  call,
+  childrenOf,
+  eventually,
+  freePort,
+  killAll,
+  lines,
+  portOpen,
+  processExists,
+  runVigil,
+  simulatorsFor,
+  tempDir,
+  VigilProcess,
+} from './support.ts';
+
+interface NodeList {
+  nodes: Array<{ node_id: string; status: { live: boolean; last_heartbeat_at: string | null } }>;
+}
+
+const cleanups: Array<() => void> = [];
+
+/** Starts `vigil up` with six nodes on a free port and waits for the banner and the simulator child. */
+async function startUp({ group = false }: { group?: boolean } = {}) {
+  const dir = tempDir();
+  cleanups.push(dir.cleanup);
+  const port = await freePort();
+  const up = new VigilProcess(
+    ['up', '--port', String(port), '--nodes', '6', '--database-url', join(dir.dir, 'up.db')],
+    { env: { VIGIL_SLA__COLLECTION_INTERVAL_S: '2' }, group },
+  );
+  const { api, adminKey } = await up.waitFor(({ stdout }) => {
+    const api = /^\s*API\s+(http:\/\/\S+)/m.exec(stdout)?.[1];
+    const adminKey = /^\s*Admin key\s+(vgl_[A-Za-z0-9_-]{43})\s*$/m.exec(stdout)?.[1];
+    return api !== undefined && adminKey !== undefined ? { api, adminKey } : undefined;
+  }, 20_000);
+  // The fleet runs in a child process of its own.
+  const simulator = await eventually('the simulator child process', async () =>
+    childrenOf(up.pid).find((c) => /vigil\.js simulate/.test(c.args)),
+  );
+  // Should the process under test leave its child behind, do not leave it running.
+  cleanups.push(() => {
+    if (processExists(simulator.pid)) process.kill(simulator.pid, 'SIGKILL');
+  });
+  return { up, port, api, adminKey, simulator };
+}
+
+/** Nothing of a stopped `vigil up` is left: no simulator, nothing on its port. */
+async function expectAllGone(port: number, simulatorPid: number): Promise<void> {
+  expect(processExists(simulatorPid)).toBe(false);
+  expect(simulatorsFor(port)).toEqual([]);
+  expect(await portOpen(port)).toBe(false);
+}
+
+describe('vigil up', () => {
+  afterEach(async () => {
+    await killAll();
+    for (const c of cleanups.splice(0)) c();
+  });
+
+  it('runs a coordinator and a simulated fleet, prints the API and an admin key, and stops on SIGINT', async () => {
+    const { up, port, api, adminKey, simulator } = await startUp();
+    expect(api).toBe(`http://127.0.0.1:${port}`);
+    expect(up.stdout).toContain(`${api}/metrics`);
+    expect(up.stdout).toMatch(/6 simulated nodes/);
+    expect(up.stdout).toMatch(/a collection every 2 s/);
+    expect(simulator.args).toContain(`127.0.0.1:${port}`);
+    expect(simulator.args).not.toContain('vgl_'); // its key goes in the environment, not on `ps`
+
+    // The scheduled collection runs, and all six nodes register and send heartbeats.
+    const status = await eventually(
+      'a scheduled SLA collection',
+      async () => {
+        const body = (await call(api, 'GET', '/sla/status')).body as { last_collection_at: string | null };
+        return body.last_collection_at !== null ? body : undefined;
+      },
+      30_000,
+    );
+    expect(status.last_collection_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+
+    // One node in ten flaps (at least one of six) and may be in a silent phase.
+    const firstBeats = await eventually(
+      'six nodes with heartbeats',
+      async () => {
+        const { nodes } = (await call(api, 'GET', '/nodes')).body as NodeList;
+        const beating = nodes.filter((n) => n.status.last_heartbeat_at !== null);
+        return nodes.length === 6 && beating.length >= 5 ? nodes : undefined;
+      },
+      30_000,
+    );
+    expect(new Set(firstBeats.map((n) => n.node_id)).size).toBe(6);
+    // Heartbeats keep arriving: some node's last heartbeat moves on.
+    const latest = (nodes: NodeList['nodes']) =>
+      Math.max(...nodes.map((n) => Date.parse(n.status.last_heartbeat_at ?? '1970-01-01T00:00:00Z')));
+    const before = latest(firstBeats);
+    await eventually(
+      'a newer heartbeat',
+      async () =>
+        latest(((await call(api, 'GET', '/nodes')).body as NodeList).nodes) > before ? true : undefined,
+      15_000,
+    );
+
+    // The printed admin key may do what only an operator or admin may; no key may not.
+    expect((await call(api, 'POST', '/sla/metrics/collect')).status).toBe(401);
+    const collected = await call(api, 'POST', '/sla/metrics/collect', { key: adminKey });
+    expect(collected.status).toBe(200);
+    expect(collected.body).toMatchObject({ nodes_processed: 6 });
+    expect((await call(api, 'GET', '/metrics')).text).toMatch(
+      /^vigil_sla_capacity_availability_pct [\d.]+$/m,
+    );
+
+    // SIGINT to `vigil up` alone: it stops its simulator itself, within seconds.
+    const stopped = await up.stop('SIGINT', 10_000);
+    expect(stopped, up.output()).toMatchObject({ code: 0, signal: null });
+    await expectAllGone(port, simulator.pid);
+  }, 90_000);
+
+  it('stops cleanly on Ctrl-C in a terminal, which signals the whole process group', async () => {
+    const { up, port, api, simulator } = await startUp({ group: true });
+    await eventually('the fleet registered', async () => {
+      const { nodes } = (await call(api, 'GET', '/nodes')).body as NodeList;
+      return nodes.length === 6 ? true : undefined;
+    });
+    const stopped = await up.stop('SIGINT', 10_000, true);
+    expect(stopped, up.output()).toMatchObject({ code: 0, signal: null });
+    await expectAllGone(port, simulator.pid);
+  }, 60_000);
+
+  it('reports failure with a non-zero exit when its simulated fleet dies', async () => {
+    const { up, port, simulator } = await startUp();
+    process.kill(simulator.pid, 'SIGKILL');
+    const exited = await Promise.race([
+      up.exited,
+      new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 10_000)),
+    ]);
+    expect(exited, up.output()).not.toBe('late');
+    if (exited !== 'late') expect(exited.code, up.output()).not.toBe(0);
+    expect(await portOpen(port)).toBe(false);
+  }, 60_000);
+
+  it('refuses a --nodes that is not a positive whole number before starting anything', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const port = await freePort();
+    const result = await runVigil(
+      ['up', '--port', String(port), '--nodes', 'abc', '--database-url', join(dir.dir, 'up.db')],
+      { timeoutMs: 20_000 },
+    );
+    expect(result.code, result.stdout + result.stderr).not.toBe(0);
+    expect(result.stdout).not.toMatch(/Vigil is up/);
+    expect(lines(result.stderr)).toEqual([expect.stringMatching(/--nodes/)]);
+  });
+});
