@@ -28,6 +28,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     trustProxy: false,
     return503OnClosing: true,
   });
+  // The API speaks JSON only; without this, text/plain bodies reach validation as strings
+  // instead of getting a 415.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(createValidatorCompiler());
   app.setErrorHandler(problemErrorHandler(log));
   app.setNotFoundHandler(notFoundHandler);
@@ -52,7 +55,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     verify: createKeyVerifier(deps.store.db, { ttlMs: config.auth.key_cache_ttl_s * 1000 }),
     requireKeyForReads: config.auth.require_key_for_reads,
   });
-  registerAudit(app, { db: deps.store.db, log });
+  registerAudit(app, { db: deps.store.db, log, now: deps.now });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpDuration.observe(
       {

@@ -6,6 +6,7 @@ import type { ColumnType } from 'kysely';
  */
 export interface Database {
   nodes: NodesTable;
+  node_topics: NodeTopicsTable;
   node_status: NodeStatusTable;
   heartbeat_slices: HeartbeatSlicesTable;
   job_outcomes: JobOutcomesTable;
@@ -33,6 +34,12 @@ export interface NodesTable {
   registered_at: number;
   updated_at: number;
   deleted_at: number | null;
+}
+
+/** One row per topic a node serves; `nodes.topics` keeps the list as registered, for display. */
+export interface NodeTopicsTable {
+  node_id: string;
+  topic: string;
 }
 
 /** The latest heartbeat of each node: one row per node, overwritten in place. */

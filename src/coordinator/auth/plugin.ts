@@ -51,6 +51,10 @@ export function registerAuth(
 ): void {
   app.decorateRequest('actor', null);
   app.addHook('onRequest', async (request) => {
+    // An unknown route gets its 404 whoever asks; the API description and its browsable
+    // page are as public as /openapi.json.
+    const route = request.routeOptions.url;
+    if (route === undefined || route.startsWith('/docs')) return;
     const declared = request.routeOptions.config?.access;
     const access: Access = declared ?? (MUTATING.has(request.method) ? ['admin'] : 'read');
     if (access === 'public') return;

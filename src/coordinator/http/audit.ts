@@ -12,7 +12,10 @@ const TELEMETRY = new Set(['/nodes/:node_id/heartbeat', '/outcomes']);
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Every mutating call, allowed or refused, lands in the audit log after its response is sent. */
-export function registerAudit(app: FastifyInstance, { db, log }: { db: Db; log: Logger }): void {
+export function registerAudit(
+  app: FastifyInstance,
+  { db, log, now }: { db: Db; log: Logger; now: () => number },
+): void {
   app.addHook('onResponse', async (request, reply) => {
     if (!MUTATING.has(request.method)) return;
     const route = request.routeOptions.url ?? 'unmatched';
@@ -21,8 +24,8 @@ export function registerAudit(app: FastifyInstance, { db, log }: { db: Db; log: 
       await db
         .insertInto('audit_log')
         .values({
-          id: uuidv7(),
-          at: Date.now(),
+          id: uuidv7(now()),
+          at: now(),
           actor: request.actor?.prefix ?? 'anonymous',
           role: request.actor?.role ?? null,
           method: request.method,

@@ -179,11 +179,11 @@ export function nodeRoutes(app: FastifyInstance, { store, config, now }: ApiDeps
         ...(q.state === undefined ? {} : { state: q.state }),
         ...(q.operator === undefined ? {} : { operator: q.operator }),
         ...(q.topic === undefined ? {} : { topic: q.topic }),
-        ...(q.live === true ? { liveSince: since } : {}),
+        ...(q.live === undefined ? {} : { live: q.live, liveSince: since }),
         ...(q.cursor === undefined ? {} : { after: q.cursor }),
         limit,
       });
-      const nodes = rows.map((r) => nodeView(r, since)).filter((n) => q.live !== false || !n.status.live);
+      const nodes = rows.map((r) => nodeView(r, since));
       return { nodes, next_cursor: rows.length === limit ? (rows.at(-1)?.node_id ?? null) : null };
     },
   );

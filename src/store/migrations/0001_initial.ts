@@ -18,6 +18,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('ix_nodes_state').on('nodes').columns(['state', 'node_id']).execute();
   await db.schema.createIndex('ix_nodes_operator').on('nodes').column('operator').execute();
 
+  // Topics are also kept as rows so that "nodes serving topic X" is an exact, indexed match.
+  await db.schema
+    .createTable('node_topics')
+    .addColumn('node_id', 'text', (c) => c.notNull())
+    .addColumn('topic', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('pk_node_topics', ['node_id', 'topic'])
+    .execute();
+  await db.schema
+    .createIndex('ix_node_topics_topic')
+    .on('node_topics')
+    .columns(['topic', 'node_id'])
+    .execute();
+
   await db.schema
     .createTable('node_status')
     .addColumn('node_id', 'text', (c) => c.primaryKey())
@@ -221,6 +234,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     'job_outcomes',
     'heartbeat_slices',
     'node_status',
+    'node_topics',
     'nodes',
   ]) {
     await db.schema.dropTable(table).ifExists().execute();

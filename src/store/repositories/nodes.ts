@@ -38,31 +38,39 @@ function differences(existing: NodeRow, wanted: NodeRegistration): string[] {
  * history intact.
  */
 export async function registerNode(trx: Tx, reg: NodeRegistration, now: number): Promise<RegisterResult> {
-  const existing = await trx
-    .selectFrom('nodes')
-    .selectAll()
-    .where('node_id', '=', reg.node_id)
-    .executeTakeFirst();
   const values = { ...reg, topics: JSON.stringify(reg.topics) };
-  if (existing === undefined) {
-    const node: NodeRow = {
-      ...values,
-      state: 'active',
-      registered_at: now,
-      updated_at: now,
-      deleted_at: null,
-    };
-    await trx.insertInto('nodes').values(node).execute();
+  const fresh: NodeRow = {
+    ...values,
+    state: 'active',
+    registered_at: now,
+    updated_at: now,
+    deleted_at: null,
+  };
+  // Insert first: of concurrent registrations of a new node exactly one inserts, and the
+  // others (PostgreSQL makes them wait for it) fall through to the comparison below.
+  const inserted = await trx
+    .insertInto('nodes')
+    .values(fresh)
+    .onConflict((oc) => oc.column('node_id').doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) {
+    await replaceTopics(trx, reg.node_id, reg.topics);
     await trx
       .insertInto('node_response_samples')
       .values({ node_id: reg.node_id, samples: '[]', updated_at: now })
       .onConflict((oc) => oc.column('node_id').doNothing())
       .execute();
-    return { outcome: 'created', node };
+    return { outcome: 'created', node: fresh };
   }
+  const existing = await trx
+    .selectFrom('nodes')
+    .selectAll()
+    .where('node_id', '=', reg.node_id)
+    .executeTakeFirstOrThrow();
   if (existing.state === 'deleted') {
     const node: NodeRow = { ...existing, ...values, state: 'active', updated_at: now, deleted_at: null };
     await trx.updateTable('nodes').set(node).where('node_id', '=', reg.node_id).execute();
+    await replaceTopics(trx, reg.node_id, reg.topics);
     return { outcome: 'reactivated', node };
   }
   const diff = differences(existing, reg);
@@ -71,12 +79,23 @@ export async function registerNode(trx: Tx, reg: NodeRegistration, now: number):
     : { outcome: 'conflict', node: existing, differences: diff };
 }
 
+async function replaceTopics(trx: Tx, nodeId: string, topics: readonly string[]): Promise<void> {
+  await trx.deleteFrom('node_topics').where('node_id', '=', nodeId).execute();
+  if (topics.length === 0) return;
+  await trx
+    .insertInto('node_topics')
+    .values([...new Set(topics)].map((topic) => ({ node_id: nodeId, topic })))
+    .execute();
+}
+
 export interface NodeQuery {
   state?: NodeState | 'all';
   operator?: string;
   topic?: string;
-  /** Only nodes whose last heartbeat is at or after this time. */
+  /** With `live`: nodes are live when their last heartbeat is at or after this time. */
   liveSince?: number;
+  /** Only live (true) or only not-live (false) nodes; needs `liveSince`. */
+  live?: boolean;
   /** Keyset pagination: node ids strictly after this one. */
   after?: string;
   limit: number;
@@ -101,9 +120,23 @@ export async function listNodes(db: Db, q: NodeQuery): Promise<NodeWithStatus[]>
   const state = q.state ?? 'active';
   if (state !== 'all') query = query.where('nodes.state', '=', state);
   if (q.operator !== undefined) query = query.where('nodes.operator', '=', q.operator);
-  // Topics are a short JSON array of names; a quoted match is exact on names.
-  if (q.topic !== undefined) query = query.where('nodes.topics', 'like', `%${JSON.stringify(q.topic)}%`);
-  if (q.liveSince !== undefined) query = query.where('node_status.last_heartbeat_at', '>=', q.liveSince);
+  if (q.topic !== undefined) {
+    const topic = q.topic;
+    query = query.where('nodes.node_id', 'in', (eb) =>
+      eb.selectFrom('node_topics').select('node_topics.node_id').where('node_topics.topic', '=', topic),
+    );
+  }
+  if (q.live !== undefined && q.liveSince !== undefined) {
+    const since = q.liveSince;
+    query = q.live
+      ? query.where('node_status.last_heartbeat_at', '>=', since)
+      : query.where((eb) =>
+          eb.or([
+            eb('node_status.last_heartbeat_at', 'is', null),
+            eb('node_status.last_heartbeat_at', '<', since),
+          ]),
+        );
+  }
   if (q.after !== undefined) query = query.where('nodes.node_id', '>', q.after);
   return query.execute();
 }
@@ -123,7 +156,9 @@ export async function patchNode(trx: Tx, nodeId: string, patch: NodePatch, now: 
     .where('node_id', '=', nodeId)
     .where('state', '=', 'active')
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  const changed = Number(result.numUpdatedRows) > 0;
+  if (changed && topics !== undefined) await replaceTopics(trx, nodeId, topics);
+  return changed;
 }
 
 /** Deregisters a node: it stops being evaluated and counted, its history stays. */
