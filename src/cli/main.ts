@@ -29,6 +29,12 @@ try {
   if (error instanceof CommanderError) process.exit(error.exitCode);
   // Operators get one line saying what is wrong, not a stack trace.
   const message = error instanceof ConfigError ? error.message : ((error as Error).message ?? String(error));
-  process.stderr.write(`vigil: ${message}\n`);
+  // Every line names the command, so each stands alone in a log.
+  process.stderr.write(
+    `${message
+      .split('\n')
+      .map((line) => `vigil: ${line}`)
+      .join('\n')}\n`,
+  );
   process.exit(error instanceof ConfigError ? 2 : 1);
 }

@@ -28,6 +28,8 @@ export interface DialectHooks {
    * Vigil in several schemas must not see another schema's bookkeeping as its own.
    */
   migrationTableSchema?(db: Db): Promise<string | undefined>;
+  /** Whether a failed migration run is worth retrying as it is (a passing fault, not ours). */
+  isPassingMigrationError?(error: unknown): boolean;
   /** Whatever the dialect must do once the pool is gone. */
   afterDestroy?(): Promise<void>;
 }

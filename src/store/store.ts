@@ -33,6 +33,23 @@ export function openStore({ databaseUrl, maxConnections }: StoreConfig): Store {
     : createSqliteDialect(databaseUrl.replace(/^sqlite:(\/\/)?/i, ''));
   const db = new Kysely<Database>({ dialect });
 
+  async function migrateOnce(): Promise<string[]> {
+    const migrationTableSchema = await hooks.migrationTableSchema?.(db);
+    const migrator = new Migrator({
+      db,
+      provider: migrationProvider,
+      ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
+    });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+      throw new Error(`migration ${failed ?? '(unknown)'} failed: ${(error as Error).message ?? error}`, {
+        cause: error,
+      });
+    }
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  }
+
   return {
     db,
     capabilities: hooks.capabilities,
@@ -43,20 +60,14 @@ export function openStore({ databaseUrl, maxConnections }: StoreConfig): Store {
       });
     },
     async migrate() {
-      const migrationTableSchema = await hooks.migrationTableSchema?.(db);
-      const migrator = new Migrator({
-        db,
-        provider: migrationProvider,
-        ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
-      });
-      const { error, results } = await migrator.migrateToLatest();
-      if (error) {
-        const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-        throw new Error(`migration ${failed ?? '(unknown)'} failed: ${(error as Error).message ?? error}`, {
-          cause: error,
-        });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await migrateOnce();
+        } catch (error) {
+          if (!hooks.isPassingMigrationError?.(error) || attempt >= 5) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+        }
       }
-      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     },
     async close() {
       await db.destroy();

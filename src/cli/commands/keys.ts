@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { createApiKey, ROLES } from '../../coordinator/auth/keys.ts';
 import { toIso } from '../../core/time.ts';
 import type { Role } from '../../store/schema.ts';
-import { openStore, type Store } from '../../store/store.ts';
+import type { Store } from '../../store/store.ts';
 import { configFor, databaseUrlOption } from '../options.ts';
 
 async function withStore<T>(
@@ -11,6 +11,7 @@ async function withStore<T>(
   fn: (store: Store) => Promise<T>,
 ): Promise<T> {
   const config = configFor(cmd, { database_url: databaseUrl });
+  const { openStore } = await import('../../store/store.ts');
   const store = openStore({ databaseUrl: config.database_url });
   try {
     await store.migrate();

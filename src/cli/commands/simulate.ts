@@ -1,16 +1,6 @@
 import { Command } from 'commander';
-import { createLogger } from '../../coordinator/log.ts';
-import { runFleet } from '../../simulator/fleet.ts';
+import { positiveInt } from '../parse.ts';
 import { untilSignal } from '../signals.ts';
-
-function positiveInt(name: string) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1)
-      throw new Error(`--${name} must be a whole number above 0, not "${value}"`);
-    return n;
-  };
-}
 
 export function simulateCommand(): Command {
   const cmd = new Command('simulate')
@@ -45,6 +35,8 @@ export function simulateCommand(): Command {
       const apiKey = opts.key ?? process.env.VIGIL_SIMULATOR_KEY;
       if (apiKey === undefined)
         throw new Error('give the simulator an API key with --key or VIGIL_SIMULATOR_KEY');
+      const { createLogger } = await import('../../coordinator/log.ts');
+      const { runFleet } = await import('../../simulator/fleet.ts');
       const log = createLogger({ level: 'info', format: 'json' }).child({ component: 'simulator' });
       const abort = new AbortController();
       const fleet = runFleet({

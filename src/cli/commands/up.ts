@@ -1,10 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { alertExtensions } from '../../coordinator/alerts-wiring.ts';
-import { createApiKey } from '../../coordinator/auth/keys.ts';
-import { startCoordinator } from '../../coordinator/server.ts';
-import { configFor, databaseUrlOption, loggerFor } from '../options.ts';
+import { configFor, loggerFor } from '../options.ts';
+import { positiveInt } from '../parse.ts';
 import { untilSignal } from '../signals.ts';
 
 /**
@@ -34,10 +32,17 @@ export function upCommand(): Command {
   const cmd = new Command('up')
     .description('run a whole network on this machine: coordinator on embedded SQLite and a simulated fleet')
     .option('--port <n>', 'API port (default 8080)')
-    .option('--nodes <n>', 'simulated nodes', '50');
-  databaseUrlOption(cmd).action(async (opts: { port?: string; nodes: string; databaseUrl?: string }) => {
+    .option('--nodes <n>', 'simulated nodes', positiveInt('nodes'), 50)
+    .option(
+      '--database-url <url>',
+      `postgres://… or a SQLite file path (default ${UP_PROFILE.database_url})`,
+    );
+  cmd.action(async (opts: { port?: string; nodes: number; databaseUrl?: string }) => {
     const config = configFor(cmd, { port: opts.port, database_url: opts.databaseUrl }, UP_PROFILE);
     const log = loggerFor(config);
+    const { startCoordinator } = await import('../../coordinator/server.ts');
+    const { alertExtensions } = await import('../../coordinator/alerts-wiring.ts');
+    const { createApiKey } = await import('../../coordinator/auth/keys.ts');
     const coordinator = await startCoordinator(config, { log, extensions: alertExtensions(config, log) });
     const base = coordinator.url.replace('://[::1]', '://127.0.0.1');
 
@@ -53,7 +58,7 @@ export function upCommand(): Command {
 
     const simulator = spawn(
       process.execPath,
-      [BIN, 'simulate', '--coordinator', base, '--nodes', opts.nodes],
+      [BIN, 'simulate', '--coordinator', base, '--nodes', String(opts.nodes)],
       { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, VIGIL_SIMULATOR_KEY: fleetKey.key } },
     );
     const simulatorExited = new Promise<void>((resolve) => simulator.once('exit', () => resolve()));
@@ -84,6 +89,12 @@ export function upCommand(): Command {
     if (simulator.exitCode === null) simulator.kill('SIGTERM');
     await simulatorExited;
     await coordinator.close();
+    // A fleet that died on its own is a failure to report, not a clean stop.
+    if (reason === 'simulator exited') {
+      throw new Error(
+        `the simulated fleet exited unexpectedly (${simulator.signalCode ?? `code ${simulator.exitCode}`})`,
+      );
+    }
   });
   return cmd;
 }

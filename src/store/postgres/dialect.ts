@@ -42,6 +42,13 @@ export function createPostgresDialect(
         const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
         return rows[0]?.schema;
       },
+      isPassingMigrationError(error: unknown) {
+        // Kysely's migrator looks for its tables across every schema of the database; a schema
+        // someone else drops meanwhile fails that look-up with invalid_schema_name. It says
+        // nothing about ours, so looking again is right.
+        const cause = (error as { cause?: { code?: string } } | null)?.cause;
+        return cause?.code === '3F000';
+      },
       async lockForTransaction(trx: Tx, name: string) {
         await sql`select pg_advisory_xact_lock(${lockKey(name)})`.execute(trx);
       },
