@@ -32,7 +32,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   // instead of getting a 415.
   app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(createValidatorCompiler());
-  app.setErrorHandler(problemErrorHandler(log));
+  app.setErrorHandler(problemErrorHandler(log, { bodyLimitBytes: config.api.body_limit_bytes }));
   app.setNotFoundHandler(notFoundHandler);
 
   await app.register(swagger, {

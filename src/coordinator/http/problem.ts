@@ -61,17 +61,30 @@ interface ValidationIssue {
 }
 
 function describeIssue(context: string, issue: ValidationIssue): { location: string; message: string } {
-  const path = (issue.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+  // JSON pointer to a readable path: /outcomes/0/status → outcomes[0].status
+  const path = (issue.instancePath ?? '')
+    .split('/')
+    .slice(1)
+    .map((seg) => (/^\d+$/.test(seg) ? `[${seg}]` : `.${seg}`))
+    .join('')
+    .replace(/^\./, '');
   let message = issue.message ?? 'is invalid';
   if (issue.keyword === 'additionalProperties')
     message = `has an unknown field "${String(issue.params?.additionalProperty)}"`;
+  if (issue.keyword === 'enum') {
+    const allowed = (issue.params?.allowedValues as unknown[] | undefined) ?? [];
+    message = `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`;
+  }
   if (issue.keyword === 'required')
     message = `is missing the required field "${String(issue.params?.missingProperty)}"`;
-  return { location: path === '' ? context : `${context}.${path}`, message };
+  return {
+    location: path === '' ? context : path.startsWith('[') ? `${context}${path}` : `${context}.${path}`,
+    message,
+  };
 }
 
 /** Turns whatever a handler or Fastify threw into problem+json; only the unexpected is a 500. */
-export function problemErrorHandler(log: Logger) {
+export function problemErrorHandler(log: Logger, { bodyLimitBytes }: { bodyLimitBytes: number }) {
   return function handleError(
     error: FastifyError | ProblemError,
     request: FastifyRequest,
@@ -93,7 +106,12 @@ export function problemErrorHandler(log: Logger) {
       return send(
         reply,
         request,
-        new ProblemError(413, 'payload-too-large', 'Payload too large', fe.message),
+        new ProblemError(
+          413,
+          'payload-too-large',
+          'Payload too large',
+          `the request body is larger than this coordinator accepts (${bodyLimitBytes} bytes, api.body_limit_bytes); send smaller batches`,
+        ),
       );
     }
     if (status === 415) {

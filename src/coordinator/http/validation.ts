@@ -30,6 +30,32 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   for (const ajv of [strict, coercing]) addFormats(ajv);
   return ({ schema, httpPart }) => {
     const ajv = httpPart === 'body' ? strict : coercing;
+    const branches = itemOrArrayBranches(schema);
+    if (branches !== null) {
+      // "One item or an array of items": validate against the branch the body's shape picks,
+      // so a bad field is reported once, not drowned in "must be array" from the other branch.
+      const single = ajv.compile(branches[0]);
+      const many = ajv.compile(branches[1]);
+      const validator = ((data: unknown) => {
+        const validate = Array.isArray(data) ? many : single;
+        const ok = validate(data);
+        validator.errors = validate.errors;
+        return ok;
+      }) as ((data: unknown) => boolean) & { errors?: unknown };
+      return validator as unknown as ReturnType<FastifySchemaCompiler<unknown>>;
+    }
     return ajv.compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
   };
+}
+
+type JsonSchema = { anyOf?: JsonSchema[]; type?: string; items?: JsonSchema } & Record<string, unknown>;
+
+/** [item, array of items] when the schema is exactly "one item or an array of them", else null. */
+function itemOrArrayBranches(schema: unknown): [JsonSchema, JsonSchema] | null {
+  const anyOf = (schema as JsonSchema).anyOf;
+  if (anyOf?.length !== 2) return null;
+  const many = anyOf.find((b) => b.type === 'array');
+  const single = anyOf.find((b) => b !== many);
+  if (many === undefined || single === undefined) return null;
+  return JSON.stringify(many.items) === JSON.stringify(single) ? [single, many] : null;
 }

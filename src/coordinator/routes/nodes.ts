@@ -12,7 +12,7 @@ import {
 } from '../../store/repositories/nodes.ts';
 import { badRequest, conflict, notFound } from '../http/problem.ts';
 import type { ApiDeps } from './deps.ts';
-import { Iso, Limit, NodeId, NullableString, problemResponses } from './schemas.ts';
+import { Iso, Limit, NodeId, NullableString, problemResponses, StringEnum } from './schemas.ts';
 
 const Topics = Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 64, uniqueItems: true });
 const MaxParallel = Type.Integer({ minimum: 1, maximum: 100_000, description: 'Parallel job slots' });
@@ -144,9 +144,7 @@ export function nodeRoutes(app: FastifyInstance, { store, config, now }: ApiDeps
 
   const ListQuery = Type.Object(
     {
-      state: Type.Optional(
-        Type.Union([Type.Literal('active'), Type.Literal('deleted'), Type.Literal('all')]),
-      ),
+      state: Type.Optional(StringEnum(['active', 'deleted', 'all'])),
       operator: Type.Optional(Type.String({ maxLength: 128 })),
       topic: Type.Optional(Type.String({ maxLength: 128 })),
       live: Type.Optional(Type.Boolean()),

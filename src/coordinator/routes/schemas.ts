@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type TUnsafe, Type } from 'typebox';
 
 /** Shapes shared by several routes. JSON is snake_case; times go out as RFC 3339 strings. */
 export const NodeId = Type.String({
@@ -36,3 +36,15 @@ export const problemResponses = {
   403: Problem,
   404: Problem,
 };
+
+/** A string from a fixed list, as a JSON Schema `enum`: errors then name the allowed values. */
+export function StringEnum<const T extends readonly string[]>(
+  values: T,
+  description?: string,
+): TUnsafe<T[number]> {
+  return Type.Unsafe<T[number]>({
+    type: 'string',
+    enum: [...values],
+    ...(description ? { description } : {}),
+  });
+}

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type Static, Type } from 'typebox';
+import { METRIC_TYPES } from '../../core/sla/rules.ts';
 import { toIso } from '../../core/time.ts';
 import {
   type CapacitySnapshotRow,
@@ -11,14 +12,9 @@ import {
   type ViolationRow,
 } from '../../store/repositories/sla-results.ts';
 import type { ApiDeps } from './deps.ts';
-import { Hours, Limit, NodeId } from './schemas.ts';
+import { Hours, Limit, NodeId, StringEnum } from './schemas.ts';
 
-const MetricTypeParam = Type.Union([
-  Type.Literal('uptime_pct'),
-  Type.Literal('response_time_ms'),
-  Type.Literal('completion_rate_pct'),
-  Type.Literal('capacity_availability_pct'),
-]);
+const MetricTypeParam = StringEnum(METRIC_TYPES);
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 const MetricView = Type.Object({
@@ -166,7 +162,7 @@ export function slaRoutes(app: FastifyInstance, { store, collector, now }: ApiDe
       resolved: Type.Optional(Type.Boolean()),
       node_id: Type.Optional(NodeId),
       metric_type: Type.Optional(MetricTypeParam),
-      severity: Type.Optional(Type.Union([Type.Literal('critical'), Type.Literal('high')])),
+      severity: Type.Optional(StringEnum(['critical', 'high'])),
       limit: Type.Optional(Limit(10_000, 1_000)),
       cursor: Type.Optional(Type.String({ maxLength: 64 })),
     },

@@ -5,7 +5,7 @@ import { parseTimestamp } from '../../core/time.ts';
 import { type Outcome, recordOutcomes } from '../../store/repositories/outcomes.ts';
 import { badRequest, notFound, ProblemError } from '../http/problem.ts';
 import type { ApiDeps } from './deps.ts';
-import { NodeId, NullableString, problemResponses, Timestamp } from './schemas.ts';
+import { NodeId, NullableString, problemResponses, StringEnum, Timestamp } from './schemas.ts';
 
 const Heartbeat = Type.Object(
   {
@@ -22,7 +22,7 @@ const OutcomeBody = Type.Object(
     node_id: NodeId,
     topic: Type.String({ minLength: 1, maxLength: 128 }),
     tenant_id: Type.Optional(NullableString(128)),
-    status: Type.Union([Type.Literal('success'), Type.Literal('failure')]),
+    status: StringEnum(['success', 'failure']),
     started_at: Timestamp,
     finished_at: Timestamp,
   },

@@ -174,7 +174,12 @@ describeEachBackend('API: bad input', (backend) => {
 
   it('an oversized body is 413 payload-too-large', async () => {
     const body = JSON.stringify({ node_id: 'n1', max_parallel: 1, public_key: 'k'.repeat(4_000) });
-    expectProblem(await send('POST', '/nodes', body), 413, 'payload-too-large', /too large/i);
+    expectProblem(
+      await send('POST', '/nodes', body),
+      413,
+      'payload-too-large',
+      /larger than this coordinator accepts \(2048 bytes, api.body_limit_bytes\)/,
+    );
     expectProblem(await get(api(), '/nodes/n1'), 404, 'not-found');
   });
 
