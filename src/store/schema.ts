@@ -1,4 +1,7 @@
 import type { ColumnType } from 'kysely';
+import type { MetricType, Severity } from '../core/sla/types.ts';
+
+export type { MetricType, Severity };
 
 /**
  * The tables as Kysely sees them. Times are UTC epoch milliseconds (integers);
@@ -93,13 +96,6 @@ export interface NodeResponseSamplesTable {
   samples: string;
   updated_at: number;
 }
-
-export type MetricType =
-  | 'uptime_pct'
-  | 'response_time_ms'
-  | 'completion_rate_pct'
-  | 'capacity_availability_pct';
-export type Severity = 'critical' | 'high';
 
 export interface SlaMetricsTable {
   id: string;

@@ -1,6 +1,6 @@
-import type { MetricType } from '../../store/schema.ts';
 import { mean, percentile, type ResponseSample } from './percentile.ts';
 import { classify, type MetricRules } from './rules.ts';
+import type { MetricType } from './types.ts';
 import type { Evaluation } from './violations.ts';
 
 export interface NodeReadings {

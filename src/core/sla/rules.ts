@@ -1,4 +1,4 @@
-import type { MetricType, Severity } from '../../store/schema.ts';
+import type { MetricType, Severity } from './types.ts';
 
 export const METRIC_TYPES: readonly MetricType[] = [
   'uptime_pct',

@@ -1,5 +1,5 @@
-import type { MetricType, Severity } from '../../store/schema.ts';
 import { type Direction, isWorse, severityRank } from './rules.ts';
+import type { MetricType, Severity } from './types.ts';
 
 /** What one collection measured for one subject (a node, or the fleet) and one metric. */
 export interface Evaluation {
