@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { VigilConfig } from '../config/schema.ts';
+import { rollupGrain } from '../core/sla/rollup.ts';
 import { pruneExpired } from '../store/repositories/retention.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { buildApp } from './app.ts';
@@ -83,6 +84,7 @@ export async function startCoordinator(
         const deleted = await pruneExpired(store.db, {
           rawBefore: now() - config.retention.raw_days * DAY_MS,
           rollupBefore: now() - config.retention.rollup_days * DAY_MS,
+          fineRollupMs: rollupGrain(config.sla.completion_window_s).fineMs,
         });
         const total = Object.values(deleted).reduce((a, b) => a + b, 0);
         if (total > 0) log.info({ deleted }, 'retention pruned expired rows');

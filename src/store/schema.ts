@@ -81,16 +81,17 @@ export interface JobOutcomesTable {
   received_at: number;
 }
 
-/** Hourly per-node outcome counters, kept longer than raw outcomes. */
+/** Per-node outcome counters in buckets of `bucket_ms` (two grains, see core/sla/rollup.ts). */
 export interface OutcomeRollupsTable {
   node_id: string;
+  bucket_ms: number;
   bucket_start: number;
   successes: number;
   failures: number;
   duration_sum_ms: number;
 }
 
-/** The most recent outcome durations of each node, as a JSON array of [finished_at, duration_ms]. */
+/** The most recent outcomes of each node, as JSON `[[finished_at…], [duration_ms…]]` (see response-samples.ts). */
 export interface NodeResponseSamplesTable {
   node_id: string;
   samples: string;

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { rollupGrain } from '../../src/core/sla/rollup.ts';
 import { writeHeartbeats } from '../../src/store/repositories/heartbeats.ts';
 import { registerNode } from '../../src/store/repositories/nodes.ts';
 import { recordOutcomes } from '../../src/store/repositories/outcomes.ts';
@@ -44,7 +45,7 @@ describeEachBackend('retention', (backend) => {
               finished_at: at,
             },
           ],
-          { now: at, sampleSize: 100, bucketMs: 3_600_000, caps: store.capabilities },
+          { now: at, sampleSize: 100, grain: rollupGrain(7 * 86_400), caps: store.capabilities },
         );
       }
       const violation = (id: string, resolvedAt: number | null) => ({
@@ -75,15 +76,19 @@ describeEachBackend('retention', (backend) => {
     const deleted = await pruneExpired(store.db, {
       rawBefore: NOW - 90 * DAY,
       rollupBefore: NOW - 400 * DAY,
+      fineRollupMs: 3_600_000,
     });
     expect(deleted.heartbeat_slices).toBe(1);
     expect(deleted.job_outcomes).toBe(1);
+    // The 100-day-old outcome's hourly bucket goes with raw data; its daily bucket stays.
+    expect(deleted.outcome_rollups_fine).toBe(1);
     expect(deleted.outcome_rollups).toBe(0);
     expect(deleted.sla_violations).toBe(1);
 
     const jobs = await store.db.selectFrom('job_outcomes').select('job_id').execute();
     expect(jobs.map((j) => j.job_id)).toEqual(['j10']);
-    expect(await store.db.selectFrom('outcome_rollups').select('bucket_start').execute()).toHaveLength(2);
+    const rollups = await store.db.selectFrom('outcome_rollups').select(['bucket_ms']).execute();
+    expect(rollups.map((r) => r.bucket_ms).sort()).toEqual([3_600_000, 86_400_000, 86_400_000]);
     const violations = await store.db.selectFrom('sla_violations').select('id').execute();
     expect(violations.map((v) => v.id)).toEqual(['old-open']);
   });

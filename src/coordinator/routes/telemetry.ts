@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
-import { rollupBucketMs } from '../../core/sla/rollup.ts';
+import { rollupGrain } from '../../core/sla/rollup.ts';
 import { parseTimestamp } from '../../core/time.ts';
 import { type Outcome, recordOutcomes } from '../../store/repositories/outcomes.ts';
 import { badRequest, notFound, ProblemError } from '../http/problem.ts';
@@ -109,7 +109,7 @@ export function telemetryRoutes(
         recordOutcomes(trx, outcomes, {
           now: now(),
           sampleSize: config.sla.response_time_sample_size,
-          bucketMs: rollupBucketMs(config.sla.completion_window_s),
+          grain: rollupGrain(config.sla.completion_window_s),
           caps: store.capabilities,
         }),
       );

@@ -1,7 +1,7 @@
 import { uuidv7 } from '../../core/ids.ts';
 import { type CapacityReading, computeCapacity } from '../../core/sla/capacity.ts';
 import { evaluateFleetCapacity, evaluateNode, type MetricReading } from '../../core/sla/evaluate.ts';
-import { rollupBucketMs } from '../../core/sla/rollup.ts';
+import { rollupGrain } from '../../core/sla/rollup.ts';
 import { rulesFromSettings, type SeverityBand } from '../../core/sla/rules.ts';
 import { computeUptime } from '../../core/sla/uptime.ts';
 import { type OpenViolation, planTransitions } from '../../core/sla/violations.ts';
@@ -10,7 +10,7 @@ import {
   readCompletionCounts,
   readFleet,
   readHeartbeatSlices,
-  readResponseSamples,
+  readResponseDurations,
 } from '../../store/repositories/sla-inputs.ts';
 import {
   type AppliedTransition,
@@ -92,21 +92,18 @@ export function createSlaCollector({
 }): SlaCollector {
   const rules = rulesFromSettings(settings);
   const sliceMs = settings.slice_s * 1000;
+  const grain = rollupGrain(settings.completion_window_s);
   let running: Promise<unknown> = Promise.resolve();
 
   async function collectOnce(): Promise<CollectionSummary> {
     const started = performance.now();
     const at = now();
     const windowStart = at - settings.uptime_window_s * 1000;
-    const [fleet, slices, completion, samples] = await Promise.all([
+    const [fleet, slices, completion, durations] = await Promise.all([
       readFleet(store.db),
       readHeartbeatSlices(store.db, sliceMs, windowStart, at),
-      readCompletionCounts(
-        store.db,
-        at - settings.completion_window_s * 1000,
-        rollupBucketMs(settings.completion_window_s),
-      ),
-      readResponseSamples(store.db),
+      readCompletionCounts(store.db, at - settings.completion_window_s * 1000, grain),
+      readResponseDurations(store.db),
     ]);
 
     const readings: MetricReading[] = [];
@@ -121,7 +118,7 @@ export function createSlaCollector({
       readings.push(
         ...evaluateNode(
           node.node_id,
-          { uptime, samples: samples.get(node.node_id) ?? [], completion: completion.get(node.node_id) },
+          { uptime, durations: durations.get(node.node_id) ?? [], completion: completion.get(node.node_id) },
           rules,
           settings.response_time_percentile,
         ),

@@ -1,11 +1,12 @@
-import { mean, percentile, type ResponseSample } from './percentile.ts';
+import { mean, percentile } from './percentile.ts';
 import { classify, type MetricRules } from './rules.ts';
 import type { MetricType } from './types.ts';
 import type { Evaluation } from './violations.ts';
 
 export interface NodeReadings {
   uptime: { uptimePct: number | null; slicesUp: number; slicesTotal: number };
-  samples: readonly ResponseSample[];
+  /** The node's recent outcome durations (ms). */
+  durations: readonly number[];
   completion: { successes: number; failures: number } | undefined;
 }
 
@@ -45,7 +46,7 @@ export function evaluateNode(
   rules: MetricRules,
   responsePercentile: number,
 ): MetricReading[] {
-  const durations = r.samples.map((s) => s[1]);
+  const durations = r.durations;
   const outcomes = (r.completion?.successes ?? 0) + (r.completion?.failures ?? 0);
   return [
     reading(nodeId, nodeId, 'uptime_pct', r.uptime.uptimePct, rules, {

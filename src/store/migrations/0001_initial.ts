@@ -79,19 +79,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .columns(['tenant_id', 'finished_at'])
     .execute();
 
+  // Per-node outcome counters in two grains (see core/sla/rollup.ts): fine buckets for the
+  // ragged start of the completion window, coarse ones for the rest of it.
   await db.schema
     .createTable('outcome_rollups')
     .addColumn('node_id', 'text', (c) => c.notNull())
+    .addColumn('bucket_ms', 'bigint', (c) => c.notNull())
     .addColumn('bucket_start', 'bigint', (c) => c.notNull())
     .addColumn('successes', 'bigint', (c) => c.notNull())
     .addColumn('failures', 'bigint', (c) => c.notNull())
     .addColumn('duration_sum_ms', 'bigint', (c) => c.notNull())
-    .addPrimaryKeyConstraint('pk_outcome_rollups', ['node_id', 'bucket_start'])
+    .addPrimaryKeyConstraint('pk_outcome_rollups', ['node_id', 'bucket_ms', 'bucket_start'])
     .execute();
   await db.schema
-    .createIndex('ix_outcome_rollups_bucket')
+    .createIndex('ix_outcome_rollups_window')
     .on('outcome_rollups')
-    .columns(['bucket_start', 'node_id', 'successes', 'failures'])
+    .columns(['bucket_ms', 'bucket_start', 'node_id', 'successes', 'failures'])
     .execute();
 
   await db.schema

@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Db, Tx } from '../capabilities.ts';
 import type { NodeState, NodeStatusTable, NodesTable } from '../schema.ts';
+import { EMPTY_SAMPLES } from './response-samples.ts';
 
 export type NodeRow = Selectable<NodesTable>;
 export type NodeWithStatus = NodeRow & {
@@ -57,7 +58,7 @@ export async function registerNode(trx: Tx, reg: NodeRegistration, now: number):
     await replaceTopics(trx, reg.node_id, reg.topics);
     await trx
       .insertInto('node_response_samples')
-      .values({ node_id: reg.node_id, samples: '[]', updated_at: now })
+      .values({ node_id: reg.node_id, samples: EMPTY_SAMPLES, updated_at: now })
       .onConflict((oc) => oc.column('node_id').doNothing())
       .execute();
     return { outcome: 'created', node: fresh };

@@ -1,10 +1,12 @@
 import { sql } from 'kysely';
 import { mergeRecentSamples, type ResponseSample } from '../../core/sla/percentile.ts';
+import type { RollupGrain } from '../../core/sla/rollup.ts';
 import { floorTo } from '../../core/time.ts';
 import { chunkForBinds, chunkKeys } from '../batching.ts';
 import type { StoreCapabilities, Tx } from '../capabilities.ts';
 import type { OutcomeStatus } from '../schema.ts';
 import { activeNodeIds } from './nodes.ts';
+import { decodeSamples, encodeSamples } from './response-samples.ts';
 
 export interface Outcome {
   job_id: string;
@@ -33,9 +35,9 @@ export async function recordOutcomes(
   {
     now,
     sampleSize,
-    bucketMs,
+    grain,
     caps,
-  }: { now: number; sampleSize: number; bucketMs: number; caps: StoreCapabilities },
+  }: { now: number; sampleSize: number; grain: RollupGrain; caps: StoreCapabilities },
 ): Promise<RecordOutcomesResult> {
   const nodeIds = [...new Set(outcomes.map((o) => o.node_id))];
   const known = new Set<string>();
@@ -63,7 +65,7 @@ export async function recordOutcomes(
   }
   const fresh = rows.filter((r) => inserted.has(r.job_id));
 
-  await addToRollups(trx, fresh, bucketMs, caps);
+  await addToRollups(trx, fresh, grain, caps);
   await addToRecentSamples(trx, fresh, { now, sampleSize, caps });
   return { kind: 'recorded', accepted: fresh.length, duplicates: outcomes.length - fresh.length };
 }
@@ -73,34 +75,43 @@ type FreshOutcome = Outcome & { duration_ms: number };
 async function addToRollups(
   trx: Tx,
   fresh: readonly FreshOutcome[],
-  bucketMs: number,
+  grain: RollupGrain,
   caps: StoreCapabilities,
 ): Promise<void> {
-  const buckets = new Map<
-    string,
-    { node_id: string; bucket_start: number; successes: number; failures: number; duration_sum_ms: number }
-  >();
+  type Bucket = {
+    node_id: string;
+    bucket_ms: number;
+    bucket_start: number;
+    successes: number;
+    failures: number;
+    duration_sum_ms: number;
+  };
+  const buckets = new Map<string, Bucket>();
   for (const o of fresh) {
-    const bucket_start = floorTo(o.finished_at, bucketMs);
-    const key = `${o.node_id}\u0000${bucket_start}`;
-    const b = buckets.get(key) ?? {
-      node_id: o.node_id,
-      bucket_start,
-      successes: 0,
-      failures: 0,
-      duration_sum_ms: 0,
-    };
-    if (o.status === 'success') b.successes++;
-    else b.failures++;
-    b.duration_sum_ms += o.duration_ms;
-    buckets.set(key, b);
+    // Each outcome counts once in each grain.
+    for (const bucket_ms of [grain.fineMs, grain.coarseMs]) {
+      const bucket_start = floorTo(o.finished_at, bucket_ms);
+      const key = `${o.node_id}\u0000${bucket_ms}\u0000${bucket_start}`;
+      const b = buckets.get(key) ?? {
+        node_id: o.node_id,
+        bucket_ms,
+        bucket_start,
+        successes: 0,
+        failures: 0,
+        duration_sum_ms: 0,
+      };
+      if (o.status === 'success') b.successes++;
+      else b.failures++;
+      b.duration_sum_ms += o.duration_ms;
+      buckets.set(key, b);
+    }
   }
   for (const chunk of chunkForBinds([...buckets.values()], caps.maxBindParameters)) {
     await trx
       .insertInto('outcome_rollups')
       .values(chunk)
       .onConflict((oc) =>
-        oc.columns(['node_id', 'bucket_start']).doUpdateSet({
+        oc.columns(['node_id', 'bucket_ms', 'bucket_start']).doUpdateSet({
           successes: sql`outcome_rollups.successes + excluded.successes`,
           failures: sql`outcome_rollups.failures + excluded.failures`,
           duration_sum_ms: sql`outcome_rollups.duration_sum_ms + excluded.duration_sum_ms`,
@@ -130,12 +141,11 @@ async function addToRecentSamples(
       .where('node_id', 'in', chunk);
     // Two coordinators merging into one node's samples must take turns; SQLite has one writer anyway.
     if (caps.supportsRowLocks) query = query.forUpdate();
-    for (const row of await query.execute())
-      existing.set(row.node_id, JSON.parse(row.samples) as ResponseSample[]);
+    for (const row of await query.execute()) existing.set(row.node_id, decodeSamples(row.samples));
   }
   const rows = [...added].map(([node_id, samples]) => ({
     node_id,
-    samples: JSON.stringify(mergeRecentSamples(existing.get(node_id) ?? [], samples, sampleSize)),
+    samples: encodeSamples(mergeRecentSamples(existing.get(node_id) ?? [], samples, sampleSize)),
     updated_at: now,
   }));
   for (const chunk of chunkForBinds(rows, caps.maxBindParameters)) {

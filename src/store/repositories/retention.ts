@@ -3,8 +3,10 @@ import type { Db } from '../capabilities.ts';
 export interface RetentionCutoffs {
   /** Raw data (heartbeat slices, outcomes, metrics, snapshots, alert deliveries) older than this goes. */
   rawBefore: number;
-  /** Rollups, resolved violations and the audit log are kept until this. */
+  /** Coarse rollups, resolved violations and the audit log are kept until this. */
   rollupBefore: number;
+  /** The fine rollup grain: those buckets only serve the edge of the completion window and go with raw data. */
+  fineRollupMs: number;
 }
 
 /**
@@ -13,7 +15,7 @@ export interface RetentionCutoffs {
  */
 export async function pruneExpired(
   db: Db,
-  { rawBefore, rollupBefore }: RetentionCutoffs,
+  { rawBefore, rollupBefore, fineRollupMs }: RetentionCutoffs,
 ): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   const record = (table: string, r: { numDeletedRows: bigint }) => {
@@ -41,6 +43,14 @@ export async function pruneExpired(
       .deleteFrom('alert_deliveries')
       .where('state', '!=', 'pending')
       .where('created_at', '<', rawBefore)
+      .executeTakeFirst(),
+  );
+  record(
+    'outcome_rollups_fine',
+    await db
+      .deleteFrom('outcome_rollups')
+      .where('bucket_ms', '=', fineRollupMs)
+      .where('bucket_start', '<', rawBefore)
       .executeTakeFirst(),
   );
   record(

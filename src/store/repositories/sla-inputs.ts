@@ -1,7 +1,7 @@
-import type { ResponseSample } from '../../core/sla/percentile.ts';
+import { completionBuckets, type RollupGrain } from '../../core/sla/rollup.ts';
 import { firstRowStart } from '../../core/sla/slices.ts';
-import { floorTo } from '../../core/time.ts';
 import type { Db } from '../capabilities.ts';
+import { decodeDurations } from './response-samples.ts';
 
 export interface FleetNode {
   node_id: string;
@@ -60,32 +60,45 @@ export interface CompletionCounts {
 }
 
 /**
- * Outcome counts per node since `from`, from the rollups. The window starts at the bucket
- * holding `from`, so it is the configured length plus at most one bucket (1/168 of it): a
- * bounded, documented imprecision that keeps collection off the raw outcomes table.
+ * Outcome counts per node since `from`: fine buckets up to the first coarse boundary plus
+ * coarse buckets after it (core/sla/rollup.ts). The window starts at the fine bucket holding
+ * `from`, so it is at most 1/168 longer than configured; a collection never scans raw outcomes.
  */
 export async function readCompletionCounts(
   db: Db,
   from: number,
-  bucketMs: number,
+  grain: RollupGrain,
 ): Promise<Map<string, CompletionCounts>> {
-  const rows = await db
-    .selectFrom('outcome_rollups')
-    .select((eb) => [
-      'node_id',
-      eb.fn.sum<number>('successes').as('successes'),
-      eb.fn.sum<number>('failures').as('failures'),
-    ])
-    .where('bucket_start', '>=', floorTo(from, bucketMs))
-    .groupBy('node_id')
-    .execute();
-  return new Map(
-    rows.map((r) => [r.node_id, { successes: Number(r.successes), failures: Number(r.failures) }]),
-  );
+  const { fineFrom, coarseFrom } = completionBuckets(from, grain);
+  const sums = (bucketMs: number, start: number, end: number | null) => {
+    let q = db
+      .selectFrom('outcome_rollups')
+      .select((eb) => [
+        'node_id',
+        eb.fn.sum<number>('successes').as('successes'),
+        eb.fn.sum<number>('failures').as('failures'),
+      ])
+      .where('bucket_ms', '=', bucketMs)
+      .where('bucket_start', '>=', start);
+    if (end !== null) q = q.where('bucket_start', '<', end);
+    return q.groupBy('node_id').execute();
+  };
+  const [edge, body] = await Promise.all([
+    sums(grain.fineMs, fineFrom, coarseFrom),
+    sums(grain.coarseMs, coarseFrom, null),
+  ]);
+  const counts = new Map<string, CompletionCounts>();
+  for (const r of [...edge, ...body]) {
+    const c = counts.get(r.node_id) ?? { successes: 0, failures: 0 };
+    c.successes += Number(r.successes);
+    c.failures += Number(r.failures);
+    counts.set(r.node_id, c);
+  }
+  return counts;
 }
 
 /** Each node's most recent outcome durations. */
-export async function readResponseSamples(db: Db): Promise<Map<string, ResponseSample[]>> {
+export async function readResponseDurations(db: Db): Promise<Map<string, number[]>> {
   const rows = await db.selectFrom('node_response_samples').select(['node_id', 'samples']).execute();
-  return new Map(rows.map((r) => [r.node_id, JSON.parse(r.samples) as ResponseSample[]]));
+  return new Map(rows.map((r) => [r.node_id, decodeDurations(r.samples)]));
 }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/coordinator/log.ts';
 import { createSlaCollector, type SlaSettings } from '../../../src/coordinator/sla/collector.ts';
+import { rollupGrain } from '../../../src/core/sla/rollup.ts';
 import { DEFAULT_BANDS } from '../../../src/core/sla/rules.ts';
 import { writeHeartbeats } from '../../../src/store/repositories/heartbeats.ts';
 import { registerNode } from '../../../src/store/repositories/nodes.ts';
@@ -38,22 +39,20 @@ describeEachBackend('SLA collection', (backend) => {
   const collector = () => createSlaCollector({ store, settings, log: silentLogger, now: () => clock });
 
   async function register(id: string, maxParallel = 4) {
-    await store.db
-      .transaction()
-      .execute((trx) =>
-        registerNode(
-          trx,
-          {
-            node_id: id,
-            public_key: null,
-            endpoint: null,
-            operator: 'op',
-            topics: [],
-            max_parallel: maxParallel,
-          },
-          T0 - 60 * MIN,
-        ),
-      );
+    await store.db.transaction().execute((trx) =>
+      registerNode(
+        trx,
+        {
+          node_id: id,
+          public_key: null,
+          endpoint: null,
+          operator: 'op',
+          topics: [],
+          max_parallel: maxParallel,
+        },
+        T0 - 60 * MIN,
+      ),
+    );
   }
   async function beat(id: string, at: number, busy = 0) {
     await store.db
@@ -68,16 +67,14 @@ describeEachBackend('SLA collection', (backend) => {
       );
   }
   async function outcomes(list: Outcome[]) {
-    return store.db
-      .transaction()
-      .execute((trx) =>
-        recordOutcomes(trx, list, {
-          now: clock,
-          sampleSize: 100,
-          bucketMs: 3_600_000,
-          caps: store.capabilities,
-        }),
-      );
+    return store.db.transaction().execute((trx) =>
+      recordOutcomes(trx, list, {
+        now: clock,
+        sampleSize: 100,
+        grain: rollupGrain(settings.completion_window_s),
+        caps: store.capabilities,
+      }),
+    );
   }
 
   it('computes uptime from heartbeat slices, opens one violation and resolves it with its duration', async () => {
