@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { defaultConfig, type VigilConfig } from '../src/config/index.ts';
-import { rollupBucketMs } from '../src/core/sla/rollup.ts';
+import { rollupGrain } from '../src/core/sla/rollup.ts';
 import { openStore } from '../src/store/store.ts';
 import {
   type BackendName,
@@ -87,7 +87,7 @@ function fleetSpec(config: VigilConfig, nodes: number, outcomes: number): FleetS
     uptimeWindowMs: s.uptime_window_s * 1000,
     uptimeThresholdPct: s.thresholds.uptime_pct,
     completionWindowMs: s.completion_window_s * 1000,
-    bucketMs: rollupBucketMs(s.completion_window_s),
+    grain: rollupGrain(s.completion_window_s),
     sampleSize: s.response_time_sample_size,
   };
 }
@@ -124,9 +124,11 @@ async function runBackend(
     const setupMs = performance.now() - setupStart;
 
     console.log('set-up (bulk load, not part of the figure):');
-    for (const p of phases) console.log(`  ${p.name.padEnd(44)} ${fmtMs(p.ms).padStart(9)}`);
-    console.log(`  ${'total'.padEnd(44)} ${fmtMs(setupMs).padStart(9)}`);
-    console.log(`  RSS peak of the set-up process: ${fmtMiB(peakRss())}`);
+    for (const p of phases) console.log(`  ${p.name.padEnd(50)} ${fmtMs(p.ms).padStart(9)}`);
+    console.log(`  ${'total'.padEnd(50)} ${fmtMs(setupMs).padStart(9)}`);
+    console.log(
+      `  RSS peak of the set-up process so far (high-water mark, cumulative across backends): ${fmtMiB(peakRss())}`,
+    );
     console.log(`  cross-check: ${await crossCheck(spec, profiles, loaded)}`);
 
     const firsts: number[] = [];
@@ -256,6 +258,7 @@ async function rowCounts(databaseUrl: string): Promise<Array<[string, number]>> 
   try {
     const tables = [
       'nodes',
+      'node_topics',
       'node_status',
       'heartbeat_slices',
       'job_outcomes',

@@ -1,3 +1,4 @@
+import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import pg from 'pg';
 import type { BenchDatabase } from './common.ts';
@@ -89,6 +90,11 @@ function sqliteWriter(path: string): BulkWriter {
       // A running coordinator's WAL is checkpointed every 1,000 pages; leave it that small.
       // No ANALYZE: the coordinator never runs one, so the planner works without statistics.
       raw.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+      // Loading ran with synchronous = OFF: flush now, so the kernel's write-back of a
+      // gigabyte of dirty pages does not overlap the measured collection.
+      const fd = openSync(path, 'r+');
+      fsyncSync(fd);
+      closeSync(fd);
     },
     async close() {
       statements.clear();
@@ -145,6 +151,9 @@ function postgresWriter(url: string): BulkWriter {
       // Autovacuum would have analysed these tables and set their visibility maps (which
       // index-only scans rely on) long before a collection over days of data.
       await client.query(`vacuum (analyze) ${tables.join(', ')}`);
+      // Write the loaded pages out now rather than in a checkpoint during the measurement
+      // (needs superuser or pg_checkpoint; without them the checkpointer does it later).
+      await client.query('checkpoint').catch(() => {});
     },
     async close() {
       await inFlight.catch(() => {});

@@ -1,3 +1,4 @@
+import type { RollupGrain } from '../../src/core/sla/rollup.ts';
 import { sliceAddress } from '../../src/core/sla/slices.ts';
 
 /**
@@ -14,7 +15,8 @@ export interface FleetSpec {
   uptimeWindowMs: number;
   uptimeThresholdPct: number;
   completionWindowMs: number;
-  bucketMs: number;
+  /** Outcome rollup buckets: fine (1/168 of the window) and coarse (24 fine). */
+  grain: RollupGrain;
   sampleSize: number;
 }
 

@@ -1,4 +1,5 @@
 import { floorTo } from '../../src/core/time.ts';
+import { encodeSamples } from '../../src/store/repositories/response-samples.ts';
 import { aliveAt, type FleetSpec, type NodeProfile, prng } from './fleet.ts';
 
 /** One chunk of job_outcomes rows, column by column (what UNNEST wants; SQLite flattens it). */
@@ -28,8 +29,9 @@ export const OUTCOME_COLUMNS = [
 
 /**
  * The 7-day outcome stream, in finish-time order (as it arrives), with what recordOutcomes
- * maintains beside it accumulated in typed arrays: per-node hourly rollups and each node's
- * last `sampleSize` [finished_at, duration_ms] pairs. Outcomes of `watched` nodes are also
+ * maintains beside it accumulated in typed arrays: per-node counters in fine buckets (the
+ * coarse grain is summed from them on output) and each node's last `sampleSize`
+ * [finished_at, duration_ms] pairs. Outcomes of `watched` nodes are also
  * kept as objects, to be replayed through the real recordOutcomes for a cross-check.
  */
 export class OutcomeStream {
@@ -51,8 +53,9 @@ export class OutcomeStream {
     this.profiles = profiles;
     this.watched = watched;
     const start = spec.now - spec.completionWindowMs;
-    this.firstBucket = floorTo(start, spec.bucketMs) / spec.bucketMs;
-    this.buckets = Math.floor(spec.now / spec.bucketMs) - this.firstBucket + 1;
+    const fine = spec.grain.fineMs;
+    this.firstBucket = floorTo(start, fine) / fine;
+    this.buckets = Math.floor(spec.now / fine) - this.firstBucket + 1;
     const cells = spec.nodes * this.buckets;
     this.successes = new Uint32Array(cells);
     this.failures = new Uint32Array(cells);
@@ -123,7 +126,7 @@ export class OutcomeStream {
   }
 
   private account(n: number, finished: number, duration: number, failed: boolean, received: number): void {
-    const cell = n * this.buckets + (Math.floor(finished / this.spec.bucketMs) - this.firstBucket);
+    const cell = n * this.buckets + (Math.floor(finished / this.spec.grain.fineMs) - this.firstBucket);
     if (failed) this.failures[cell] = (this.failures[cell] ?? 0) + 1;
     else this.successes[cell] = (this.successes[cell] ?? 0) + 1;
     this.durationSums[cell] = (this.durationSums[cell] ?? 0) + duration;
@@ -137,26 +140,47 @@ export class OutcomeStream {
     this.lastReceived[n] = received;
   }
 
-  /** The outcome_rollups row of node n in bucket b (0 = oldest), or null when it had no outcomes. */
-  rollupAt(n: number, b: number): RollupRow | null {
-    const cell = n * this.buckets + b;
-    const successes = this.successes[cell] ?? 0;
-    const failures = this.failures[cell] ?? 0;
-    if (successes + failures === 0) return null;
-    const bucket_start = (this.firstBucket + b) * this.spec.bucketMs;
-    return { bucket_start, successes, failures, duration_sum_ms: this.durationSums[cell] ?? 0 };
+  /** How many buckets of `bucketMs` the stream spans (index 0 holds its start). */
+  bucketCount(bucketMs: number): number {
+    const start = this.firstBucket * this.spec.grain.fineMs;
+    return Math.floor(this.spec.now / bucketMs) - Math.floor(start / bucketMs) + 1;
   }
 
+  /**
+   * The outcome_rollups row of node n in the k-th bucket of `bucketMs` (either grain; a coarse
+   * bucket sums the fine ones inside it, as each outcome counts once in each), or null when
+   * it had no outcomes.
+   */
+  rollupAt(n: number, bucketMs: number, k: number): RollupRow | null {
+    const fine = this.spec.grain.fineMs;
+    const bucket_start = (Math.floor((this.firstBucket * fine) / bucketMs) + k) * bucketMs;
+    const from = Math.max(0, bucket_start / fine - this.firstBucket);
+    const to = Math.min(this.buckets, (bucket_start + bucketMs) / fine - this.firstBucket);
+    let successes = 0;
+    let failures = 0;
+    let duration_sum_ms = 0;
+    for (let b = from; b < to; b++) {
+      successes += this.successes[n * this.buckets + b] ?? 0;
+      failures += this.failures[n * this.buckets + b] ?? 0;
+      duration_sum_ms += this.durationSums[n * this.buckets + b] ?? 0;
+    }
+    if (successes + failures === 0) return null;
+    return { bucket_ms: bucketMs, bucket_start, successes, failures, duration_sum_ms };
+  }
+
+  /** Every rollup row of node n, fine grain first, each by bucket start. */
   rollupsOf(n: number): RollupRow[] {
     const rows: RollupRow[] = [];
-    for (let b = 0; b < this.buckets; b++) {
-      const row = this.rollupAt(n, b);
-      if (row !== null) rows.push(row);
+    for (const bucketMs of [this.spec.grain.fineMs, this.spec.grain.coarseMs]) {
+      for (let k = 0; k < this.bucketCount(bucketMs); k++) {
+        const row = this.rollupAt(n, bucketMs, k);
+        if (row !== null) rows.push(row);
+      }
     }
     return rows;
   }
 
-  /** The node_response_samples JSON of one node, oldest first, as mergeRecentSamples leaves it. */
+  /** The node_response_samples document of one node, oldest first, as recordOutcomes leaves it. */
   samplesOf(n: number): string {
     const size = this.spec.sampleSize;
     const count = this.counts[n] ?? 0;
@@ -166,11 +190,12 @@ export class OutcomeStream {
       const slot = (n * size + (i % size)) * 2;
       pairs.push([this.ring[slot] ?? 0, this.ring[slot + 1] ?? 0]);
     }
-    return JSON.stringify(pairs);
+    return encodeSamples(pairs);
   }
 }
 
 export interface RollupRow {
+  bucket_ms: number;
   bucket_start: number;
   successes: number;
   failures: number;

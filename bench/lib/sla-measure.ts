@@ -5,7 +5,7 @@ import { type CollectionSummary, createSlaCollector } from '../../src/coordinato
 import { uuidv7 } from '../../src/core/ids.ts';
 import { computeCapacity } from '../../src/core/sla/capacity.ts';
 import { evaluateFleetCapacity, evaluateNode, type MetricReading } from '../../src/core/sla/evaluate.ts';
-import { rollupBucketMs } from '../../src/core/sla/rollup.ts';
+import { rollupGrain } from '../../src/core/sla/rollup.ts';
 import { rulesFromSettings } from '../../src/core/sla/rules.ts';
 import { computeUptime } from '../../src/core/sla/uptime.ts';
 import { planTransitions } from '../../src/core/sla/violations.ts';
@@ -15,7 +15,7 @@ import {
   readCompletionCounts,
   readFleet,
   readHeartbeatSlices,
-  readResponseSamples,
+  readResponseDurations,
 } from '../../src/store/repositories/sla-inputs.ts';
 import {
   applyTransitions,
@@ -137,7 +137,7 @@ async function fleetActivity(
       recordOutcomes(trx, batch, {
         now: to,
         sampleSize: config.sla.response_time_sample_size,
-        bucketMs: rollupBucketMs(config.sla.completion_window_s),
+        grain: rollupGrain(config.sla.completion_window_s),
         caps: store.capabilities,
       }),
     );
@@ -164,7 +164,7 @@ async function collectionPhases(store: Store, config: VigilConfig, at: number): 
   const s = config.sla;
   const sliceMs = s.slice_s * 1000;
   const windowStart = at - s.uptime_window_s * 1000;
-  const bucketMs = rollupBucketMs(s.completion_window_s);
+  const grain = rollupGrain(s.completion_window_s);
   const phases: Measured['phases'] = [];
   const time = async <T>(name: string, fn: () => Promise<T> | T, detail?: (v: T) => string): Promise<T> => {
     const { value, ...t } = await timed(fn);
@@ -174,8 +174,8 @@ async function collectionPhases(store: Store, config: VigilConfig, at: number): 
   const reads = () => [
     readFleet(store.db),
     readHeartbeatSlices(store.db, sliceMs, windowStart, at),
-    readCompletionCounts(store.db, at - s.completion_window_s * 1000, bucketMs),
-    readResponseSamples(store.db),
+    readCompletionCounts(store.db, at - s.completion_window_s * 1000, grain),
+    readResponseDurations(store.db),
   ];
   const rows = (m: Map<string, unknown[]>) => [...m.values()].reduce((n, v) => n + v.length, 0);
   const fleet = await time(
@@ -190,13 +190,13 @@ async function collectionPhases(store: Store, config: VigilConfig, at: number): 
   );
   const completion = await time(
     'readCompletionCounts',
-    () => readCompletionCounts(store.db, at - s.completion_window_s * 1000, bucketMs),
+    () => readCompletionCounts(store.db, at - s.completion_window_s * 1000, grain),
     (v) => `${v.size} nodes`,
   );
-  const samples = await time(
-    'readResponseSamples',
-    () => readResponseSamples(store.db),
-    (v) => `${rows(v)} samples`,
+  const durations = await time(
+    'readResponseDurations',
+    () => readResponseDurations(store.db),
+    (v) => `${rows(v)} durations`,
   );
   await time('the four reads concurrently', () => Promise.all(reads()));
 
@@ -215,7 +215,7 @@ async function collectionPhases(store: Store, config: VigilConfig, at: number): 
         });
         const input = {
           uptime,
-          samples: samples.get(node.node_id) ?? [],
+          durations: durations.get(node.node_id) ?? [],
           completion: completion.get(node.node_id),
         };
         out.push(...evaluateNode(node.node_id, input, rules, s.response_time_percentile));
@@ -252,7 +252,7 @@ async function collectionPhases(store: Store, config: VigilConfig, at: number): 
         await insertCapacitySnapshot(trx, {
           id: uuidv7(at),
           timestamp: at,
-          ...computeCapacity(fleet, at),
+          ...computeCapacity(fleet, at - s.liveness_timeout_s * 1000),
           metadata: '{}',
         });
         await applyTransitions(trx, transitions, at);

@@ -1,5 +1,6 @@
 import { writeHeartbeats } from '../../src/store/repositories/heartbeats.ts';
 import { recordOutcomes } from '../../src/store/repositories/outcomes.ts';
+import { EMPTY_SAMPLES } from '../../src/store/repositories/response-samples.ts';
 import { openStore } from '../../src/store/store.ts';
 import { openBulkWriter } from './bulk.ts';
 import type { BenchDatabase } from './common.ts';
@@ -38,10 +39,15 @@ export async function loadFleet(
   const beats = new Map<number, number[]>();
   const stream = new OutcomeStream(spec, profiles, watched);
   try {
-    await phase('nodes, node_status, heartbeat_slices', async () => {
+    await phase('nodes, node_topics, node_status, heartbeat_slices', async () => {
       for (let c = 0; c < profiles.length; c += NODE_CHUNK) {
         const chunk = profiles.slice(c, c + NODE_CHUNK);
         await writer.insert('nodes', NODE_TYPES, nodeColumns(chunk, spec.now - 30 * DAY));
+        // registerNode keeps each topic as a row too, for exact topic filters.
+        await writer.insert('node_topics', TOPIC_TYPES, {
+          node_id: chunk.map((p) => p.node_id),
+          topic: chunk.map((p) => p.topic),
+        });
         const status = columns(STATUS_TYPES);
         const slices = columns(SLICE_TYPES);
         for (const p of chunk) {
@@ -72,18 +78,20 @@ export async function loadFleet(
     });
     await phase('outcome_rollups, node_response_samples', async () => {
       // Bucket by bucket, as they accumulate in production, so both indexes grow as they would.
-      for (let b = 0; b < stream.buckets; b++) {
-        const rollups = columns(ROLLUP_TYPES);
-        for (const p of profiles) {
-          const r = stream.rollupAt(p.index, b);
-          if (r !== null) push(rollups, { node_id: p.node_id, ...r });
+      for (const bucketMs of [spec.grain.fineMs, spec.grain.coarseMs]) {
+        for (let k = 0; k < stream.bucketCount(bucketMs); k++) {
+          const rollups = columns(ROLLUP_TYPES);
+          for (const p of profiles) {
+            const r = stream.rollupAt(p.index, bucketMs, k);
+            if (r !== null) push(rollups, { node_id: p.node_id, ...r });
+          }
+          await writer.insert('outcome_rollups', ROLLUP_TYPES, rollups);
         }
-        await writer.insert('outcome_rollups', ROLLUP_TYPES, rollups);
       }
       for (let c = 0; c < profiles.length; c += NODE_CHUNK) {
         const samples = columns(SAMPLE_TYPES);
         for (const p of profiles.slice(c, c + NODE_CHUNK)) {
-          // registerNode creates every node's row with '[]'; recordOutcomes overwrites it.
+          // registerNode creates every node's row empty; recordOutcomes overwrites it.
           const received = stream.lastReceived[p.index] ?? 0;
           push(samples, {
             node_id: p.node_id,
@@ -97,7 +105,7 @@ export async function loadFleet(
     const start = performance.now();
     await writer.settle(TABLES);
     phases.push({
-      name: db.backend === 'sqlite' ? 'wal checkpoint' : 'vacuum analyze',
+      name: db.backend === 'sqlite' ? 'wal checkpoint, fsync' : 'vacuum analyze, checkpoint',
       ms: performance.now() - start,
     });
   } finally {
@@ -150,7 +158,7 @@ export async function crossCheck(
         recordOutcomes(
           trx,
           batch.map(({ received_at: _, ...o }) => o),
-          { now, sampleSize: spec.sampleSize, bucketMs: spec.bucketMs, caps: store.capabilities },
+          { now, sampleSize: spec.sampleSize, grain: spec.grain, caps: store.capabilities },
         ),
       );
     }
@@ -186,8 +194,9 @@ export async function crossCheck(
       );
       const rollups = await store.db
         .selectFrom('outcome_rollups')
-        .select(['bucket_start', 'successes', 'failures', 'duration_sum_ms'])
+        .select(['bucket_ms', 'bucket_start', 'successes', 'failures', 'duration_sum_ms'])
         .where('node_id', '=', p.node_id)
+        .orderBy('bucket_ms')
         .orderBy('bucket_start')
         .execute();
       expect('outcome_rollups', rollups, loaded.stream.rollupsOf(p.index));
@@ -197,7 +206,7 @@ export async function crossCheck(
         .where('node_id', '=', p.node_id)
         .executeTakeFirst();
       const bulkSamples = loaded.stream.samplesOf(p.index);
-      expect('node_response_samples', samples?.samples ?? '[]', bulkSamples);
+      expect('node_response_samples', samples?.samples ?? EMPTY_SAMPLES, bulkSamples);
     }
     return `${watched.length} nodes (${watched.map((p) => p.kind + (p.slow ? '+slow' : '') + (p.flaky ? '+flaky' : '')).join(', ')}), ${beatCount} heartbeats, ${outcomes.length} outcomes replayed through the real write path: identical rows`;
   } finally {
@@ -207,6 +216,7 @@ export async function crossCheck(
 
 const TABLES = [
   'nodes',
+  'node_topics',
   'node_status',
   'heartbeat_slices',
   'job_outcomes',
@@ -225,6 +235,7 @@ const NODE_TYPES = {
   registered_at: 'int8',
   updated_at: 'int8',
 } as const;
+const TOPIC_TYPES = { node_id: 'text', topic: 'text' } as const;
 const STATUS_TYPES = {
   node_id: 'text',
   first_heartbeat_at: 'int8',
@@ -239,6 +250,7 @@ const OUTCOME_TYPES = Object.fromEntries(
 ) as Record<(typeof OUTCOME_COLUMNS)[number], 'text' | 'int8'>;
 const ROLLUP_TYPES = {
   node_id: 'text',
+  bucket_ms: 'int8',
   bucket_start: 'int8',
   successes: 'int8',
   failures: 'int8',
