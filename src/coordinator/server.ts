@@ -86,6 +86,7 @@ export async function startCoordinator(
           rollupBefore: now() - config.retention.rollup_days * DAY_MS,
           fineRollupMs: rollupGrain(config.sla.completion_window_s).fineMs,
         });
+        await store.maintain();
         const total = Object.values(deleted).reduce((a, b) => a + b, 0);
         if (total > 0) log.info({ deleted }, 'retention pruned expired rows');
       },

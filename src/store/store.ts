@@ -11,6 +11,8 @@ export interface Store {
   readonly capabilities: StoreCapabilities;
   /** A transaction that also holds the named cross-coordinator lock until it ends. */
   exclusive<T>(lockName: string, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /** Periodic upkeep the database needs from us (run with retention). */
+  maintain(): Promise<void>;
   /** Applies pending migrations; returns the names applied. */
   migrate(): Promise<string[]>;
   close(): Promise<void>;
@@ -58,6 +60,9 @@ export function openStore({ databaseUrl, maxConnections }: StoreConfig): Store {
         await hooks.lockForTransaction(trx, lockName);
         return fn(trx);
       });
+    },
+    async maintain() {
+      await hooks.maintain?.(db);
     },
     async migrate() {
       for (let attempt = 1; ; attempt++) {

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SqliteDialect } from 'kysely';
+import { SqliteDialect, sql } from 'kysely';
 import type { DialectHooks } from '../capabilities.ts';
 import { openNodeSqlite } from './node-sqlite-database.ts';
 
@@ -17,6 +17,10 @@ export function createSqliteDialect(path: string): { dialect: SqliteDialect; hoo
         maxBindParameters: 30_000,
         supportsRowLocks: false,
         sharedByProcesses: false,
+      },
+      async maintain(db) {
+        // SQLite never gathers planner statistics by itself; PostgreSQL's autovacuum does.
+        await sql`pragma optimize`.execute(db);
       },
       async lockForTransaction() {
         // Kysely's SQLite driver runs one connection and serialises transactions: already exclusive.
