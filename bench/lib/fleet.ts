@@ -1,5 +1,6 @@
 import type { RollupGrain } from '../../src/core/sla/rollup.ts';
 import { sliceAddress } from '../../src/core/sla/slices.ts';
+import { seededRandom } from '../../src/simulator/profiles.ts';
 
 /**
  * A synthetic fleet, generated deterministically (same seed, same rows) so both backends
@@ -46,17 +47,8 @@ export interface NodeProfile {
   seed: number;
 }
 
-/** mulberry32: tiny, fast and good enough for synthetic data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulator's seeded generator (mulberry32): tiny, fast and good enough for synthetic data. */
+export const prng = seededRandom;
 
 const TOPICS = ['inference', 'render', 'transcode', 'embedding'];
 

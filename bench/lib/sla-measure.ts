@@ -3,11 +3,9 @@ import type { VigilConfig } from '../../src/config/index.ts';
 import { silentLogger } from '../../src/coordinator/log.ts';
 import { type CollectionSummary, createSlaCollector } from '../../src/coordinator/sla/collector.ts';
 import { uuidv7 } from '../../src/core/ids.ts';
-import { computeCapacity } from '../../src/core/sla/capacity.ts';
-import { evaluateFleetCapacity, evaluateNode, type MetricReading } from '../../src/core/sla/evaluate.ts';
+import { evaluateFleet } from '../../src/core/sla/evaluate-fleet.ts';
 import { rollupGrain } from '../../src/core/sla/rollup.ts';
 import { rulesFromSettings } from '../../src/core/sla/rules.ts';
-import { computeUptime } from '../../src/core/sla/uptime.ts';
 import { planTransitions } from '../../src/core/sla/violations.ts';
 import { type Heartbeat, writeHeartbeats } from '../../src/store/repositories/heartbeats.ts';
 import { type Outcome, recordOutcomes } from '../../src/store/repositories/outcomes.ts';
@@ -21,6 +19,7 @@ import {
   applyTransitions,
   insertCapacitySnapshot,
   insertMetrics,
+  metricRowsFor,
   readOpenViolations,
 } from '../../src/store/repositories/sla-results.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -201,43 +200,19 @@ async function collectionPhases(store: Store, config: VigilConfig, at: number): 
   await time('the four reads concurrently', () => Promise.all(reads()));
 
   const rules = rulesFromSettings(s);
-  const readings = await time(
+  const { readings, capacity } = await time(
     'evaluation (uptime, p95, completion, capacity)',
-    () => {
-      const out: MetricReading[] = [];
-      for (const node of fleet) {
-        const uptime = computeUptime({
-          rows: slices.get(node.node_id) ?? [],
-          firstHeartbeatAt: node.first_heartbeat_at,
-          sliceMs,
-          windowStart,
-          windowEnd: at,
-        });
-        const input = {
-          uptime,
-          durations: durations.get(node.node_id) ?? [],
-          completion: completion.get(node.node_id),
-        };
-        out.push(...evaluateNode(node.node_id, input, rules, s.response_time_percentile));
-      }
-      const capacity = computeCapacity(fleet, at - s.liveness_timeout_s * 1000);
-      out.push(evaluateFleetCapacity(capacity.capacity_availability_pct, rules, { ...capacity }));
-      return out;
-    },
-    (v) => `${v.length} readings`,
+    () =>
+      evaluateFleet({ fleet, slices, durations, completion }, rules, {
+        at,
+        sliceMs,
+        uptimeWindowMs: s.uptime_window_s * 1000,
+        livenessTimeoutMs: s.liveness_timeout_s * 1000,
+        responsePercentile: s.response_time_percentile,
+      }),
+    (v) => `${v.readings.length} readings`,
   );
-  const metricRows = await time('metric rows (ids, metadata JSON)', () =>
-    readings.map((r) => ({
-      id: uuidv7(at),
-      node_id: r.evaluation.nodeId,
-      metric_type: r.evaluation.metric,
-      metric_value: r.evaluation.value,
-      threshold: r.evaluation.threshold,
-      severity: r.evaluation.severity,
-      timestamp: at,
-      metadata: JSON.stringify(r.metadata),
-    })),
-  );
+  const metricRows = await time('metric rows (ids, metadata JSON)', () => metricRowsFor(readings, at));
   const rollback = new Error('rollback');
   await time('write transaction (metrics, snapshot, transitions; rolled back)', () =>
     store
@@ -252,7 +227,7 @@ async function collectionPhases(store: Store, config: VigilConfig, at: number): 
         await insertCapacitySnapshot(trx, {
           id: uuidv7(at),
           timestamp: at,
-          ...computeCapacity(fleet, at - s.liveness_timeout_s * 1000),
+          ...capacity,
           metadata: '{}',
         });
         await applyTransitions(trx, transitions, at);

@@ -1,9 +1,9 @@
 import { uuidv7 } from '../../core/ids.ts';
 import { type CapacityReading, computeCapacity } from '../../core/sla/capacity.ts';
-import { evaluateFleetCapacity, evaluateNode, type MetricReading } from '../../core/sla/evaluate.ts';
+import type { MetricReading } from '../../core/sla/evaluate.ts';
+import { evaluateFleet } from '../../core/sla/evaluate-fleet.ts';
 import { rollupGrain } from '../../core/sla/rollup.ts';
 import { rulesFromSettings, type SeverityBand } from '../../core/sla/rules.ts';
-import { computeUptime } from '../../core/sla/uptime.ts';
 import { type OpenViolation, planTransitions } from '../../core/sla/violations.ts';
 import type { Tx } from '../../store/capabilities.ts';
 import {
@@ -17,6 +17,7 @@ import {
   applyTransitions,
   insertCapacitySnapshot,
   insertMetrics,
+  metricRowsFor,
   readOpenViolations,
 } from '../../store/repositories/sla-results.ts';
 import type { MetricType } from '../../store/schema.ts';
@@ -106,37 +107,15 @@ export function createSlaCollector({
       readResponseDurations(store.db),
     ]);
 
-    const readings: MetricReading[] = [];
-    for (const node of fleet) {
-      const uptime = computeUptime({
-        rows: slices.get(node.node_id) ?? [],
-        firstHeartbeatAt: node.first_heartbeat_at,
-        sliceMs,
-        windowStart,
-        windowEnd: at,
-      });
-      readings.push(
-        ...evaluateNode(
-          node.node_id,
-          { uptime, durations: durations.get(node.node_id) ?? [], completion: completion.get(node.node_id) },
-          rules,
-          settings.response_time_percentile,
-        ),
-      );
-    }
-    const capacity = computeCapacity(fleet, at - settings.liveness_timeout_s * 1000);
-    readings.push(evaluateFleetCapacity(capacity.capacity_availability_pct, rules, { ...capacity }));
+    const { readings, capacity } = evaluateFleet({ fleet, slices, durations, completion }, rules, {
+      at,
+      sliceMs,
+      uptimeWindowMs: settings.uptime_window_s * 1000,
+      livenessTimeoutMs: settings.liveness_timeout_s * 1000,
+      responsePercentile: settings.response_time_percentile,
+    });
 
-    const metricRows = readings.map((r) => ({
-      id: uuidv7(at),
-      node_id: r.evaluation.nodeId,
-      metric_type: r.evaluation.metric,
-      metric_value: r.evaluation.value,
-      threshold: r.evaluation.threshold,
-      severity: r.evaluation.severity,
-      timestamp: at,
-      metadata: JSON.stringify(r.metadata),
-    }));
+    const metricRows = metricRowsFor(readings, at);
 
     const { applied, open } = await store.exclusive('sla-collect', async (trx) => {
       const openBefore = await readOpenViolations(trx);

@@ -1,5 +1,6 @@
 import type { Insertable, Selectable } from 'kysely';
 import { uuidv7 } from '../../core/ids.ts';
+import type { MetricReading } from '../../core/sla/evaluate.ts';
 import type { OpenViolation, Transition } from '../../core/sla/violations.ts';
 import { chunkForBinds } from '../batching.ts';
 import type { Db, StoreCapabilities, Tx } from '../capabilities.ts';
@@ -8,6 +9,20 @@ import type { CapacitySnapshotsTable, MetricType, SlaMetricsTable, SlaViolations
 export type MetricRow = Selectable<SlaMetricsTable>;
 export type ViolationRow = Selectable<SlaViolationsTable>;
 export type CapacitySnapshotRow = Selectable<CapacitySnapshotsTable>;
+
+/** The `sla_metrics` rows for one collection's readings. */
+export function metricRowsFor(readings: readonly MetricReading[], at: number): Insertable<SlaMetricsTable>[] {
+  return readings.map((r) => ({
+    id: uuidv7(at),
+    node_id: r.evaluation.nodeId,
+    metric_type: r.evaluation.metric,
+    metric_value: r.evaluation.value,
+    threshold: r.evaluation.threshold,
+    severity: r.evaluation.severity,
+    timestamp: at,
+    metadata: JSON.stringify(r.metadata),
+  }));
+}
 
 export async function insertMetrics(
   trx: Tx,

@@ -1,0 +1,54 @@
+import { type CapacityNode, type CapacityReading, computeCapacity } from './capacity.ts';
+import { evaluateFleetCapacity, evaluateNode, type MetricReading } from './evaluate.ts';
+import type { MetricRules } from './rules.ts';
+import { computeUptime } from './uptime.ts';
+
+/** What the store holds about one active node, as a collection reads it. */
+export interface FleetMember extends CapacityNode {
+  node_id: string;
+  first_heartbeat_at: number | null;
+}
+
+/** Everything one collection reads, keyed by node id. */
+export interface FleetEvidence {
+  fleet: readonly FleetMember[];
+  slices: ReadonlyMap<string, ReadonlyArray<{ row_start: number; mask: number }>>;
+  durations: ReadonlyMap<string, readonly number[]>;
+  completion: ReadonlyMap<string, { successes: number; failures: number }>;
+}
+
+export interface FleetWindow {
+  /** The collection's time: windows end here. */
+  at: number;
+  sliceMs: number;
+  uptimeWindowMs: number;
+  livenessTimeoutMs: number;
+  responsePercentile: number;
+}
+
+/** Every reading of one collection: three per node, then the fleet's capacity. Pure. */
+export function evaluateFleet(
+  { fleet, slices, durations, completion }: FleetEvidence,
+  rules: MetricRules,
+  w: FleetWindow,
+): { readings: MetricReading[]; capacity: CapacityReading } {
+  const readings: MetricReading[] = [];
+  for (const node of fleet) {
+    const uptime = computeUptime({
+      rows: slices.get(node.node_id) ?? [],
+      firstHeartbeatAt: node.first_heartbeat_at,
+      sliceMs: w.sliceMs,
+      windowStart: w.at - w.uptimeWindowMs,
+      windowEnd: w.at,
+    });
+    const evidence = {
+      uptime,
+      durations: durations.get(node.node_id) ?? [],
+      completion: completion.get(node.node_id),
+    };
+    readings.push(...evaluateNode(node.node_id, evidence, rules, w.responsePercentile));
+  }
+  const capacity = computeCapacity(fleet, w.at - w.livenessTimeoutMs);
+  readings.push(evaluateFleetCapacity(capacity.capacity_availability_pct, rules, { ...capacity }));
+  return { readings, capacity };
+}
