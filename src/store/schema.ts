@@ -1,4 +1,5 @@
 import type { ColumnType } from 'kysely';
+import type { CapacityReading } from '../core/sla/capacity.ts';
 import type { MetricType, Severity } from '../core/sla/types.ts';
 
 export type { MetricType, Severity };
@@ -128,18 +129,10 @@ export interface SlaViolationsTable {
   metadata: string;
 }
 
-export interface CapacitySnapshotsTable {
+/** One collection's capacity reading (see core/sla/capacity.ts), as stored. */
+export interface CapacitySnapshotsTable extends CapacityReading {
   id: string;
   timestamp: number;
-  total_nodes: number;
-  live_nodes: number;
-  total_parallel_capacity: number;
-  live_parallel_capacity: number;
-  busy_slots: number;
-  free_slots: number;
-  total_queue_length: number;
-  capacity_utilization_pct: number | null;
-  capacity_availability_pct: number | null;
   metadata: string;
 }
 

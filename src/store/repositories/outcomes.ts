@@ -4,19 +4,12 @@ import type { RollupGrain } from '../../core/sla/rollup.ts';
 import { floorTo } from '../../core/time.ts';
 import { chunkForBinds, chunkKeys } from '../batching.ts';
 import type { StoreCapabilities, Tx } from '../capabilities.ts';
-import type { OutcomeStatus } from '../schema.ts';
+import type { JobOutcomesTable } from '../schema.ts';
 import { activeNodeIds } from './nodes.ts';
 import { decodeSamples, encodeSamples } from './response-samples.ts';
 
-export interface Outcome {
-  job_id: string;
-  node_id: string;
-  topic: string;
-  tenant_id: string | null;
-  status: OutcomeStatus;
-  started_at: number;
-  finished_at: number;
-}
+/** An outcome as reported; the duration and receipt time are derived when it is stored. */
+export type Outcome = Omit<JobOutcomesTable, 'duration_ms' | 'received_at'>;
 
 export type RecordOutcomesResult =
   | { kind: 'recorded'; accepted: number; duplicates: number }
