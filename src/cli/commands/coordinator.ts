@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { alertExtensions } from '../../coordinator/alerts-wiring.ts';
-import { startCoordinator } from '../../coordinator/server.ts';
 import { configFor, databaseUrlOption, loggerFor } from '../options.ts';
 import { untilSignal } from '../signals.ts';
 

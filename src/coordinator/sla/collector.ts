@@ -1,5 +1,5 @@
 import { uuidv7 } from '../../core/ids.ts';
-import { type CapacityReading, computeCapacity } from '../../core/sla/capacity.ts';
+import type { CapacityReading } from '../../core/sla/capacity.ts';
 import type { MetricReading } from '../../core/sla/evaluate.ts';
 import { evaluateFleet } from '../../core/sla/evaluate-fleet.ts';
 import { rollupGrain } from '../../core/sla/rollup.ts';
