@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_BANDS } from '../core/sla/rules.ts';
+import { epochsSchema, monitoringSchema, rewardsSchema } from './monitoring-schema.ts';
 
 // Every object is strict so that a misspelt key is an error rather than a silently ignored
 // setting, and every nested object uses `prefault({})` so that its own defaults are applied
@@ -203,6 +204,9 @@ export const configSchema = z.strictObject({
   billing: billingSchema.prefault({}),
   retention: retentionSchema.prefault({}),
   alerts: alertsSchema.prefault({}),
+  epochs: epochsSchema.prefault({}),
+  monitoring: monitoringSchema.prefault({}),
+  rewards: rewardsSchema.prefault({}),
 });
 
 export type VigilConfig = z.output<typeof configSchema>;

@@ -50,6 +50,19 @@ describe('configSchema', () => {
         max_backoff_ms: 300_000,
         dispatch_interval_ms: 1000,
       },
+      epochs: { genesis: '2026-01-01T00:00:00Z', length_s: 2_592_000, report_window_s: 3600 },
+      monitoring: {
+        group_size: 24,
+        quorum_fraction: 0.5,
+        probe_interval_s: 300,
+        probe_timeout_ms: 5000,
+        interim_period_s: 900,
+      },
+      rewards: {
+        pool_minor_units: '1000000000',
+        downtime_allowance_fraction: 1 / 30,
+        latency_allowance_ms: 200,
+      },
     });
   });
 
@@ -83,7 +96,7 @@ describe('describeConfigKeys', () => {
   const keys = describeConfigKeys();
 
   it('lists every leaf key once, with its variable, default and a description', () => {
-    expect(keys).toHaveLength(39);
+    expect(keys).toHaveLength(50);
     expect(new Set(keys.map((k) => k.key)).size).toBe(keys.length);
     for (const key of keys) {
       expect(key.description, key.key).not.toBe('');
