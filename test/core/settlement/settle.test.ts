@@ -1,0 +1,413 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../../src/core/crypto/canonical-json.ts';
+import type { PublicKeyInput } from '../../../src/core/crypto/ed25519.ts';
+import { sha256Hex } from '../../../src/core/crypto/hash.ts';
+import { reportDigest } from '../../../src/core/reports/sign.ts';
+import type { SignedReport } from '../../../src/core/reports/types.ts';
+import { GENESIS_SETTLEMENT_HASH, settlementHash } from '../../../src/core/settlement/document.ts';
+import { merkleRoot } from '../../../src/core/settlement/merkle.ts';
+import { type SettleEpochInput, settleEpoch } from '../../../src/core/settlement/settle.ts';
+import type { RejectedReport, Settlement } from '../../../src/core/settlement/types.ts';
+import { cyclicAssignments, keyOf, keysFor, signedBy, summary } from './network.ts';
+
+const EPOCH = 7;
+
+interface Observation {
+  samples: number;
+  down: number;
+  mean: number | null;
+}
+
+/** What an honest monitor sees: most probes counted, the node up at least once, a plausible latency. */
+const honestObservation = fc
+  .record({
+    samples: fc.integer({ min: 1, max: 8640 }),
+    downShare: fc.double({ min: 0, max: 1, noNaN: true }),
+  })
+  .chain(({ samples, downShare }) =>
+    fc.record({
+      samples: fc.constant(samples),
+      down: fc.constant(Math.min(samples - 1, Math.floor(downShare * samples))),
+      mean: fc.double({ min: 0.001, max: 2000, noNaN: true }).map((m) => Math.round(m * 1000) / 1000),
+    }),
+  );
+
+/** What a lying monitor may send: anything well formed, including no samples or no latency. */
+const lieObservation = fc
+  .record({
+    samples: fc.integer({ min: 0, max: 1_000_000 }),
+    downShare: fc.double({ min: 0, max: 1, noNaN: true }),
+  })
+  .chain(({ samples, downShare }) => {
+    const down = Math.floor(downShare * samples);
+    return fc.record({
+      samples: fc.constant(samples),
+      down: fc.constant(down),
+      mean:
+        samples - down === 0
+          ? fc.constant(null)
+          : fc.option(fc.double({ min: 0, max: 1e9, noNaN: true }), { nil: null }),
+    });
+  });
+
+interface Scenario {
+  nodes: string[];
+  assignments: Map<string, string[]>;
+  liars: Set<string>;
+  /** observations[monitor][target] */
+  observations: Map<string, Map<string, Observation>>;
+  reports: SignedReport[];
+}
+
+const scenario: fc.Arbitrary<Scenario> = fc
+  .record({ n: fc.integer({ min: 2, max: 9 }), g: fc.integer({ min: 1, max: 8 }) })
+  .chain(({ n, g }) => {
+    const nodes = Array.from({ length: n }, (_, i) => `node-${String.fromCharCode(97 + i)}`);
+    const groupSize = Math.min(g, n - 1);
+    return fc.record({
+      nodes: fc.constant(nodes),
+      assignments: fc.constant(cyclicAssignments(nodes, groupSize)),
+      liars: fc.uniqueArray(fc.constantFrom(...nodes), { maxLength: n }),
+      honest: fc.array(honestObservation, { minLength: n * n, maxLength: n * n }),
+      lies: fc.array(lieObservation, { minLength: n * n, maxLength: n * n }),
+    });
+  })
+  .map(({ nodes, assignments, liars, honest, lies }) => {
+    const liarSet = new Set(liars);
+    const observations = new Map<string, Map<string, Observation>>();
+    nodes.forEach((monitor, i) => {
+      const seen = new Map<string, Observation>();
+      nodes.forEach((target, j) => {
+        if (!assignments.get(target)?.includes(monitor)) return;
+        const pick = liarSet.has(monitor) ? lies : honest;
+        seen.set(target, pick[i * nodes.length + j] as Observation);
+      });
+      observations.set(monitor, seen);
+    });
+    const reports = nodes
+      .filter((monitor) => (observations.get(monitor)?.size ?? 0) > 0)
+      .map((monitor) =>
+        signedBy(
+          monitor,
+          EPOCH,
+          [...(observations.get(monitor) as Map<string, Observation>)].map(([target, o]) =>
+            summary(target, o.samples, o.down, o.mean),
+          ),
+        ),
+      );
+    return { nodes, assignments, liars: liarSet, observations, reports };
+  });
+
+function input(s: Scenario, overrides: Partial<SettleEpochInput> = {}): SettleEpochInput {
+  return {
+    epoch: EPOCH,
+    previousSettlementHash: GENESIS_SETTLEMENT_HASH,
+    assignments: s.assignments,
+    reports: s.reports,
+    monitorKeys: keysFor(s.nodes),
+    rewardPool: 1_000_000n,
+    ...overrides,
+  };
+}
+
+/** The settlement's order for rejected reports: by monitor, then digest, absent ones first. */
+function byMonitorThenDigest(rows: RejectedReport[]): RejectedReport[] {
+  const key = (r: RejectedReport) => [r.monitor ?? '', r.digest ?? ''].join('\u0000');
+  return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+const span = (values: number[]) => [Math.min(...values), Math.max(...values)] as const;
+
+describe('settleEpoch: properties', () => {
+  it('keeps every median inside the honest range when fewer than half of a node’s monitors lie', () => {
+    let checked = 0;
+    let withLiars = 0;
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const settlement = settleEpoch(input(s));
+        for (const row of settlement.nodes) {
+          const monitors = s.assignments.get(row.node) as string[];
+          const honest = monitors.filter((m) => !s.liars.has(m));
+          if (honest.length <= monitors.length - honest.length) continue;
+          const seen = honest.map((m) => s.observations.get(m)?.get(row.node) as Observation);
+          checked++;
+          if (honest.length < monitors.length) withLiars++;
+          expect(row.quorum_met, row.node).toBe(true);
+          const [minDown, maxDown] = span(seen.map((o) => o.down));
+          const [minChecks, maxChecks] = span(seen.map((o) => o.samples));
+          const [minLatency, maxLatency] = span(seen.map((o) => o.mean as number));
+          expect(row.downtime_intervals).toBeGreaterThanOrEqual(minDown);
+          expect(row.downtime_intervals).toBeLessThanOrEqual(maxDown);
+          expect(row.checks).toBeGreaterThanOrEqual(minChecks);
+          expect(row.checks).toBeLessThanOrEqual(maxChecks);
+          expect(row.latency_ms).toBeGreaterThanOrEqual(minLatency);
+          expect(row.latency_ms).toBeLessThanOrEqual(maxLatency);
+        }
+      }),
+      { numRuns: 150 },
+    );
+    // Not vacuous: many nodes were checked, many of them with liars in their group.
+    expect(checked).toBeGreaterThan(200);
+    expect(withLiars).toBeGreaterThan(50);
+  });
+
+  it('pays non-negative whole rewards that never sum past the pool', () => {
+    fc.assert(
+      fc.property(
+        scenario,
+        fc.bigInt({ min: 0n, max: 10n ** 30n }),
+        fc.integer({ min: 1, max: 3_000_000 }).map((us) => us / 1000),
+        fc.constantFrom('1/30', '0', '1/10', '0.5'),
+        (s, pool, latencyAllowanceMs, downtimeAllowanceFraction) => {
+          const settlement = settleEpoch(
+            input(s, { rewardPool: pool.toString(), latencyAllowanceMs, downtimeAllowanceFraction }),
+          );
+          let sum = 0n;
+          for (const row of settlement.nodes) {
+            expect(row.reward).toMatch(/^(0|[1-9]\d*)$/);
+            sum += BigInt(row.reward);
+            if (row.score_ppm !== null) expect(row.score_ppm).toBeGreaterThanOrEqual(0);
+            if (row.reward === '0') expect(row.reason).not.toBeNull();
+            else expect(row.reason).toBeNull();
+          }
+          expect(sum).toBeLessThanOrEqual(pool);
+          expect(settlement.total_reward).toBe(sum.toString());
+          expect(settlement.withheld).toBe((pool - sum).toString());
+        },
+      ),
+    );
+  });
+
+  it('is deterministic and independent of report order, repeats and assignment order', () => {
+    fc.assert(
+      fc.property(scenario, fc.nat(), (s, seed) => {
+        const first = settleEpoch(input(s));
+        expect(settleEpoch(input(s))).toEqual(first);
+        const k = s.reports.length === 0 ? 0 : seed % s.reports.length;
+        const reordered = [
+          ...s.reports.slice(k),
+          ...s.reports.slice(0, k),
+          ...s.reports.slice(0, seed % 3),
+        ].reverse();
+        const assignments = new Map([...s.assignments].reverse());
+        const again = settleEpoch(input(s, { reports: reordered, assignments }));
+        expect(again).toEqual(first);
+        expect(settlementHash(again)).toBe(settlementHash(first));
+        expect(first.reports_merkle_root).toBe(merkleRoot(s.reports.map(reportDigest)));
+        expect(first.reports_accepted).toBe(s.reports.length);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('scores a node only with a quorum of reports that hold samples of it', () => {
+    fc.assert(
+      fc.property(scenario, fc.array(fc.boolean(), { minLength: 9, maxLength: 9 }), (s, keep) => {
+        const kept = s.reports.filter((_, i) => keep[i]);
+        const keptMonitors = new Set(kept.map((r) => r.report.monitor));
+        const settlement = settleEpoch(input(s, { reports: kept }));
+        for (const row of settlement.nodes) {
+          const monitors = s.assignments.get(row.node) as string[];
+          const counted = monitors.filter(
+            (m) => keptMonitors.has(m) && (s.observations.get(m)?.get(row.node)?.samples ?? 0) > 0,
+          ).length;
+          const required = Math.max(1, Math.ceil(monitors.length / 2));
+          expect(row.reports_counted).toBe(counted);
+          expect(row.quorum_required).toBe(required);
+          expect(row.quorum_met).toBe(counted >= required);
+          if (!row.quorum_met) {
+            expect(row).toMatchObject({
+              score_ppm: null,
+              checks: null,
+              reward: '0',
+              reason: 'quorum_not_met',
+            });
+          } else {
+            expect(row.score_ppm).not.toBeNull();
+          }
+        }
+      }),
+    );
+  });
+});
+
+describe('settleEpoch: which reports count', () => {
+  const nodes = ['node-a', 'node-b', 'node-c', 'node-d'];
+  const assignments = cyclicAssignments(nodes, 2); // a ← b, c; b ← c, d; c ← d, a; d ← a, b
+  const entry = (target: string) => summary(target, 100, 10, 50);
+  const targetsOf = (monitor: string) =>
+    [...assignments].filter(([, ms]) => ms.includes(monitor)).map(([target]) => entry(target));
+  const honest = nodes.map((m) => signedBy(m, EPOCH, targetsOf(m)));
+  const base = { nodes, assignments, liars: new Set<string>(), observations: new Map(), reports: honest };
+  const clean = settleEpoch(input(base));
+
+  function settleWith(extra: unknown[], overrides: Partial<SettleEpochInput> = {}): Settlement {
+    return settleEpoch(input(base, { reports: [...honest, ...extra], ...overrides }));
+  }
+
+  it('counts every honest report once', () => {
+    expect(clean.reports_accepted).toBe(4);
+    expect(clean.reports_rejected).toEqual([]);
+    expect(clean.nodes.map((n) => n.reports_counted)).toEqual([2, 2, 2, 2]);
+    expect(settleWith([honest[0], honest[1]])).toEqual(clean);
+  });
+
+  it('rejects, with a reason, reports that must not count, and they change nothing', () => {
+    const outsider = signedBy('node-x', EPOCH, [entry('node-a')]);
+    const forged = {
+      report: signedBy('node-b', EPOCH, [summary('node-a', 100, 100, null)]).report,
+      signature: outsider.signature,
+    };
+    const future = signedBy('node-a', EPOCH + 1, targetsOf('node-a'));
+    const missingField: Record<string, unknown> = { ...honest[1]?.report };
+    delete missingField['created_at_ms'];
+    const malformed = { report: missingField, signature: honest[1]?.signature };
+    const unencodable = {
+      report: { ...honest[2]?.report, epoch: Number.NaN },
+      signature: honest[2]?.signature,
+    };
+    const settlement = settleWith([outsider, forged, future, malformed, unencodable]);
+    expect(settlement.nodes).toEqual(clean.nodes);
+    expect(settlement.reports_merkle_root).toBe(clean.reports_merkle_root);
+    expect(settlement.reports_rejected).toEqual(
+      byMonitorThenDigest([
+        { monitor: 'node-a', digest: reportDigest(future), reason: 'wrong_epoch' },
+        { monitor: 'node-b', digest: reportDigest(forged), reason: 'bad_signature' },
+        { monitor: 'node-b', digest: sha256Hex(canonicalJson(malformed)), reason: 'malformed' },
+        { monitor: 'node-c', digest: null, reason: 'malformed' },
+        { monitor: 'node-x', digest: reportDigest(outsider), reason: 'not_assigned' },
+      ]),
+    );
+    expect(settleWith([{ nonsense: true }, 42]).reports_rejected).toEqual(
+      byMonitorThenDigest([
+        { monitor: null, digest: sha256Hex('42'), reason: 'malformed' },
+        { monitor: null, digest: sha256Hex('{"nonsense":true}'), reason: 'malformed' },
+      ]),
+    );
+  });
+
+  it('rejects a monitor without a usable registered key', () => {
+    const keys = new Map<string, PublicKeyInput>(keysFor(nodes));
+    keys.delete('node-d');
+    keys.set('node-c', 'not a key');
+    keys.set('node-b', keyOf('node-b')); // a private key where a public one belongs
+    const settlement = settleEpoch(input(base, { monitorKeys: keys }));
+    expect(settlement.reports_rejected.map((r) => [r.monitor, r.reason])).toEqual([
+      ['node-b', 'unknown_key'],
+      ['node-c', 'unknown_key'],
+      ['node-d', 'unknown_key'],
+    ]);
+    expect(settlement.reports_rejected[2]?.digest).toBe(reportDigest(honest[3] as SignedReport));
+    expect(settlement.nodes.find((n) => n.node === 'node-a')?.reports_counted).toBe(0);
+  });
+
+  it('counts neither of two different reports from one monitor', () => {
+    const second = signedBy('node-a', EPOCH, targetsOf('node-a'), 1_700_000_000_001);
+    const settlement = settleWith([second]);
+    expect(settlement.reports_rejected.map((r) => [r.monitor, r.reason])).toEqual([
+      ['node-a', 'conflicting_reports'],
+      ['node-a', 'conflicting_reports'],
+    ]);
+    expect(settlement.reports_accepted).toBe(3);
+    expect(settlement.nodes.find((n) => n.node === 'node-c')?.reports_counted).toBe(1);
+  });
+
+  it('ignores entries for targets the monitor was not assigned, and entries without samples', () => {
+    // node-a audits c and d; its word about b is ignored, and it has no samples of d.
+    const a = signedBy('node-a', EPOCH, [
+      summary('node-b', 100, 100, null),
+      entry('node-c'),
+      summary('node-d', 0, 0, null),
+    ]);
+    const settlement = settleEpoch(input(base, { reports: [a, ...honest.slice(1)] }));
+    const row = (node: string) => settlement.nodes.find((n) => n.node === node);
+    expect(row('node-b')).toEqual(clean.nodes.find((n) => n.node === 'node-b'));
+    expect(row('node-d')?.reports_counted).toBe(1);
+    expect(row('node-c')?.reports_counted).toBe(2);
+  });
+
+  it('says why a node earned nothing', () => {
+    const lonely = settleEpoch(input(base, { assignments: new Map([['node-a', []]]), reports: [] }));
+    expect(lonely.nodes).toEqual([
+      {
+        node: 'node-a',
+        monitors_assigned: 0,
+        reports_counted: 0,
+        quorum_required: 1,
+        quorum_met: false,
+        checks: null,
+        downtime_intervals: null,
+        latency_ms: null,
+        score_ppm: null,
+        reward: '0',
+        reason: 'no_monitors',
+      },
+    ]);
+    expect(lonely.reports_merkle_root).toBe(merkleRoot([]));
+    const tiny = settleEpoch(input(base, { rewardPool: '3' }));
+    expect(tiny.nodes.map((n) => n.reason)).toEqual(Array(4).fill('rounded_to_zero'));
+    expect(tiny.withheld).toBe('3');
+    const dead = nodes.map((m) =>
+      signedBy(
+        m,
+        EPOCH,
+        targetsOf(m).map((t) => summary(t.target, 100, 100, null)),
+      ),
+    );
+    expect(settleEpoch(input(base, { reports: dead })).nodes.map((n) => [n.score_ppm, n.reason])).toEqual(
+      Array(4).fill([0, 'zero_score']),
+    );
+  });
+
+  it('takes each median separately, as docs/settlement.md says (the 347 ppm case)', () => {
+    const group = ['m-1', 'm-2', 'm-3'];
+    const settlement = settleEpoch({
+      epoch: EPOCH,
+      previousSettlementHash: GENESIS_SETTLEMENT_HASH,
+      assignments: new Map([['down-node', group]]),
+      reports: [
+        signedBy('m-1', EPOCH, [summary('down-node', 8637, 8637, null)]),
+        signedBy('m-2', EPOCH, [summary('down-node', 8640, 8640, null)]),
+        signedBy('m-3', EPOCH, [summary('down-node', 8640, 0, 10)]),
+      ],
+      monitorKeys: keysFor(group),
+      rewardPool: 1_000_000n,
+    });
+    expect(settlement.nodes[0]).toMatchObject({ checks: 8640, downtime_intervals: 8637, score_ppm: 347 });
+  });
+
+  it('records its parameters exactly', () => {
+    const settlement = settleWith([], {
+      rewardPool: '123456789012345678901234567890',
+      quorumFraction: 0.75,
+      downtimeAllowanceFraction: '2/60',
+      latencyAllowanceMs: 99.5,
+    });
+    expect(settlement.parameters).toEqual({
+      reward_pool: '123456789012345678901234567890',
+      quorum_fraction: '3/4',
+      downtime_allowance_fraction: '1/30',
+      latency_allowance_ms: 99.5,
+    });
+    expect(settlement.nodes[0]?.quorum_required).toBe(2);
+  });
+
+  it('refuses inputs it cannot settle', () => {
+    const bad: Array<[Partial<SettleEpochInput>, RegExp]> = [
+      [{ epoch: -1 }, /epoch must be an integer/],
+      [{ previousSettlementHash: 'abc' }, /previous settlement hash/],
+      [{ rewardPool: '1.5' }, /whole minor units/],
+      [{ rewardPool: -1n }, /must not be negative/],
+      [{ quorumFraction: 0 }, /quorum fraction must be in \(0, 1\]/],
+      [{ quorumFraction: '3/2' }, /quorum fraction/],
+      [{ downtimeAllowanceFraction: 1 }, /downtime allowance fraction must be in \[0, 1\)/],
+      [{ latencyAllowanceMs: 0 }, /latency allowance/],
+      [{ latencyAllowanceMs: Number.NaN }, /latency allowance/],
+      [{ assignments: new Map([['node-a', ['node-a']]]) }, /node-a is assigned to audit itself/],
+      [{ assignments: new Map([['node-a', ['node-b', 'node-b']]]) }, /repeats a monitor/],
+    ];
+    for (const [overrides, message] of bad)
+      expect(() => settleEpoch(input(base, overrides))).toThrow(message);
+  });
+});
