@@ -52,6 +52,8 @@ export const rewardsSchema = z.strictObject({
   latency_allowance_ms: z
     .number()
     .positive()
-    .default(200)
-    .describe('Median latency allowed without penalty, in ms; above it the reward scales by allowed/actual.'),
+    .default(150)
+    .describe(
+      'Median latency allowed without penalty, in ms (SKALE ships 150); above it the reward scales by allowed/actual.',
+    ),
 });

@@ -61,7 +61,7 @@ describe('configSchema', () => {
       rewards: {
         pool_minor_units: '1000000000',
         downtime_allowance_fraction: 1 / 30,
-        latency_allowance_ms: 200,
+        latency_allowance_ms: 150,
       },
     });
   });

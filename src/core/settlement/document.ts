@@ -4,8 +4,8 @@ import { type PublicKeyInput, signBytes, verifyBytes } from '../crypto/ed25519.t
 import { sha256Hex } from '../crypto/hash.ts';
 import type { Settlement, SignedSettlement } from './types.ts';
 
-/** The previous-settlement hash of the first epoch: nothing came before it. */
-export const GENESIS_SETTLEMENT_HASH = '0'.repeat(64);
+// The previous-settlement hash of the first epoch is defined once, beside the seed that uses it.
+export { GENESIS_SETTLEMENT_HASH } from '../monitoring/seed.ts';
 
 /**
  * SHA-256 hex of the settlement's canonical JSON, without the signature: anyone who
