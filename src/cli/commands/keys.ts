@@ -21,6 +21,9 @@ async function withStore<T>(
   }
 }
 
+/** Where a node keeps its identity key unless told otherwise. */
+export const DEFAULT_NODE_KEY_PATH = './data/node.key';
+
 export function keysCommand(): Command {
   const keys = new Command('keys').description('manage API keys');
 
@@ -67,5 +70,17 @@ export function keysCommand(): Command {
     });
   });
 
-  return keys.addCommand(create).addCommand(list).addCommand(revoke);
+  const init = new Command('init')
+    .description("create this node's ed25519 identity key (never overwrites one) and print its public key")
+    .option('--key-path <file>', 'where the private key lives (mode 0600)', DEFAULT_NODE_KEY_PATH);
+  init.action(async (opts: { keyPath: string }) => {
+    const { loadOrCreateIdentity } = await import('../../agent/identity.ts');
+    const identity = await loadOrCreateIdentity(opts.keyPath);
+    console.log(`${identity.created ? 'created' : 'found'} node key ${identity.path}`);
+    if (identity.created) console.log('back it up: a node that loses its key can no longer sign for itself');
+    console.log(`node id     ${identity.nodeId}`);
+    console.log(`public key  ${identity.publicKey}`);
+  });
+
+  return keys.addCommand(create).addCommand(list).addCommand(revoke).addCommand(init);
 }
