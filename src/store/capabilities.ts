@@ -28,8 +28,6 @@ export interface DialectHooks {
    * Vigil in several schemas must not see another schema's bookkeeping as its own.
    */
   migrationTableSchema?(db: Db): Promise<string | undefined>;
-  /** Whether a failed migration run is worth retrying as it is (a passing fault, not ours). */
-  isPassingMigrationError?(error: unknown): boolean;
   /** Periodic upkeep the database does not do by itself (SQLite's planner statistics). */
   maintain?(db: Db): Promise<void>;
   /** Whatever the dialect must do once the pool is gone. */

@@ -35,7 +35,7 @@ export function openStore({ databaseUrl, maxConnections }: StoreConfig): Store {
     : createSqliteDialect(databaseUrl.replace(/^sqlite:(\/\/)?/i, ''));
   const db = new Kysely<Database>({ dialect });
 
-  async function migrateOnce(): Promise<string[]> {
+  async function migrate(): Promise<string[]> {
     const migrationTableSchema = await hooks.migrationTableSchema?.(db);
     const migrator = new Migrator({
       db,
@@ -64,16 +64,7 @@ export function openStore({ databaseUrl, maxConnections }: StoreConfig): Store {
     async maintain() {
       await hooks.maintain?.(db);
     },
-    async migrate() {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await migrateOnce();
-        } catch (error) {
-          if (!hooks.isPassingMigrationError?.(error) || attempt >= 5) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
-        }
-      }
-    },
+    migrate,
     async close() {
       await db.destroy();
       await hooks.afterDestroy?.();

@@ -1,6 +1,7 @@
-import { PostgresDialect, sql } from 'kysely';
+import { sql } from 'kysely';
 import pg from 'pg';
 import type { Db, DialectHooks, Tx } from '../capabilities.ts';
+import { CurrentSchemaPostgresDialect } from './current-schema-introspector.ts';
 
 // Times are epoch milliseconds in BIGINT columns and sums come back as NUMERIC; both fit a
 // JavaScript number exactly for every value this schema stores, so parse them as numbers.
@@ -24,13 +25,13 @@ function lockKey(name: string): number {
 export function createPostgresDialect(
   connectionString: string,
   { maxConnections = 10 }: { maxConnections?: number } = {},
-): { dialect: PostgresDialect; hooks: DialectHooks; pool: pg.Pool } {
+): { dialect: CurrentSchemaPostgresDialect; hooks: DialectHooks; pool: pg.Pool } {
   const pool = new pg.Pool({ connectionString, max: maxConnections, types });
   // A dropped connection must not crash the process; the pool replaces it on next use.
   pool.on('error', () => {});
   return {
     pool,
-    dialect: new PostgresDialect({ pool }),
+    dialect: new CurrentSchemaPostgresDialect({ pool }),
     hooks: {
       capabilities: {
         dialectName: 'postgres',
@@ -41,13 +42,6 @@ export function createPostgresDialect(
       async migrationTableSchema(db: Db) {
         const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
         return rows[0]?.schema;
-      },
-      isPassingMigrationError(error: unknown) {
-        // Kysely's migrator looks for its tables across every schema of the database; a schema
-        // someone else drops meanwhile fails that look-up with invalid_schema_name. It says
-        // nothing about ours, so looking again is right.
-        const cause = (error as { cause?: { code?: string } } | null)?.cause;
-        return cause?.code === '3F000';
       },
       async lockForTransaction(trx: Tx, name: string) {
         await sql`select pg_advisory_xact_lock(${lockKey(name)})`.execute(trx);
