@@ -12,8 +12,6 @@ export interface StoreCapabilities {
   readonly maxBindParameters: number;
   /** Whether `SELECT … FOR UPDATE` exists (PostgreSQL); SQLite serialises writers anyway. */
   readonly supportsRowLocks: boolean;
-  /** Whether several coordinators may share the store (and so need cross-process locks). */
-  readonly sharedByProcesses: boolean;
 }
 
 export type Tx = Transaction<Database>;

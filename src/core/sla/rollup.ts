@@ -1,7 +1,6 @@
-import { floorTo } from '../time.ts';
+import { floorTo, HOUR_MS } from '../time.ts';
 
 const SECOND_MS = 1_000;
-const HOUR_MS = 3_600_000;
 /** Coarse buckets hold this many fine ones (a day of hours at the default window). */
 const FINE_PER_COARSE = 24;
 

@@ -37,7 +37,6 @@ export function createPostgresDialect(
         dialectName: 'postgres',
         maxBindParameters: 65_000,
         supportsRowLocks: true,
-        sharedByProcesses: true,
       },
       async migrationTableSchema(db: Db) {
         const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);

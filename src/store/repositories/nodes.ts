@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db, Tx } from '../capabilities.ts';
-import type { NodeState, NodeStatusTable, NodesTable } from '../schema.ts';
+import type { NodeState, NodesTable } from '../schema.ts';
 import { EMPTY_SAMPLES } from './response-samples.ts';
 
 export type NodeRow = Selectable<NodesTable>;
@@ -184,5 +184,3 @@ export async function activeNodeIds(db: Db | Tx, ids: readonly string[]): Promis
     .execute();
   return new Set(rows.map((r) => r.node_id));
 }
-
-export type NodeStatusRow = Selectable<NodeStatusTable>;

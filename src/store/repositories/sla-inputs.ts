@@ -1,19 +1,11 @@
+import type { FleetMember } from '../../core/sla/evaluate-fleet.ts';
 import { completionBuckets, type RollupGrain } from '../../core/sla/rollup.ts';
 import { firstRowStart } from '../../core/sla/slices.ts';
 import type { Db } from '../capabilities.ts';
 import { decodeDurations } from './response-samples.ts';
 
-export interface FleetNode {
-  node_id: string;
-  max_parallel: number;
-  first_heartbeat_at: number | null;
-  last_heartbeat_at: number | null;
-  busy_slots: number | null;
-  queue_length: number | null;
-}
-
 /** Every active node with its latest status: one query, whatever the fleet size. */
-export async function readFleet(db: Db): Promise<FleetNode[]> {
+export async function readFleet(db: Db): Promise<FleetMember[]> {
   return db
     .selectFrom('nodes')
     .leftJoin('node_status', 'node_status.node_id', 'nodes.node_id')

@@ -16,7 +16,6 @@ export function createSqliteDialect(path: string): { dialect: SqliteDialect; hoo
         // SQLite's SQLITE_MAX_VARIABLE_NUMBER is 32766 since 3.32; stay well inside it.
         maxBindParameters: 30_000,
         supportsRowLocks: false,
-        sharedByProcesses: false,
       },
       async maintain(db) {
         // SQLite never gathers planner statistics by itself; PostgreSQL's autovacuum does.
