@@ -10,7 +10,8 @@ export const CONFIG_FILE_VAR = 'VIGIL_CONFIG_FILE';
 export const CONFIG_JSON_VAR = 'VIGIL_CONFIG_JSON';
 
 // Other parts of Vigil (tests, workers, agents) read VIGIL_* variables of their own; those
-// are not configuration keys and must not be reported as typos.
+// are not configuration keys and must not be reported as typos. A double underscore after the
+// prefix (`VIGIL_AGENT__PORT`) is a configuration key of that section, not a foreign name.
 const FOREIGN_PREFIXES = ['VIGIL_TEST_', 'VIGIL_WORKER_', 'VIGIL_AGENT_'];
 
 export interface EnvAlias {
@@ -55,7 +56,7 @@ function isForeign(name: string): boolean {
   return (
     name === CONFIG_FILE_VAR ||
     name === CONFIG_JSON_VAR ||
-    FOREIGN_PREFIXES.some((prefix) => name.startsWith(prefix))
+    FOREIGN_PREFIXES.some((prefix) => name.startsWith(prefix) && name[prefix.length] !== '_')
   );
 }
 

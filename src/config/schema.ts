@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_BANDS } from '../core/sla/rules.ts';
+import { agentSchema } from './agent-schema.ts';
 import { epochsSchema, monitoringSchema, rewardsSchema } from './monitoring-schema.ts';
 
 // Every object is strict so that a misspelt key is an error rather than a silently ignored
@@ -47,6 +48,18 @@ const authSchema = z.strictObject({
     .min(0)
     .default(30)
     .describe('How long a verified API key is cached, in seconds; 0 checks the store on every request.'),
+  signed_request_window_s: positiveInt
+    .default(300)
+    .describe(
+      'How far a node-signed request’s timestamp may be from the coordinator’s clock, in seconds; signatures are remembered as long, so a replay is refused.',
+    ),
+  signing_key_path: z
+    .string()
+    .min(1)
+    .default('./data/coordinator.key')
+    .describe(
+      'The coordinator’s ed25519 key that signs settlements; created on first start (mode 0600), never overwritten.',
+    ),
 });
 
 const apiSchema = z.strictObject({
@@ -207,6 +220,7 @@ export const configSchema = z.strictObject({
   epochs: epochsSchema.prefault({}),
   monitoring: monitoringSchema.prefault({}),
   rewards: rewardsSchema.prefault({}),
+  agent: agentSchema.prefault({}),
 });
 
 export type VigilConfig = z.output<typeof configSchema>;

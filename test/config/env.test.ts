@@ -130,6 +130,11 @@ describe('environment variables', () => {
     expect(config.port).toBe(8080);
   });
 
+  it('reads a section of a reserved prefix when a double underscore follows it', () => {
+    const config = loadConfig({ env: { VIGIL_AGENT__PORT: '9200', VIGIL_AGENT_KEY_FILE: '/k' } });
+    expect(config.agent.port).toBe(9200);
+  });
+
   it('reports a JSON list that does not parse', () => {
     const error = configErrorOf(() => loadConfig({ env: { VIGIL_ALERTS__WEBHOOKS: '[{"url":' } }));
     expect(error.problems).toHaveLength(1);

@@ -9,7 +9,12 @@ describe('configSchema', () => {
       database_url: './data/vigil.db',
       log_level: 'info',
       log_format: 'json',
-      auth: { require_key_for_reads: false, key_cache_ttl_s: 30 },
+      auth: {
+        require_key_for_reads: false,
+        key_cache_ttl_s: 30,
+        signed_request_window_s: 300,
+        signing_key_path: './data/coordinator.key',
+      },
       api: { body_limit_bytes: 1_048_576, max_batch_size: 1000 },
       sla: {
         thresholds: {
@@ -63,6 +68,20 @@ describe('configSchema', () => {
         downtime_allowance_fraction: 1 / 30,
         latency_allowance_ms: 150,
       },
+      agent: {
+        coordinator_url: 'http://127.0.0.1:8080',
+        node_id: null,
+        key_path: './data/node.key',
+        data_dir: './data/agent',
+        host: '127.0.0.1',
+        port: 9100,
+        reference_targets: [],
+        probe_concurrency: 64,
+        probe_jitter_fraction: 0.1,
+        checks: [],
+        docker_socket: '/var/run/docker.sock',
+        outbox_max_backoff_s: 300,
+      },
     });
   });
 
@@ -96,7 +115,7 @@ describe('describeConfigKeys', () => {
   const keys = describeConfigKeys();
 
   it('lists every leaf key once, with its variable, default and a description', () => {
-    expect(keys).toHaveLength(50);
+    expect(keys).toHaveLength(64);
     expect(new Set(keys.map((k) => k.key)).size).toBe(keys.length);
     for (const key of keys) {
       expect(key.description, key.key).not.toBe('');
