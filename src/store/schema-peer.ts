@@ -1,3 +1,39 @@
 /** Tables of peer-observed uptime (migration 0003). */
-// biome-ignore lint/suspicious/noEmptyInterface: filled in by migration 0003's tables
-export interface PeerTables {}
+export interface PeerTables {
+  peer_slices: PeerSlicesTable;
+  peer_verdict_slices: PeerVerdictSlicesTable;
+  peer_first_probes: PeerFirstProbesTable;
+}
+
+/**
+ * One monitor's verdicts on one node as bitmaps of time slices, laid out like
+ * heartbeat_slices: bit i of `up_mask` is set when the monitor saw the node up in slice
+ * `row_start + i * slice_ms`, of `down_mask` when it saw it down. Upserts OR the bits in,
+ * so a resent summary changes nothing.
+ */
+export interface PeerSlicesTable {
+  node_id: string;
+  slice_ms: number;
+  row_start: number;
+  monitor_id: string;
+  up_mask: number;
+  down_mask: number;
+}
+
+/**
+ * The peers' majority verdict, derived from peer_slices whenever one of its rows changes:
+ * bit i is set when more monitors saw the node up than down in that slice. Same shape as
+ * heartbeat_slices, so a collection reads both the same way.
+ */
+export interface PeerVerdictSlicesTable {
+  node_id: string;
+  slice_ms: number;
+  row_start: number;
+  mask: number;
+}
+
+/** When peers first probed a node (the probe's own time), whatever they saw. */
+export interface PeerFirstProbesTable {
+  node_id: string;
+  first_probe_at: number;
+}
