@@ -32,6 +32,8 @@ export interface NodesTable {
   node_id: string;
   public_key: string | null;
   endpoint: string | null;
+  /** Where the node's agent serves GET /status (migration 0002). */
+  agent_url: string | null;
   operator: string | null;
   /** JSON array of topic names. */
   topics: string;

@@ -23,6 +23,7 @@ const Registration = Type.Object(
     node_id: NodeId,
     public_key: Type.Optional(NullableString(512)),
     endpoint: Type.Optional(Endpoint),
+    agent_url: Type.Optional(Endpoint),
     operator: Type.Optional(NullableString(128)),
     topics: Type.Optional(Topics),
     max_parallel: MaxParallel,
@@ -33,6 +34,7 @@ const Registration = Type.Object(
 const Patch = Type.Object(
   {
     endpoint: Type.Optional(Endpoint),
+    agent_url: Type.Optional(Endpoint),
     operator: Type.Optional(NullableString(128)),
     topics: Type.Optional(Topics),
     max_parallel: Type.Optional(MaxParallel),
@@ -44,6 +46,7 @@ export const NodeView = Type.Object({
   node_id: Type.String(),
   public_key: Type.Union([Type.String(), Type.Null()]),
   endpoint: Type.Union([Type.String(), Type.Null()]),
+  agent_url: Type.Union([Type.String(), Type.Null()]),
   operator: Type.Union([Type.String(), Type.Null()]),
   topics: Type.Array(Type.String()),
   max_parallel: Type.Integer(),
@@ -60,17 +63,22 @@ export const NodeView = Type.Object({
   }),
 });
 
-function checkEndpoint(endpoint: string | null | undefined): void {
-  if (endpoint == null) return;
+function checkUrl(field: 'endpoint' | 'agent_url', value: string | null | undefined): void {
+  if (value == null) return;
   let url: URL;
   try {
-    url = new URL(endpoint);
+    url = new URL(value);
   } catch {
-    throw badRequest(`endpoint "${endpoint}" is not a URL; give an http(s) URL such as http://10.0.0.5:8080`);
+    throw badRequest(`${field} "${value}" is not a URL; give an http(s) URL such as http://10.0.0.5:8080`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw badRequest(`endpoint must be an http or https URL, not ${url.protocol}`);
+    throw badRequest(`${field} must be an http or https URL, not ${url.protocol}`);
   }
+}
+
+function checkUrls(body: { endpoint?: string | null; agent_url?: string | null }): void {
+  checkUrl('endpoint', body.endpoint);
+  checkUrl('agent_url', body.agent_url);
 }
 
 export function nodeView(n: NodeRow & Partial<NodeWithStatus>, liveSince: number) {
@@ -79,6 +87,7 @@ export function nodeView(n: NodeRow & Partial<NodeWithStatus>, liveSince: number
     node_id: n.node_id,
     public_key: n.public_key,
     endpoint: n.endpoint,
+    agent_url: n.agent_url,
     operator: n.operator,
     topics: JSON.parse(n.topics) as string[],
     max_parallel: n.max_parallel,
@@ -112,7 +121,7 @@ export function nodeRoutes(app: FastifyInstance, { store, config, now }: ApiDeps
     },
     async (request, reply) => {
       const body = request.body as Static<typeof Registration>;
-      checkEndpoint(body.endpoint);
+      checkUrls(body);
       const at = now();
       const result = await store.db.transaction().execute((trx) =>
         registerNode(
@@ -121,6 +130,7 @@ export function nodeRoutes(app: FastifyInstance, { store, config, now }: ApiDeps
             node_id: body.node_id,
             public_key: body.public_key ?? null,
             endpoint: body.endpoint ?? null,
+            agent_url: body.agent_url ?? null,
             operator: body.operator ?? null,
             topics: body.topics ?? [],
             max_parallel: body.max_parallel,
@@ -212,7 +222,7 @@ export function nodeRoutes(app: FastifyInstance, { store, config, now }: ApiDeps
       config: { access: ['operator'] },
       schema: {
         tags: ['nodes'],
-        summary: 'Change a node’s endpoint, operator, topics or capacity',
+        summary: 'Change a node’s endpoint, agent URL, operator, topics or capacity',
         params: Params,
         body: Patch,
         response: { 200: NodeView },
@@ -221,7 +231,7 @@ export function nodeRoutes(app: FastifyInstance, { store, config, now }: ApiDeps
     async (request) => {
       const { node_id } = request.params as Static<typeof Params>;
       const body = request.body as Static<typeof Patch>;
-      checkEndpoint(body.endpoint);
+      checkUrls(body);
       const changed = await store.db.transaction().execute((trx) => patchNode(trx, node_id, body, now()));
       if (!changed) throw notFound(`node ${node_id} is not registered (or was deregistered)`);
       const node = await getNode(store.db, node_id);

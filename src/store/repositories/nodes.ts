@@ -16,6 +16,8 @@ export interface NodeRegistration {
   node_id: string;
   public_key: string | null;
   endpoint: string | null;
+  /** Where the node's agent serves GET /status; absent means none. */
+  agent_url?: string | null;
   operator: string | null;
   topics: string[];
   max_parallel: number;
@@ -25,7 +27,14 @@ export type RegisterResult =
   | { outcome: 'created' | 'unchanged' | 'reactivated'; node: NodeRow }
   | { outcome: 'conflict'; node: NodeRow; differences: string[] };
 
-const COMPARED: (keyof NodeRegistration)[] = ['public_key', 'endpoint', 'operator', 'topics', 'max_parallel'];
+const COMPARED: (keyof NodeRegistration)[] = [
+  'public_key',
+  'endpoint',
+  'agent_url',
+  'operator',
+  'topics',
+  'max_parallel',
+];
 
 function differences(existing: NodeRow, wanted: NodeRegistration): string[] {
   const current: Record<string, unknown> = { ...existing, topics: JSON.parse(existing.topics) as string[] };
@@ -39,7 +48,7 @@ function differences(existing: NodeRow, wanted: NodeRegistration): string[] {
  * history intact.
  */
 export async function registerNode(trx: Tx, reg: NodeRegistration, now: number): Promise<RegisterResult> {
-  const values = { ...reg, topics: JSON.stringify(reg.topics) };
+  const values = { ...reg, agent_url: reg.agent_url ?? null, topics: JSON.stringify(reg.topics) };
   const fresh: NodeRow = {
     ...values,
     state: 'active',
@@ -74,7 +83,7 @@ export async function registerNode(trx: Tx, reg: NodeRegistration, now: number):
     await replaceTopics(trx, reg.node_id, reg.topics);
     return { outcome: 'reactivated', node };
   }
-  const diff = differences(existing, reg);
+  const diff = differences(existing, { ...reg, agent_url: reg.agent_url ?? null });
   return diff.length === 0
     ? { outcome: 'unchanged', node: existing }
     : { outcome: 'conflict', node: existing, differences: diff };
@@ -146,7 +155,9 @@ export async function getNode(db: Db | Tx, nodeId: string): Promise<NodeWithStat
   return withStatus(db).where('nodes.node_id', '=', nodeId).executeTakeFirst();
 }
 
-export type NodePatch = Partial<Pick<NodeRegistration, 'endpoint' | 'operator' | 'topics' | 'max_parallel'>>;
+export type NodePatch = Partial<
+  Pick<NodeRegistration, 'endpoint' | 'agent_url' | 'operator' | 'topics' | 'max_parallel'>
+>;
 
 /** Applies a patch to an active node; returns false when there is no such active node. */
 export async function patchNode(trx: Tx, nodeId: string, patch: NodePatch, now: number): Promise<boolean> {

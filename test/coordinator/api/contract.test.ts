@@ -77,7 +77,7 @@ describeEachBackend('API: contract', (backend) => {
       required: expect.arrayContaining(['node_id', 'max_parallel']),
     });
     expect(Object.keys((registration?.['properties'] ?? {}) as object).sort()).toEqual(
-      ['endpoint', 'max_parallel', 'node_id', 'operator', 'public_key', 'topics'].sort(),
+      ['agent_url', 'endpoint', 'max_parallel', 'node_id', 'operator', 'public_key', 'topics'].sort(),
     );
     const beat = bodySchema(doc.paths['/nodes/{node_id}/heartbeat']?.['post']);
     expect(beat).toMatchObject({
