@@ -10,6 +10,7 @@ import {
   readCompletionCounts,
   readFleet,
   readHeartbeatSlices,
+  readPeerVerdictSlices,
   readResponseDurations,
 } from '../../store/repositories/sla-inputs.ts';
 import {
@@ -100,20 +101,25 @@ export function createSlaCollector({
     const started = performance.now();
     const at = now();
     const windowStart = at - settings.uptime_window_s * 1000;
-    const [fleet, slices, completion, durations] = await Promise.all([
+    const [fleet, slices, peerVerdicts, completion, durations] = await Promise.all([
       readFleet(store.db),
       readHeartbeatSlices(store.db, sliceMs, windowStart, at),
+      readPeerVerdictSlices(store.db, sliceMs, windowStart, at),
       readCompletionCounts(store.db, at - settings.completion_window_s * 1000, grain),
       readResponseDurations(store.db),
     ]);
 
-    const { readings, capacity } = evaluateFleet({ fleet, slices, durations, completion }, rules, {
-      at,
-      sliceMs,
-      uptimeWindowMs: settings.uptime_window_s * 1000,
-      livenessTimeoutMs: settings.liveness_timeout_s * 1000,
-      responsePercentile: settings.response_time_percentile,
-    });
+    const { readings, capacity } = evaluateFleet(
+      { fleet, slices, peerVerdicts, durations, completion },
+      rules,
+      {
+        at,
+        sliceMs,
+        uptimeWindowMs: settings.uptime_window_s * 1000,
+        livenessTimeoutMs: settings.liveness_timeout_s * 1000,
+        responsePercentile: settings.response_time_percentile,
+      },
+    );
 
     const metricRows = metricRowsFor(readings, at);
 

@@ -1,18 +1,23 @@
 import { type CapacityNode, type CapacityReading, computeCapacity } from './capacity.ts';
 import { evaluateFleetCapacity, evaluateNode, type MetricReading } from './evaluate.ts';
 import type { MetricRules } from './rules.ts';
-import { computeUptime } from './uptime.ts';
+import { computeUptime, type SliceRow } from './uptime.ts';
 
 /** What the store holds about one active node, as a collection reads it. */
 export interface FleetMember extends CapacityNode {
   node_id: string;
   first_heartbeat_at: number | null;
+  /** When a peer first probed the node; null or absent if none ever did. */
+  first_peer_probe_at?: number | null;
 }
 
 /** Everything one collection reads, keyed by node id. */
 export interface FleetEvidence {
   fleet: readonly FleetMember[];
-  slices: ReadonlyMap<string, ReadonlyArray<{ row_start: number; mask: number }>>;
+  /** Heartbeat bitmaps in the uptime window. */
+  slices: ReadonlyMap<string, ReadonlyArray<SliceRow>>;
+  /** The peers' majority verdict bitmaps in the uptime window; absent means none. */
+  peerVerdicts?: ReadonlyMap<string, ReadonlyArray<SliceRow>>;
   durations: ReadonlyMap<string, readonly number[]>;
   completion: ReadonlyMap<string, { successes: number; failures: number }>;
 }
@@ -28,7 +33,7 @@ export interface FleetWindow {
 
 /** Every reading of one collection: three per node, then the fleet's capacity. Pure. */
 export function evaluateFleet(
-  { fleet, slices, durations, completion }: FleetEvidence,
+  { fleet, slices, peerVerdicts, durations, completion }: FleetEvidence,
   rules: MetricRules,
   w: FleetWindow,
 ): { readings: MetricReading[]; capacity: CapacityReading } {
@@ -36,7 +41,9 @@ export function evaluateFleet(
   for (const node of fleet) {
     const uptime = computeUptime({
       rows: slices.get(node.node_id) ?? [],
+      peerRows: peerVerdicts?.get(node.node_id) ?? [],
       firstHeartbeatAt: node.first_heartbeat_at,
+      firstPeerProbeAt: node.first_peer_probe_at ?? null,
       sliceMs: w.sliceMs,
       windowStart: w.at - w.uptimeWindowMs,
       windowEnd: w.at,

@@ -4,11 +4,12 @@ import { firstRowStart } from '../../core/sla/slices.ts';
 import type { Db } from '../capabilities.ts';
 import { decodeDurations } from './response-samples.ts';
 
-/** Every active node with its latest status: one query, whatever the fleet size. */
+/** Every active node with its latest status and first peer probe: one query, whatever the fleet size. */
 export async function readFleet(db: Db): Promise<FleetMember[]> {
   return db
     .selectFrom('nodes')
     .leftJoin('node_status', 'node_status.node_id', 'nodes.node_id')
+    .leftJoin('peer_first_probes', 'peer_first_probes.node_id', 'nodes.node_id')
     .select([
       'nodes.node_id',
       'nodes.max_parallel',
@@ -16,6 +17,7 @@ export async function readFleet(db: Db): Promise<FleetMember[]> {
       'node_status.last_heartbeat_at',
       'node_status.busy_slots',
       'node_status.queue_length',
+      'peer_first_probes.first_probe_at as first_peer_probe_at',
     ])
     .where('nodes.state', '=', 'active')
     .execute();
@@ -24,14 +26,24 @@ export async function readFleet(db: Db): Promise<FleetMember[]> {
 export type SliceRows = Map<string, Array<{ row_start: number; mask: number }>>;
 
 /** Heartbeat bitmaps that overlap [from, to), grouped by node. */
-export async function readHeartbeatSlices(
+export function readHeartbeatSlices(db: Db, sliceMs: number, from: number, to: number): Promise<SliceRows> {
+  return readSliceRows(db, 'heartbeat_slices', sliceMs, from, to);
+}
+
+/** The peers' majority verdict bitmaps that overlap [from, to), grouped by node: read like heartbeats. */
+export function readPeerVerdictSlices(db: Db, sliceMs: number, from: number, to: number): Promise<SliceRows> {
+  return readSliceRows(db, 'peer_verdict_slices', sliceMs, from, to);
+}
+
+async function readSliceRows(
   db: Db,
+  table: 'heartbeat_slices' | 'peer_verdict_slices',
   sliceMs: number,
   from: number,
   to: number,
 ): Promise<SliceRows> {
   const rows = await db
-    .selectFrom('heartbeat_slices')
+    .selectFrom(table)
     .select(['node_id', 'row_start', 'mask'])
     .where('slice_ms', '=', sliceMs)
     .where('row_start', '>=', firstRowStart(from, sliceMs))

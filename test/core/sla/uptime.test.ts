@@ -1,5 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import {
+  majorityUp,
+  type Probe,
+  type VoteMasks,
+  votesFromProbes,
+} from '../../../src/core/sla/peer-verdicts.ts';
 import { bitMask, sliceAddress } from '../../../src/core/sla/slices.ts';
 import { computeUptime, type UptimeInput } from '../../../src/core/sla/uptime.ts';
 
@@ -153,5 +159,148 @@ describe('computeUptime', () => {
         windowEnd: 3_600_000,
       }),
     ).toEqual({ uptimePct: null, slicesUp: 0, slicesTotal: 0 });
+  });
+});
+
+/** The peers' majority verdict rows from each monitor's probes, as the store derives them. */
+function verdictRows(monitors: ReadonlyArray<readonly Probe[]>, probeIntervalMs: number, sliceMs: number) {
+  const byRow = new Map<number, VoteMasks[]>();
+  for (const probes of monitors) {
+    for (const [rowStart, v] of votesFromProbes(probes, probeIntervalMs, sliceMs)) {
+      byRow.set(rowStart, [...(byRow.get(rowStart) ?? []), v]);
+    }
+  }
+  return [...byRow].map(([row_start, votes]) => ({ row_start, mask: majorityUp(votes) }));
+}
+
+describe('computeUptime with peer verdicts', () => {
+  const sliceMs = 60_000;
+  const probeIntervalMs = 5 * sliceMs;
+  const windowStart = Date.UTC(2026, 10, 1);
+  const windowEnd = windowStart + 60 * sliceMs;
+  /** One probe per monitor every 5 minutes over the hour, each seeing `verdict(i)`. */
+  const watch = (verdict: (i: number) => 0 | 1): Probe[] =>
+    Array.from({ length: 12 }, (_, i): Probe => [windowStart + i * probeIntervalMs + 1_000, verdict(i)]);
+  const base = { sliceMs, windowStart, windowEnd };
+
+  it('counts a slice without a heartbeat as up when the peers’ majority saw the node up', () => {
+    // Heartbeats only in the first 30 minutes; three monitors saw the node up all hour.
+    const heartbeats = Array.from({ length: 30 }, (_, m) => windowStart + m * sliceMs + 5_000);
+    const peerRows = verdictRows([watch(() => 1), watch(() => 1), watch(() => 1)], probeIntervalMs, sliceMs);
+    const alone = computeUptime({
+      ...base,
+      rows: rowsFrom(heartbeats, sliceMs),
+      firstHeartbeatAt: heartbeats[0]!,
+    });
+    expect(alone.uptimePct).toBe(50);
+    const withPeers = computeUptime({
+      ...base,
+      rows: rowsFrom(heartbeats, sliceMs),
+      peerRows,
+      firstHeartbeatAt: heartbeats[0]!,
+      firstPeerProbeAt: windowStart + 1_000,
+    });
+    expect(withPeers).toEqual({ uptimePct: 100, slicesUp: 60, slicesTotal: 60 });
+  });
+
+  it('judges a node without heartbeats by its peers: a down majority reads down, not no data', () => {
+    const peerRows = verdictRows([watch(() => 0), watch(() => 0), watch(() => 1)], probeIntervalMs, sliceMs);
+    expect(
+      computeUptime({
+        ...base,
+        rows: [],
+        peerRows,
+        firstHeartbeatAt: null,
+        firstPeerProbeAt: windowStart + 1_000,
+      }),
+    ).toEqual({ uptimePct: 0, slicesUp: 0, slicesTotal: 60 });
+    // Up for the first half, then down for the rest.
+    const half = verdictRows(
+      [watch((i) => (i < 6 ? 1 : 0)), watch((i) => (i < 6 ? 1 : 0))],
+      probeIntervalMs,
+      sliceMs,
+    );
+    expect(
+      computeUptime({
+        ...base,
+        rows: [],
+        peerRows: half,
+        firstHeartbeatAt: null,
+        firstPeerProbeAt: windowStart + 1_000,
+      }).uptimePct,
+    ).toBe(50);
+  });
+
+  it('takes a tie as no evidence of life', () => {
+    const peerRows = verdictRows([watch(() => 1), watch(() => 0)], probeIntervalMs, sliceMs);
+    expect(
+      computeUptime({
+        ...base,
+        rows: [],
+        peerRows,
+        firstHeartbeatAt: null,
+        firstPeerProbeAt: windowStart + 1_000,
+      }),
+    ).toEqual({ uptimePct: 0, slicesUp: 0, slicesTotal: 60 });
+  });
+
+  it('cannot be flipped by a lying minority, either way', () => {
+    const honestDown = [watch(() => 0), watch(() => 0), watch(() => 0)];
+    const honestUp = [watch(() => 1), watch(() => 1), watch(() => 1)];
+    const liarsUp = [watch(() => 1), watch(() => 1)];
+    const liarsDown = [watch(() => 0), watch(() => 0)];
+    const judge = (monitors: Probe[][]) =>
+      computeUptime({
+        ...base,
+        rows: [],
+        peerRows: verdictRows(monitors, probeIntervalMs, sliceMs),
+        firstHeartbeatAt: null,
+        firstPeerProbeAt: windowStart + 1_000,
+      }).uptimePct;
+    expect(judge([...honestDown, ...liarsUp])).toBe(0);
+    expect(judge([...honestUp, ...liarsDown])).toBe(100);
+  });
+
+  it('starts judging at the earliest evidence, the first peer probe or the first heartbeat', () => {
+    const peerRows = verdictRows([watch((i) => (i < 6 ? 0 : 1))], probeIntervalMs, sliceMs);
+    const lateHeartbeat = windowStart + 45 * sliceMs;
+    const result = computeUptime({
+      ...base,
+      rows: rowsFrom([lateHeartbeat], sliceMs),
+      peerRows,
+      firstHeartbeatAt: lateHeartbeat,
+      firstPeerProbeAt: windowStart + 1_000,
+    });
+    expect(result).toEqual({ uptimePct: 50, slicesUp: 30, slicesTotal: 60 });
+    expect(
+      computeUptime({ ...base, rows: [], peerRows: [], firstHeartbeatAt: null, firstPeerProbeAt: null })
+        .uptimePct,
+    ).toBeNull();
+  });
+
+  it('equals counting slices that hold a heartbeat or a peers’ up verdict', () => {
+    fc.assert(
+      fc.property(
+        scenario,
+        fc.array(fc.double({ min: 0, max: 300, noNaN: true }), { maxLength: 60 }),
+        (s, upOffsets) => {
+          fc.pre(s.firstHeartbeatAt !== null);
+          const peerUp = upOffsets.map((x) => (s.firstHeartbeatAt as number) + Math.floor(x * s.sliceMs));
+          const result = computeUptime({
+            rows: rowsFrom(s.heartbeats, s.sliceMs),
+            peerRows: rowsFrom(peerUp, s.sliceMs),
+            firstHeartbeatAt: s.firstHeartbeatAt,
+            firstPeerProbeAt: s.firstHeartbeatAt,
+            sliceMs: s.sliceMs,
+            windowStart: s.windowStart,
+            windowEnd: s.windowEnd,
+          });
+          const expected = naiveUptime(s, [...s.heartbeats, ...peerUp]);
+          expect(result.slicesUp).toBe(expected.slicesUp);
+          expect(result.slicesTotal).toBe(expected.slicesTotal);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

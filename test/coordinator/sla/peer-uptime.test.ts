@@ -1,0 +1,144 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/coordinator/log.ts';
+import { createSlaCollector, type SlaSettings } from '../../../src/coordinator/sla/collector.ts';
+import { DEFAULT_BANDS } from '../../../src/core/sla/rules.ts';
+import { writeHeartbeats } from '../../../src/store/repositories/heartbeats.ts';
+import { registerNode } from '../../../src/store/repositories/nodes.ts';
+import { recordPeerProbes } from '../../../src/store/repositories/peer-slices.ts';
+import { listViolations } from '../../../src/store/repositories/sla-results.ts';
+import type { Store } from '../../../src/store/store.ts';
+import { describeEachBackend } from '../../helpers/backends.ts';
+
+const MIN = 60_000;
+const settings: SlaSettings = {
+  thresholds: {
+    uptime_pct: 95,
+    response_time_ms: 1000,
+    completion_rate_pct: 90,
+    capacity_availability_pct: 80,
+  },
+  severities: DEFAULT_BANDS,
+  slice_s: 60,
+  uptime_window_s: 60 * 60,
+  response_time_percentile: 95,
+  completion_window_s: 24 * 3600,
+  liveness_timeout_s: 120,
+};
+const T0 = Date.UTC(2026, 10, 1, 0, 0, 0);
+const HOUR_AGO = T0 - 60 * MIN;
+
+describeEachBackend('SLA collection with peer verdicts', (backend) => {
+  let store: Store;
+  beforeEach(async () => {
+    store = await backend.open();
+  });
+  afterEach(async () => store.close());
+
+  async function register(id: string) {
+    await store.db
+      .transaction()
+      .execute((trx) =>
+        registerNode(
+          trx,
+          { node_id: id, public_key: null, endpoint: null, operator: 'op', topics: [], max_parallel: 1 },
+          HOUR_AGO - 60 * MIN,
+        ),
+      );
+  }
+  /** Heartbeats in the first `minutes` minutes of the window. */
+  async function beats(id: string, minutes: number) {
+    const list = Array.from({ length: minutes }, (_, m) => ({
+      node_id: id,
+      at: HOUR_AGO + m * MIN + 5_000,
+      busy_slots: 0,
+      queue_length: 0,
+      version: null,
+    }));
+    await store.db.transaction().execute((trx) => writeHeartbeats(trx, list, MIN, store.capabilities));
+  }
+  /** A monitor probing `target` every 5 minutes over the window, seeing `verdict(minute)`. */
+  async function watch(monitor: string, target: string, verdict: (minute: number) => 0 | 1) {
+    const probes = Array.from({ length: 12 }, (_, i): [number, 0 | 1] => [
+      HOUR_AGO + i * 5 * MIN + 2_000,
+      verdict(i * 5),
+    ]);
+    await recordPeerProbes(store, {
+      monitor,
+      sliceMs: settings.slice_s * 1000,
+      probeIntervalMs: 5 * MIN,
+      targets: [{ target, probes }],
+    });
+  }
+  async function uptimes() {
+    const rows = await store.db
+      .selectFrom('sla_metrics')
+      .select(['node_id', 'metric_value'])
+      .where('metric_type', '=', 'uptime_pct')
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.node_id, r.metric_value]));
+  }
+
+  it('counts a slice as up on a heartbeat or the peers’ majority, and never on a tie or a minority', async () => {
+    for (const id of ['rescued', 'peers-down', 'tie', 'outvoted', 'silent']) await register(id);
+    const up = () => 1 as const;
+    const down = () => 0 as const;
+
+    // Heartbeats stop at minute 30, but three monitors saw the node up all hour.
+    await beats('rescued', 30);
+    await Promise.all(['m1', 'm2', 'm3'].map((m) => watch(m, 'rescued', up)));
+
+    // Never a heartbeat; two of three monitors saw it down.
+    await watch('m1', 'peers-down', down);
+    await watch('m2', 'peers-down', down);
+    await watch('m3', 'peers-down', up);
+
+    // Never a heartbeat; the monitors disagree one to one.
+    await watch('m1', 'tie', up);
+    await watch('m2', 'tie', down);
+
+    // Heartbeats stop at minute 30; three honest monitors see it down from then on, two lie.
+    await beats('outvoted', 30);
+    for (const m of ['h1', 'h2', 'h3']) await watch(m, 'outvoted', (minute) => (minute < 30 ? 1 : 0));
+    for (const m of ['liar1', 'liar2']) await watch(m, 'outvoted', up);
+
+    await createSlaCollector({ store, settings, log: silentLogger, now: () => T0 }).collect();
+
+    expect(await uptimes()).toEqual({
+      rescued: 100,
+      'peers-down': 0,
+      tie: 0,
+      outvoted: 50,
+      silent: null,
+    });
+    const open = await listViolations(store.db, { resolved: false, limit: 50 });
+    const uptimeViolations = open
+      .filter((v) => v.violation_type === 'uptime_pct')
+      .map((v) => v.node_id)
+      .sort();
+    expect(uptimeViolations).toEqual(['outvoted', 'peers-down', 'tie']);
+  });
+
+  it('judges a node seen only by peers from their first probe', async () => {
+    await register('late');
+    // Peers first probed it 20 minutes ago and saw it up ever since.
+    const start = T0 - 20 * MIN;
+    await recordPeerProbes(store, {
+      monitor: 'm1',
+      sliceMs: MIN,
+      probeIntervalMs: 5 * MIN,
+      targets: [
+        { target: 'late', probes: [0, 1, 2, 3].map((i): [number, 0 | 1] => [start + i * 5 * MIN, 1]) },
+      ],
+    });
+    const summary = await createSlaCollector({ store, settings, log: silentLogger, now: () => T0 }).collect();
+    expect(summary.nodes_processed).toBe(1);
+    const row = await store.db
+      .selectFrom('sla_metrics')
+      .select(['metric_value', 'metadata'])
+      .where('node_id', '=', 'late')
+      .where('metric_type', '=', 'uptime_pct')
+      .executeTakeFirstOrThrow();
+    expect(row.metric_value).toBe(100);
+    expect(JSON.parse(row.metadata)).toEqual({ slices_up: 20, slices_total: 20 });
+  });
+});
