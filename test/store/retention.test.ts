@@ -3,6 +3,7 @@ import { rollupGrain } from '../../src/core/sla/rollup.ts';
 import { writeHeartbeats } from '../../src/store/repositories/heartbeats.ts';
 import { registerNode } from '../../src/store/repositories/nodes.ts';
 import { recordOutcomes } from '../../src/store/repositories/outcomes.ts';
+import { recordPeerProbes } from '../../src/store/repositories/peer-slices.ts';
 import { pruneExpired } from '../../src/store/repositories/retention.ts';
 import type { Store } from '../../src/store/store.ts';
 import { describeEachBackend } from '../helpers/backends.ts';
@@ -73,12 +74,24 @@ describeEachBackend('retention', (backend) => {
         .execute();
     });
 
+    for (const monitor of ['m1', 'm2']) {
+      await recordPeerProbes(store, {
+        monitor,
+        sliceMs: 300_000,
+        probeIntervalMs: 300_000,
+        targets: [{ target: 'n', probes: [100, 10].map((age): [number, 0 | 1] => [NOW - age * DAY, 1]) }],
+      });
+    }
+
     const deleted = await pruneExpired(store.db, {
       rawBefore: NOW - 90 * DAY,
       rollupBefore: NOW - 400 * DAY,
       fineRollupMs: 3_600_000,
     });
     expect(deleted.heartbeat_slices).toBe(1);
+    // Two monitors' rows and one verdict row for the 100-day-old probes.
+    expect(deleted.peer_slices).toBe(2);
+    expect(deleted.peer_verdict_slices).toBe(1);
     expect(deleted.job_outcomes).toBe(1);
     // The 100-day-old outcome's hourly bucket goes with raw data; its daily bucket stays.
     expect(deleted.outcome_rollups_fine).toBe(1);
@@ -89,6 +102,13 @@ describeEachBackend('retention', (backend) => {
     expect(jobs.map((j) => j.job_id)).toEqual(['j10']);
     const rollups = await store.db.selectFrom('outcome_rollups').select(['bucket_ms']).execute();
     expect(rollups.map((r) => r.bucket_ms).sort()).toEqual([3_600_000, 86_400_000, 86_400_000]);
+    const peerRows = await store.db.selectFrom('peer_slices').select(['monitor_id', 'row_start']).execute();
+    expect(peerRows.map((r) => r.row_start)).toEqual([
+      Math.floor((NOW - 10 * DAY) / (32 * 300_000)) * 32 * 300_000,
+      Math.floor((NOW - 10 * DAY) / (32 * 300_000)) * 32 * 300_000,
+    ]);
+    const verdicts = await store.db.selectFrom('peer_verdict_slices').select('row_start').execute();
+    expect(verdicts.map((r) => r.row_start)).toEqual([peerRows[0]?.row_start]);
     const violations = await store.db.selectFrom('sla_violations').select('id').execute();
     expect(violations.map((v) => v.id)).toEqual(['old-open']);
   });

@@ -1,7 +1,10 @@
 import type { Db } from '../capabilities.ts';
 
 export interface RetentionCutoffs {
-  /** Raw data (heartbeat slices, outcomes, metrics, snapshots, alert deliveries) older than this goes. */
+  /**
+   * Raw data (heartbeat slices, peer verdict slices, outcomes, metrics, snapshots, alert
+   * deliveries) older than this goes.
+   */
   rawBefore: number;
   /** Coarse rollups, resolved violations and the audit log are kept until this. */
   rollupBefore: number;
@@ -24,6 +27,16 @@ export async function pruneExpired(
   record(
     'heartbeat_slices',
     await db.deleteFrom('heartbeat_slices').where('row_start', '<', rawBefore).executeTakeFirst(),
+  );
+  // A row goes once it starts before the cut-off, as heartbeat rows do. Each monitor's votes
+  // and the majority derived from them go together, so no verdict outlives its votes.
+  record(
+    'peer_slices',
+    await db.deleteFrom('peer_slices').where('row_start', '<', rawBefore).executeTakeFirst(),
+  );
+  record(
+    'peer_verdict_slices',
+    await db.deleteFrom('peer_verdict_slices').where('row_start', '<', rawBefore).executeTakeFirst(),
   );
   record(
     'job_outcomes',
