@@ -5,6 +5,15 @@ export {
   signSettlement,
   verifySettlement,
 } from './document.ts';
+export {
+  type ExaminedReport,
+  examineReport,
+  examineReportText,
+  type MonitorKeyLookup,
+  monitorKeyLookup,
+  type SignatureCheck,
+  type TargetFacts,
+} from './examine.ts';
 export { type Fraction, formatFraction, parseFraction } from './fraction.ts';
 export { medianOf } from './median.ts';
 export { EMPTY_MERKLE_ROOT, merkleRoot } from './merkle.ts';
@@ -14,7 +23,10 @@ export {
   DEFAULT_LATENCY_ALLOWANCE_MS,
   DEFAULT_QUORUM_FRACTION,
   type SettleEpochInput,
+  type SettleExaminedInput,
+  type SettlementTerms,
   settleEpoch,
+  settleExaminedReports,
 } from './settle.ts';
 export type {
   NodeSettlement,

@@ -1,12 +1,7 @@
-import type { KeyObject } from 'node:crypto';
-import { canonicalJson } from '../crypto/canonical-json.ts';
-import { importPublicKey, isPublicKeyText, type PublicKeyInput, verifyBytes } from '../crypto/ed25519.ts';
-import { isSha256Hex, sha256Hex } from '../crypto/hash.ts';
-import { validReportJson } from '../reports/encode.ts';
-import { reportDigestOfJson } from '../reports/sign.ts';
+import type { PublicKeyInput } from '../crypto/ed25519.ts';
+import { isSha256Hex } from '../crypto/hash.ts';
 import { compareCodeUnits } from '../reports/summarize.ts';
-import type { SignedReport, TargetSummary } from '../reports/types.ts';
-import { NODE_ID_PATTERN, signedReportIssues } from '../reports/validate.ts';
+import { type ExaminedReport, examineReport, monitorKeyLookup, type TargetFacts } from './examine.ts';
 import { ceilTimes, type Fraction, formatFraction, parseFraction } from './fraction.ts';
 import { medianOf } from './median.ts';
 import { merkleRoot } from './merkle.ts';
@@ -18,16 +13,13 @@ export const DEFAULT_DOWNTIME_ALLOWANCE_FRACTION = '1/30';
 /** SKALE Manager ships `allowableLatency = 150000`: 150 ms read as microseconds. */
 export const DEFAULT_LATENCY_ALLOWANCE_MS = 150;
 
-export interface SettleEpochInput {
+/** Everything a settlement depends on besides the reports themselves. */
+export interface SettlementTerms {
   epoch: number;
   /** settlementHash of the previous epoch's settlement, or GENESIS_SETTLEMENT_HASH for the first. */
   previousSettlementHash: string;
   /** The epoch's monitoring groups: audited node → its monitors. Every key is settled. */
   assignments: ReadonlyMap<string, readonly string[]>;
-  /** Signed reports as received, in any order; each is checked here (shape, epoch, assignment, key, signature). */
-  reports: readonly unknown[];
-  /** Registered public keys by node id. */
-  monitorKeys: ReadonlyMap<string, PublicKeyInput>;
   /** Integer minor units: a bigint or a decimal string, never a float. */
   rewardPool: bigint | string;
   /** Share of a group needed for a verdict, "1/2" by default; at least one report is always needed. */
@@ -36,6 +28,21 @@ export interface SettleEpochInput {
   downtimeAllowanceFraction?: number | string;
   /** Mean latency above this scales the reward by allowance/latency; whole microseconds. */
   latencyAllowanceMs?: number;
+}
+
+export interface SettleEpochInput extends SettlementTerms {
+  /** Signed reports as received, in any order; each is checked here (shape, epoch, assignment, key, signature). */
+  reports: readonly unknown[];
+  /** Registered public keys by node id. */
+  monitorKeys: ReadonlyMap<string, PublicKeyInput>;
+}
+
+export interface SettleExaminedInput extends SettlementTerms {
+  /**
+   * The submitted reports already examined (`examineReport` with the registered keys), in
+   * the order they were received: the per-report half of settlement, done elsewhere.
+   */
+  examined: readonly ExaminedReport[];
 }
 
 const MAX_MICROS = Number.MAX_SAFE_INTEGER;
@@ -86,19 +93,6 @@ function auditedBy(assignments: ReadonlyMap<string, readonly string[]>): Map<str
   return targetsOf;
 }
 
-function digestOrNull(value: unknown): string | null {
-  try {
-    return sha256Hex(canonicalJson(value));
-  } catch {
-    return null;
-  }
-}
-
-function claimedMonitor(value: unknown): string | null {
-  const monitor = (value as { report?: { monitor?: unknown } } | null)?.report?.monitor;
-  return typeof monitor === 'string' && NODE_ID_PATTERN.test(monitor) ? monitor : null;
-}
-
 function compareNullable(a: string | null, b: string | null): number {
   if (a === b) return 0;
   if (a === null) return -1;
@@ -108,84 +102,55 @@ function compareNullable(a: string | null, b: string | null): number {
 
 interface Intake {
   /** monitor → its one accepted report's entries for targets it was assigned */
-  entries: Map<string, Map<string, TargetSummary>>;
+  entries: Map<string, Map<string, TargetFacts>>;
   digests: string[];
   rejected: RejectedReport[];
 }
 
+type WellFormed = Extract<ExaminedReport, { kind: 'well_formed' }>;
+
 /** Keeps the reports that count: one per assigned monitor, well formed, for this epoch, correctly signed. */
 function intake(
   epoch: number,
-  reports: readonly unknown[],
+  examined: readonly ExaminedReport[],
   targetsOf: Map<string, Set<string>>,
-  monitorKeys: ReadonlyMap<string, PublicKeyInput>,
 ): Intake {
   const rejected: RejectedReport[] = [];
   const seen = new Set<string>();
-  const candidates = new Map<string, Map<string, SignedReport>>();
-  const keys = new Map<string, KeyObject | null>();
-  // A registered key that cannot be used is treated as no key: that monitor's reports cannot count.
-  const keyOf = (monitor: string): KeyObject | null => {
-    if (!keys.has(monitor)) {
-      const registered = monitorKeys.get(monitor);
-      let key: KeyObject | null = null;
-      if (typeof registered === 'string' && isPublicKeyText(registered)) {
-        try {
-          key = importPublicKey(registered);
-        } catch {
-          key = null;
-        }
-      } else if (typeof registered === 'object' && registered.asymmetricKeyType === 'ed25519') {
-        key = registered.type === 'public' ? registered : null;
-      }
-      keys.set(monitor, key);
-    }
-    return keys.get(monitor) ?? null;
-  };
+  const candidates = new Map<string, Map<string, WellFormed>>();
 
-  for (const raw of reports) {
-    if (signedReportIssues(raw).length > 0) {
-      const digest = digestOrNull(raw);
-      if (digest !== null && seen.has(digest)) continue;
-      if (digest !== null) seen.add(digest);
-      rejected.push({ monitor: claimedMonitor(raw), digest, reason: 'malformed' });
+  for (const report of examined) {
+    // The same report sent twice counts once.
+    if (report.digest !== null && seen.has(report.digest)) continue;
+    if (report.digest !== null) seen.add(report.digest);
+    if (report.kind === 'malformed') {
+      rejected.push({ monitor: report.monitor, digest: report.digest, reason: 'malformed' });
       continue;
     }
-    const signed = raw as SignedReport;
-    // Encoded once, for both the digest and the signature: encoding is most of settlement's time.
-    const reportJson = validReportJson(signed.report);
-    const digest = reportDigestOfJson(reportJson, signed.signature);
-    // The same report sent twice counts once.
-    if (seen.has(digest)) continue;
-    seen.add(digest);
-    const { monitor } = signed.report;
+    const { monitor, digest } = report;
     const reject = (reason: RejectedReport['reason']) => rejected.push({ monitor, digest, reason });
-    if (signed.report.epoch !== epoch) reject('wrong_epoch');
+    if (report.epoch !== epoch) reject('wrong_epoch');
     else if (!targetsOf.has(monitor)) reject('not_assigned');
+    else if (report.signature === 'no_key') reject('unknown_key');
+    else if (report.signature !== 'valid') reject('bad_signature');
     else {
-      const key = keyOf(monitor);
-      if (key === null) reject('unknown_key');
-      else if (!verifyBytes(Buffer.from(reportJson, 'utf8'), signed.signature, key)) reject('bad_signature');
-      else {
-        const byDigest = candidates.get(monitor) ?? new Map<string, SignedReport>();
-        candidates.set(monitor, byDigest.set(digest, signed));
-      }
+      const byDigest = candidates.get(monitor) ?? new Map<string, WellFormed>();
+      candidates.set(monitor, byDigest.set(digest, report));
     }
   }
 
-  const entries = new Map<string, Map<string, TargetSummary>>();
+  const entries = new Map<string, Map<string, TargetFacts>>();
   const digests: string[] = [];
   for (const [monitor, byDigest] of candidates) {
     if (byDigest.size > 1) {
       for (const digest of byDigest.keys()) rejected.push({ monitor, digest, reason: 'conflicting_reports' });
       continue;
     }
-    const [digest, signed] = [...byDigest][0] as [string, SignedReport];
+    const [digest, report] = [...byDigest][0] as [string, WellFormed];
     digests.push(digest);
     const assigned = targetsOf.get(monitor) as Set<string>;
-    const byTarget = new Map<string, TargetSummary>();
-    for (const entry of signed.report.targets)
-      if (assigned.has(entry.target)) byTarget.set(entry.target, entry);
+    const byTarget = new Map<string, TargetFacts>();
+    for (const entry of report.targets) if (assigned.has(entry.target)) byTarget.set(entry.target, entry);
     entries.set(monitor, byTarget);
   }
   rejected.sort(
@@ -201,17 +166,25 @@ function intake(
  * Settles an epoch from its signed reports: a pure function of its input, so settling
  * twice, in any report order, gives the identical document (docs/settlement.md).
  */
-export function settleEpoch({
+export function settleEpoch({ reports, monitorKeys, ...terms }: SettleEpochInput): Settlement {
+  const keyOf = monitorKeyLookup(monitorKeys);
+  return settleExaminedReports({ ...terms, examined: reports.map((raw) => examineReport(raw, keyOf)) });
+}
+
+/**
+ * `settleEpoch` from reports examined beforehand: the same document as `settleEpoch` over
+ * the reports that were examined, whoever examined them (decision 0016).
+ */
+export function settleExaminedReports({
   epoch,
   previousSettlementHash,
   assignments,
-  reports,
-  monitorKeys,
+  examined,
   rewardPool,
   quorumFraction = DEFAULT_QUORUM_FRACTION,
   downtimeAllowanceFraction = DEFAULT_DOWNTIME_ALLOWANCE_FRACTION,
   latencyAllowanceMs = DEFAULT_LATENCY_ALLOWANCE_MS,
-}: SettleEpochInput): Settlement {
+}: SettleExaminedInput): Settlement {
   if (!Number.isSafeInteger(epoch) || epoch < 0)
     throw new RangeError(`epoch must be an integer ≥ 0, got ${epoch}`);
   if (!isSha256Hex(previousSettlementHash)) {
@@ -231,13 +204,13 @@ export function settleEpoch({
   }
 
   const targetsOf = auditedBy(assignments);
-  const { entries, digests, rejected } = intake(epoch, reports, targetsOf, monitorKeys);
+  const { entries, digests, rejected } = intake(epoch, examined, targetsOf);
   const nodeIds = [...assignments.keys()].sort(compareCodeUnits);
 
   let total = 0n;
   const nodes = nodeIds.map((node): NodeSettlement => {
     const monitors = assignments.get(node) as readonly string[];
-    const counted: TargetSummary[] = [];
+    const counted: TargetFacts[] = [];
     for (const monitor of monitors) {
       const entry = entries.get(monitor)?.get(node);
       // A report with no samples of the node carries no evidence about it.
