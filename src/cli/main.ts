@@ -1,11 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.ts';
+import { assignmentsCommand } from './commands/assignments.ts';
 import { configCommand } from './commands/config.ts';
 import { coordinatorCommand } from './commands/coordinator.ts';
 import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { upCommand } from './commands/up.ts';
+import { verifyCommand } from './commands/verify.ts';
 import { addGlobalOptions } from './options.ts';
 
 const program = addGlobalOptions(
@@ -20,7 +22,9 @@ program
   .addCommand(migrateCommand())
   .addCommand(keysCommand())
   .addCommand(configCommand())
-  .addCommand(simulateCommand());
+  .addCommand(simulateCommand())
+  .addCommand(verifyCommand())
+  .addCommand(assignmentsCommand());
 program.exitOverride();
 
 try {

@@ -16,6 +16,8 @@ const HELP: Array<{ args: string[]; mentions: string[] }> = [
       'keys',
       'config',
       'simulate',
+      'verify',
+      'assignments',
     ],
   },
   { args: ['coordinator'], mentions: ['--port', '--host', '--database-url'] },
@@ -31,6 +33,20 @@ const HELP: Array<{ args: string[]; mentions: string[] }> = [
   { args: ['config'], mentions: ['print'] },
   { args: ['config', 'print'], mentions: ['--format', '--keys'] },
   { args: ['simulate'], mentions: ['--coordinator', '--key', '--nodes'] },
+  { args: ['verify'], mentions: ['--epoch', '--coordinator', '--coordinator-key', '--json'] },
+  {
+    args: ['assignments'],
+    mentions: [
+      '--epoch',
+      '--coordinator',
+      '--members',
+      '--seed',
+      '--group-size',
+      '--monitor',
+      '--target',
+      '--json',
+    ],
+  },
 ];
 
 /** Commander's one-line error, then at most its "(add --help for usage)" hint; never a stack trace. */

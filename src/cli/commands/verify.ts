@@ -113,7 +113,11 @@ export function verifyCommand(): Command {
       'trust this coordinator public key instead of asking GET /coordinator/identity',
       publicKeyText,
     )
-    .option('--json', 'print the result as JSON');
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 verified; 1 with every difference, one per line, or when the coordinator\ncannot be read. What is checked: docs/settlement.md, "Verifying a settlement".',
+    );
   cmd.action(async (opts: VerifyOptions) => {
     const reads = coordinatorReads(opts.coordinator);
     const pinned = opts.coordinatorKey !== undefined;
