@@ -19,13 +19,14 @@ export type HttpAnswer =
 const MAX_BODY_BYTES = 64 * 1024;
 const HEADERS = { 'user-agent': 'vigil-agent', accept: '*/*' };
 
-/** Agents that keep one idle connection per target (a probe is one request at a time). */
-export function createProbeAgents({ maxSocketsPerTarget = 2 }: { maxSocketsPerTarget?: number } = {}) {
-  const options = { keepAlive: true, maxSockets: maxSocketsPerTarget, maxFreeSockets: 1, scheduling: 'lifo' };
-  const agents: ProbeAgents = {
-    http: new http.Agent(options as http.AgentOptions),
-    https: new https.Agent(options as https.AgentOptions),
-  };
+/**
+ * Keep-alive agents for probes. No per-origin socket cap: the agent's concurrency limit
+ * bounds probes in flight, and targets may share an origin (a benchmark, or several nodes
+ * behind one address), where a cap would queue probes behind each other and skew latency.
+ */
+export function createProbeAgents() {
+  const options = { keepAlive: true, scheduling: 'lifo' as const };
+  const agents: ProbeAgents = { http: new http.Agent(options), https: new https.Agent(options) };
   return {
     ...agents,
     /** Ends every pooled connection, in use or idle; in-flight probes fail at once. */

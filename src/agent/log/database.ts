@@ -1,0 +1,126 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+/** The file in `agent.data_dir` holding the probe log, the outbox and the assignments. */
+export const AGENT_LOG_FILE = 'agent.sqlite';
+
+const SCHEMA_VERSION = 1;
+
+// samples: one row per counted probe. The primary key is the probe's identity, so logging the
+// same probe twice (a replayed batch) is a no-op. Rows are read back in rowid order for interim
+// summaries: rowids only grow while an epoch's rows exist (SQLite gives max(rowid)+1, and a
+// cursor always points at a row still there), and this database is never VACUUMed.
+//
+// outbox: what must reach the coordinator, stored before the first attempt. At most one report
+// per epoch, ever (partial unique index): a restart resends that row, never builds another.
+//
+// assignments: what this node audits in each epoch, kept so a restart (with the coordinator
+// down, even) resumes probing and can still report an epoch that ended meanwhile.
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS samples (
+  epoch INTEGER NOT NULL,
+  target TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  up INTEGER NOT NULL CHECK (up IN (0, 1)),
+  latency_ms REAL,
+  PRIMARY KEY (epoch, target, at_ms)
+);
+CREATE TABLE IF NOT EXISTS interim_cursor (
+  epoch INTEGER PRIMARY KEY,
+  through_rowid INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL CHECK (kind IN ('report', 'interim')),
+  epoch INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  delivered_at INTEGER
+);
+CREATE UNIQUE INDEX IF NOT EXISTS outbox_one_report_per_epoch ON outbox (epoch) WHERE kind = 'report';
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
+CREATE TABLE IF NOT EXISTS assignments (
+  epoch INTEGER PRIMARY KEY,
+  start_ms INTEGER NOT NULL,
+  end_ms INTEGER NOT NULL,
+  report_window_end_ms INTEGER NOT NULL,
+  probe_interval_s REAL NOT NULL,
+  probe_timeout_ms INTEGER NOT NULL,
+  targets TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+`;
+
+/** The data directory is already used by a running agent. */
+export class DataDirInUseError extends Error {
+  override name = 'DataDirInUseError';
+}
+
+/**
+ * Opens (creating) the agent's SQLite log in `dataDir`.
+ *
+ * WAL with synchronous=NORMAL: a commit is durable against a crash of the process (the WAL
+ * is in the OS's hands), and only an OS crash or power cut can lose the last commits. For
+ * samples that costs at most a few seconds of probes, and saves an fsync per batch. The one
+ * write that must survive a power cut too, a signed report before its first send, is made
+ * with synchronous=FULL (see `withFullSync`).
+ *
+ * locking_mode=EXCLUSIVE holds the file's lock from the first write until close, so a second
+ * agent pointed at the same data dir fails at start instead of probing and reporting twice.
+ */
+export function openAgentLog(dataDir: string): DatabaseSync {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const path = join(dataDir, AGENT_LOG_FILE);
+  const db = new DatabaseSync(path, { timeout: 0 });
+  try {
+    db.exec('PRAGMA locking_mode = EXCLUSIVE');
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = NORMAL');
+    db.exec('BEGIN IMMEDIATE');
+    db.exec(SCHEMA);
+    const { user_version } = db.prepare('PRAGMA user_version').get() as { user_version: number };
+    if (user_version > SCHEMA_VERSION) {
+      throw new Error(`${path} was written by a newer agent (schema ${user_version}); upgrade vigil`);
+    }
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    db.exec('COMMIT');
+  } catch (error) {
+    db.close();
+    if (
+      (error as { errcode?: number }).errcode === 5 ||
+      /database is locked/.test((error as Error).message)
+    ) {
+      throw new DataDirInUseError(`another agent is using ${dataDir} (${path} is locked)`);
+    }
+    throw error;
+  }
+  return db;
+}
+
+/** Runs `write` with every commit synced to disk before it returns (synchronous=FULL). */
+export function withFullSync<T>(db: DatabaseSync, write: () => T): T {
+  db.exec('PRAGMA synchronous = FULL');
+  try {
+    return write();
+  } finally {
+    db.exec('PRAGMA synchronous = NORMAL');
+  }
+}
+
+/** Runs `work` in one transaction (BEGIN IMMEDIATE … COMMIT), rolled back if it throws. */
+export function transaction<T>(db: DatabaseSync, work: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = work();
+    db.exec('COMMIT');
+    return result;
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+}
