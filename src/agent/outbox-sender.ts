@@ -4,6 +4,7 @@ import { type CoordinatorClient, CoordinatorError } from './coordinator-client.t
 import { compactReportedEpoch } from './log/compact.ts';
 import { transaction } from './log/database.ts';
 import { dueRows, markDelivered, markFailed, markRetry, nextDueAt, type OutboxRow } from './log/outbox.ts';
+import { createWaker } from './waker.ts';
 
 /** First wait after a failed attempt; it doubles per attempt up to the configured maximum. */
 export const DEFAULT_BASE_BACKOFF_MS = 1_000;
@@ -77,25 +78,8 @@ export function createOutboxSender({
   onAttempt,
 }: OutboxSenderOptions): OutboxSender {
   let closed = false;
-  let wakeUp: (() => void) | null = null;
-  let woken = false;
-
-  function sleep(ms: number): Promise<void> {
-    if (woken || closed) {
-      woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wakeUp = null;
-        woken = false;
-        resolve();
-      }
-      wakeUp = done;
-    });
-  }
+  const waker = createWaker();
+  const sleep = (ms: number) => (closed ? Promise.resolve() : waker.sleep(ms));
 
   async function deliver(row: OutboxRow): Promise<void> {
     const what = `${row.kind} of epoch ${row.epoch}`;
@@ -174,13 +158,10 @@ export function createOutboxSender({
 
   const running = run();
   return {
-    wake() {
-      if (wakeUp !== null) wakeUp();
-      else woken = true;
-    },
+    wake: () => waker.wake(),
     async close() {
       closed = true;
-      wakeUp?.();
+      waker.wake();
       await running;
     },
   };

@@ -1,0 +1,246 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EpochMember, EpochView, MonitoringSettings } from '../../../src/agent/coordinator-views.ts';
+import { REQUEST_SIGNATURE_HEADERS, sha256Hex, verifyRequest } from '../../../src/core/crypto/index.ts';
+import {
+  parseSignedReport,
+  reportDigest,
+  type SignedReport,
+  verifySignedReport,
+} from '../../../src/core/reports/index.ts';
+import { bodyOf, type LocalServer, sendJson, sendProblem, serve } from './http.ts';
+
+/**
+ * A stand-in for the coordinator that follows docs/design/peer-monitoring-contract.md: epochs
+ * on a configurable clock, assignments by monitor, node-signed interim summaries and reports
+ * (signatures checked as the real one checks them), idempotent report storage, and
+ * `POST /nodes`. Tests script failures with `failNext`.
+ */
+export interface FakeCoordinatorOptions {
+  genesis_ms: number;
+  length_ms: number;
+  report_window_ms: number;
+  monitoring: MonitoringSettings;
+  /** Who audits whom, by epoch: monitor id → target ids. Epochs not listed have no seed yet. */
+  groups: Map<number, Map<string, string[]>>;
+  members: EpochMember[];
+  now?: () => number;
+  apiKey?: string;
+}
+
+export interface ReceivedReport {
+  epoch: number;
+  monitor: string;
+  body: string;
+  signed: SignedReport;
+  status: number;
+}
+
+export interface FakeCoordinator extends LocalServer {
+  options: FakeCoordinatorOptions;
+  reports: ReceivedReport[];
+  /** Accepted reports by `${epoch}/${monitor}`: digest and raw body. */
+  stored: Map<string, { digest: string; body: string }>;
+  interims: Array<{
+    epoch: number;
+    body: { monitor: string; targets: Array<{ target: string; probes: Array<[number, number]> }> };
+  }>;
+  registrations: Array<Record<string, unknown>>;
+  /** The next `count` requests matching `route` answer with this problem instead. */
+  failNext(
+    route: 'reports' | 'interim' | 'current' | 'nodes',
+    count: number,
+    status: number,
+    slug: string,
+  ): void;
+  /** Clears scripted failures not yet used. */
+  clearFailures(): void;
+  /** Every request seen, with its body, for counting attempts and comparing bytes. */
+  requests: Array<{ method: string; path: string; body: string }>;
+  /** Problems a signed request was refused with: a test fails if the agent signs wrongly. */
+  refusals: string[];
+}
+
+export async function startFakeCoordinator(options: FakeCoordinatorOptions): Promise<FakeCoordinator> {
+  const now = options.now ?? Date.now;
+  const reports: ReceivedReport[] = [];
+  const stored = new Map<string, { digest: string; body: string }>();
+  const interims: FakeCoordinator['interims'] = [];
+  const registrations: Array<Record<string, unknown>> = [];
+  const requests: FakeCoordinator['requests'] = [];
+  const refusals: string[] = [];
+  const failures: Array<{ route: string; count: number; status: number; slug: string }> = [];
+  const seen = new Set<string>();
+
+  function view(epoch: number): EpochView {
+    const start_ms = options.genesis_ms + epoch * options.length_ms;
+    const end_ms = start_ms + options.length_ms;
+    const report_window_end_ms = end_ms + options.report_window_ms;
+    const t = now();
+    const group = options.groups.get(epoch);
+    return {
+      epoch,
+      start_ms,
+      end_ms,
+      report_window_end_ms,
+      state: t < end_ms ? 'open' : t < report_window_end_ms ? 'reporting' : 'settling',
+      seed: group === undefined ? null : sha256Hex(`seed ${epoch}`),
+      members: options.members.length,
+      group_size: group === undefined ? null : Math.max(...[...group.values()].map((t) => t.length)),
+      monitoring: options.monitoring,
+    };
+  }
+
+  function publicKeyOf(nodeId: string): string | null {
+    const member = options.members.find((m) => m.node_id === nodeId);
+    if (member) return member.public_key;
+    const registered = registrations.find((r) => r['node_id'] === nodeId);
+    return (registered?.['public_key'] as string | undefined) ?? null;
+  }
+
+  /** The contract's node-signed request check; returns the key id or answers 401 itself. */
+  function authenticate(req: IncomingMessage, res: ServerResponse, body: string): string | null {
+    const h = REQUEST_SIGNATURE_HEADERS;
+    const keyId = req.headers[h.keyId] as string | undefined;
+    const timestamp = req.headers[h.timestampMs] as string | undefined;
+    const digest = req.headers[h.bodySha256] as string | undefined;
+    const signature = req.headers[h.signature] as string | undefined;
+    const refuse = (slug: string) => {
+      refusals.push(slug);
+      sendProblem(res, 401, slug, slug);
+      return null;
+    };
+    if (!keyId || !timestamp || !digest || !signature) return refuse('signature-required');
+    const key = publicKeyOf(keyId);
+    if (key === null) return refuse('unknown-key');
+    if (Math.abs(Number(timestamp) - now()) > 300_000) return refuse('stale-request');
+    if (sha256Hex(body) !== digest) return refuse('digest-mismatch');
+    const request = {
+      method: req.method!,
+      path: req.url!,
+      bodySha256: digest,
+      timestampMs: Number(timestamp),
+      keyId,
+    };
+    if (!verifyRequest(request, signature, key)) return refuse('bad-signature');
+    if (seen.has(signature)) return refuse('replayed-request');
+    seen.add(signature);
+    return keyId;
+  }
+
+  function scripted(route: string, res: ServerResponse): boolean {
+    const failure = failures.find((f) => f.route === route && f.count > 0);
+    if (failure === undefined) return false;
+    failure.count--;
+    if (failure.status === 0) {
+      res.destroy();
+      return true;
+    }
+    sendProblem(res, failure.status, failure.slug, `scripted ${failure.slug}`, { 'retry-after': '0' });
+    return true;
+  }
+
+  const server = await serve(async (req, res) => {
+    const url = new URL(req.url!, 'http://fake');
+    const body = await bodyOf(req);
+    requests.push({ method: req.method!, path: url.pathname, body });
+    if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (url.pathname === '/epochs/current') {
+      if (scripted('current', res)) return;
+      const t = now();
+      if (t < options.genesis_ms) return sendProblem(res, 404, 'not-found', 'no epoch yet');
+      return sendJson(res, 200, view(Math.floor((t - options.genesis_ms) / options.length_ms)));
+    }
+    if (url.pathname === '/nodes' && req.method === 'POST') {
+      if (scripted('nodes', res)) return;
+      if (req.headers.authorization !== `Bearer ${options.apiKey}`)
+        return sendProblem(res, 401, 'unauthorized', 'key');
+      const registration = JSON.parse(body) as Record<string, unknown>;
+      const existing = registrations.find((r) => r['node_id'] === registration['node_id']);
+      if (existing === undefined) {
+        registrations.push(registration);
+        return sendJson(res, 201, registration);
+      }
+      const differences = Object.keys(registration).filter(
+        (k) => JSON.stringify(existing[k]) !== JSON.stringify(registration[k]),
+      );
+      if (differences.length > 0) {
+        res.writeHead(409, { 'content-type': 'application/problem+json' });
+        return res.end(JSON.stringify({ type: 'urn:vigil:problem:conflict', status: 409, differences }));
+      }
+      return sendJson(res, 200, existing);
+    }
+    const match = /^\/epochs\/(\d+)\/(assignments|interim|reports)$/.exec(url.pathname);
+    if (match === null) return sendProblem(res, 404, 'not-found', url.pathname);
+    const epoch = Number(match[1]);
+    const v = view(epoch);
+    const group = options.groups.get(epoch);
+    if (match[2] === 'assignments') {
+      if (group === undefined)
+        return sendProblem(res, 409, 'epoch-not-ready', 'no seed yet', { 'retry-after': '1' });
+      const monitor = url.searchParams.get('monitor')!;
+      const targets = group.get(monitor);
+      if (targets === undefined) return sendProblem(res, 404, 'not-found', `${monitor} is not a member`);
+      return sendJson(res, 200, {
+        epoch,
+        seed: v.seed,
+        group_size: v.group_size,
+        monitor,
+        targets: options.members.filter((m) => targets.includes(m.node_id)),
+      });
+    }
+    const keyId = authenticate(req, res, body);
+    if (keyId === null) return;
+    if (match[2] === 'interim') {
+      if (scripted('interim', res)) return;
+      const summary = JSON.parse(body) as FakeCoordinator['interims'][number]['body'];
+      if (summary.monitor !== keyId)
+        return sendProblem(res, 403, 'not-assigned', 'key id is not the monitor');
+      if (now() >= v.report_window_end_ms) return sendProblem(res, 409, 'epoch-closed', 'closed');
+      interims.push({ epoch, body: summary });
+      const probes = summary.targets.reduce((n, t) => n + t.probes.length, 0);
+      return sendJson(res, 202, { epoch, monitor: keyId, probes });
+    }
+    if (scripted('reports', res)) return;
+    const signed = parseSignedReport(JSON.parse(body));
+    const received: ReceivedReport = { epoch, monitor: signed.report.monitor, body, signed, status: 0 };
+    reports.push(received);
+    const answer = (status: number, payload: unknown) => {
+      received.status = status;
+      sendJson(res, status, payload);
+    };
+    if (signed.report.monitor !== keyId) return sendProblem(res, 403, 'not-assigned', 'not the monitor');
+    if (signed.report.epoch !== epoch) return sendProblem(res, 400, 'wrong-epoch', 'wrong epoch');
+    if (!verifySignedReport(signed, publicKeyOf(keyId)!))
+      return sendProblem(res, 400, 'bad-report-signature', 'sig');
+    if (now() < v.end_ms) return sendProblem(res, 409, 'report-window-not-open', 'not yet');
+    if (now() >= v.report_window_end_ms) return sendProblem(res, 409, 'report-window-closed', 'closed');
+    const digest = reportDigest(signed);
+    const key = `${epoch}/${keyId}`;
+    const earlier = stored.get(key);
+    const receipt = { epoch, monitor: keyId, digest, received_at: new Date(now()).toISOString() };
+    if (earlier === undefined) {
+      stored.set(key, { digest, body });
+      return answer(201, receipt);
+    }
+    if (earlier.digest === digest) return answer(200, receipt);
+    received.status = 409;
+    return sendProblem(res, 409, 'report-conflict', 'a different report is stored');
+  });
+
+  return {
+    ...server,
+    options,
+    reports,
+    stored,
+    interims,
+    registrations,
+    requests,
+    refusals,
+    failNext(route, count, status, slug) {
+      failures.push({ route, count, status, slug });
+    },
+    clearFailures() {
+      failures.splice(0);
+    },
+  };
+}
