@@ -3,12 +3,18 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { createKeyVerifier } from './auth/keys.ts';
 import { registerAuth } from './auth/plugin.ts';
+import { keepRawJsonBodies } from './auth/raw-body.ts';
+import { createSignedRequestVerifier } from './auth/signed-requests.ts';
 import { registerAudit } from './http/audit.ts';
 import { notFoundHandler, problemErrorHandler } from './http/problem.ts';
 import { createValidatorCompiler } from './http/validation.ts';
 import type { ApiDeps } from './routes/deps.ts';
+import { epochRoutes } from './routes/epochs.ts';
 import { healthRoutes } from './routes/health.ts';
+import { identityRoutes } from './routes/identity.ts';
+import { interimRoutes } from './routes/interim.ts';
 import { nodeRoutes } from './routes/nodes.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { slaRoutes } from './routes/sla.ts';
 import { telemetryRoutes } from './routes/telemetry.ts';
 
@@ -31,6 +37,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   // The API speaks JSON only; without this, text/plain bodies reach validation as strings
   // instead of getting a 415.
   app.removeContentTypeParser('text/plain');
+  keepRawJsonBodies(app, (access) => access === 'node-signed');
   app.setValidatorCompiler(createValidatorCompiler());
   app.setErrorHandler(problemErrorHandler(log, { bodyLimitBytes: config.api.body_limit_bytes }));
   app.setNotFoundHandler(notFoundHandler);
@@ -42,8 +49,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         title: 'Vigil coordinator API',
         version: VERSION,
         description:
-          'Node registry, heartbeats, job outcomes and the SLA engine. Errors are RFC 9457 problem+json. ' +
-          'Mutating calls need `Authorization: Bearer <api key>` with a suitable role.',
+          'Node registry, heartbeats, job outcomes, the SLA engine, epochs and settlements. Errors are RFC 9457 problem+json. ' +
+          'Mutating calls need `Authorization: Bearer <api key>` with a suitable role; reports and interim ' +
+          'summaries are signed with the node’s key instead (x-vigil-* headers, see docs/api.md).',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
@@ -54,6 +62,12 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   registerAuth(app, {
     verify: createKeyVerifier(deps.store.db, { ttlMs: config.auth.key_cache_ttl_s * 1000 }),
     requireKeyForReads: config.auth.require_key_for_reads,
+    signed: createSignedRequestVerifier({
+      db: deps.store.db,
+      windowMs: config.auth.signed_request_window_s * 1000,
+      now: deps.now,
+      onRefused: (reason) => metrics.signedRequestsRefused.inc({ reason }),
+    }),
   });
   registerAudit(app, { db: deps.store.db, log, now: deps.now });
   app.addHook('onResponse', async (request, reply) => {
@@ -71,6 +85,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   nodeRoutes(app, deps);
   telemetryRoutes(app, deps);
   slaRoutes(app, deps);
+  epochRoutes(app, deps);
+  reportRoutes(app, deps);
+  interimRoutes(app, deps);
+  identityRoutes(app, deps);
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
     app.swagger(),
   );

@@ -65,6 +65,44 @@ export function createCoordinatorMetrics(registry: Registry = new Registry()) {
       labelNames: ['result'],
       registers: [registry],
     }),
+    epochCurrent: new Gauge({
+      name: 'vigil_epoch_current',
+      help: 'The epoch in progress on the coordinator’s clock (absent before genesis)',
+      registers: [registry],
+    }),
+    epochReports: new Counter({
+      name: 'vigil_epoch_reports_total',
+      help: 'Signed epoch reports submitted, by result (accepted, duplicate, refused)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    epochReportsAccepted: new Gauge({
+      name: 'vigil_epoch_reports_accepted',
+      help: 'Reports stored for an epoch, for the epochs in their report window and the last settled one',
+      labelNames: ['epoch'],
+      registers: [registry],
+    }),
+    settlements: new Counter({
+      name: 'vigil_epoch_settlements_total',
+      help: 'Epoch settlements written and signed',
+      registers: [registry],
+    }),
+    lastSettledEpoch: new Gauge({
+      name: 'vigil_epoch_last_settled',
+      help: 'The latest epoch this coordinator settled',
+      registers: [registry],
+    }),
+    signedRequestsRefused: new Counter({
+      name: 'vigil_signed_requests_refused_total',
+      help: 'Node-signed requests refused, by reason (the problem slug)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    interimProbes: new Counter({
+      name: 'vigil_interim_probes_total',
+      help: 'Peer probe verdicts received in interim summaries',
+      registers: [registry],
+    }),
   };
   return m;
 }

@@ -2,9 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { VigilConfig } from '../config/schema.ts';
 import { rollupGrain } from '../core/sla/rollup.ts';
+import { pruneRequestSignatures } from '../store/repositories/request-signatures.ts';
 import { pruneExpired } from '../store/repositories/retention.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { buildApp } from './app.ts';
+import { createEpochService } from './epochs/service.ts';
+import { loadCoordinatorKey } from './epochs/signing-key.ts';
 import { createHeartbeatBatcher } from './ingest/heartbeat-batcher.ts';
 import type { Logger } from './log.ts';
 import { createCoordinatorMetrics, publishCollection } from './metrics.ts';
@@ -31,7 +34,7 @@ export interface CoordinatorExtensions {
 
 /**
  * The coordinator process: migrates the store, serves the API, and runs its schedules
- * (SLA collection, retention) until closed.
+ * (SLA collection, epochs and settlements, retention) until closed.
  */
 export async function startCoordinator(
   config: VigilConfig,
@@ -45,11 +48,28 @@ export async function startCoordinator(
     extensions?: (store: Store, registry: Registry) => CoordinatorExtensions;
   },
 ): Promise<RunningCoordinator> {
+  // The key first: a coordinator that cannot sign settlements must not start taking reports.
+  const key = await loadCoordinatorKey(config.auth.signing_key_path);
+  if (key.created) {
+    log.warn(
+      { path: key.path, public_key: key.publicKey },
+      'created the coordinator key that signs settlements; back it up (docs/operations.md)',
+    );
+  }
   const store = openStore({ databaseUrl: config.database_url });
   const applied = await store.migrate();
   if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
 
   const metrics = createCoordinatorMetrics();
+  const epochs = createEpochService({
+    store,
+    config,
+    key,
+    metrics,
+    log: log.child({ component: 'epochs' }),
+    now,
+  });
+  await epochs.checkKeyContinuity();
   const { sinks = {}, services = [] } = extensions(store, metrics.registry);
   const collector = createSlaCollector({
     store,
@@ -65,15 +85,31 @@ export async function startCoordinator(
     },
   });
   const heartbeats = createHeartbeatBatcher({ store, sliceMs: config.sla.slice_s * 1000 });
-  const app = await buildApp({ store, config, metrics, collector, heartbeats, log, now });
+  const app = await buildApp({ store, config, metrics, collector, heartbeats, epochs, log, now });
   const address = await app.listen({ port: config.port, host: config.host });
 
+  const signatureWindowMs = config.auth.signed_request_window_s * 1000;
   const schedules: Periodic[] = [
     every({
       name: 'sla collection',
       intervalMs: config.sla.collection_interval_s * 1000,
       task: () => collector.collect(),
       log,
+    }),
+    every({
+      name: 'epochs',
+      intervalMs: epochs.tickIntervalMs,
+      runAtStart: true,
+      task: () => epochs.tick(),
+      log,
+    }),
+    every({
+      // A signature is refused as stale once its timestamp is a window away, which is at most
+      // two windows after it was seen; remembering it that long refuses every replay.
+      name: 'request signature pruning',
+      intervalMs: signatureWindowMs,
+      log,
+      task: () => pruneRequestSignatures(store.db, now() - 2 * signatureWindowMs),
     }),
     every({
       name: 'retention',

@@ -1,7 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { defaultConfig, type VigilConfig } from '../../src/config/schema.ts';
 import { buildApp } from '../../src/coordinator/app.ts';
 import { createApiKey } from '../../src/coordinator/auth/keys.ts';
+import { createEpochService, type EpochService } from '../../src/coordinator/epochs/service.ts';
+import { loadCoordinatorKey } from '../../src/coordinator/epochs/signing-key.ts';
 import { createHeartbeatBatcher } from '../../src/coordinator/ingest/heartbeat-batcher.ts';
 import { silentLogger } from '../../src/coordinator/log.ts';
 import { createCoordinatorMetrics, publishCollection } from '../../src/coordinator/metrics.ts';
@@ -16,18 +21,25 @@ export interface TestApi {
   config: VigilConfig;
   keys: Record<Role, string>;
   clock: { now: number };
+  /** The epoch clock, key and groups; `epochs.tick()` does what the coordinator's epoch schedule does. */
+  epochs: EpochService;
   /** Authorization header for a role. */
   as(role: Role): { authorization: string };
   close(): Promise<void>;
 }
 
-/** The whole coordinator API in-process, on a fresh store, with a key per role and a settable clock. */
+/**
+ * The whole coordinator API in-process, on a fresh store, with a key per role and a settable
+ * clock. The coordinator key is created in a temporary directory (never ./data), removed on close.
+ */
 export async function createTestApi(
   backend: TestBackend,
   adjust: (c: VigilConfig) => void = () => {},
 ): Promise<TestApi> {
   const store = await backend.open();
   const config = defaultConfig();
+  const keyDir = mkdtempSync(join(tmpdir(), 'vigil-coordinator-key-'));
+  config.auth.signing_key_path = join(keyDir, 'coordinator.key');
   adjust(config);
   const clock = { now: Date.UTC(2026, 10, 1) };
   const now = () => clock.now;
@@ -40,7 +52,18 @@ export async function createTestApi(
     sinks: { onCollected: (r, s, o, a) => publishCollection(metrics, r, s, o, a) },
   });
   const heartbeats = createHeartbeatBatcher({ store, sliceMs: config.sla.slice_s * 1000 });
-  const app = await buildApp({ store, config, metrics, collector, heartbeats, log: silentLogger, now });
+  const key = await loadCoordinatorKey(config.auth.signing_key_path);
+  const epochs = createEpochService({ store, config, key, metrics, log: silentLogger, now });
+  const app = await buildApp({
+    store,
+    config,
+    metrics,
+    collector,
+    heartbeats,
+    epochs,
+    log: silentLogger,
+    now,
+  });
   const keys = {} as Record<Role, string>;
   for (const role of ['admin', 'operator', 'node', 'tenant', 'read'] as const) {
     keys[role] = (await createApiKey(store.db, role, `test ${role}`)).key;
@@ -51,10 +74,12 @@ export async function createTestApi(
     config,
     keys,
     clock,
+    epochs,
     as: (role) => ({ authorization: `Bearer ${keys[role]}` }),
     async close() {
       await app.close();
       await store.close();
+      rmSync(keyDir, { recursive: true, force: true });
     },
   };
 }

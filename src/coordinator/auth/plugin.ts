@@ -2,15 +2,18 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Role } from '../../store/schema.ts';
 import { ProblemError } from '../http/problem.ts';
 import type { VerifiedKey } from './keys.ts';
+import type { SignedRequestVerifier } from './signed-requests.ts';
 
 /**
  * Per-route access, declared in the route's `config.access`:
  * - `public`: anyone (health, readiness, the API description);
  * - `read`: anyone, or any valid key when reads are configured to need one;
- * - a list of roles: a key with one of them (admin may do everything).
+ * - a list of roles: a key with one of them (admin may do everything);
+ * - `node-signed`: signed with a registered node's key (contract: node-signed requests); API
+ *   keys do not count, and the handler reads the signing node from `request.signer`.
  * A mutating route that declares nothing is admin-only, so a forgotten declaration fails closed.
  */
-export type Access = 'public' | 'read' | readonly Role[];
+export type Access = 'public' | 'read' | 'node-signed' | readonly Role[];
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -47,9 +50,16 @@ export function registerAuth(
   {
     verify,
     requireKeyForReads,
-  }: { verify: (key: string) => Promise<VerifiedKey | null>; requireKeyForReads: boolean },
+    signed,
+  }: {
+    verify: (key: string) => Promise<VerifiedKey | null>;
+    requireKeyForReads: boolean;
+    /** Checks node-signed routes; without it they refuse every call. */
+    signed?: SignedRequestVerifier;
+  },
 ): void {
   app.decorateRequest('actor', null);
+  app.decorateRequest('signer', null);
   app.addHook('onRequest', async (request) => {
     // An unknown route gets its 404 whoever asks; the API description and its browsable
     // page are as public as /openapi.json.
@@ -58,6 +68,12 @@ export function registerAuth(
     const declared = request.routeOptions.config?.access;
     const access: Access = declared ?? (MUTATING.has(request.method) ? ['admin'] : 'read');
     if (access === 'public') return;
+    if (access === 'node-signed') {
+      if (signed === undefined) throw new Error('a node-signed route needs a signed-request verifier');
+      // Everything but the body now, so an unsigned request is refused before its body is read.
+      await signed.checkHeaders(request);
+      return;
+    }
     const key = bearer(request);
     if (key !== null) {
       request.actor = await verify(key);
@@ -100,5 +116,11 @@ export function registerAuth(
         `a key with role ${request.actor.role} may not do this; it needs role ${[...access, 'admin'].join(' or ')}`,
       );
     }
+  });
+  // The body digest and the replay check need the body, and come before schema validation
+  // so a refused request learns nothing about its body's shape.
+  app.addHook('preValidation', async (request) => {
+    if (request.routeOptions.config?.access !== 'node-signed') return;
+    await signed?.checkBody(request);
   });
 }

@@ -1,5 +1,6 @@
 import type { VigilConfig } from '../../config/schema.ts';
 import type { Store } from '../../store/store.ts';
+import type { EpochService } from '../epochs/service.ts';
 import type { HeartbeatBatcher } from '../ingest/heartbeat-batcher.ts';
 import type { Logger } from '../log.ts';
 import type { CoordinatorMetrics } from '../metrics.ts';
@@ -12,6 +13,7 @@ export interface ApiDeps {
   metrics: CoordinatorMetrics;
   collector: SlaCollector;
   heartbeats: HeartbeatBatcher;
+  epochs: EpochService;
   log: Logger;
   now: () => number;
 }

@@ -34,6 +34,14 @@ const ROUTES: Array<[method: string, path: string]> = [
   ['post', '/sla/metrics/collect'],
   ['get', '/sla/capacity/snapshots'],
   ['get', '/sla/status'],
+  ['get', '/epochs/current'],
+  ['get', '/epochs/{epoch}'],
+  ['get', '/epochs/{epoch}/assignments'],
+  ['post', '/epochs/{epoch}/reports'],
+  ['get', '/epochs/{epoch}/reports'],
+  ['post', '/epochs/{epoch}/interim'],
+  ['get', '/epochs/{epoch}/settlement'],
+  ['get', '/coordinator/identity'],
 ];
 
 const bodySchema = (op: Operation | undefined) => op?.requestBody?.content['application/json']?.schema;

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.ts';
 import { alertExtensions } from '../../../src/coordinator/alerts-wiring.ts';
@@ -33,11 +36,17 @@ describeEachBackend('a running coordinator', (backend) => {
   it('serves real HTTP, collects on schedule and delivers violation alerts to a webhook and Alertmanager', async () => {
     receiver = await startReceiver();
     const target = await backend.url();
-    cleanup = target.cleanup;
+    // The coordinator creates its signing key at start: keep it out of the checkout.
+    const keyDir = mkdtempSync(join(tmpdir(), 'vigil-coordinator-key-'));
+    cleanup = async () => {
+      await target.cleanup();
+      rmSync(keyDir, { recursive: true, force: true });
+    };
     const config = loadConfig({
       env: {},
       flags: { port: 0, database_url: target.databaseUrl },
       profile: {
+        auth: { signing_key_path: join(keyDir, 'coordinator.key') },
         sla: { collection_interval_s: 1, slice_s: 1, uptime_window_s: 60, liveness_timeout_s: 5 },
         alerts: {
           webhooks: [

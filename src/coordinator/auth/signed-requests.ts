@@ -1,0 +1,176 @@
+import type { FastifyRequest } from 'fastify';
+import {
+  EMPTY_SHA256,
+  importPublicKey,
+  isPublicKeyText,
+  isSha256Hex,
+  REQUEST_SIGNATURE_HEADERS,
+  REQUEST_SIGNATURE_SCHEME,
+  sha256Hex,
+  verifyRequest,
+} from '../../core/crypto/index.ts';
+import type { Db } from '../../store/capabilities.ts';
+import { recordRequestSignature } from '../../store/repositories/request-signatures.ts';
+import { ProblemError } from '../http/problem.ts';
+
+/** Why a node-signed request was refused: the problem slugs of the contract. */
+export type SignedRequestRefusal =
+  | 'signature-required'
+  | 'unknown-key'
+  | 'stale-request'
+  | 'digest-mismatch'
+  | 'bad-signature'
+  | 'replayed-request';
+
+const TITLES: Record<SignedRequestRefusal, string> = {
+  'signature-required': 'Signature required',
+  'unknown-key': 'Unknown key',
+  'stale-request': 'Stale request',
+  'digest-mismatch': 'Digest mismatch',
+  'bad-signature': 'Bad signature',
+  'replayed-request': 'Replayed request',
+};
+
+/** The signed parts a request claimed, checked up to the body. */
+interface SignedParts {
+  keyId: string;
+  timestampMs: number;
+  bodySha256: string;
+  signature: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The node id whose key signed this request, on node-signed routes; null elsewhere. */
+    signer: string | null;
+    signedParts?: SignedParts;
+  }
+}
+
+export interface SignedRequestVerifier {
+  /** Before the body is read: the headers, the key, the clock and the signature over the claimed digest. */
+  checkHeaders(request: FastifyRequest): Promise<void>;
+  /** Once the body is read: its digest, then whether this signature was seen before (recording it if not). */
+  checkBody(request: FastifyRequest): Promise<void>;
+}
+
+const TIMESTAMP = /^\d{1,16}$/;
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Verifies node-signed requests as docs/design/peer-monitoring-contract.md says, refusing
+ * each failure with a 401 problem naming it. The signature is remembered before the route
+ * acts, so a replay of an accepted request is refused even while the first is in flight;
+ * signatures are kept long enough to outlive the timestamp window (see pruning in
+ * coordinator/epochs/). `onRefused` counts refusals by reason.
+ */
+export function createSignedRequestVerifier({
+  db,
+  windowMs,
+  now,
+  onRefused = () => {},
+}: {
+  db: Db;
+  windowMs: number;
+  now: () => number;
+  onRefused?: (reason: SignedRequestRefusal) => void;
+}): SignedRequestVerifier {
+  const refuse = (reason: SignedRequestRefusal, detail: string) => {
+    onRefused(reason);
+    return new ProblemError(401, reason, TITLES[reason], detail, {
+      headers: { 'WWW-Authenticate': `Signature scheme="${REQUEST_SIGNATURE_SCHEME}"` },
+    });
+  };
+
+  async function keyOf(nodeId: string) {
+    const row = await db
+      .selectFrom('nodes')
+      .select('public_key')
+      .where('node_id', '=', nodeId)
+      .where('state', '=', 'active')
+      .executeTakeFirst();
+    const text = row?.public_key;
+    return isPublicKeyText(text) ? importPublicKey(text) : null;
+  }
+
+  return {
+    async checkHeaders(request) {
+      const names = Object.values(REQUEST_SIGNATURE_HEADERS);
+      const missing = names.filter((name) => header(request, name) === undefined);
+      if (missing.length > 0) {
+        throw refuse(
+          'signature-required',
+          `this call must be signed with the node's key; missing ${missing.join(', ')}`,
+        );
+      }
+      const keyId = header(request, REQUEST_SIGNATURE_HEADERS.keyId) as string;
+      const timestampText = header(request, REQUEST_SIGNATURE_HEADERS.timestampMs) as string;
+      const bodySha256 = header(request, REQUEST_SIGNATURE_HEADERS.bodySha256) as string;
+      const signature = header(request, REQUEST_SIGNATURE_HEADERS.signature) as string;
+      if (!TIMESTAMP.test(timestampText)) {
+        throw refuse(
+          'signature-required',
+          `${REQUEST_SIGNATURE_HEADERS.timestampMs} must be UTC milliseconds as digits`,
+        );
+      }
+      if (!isSha256Hex(bodySha256)) {
+        throw refuse(
+          'signature-required',
+          `${REQUEST_SIGNATURE_HEADERS.bodySha256} must be the body's SHA-256 as 64 lowercase hex digits`,
+        );
+      }
+      const key = await keyOf(keyId);
+      if (key === null) {
+        throw refuse(
+          'unknown-key',
+          `key id ${JSON.stringify(keyId.slice(0, 128))} is not an active node with a public key`,
+        );
+      }
+      const timestampMs = Number(timestampText);
+      const skewMs = timestampMs - now();
+      if (Math.abs(skewMs) > windowMs) {
+        throw refuse(
+          'stale-request',
+          `the request's timestamp is ${Math.round(Math.abs(skewMs) / 1000)} s ${skewMs < 0 ? 'behind' : 'ahead of'} the coordinator's clock; at most ${windowMs / 1000} s is accepted (check the node's clock, and sign each attempt afresh)`,
+        );
+      }
+      const parts = { keyId, timestampMs, bodySha256, signature };
+      const signed = { method: request.method, path: request.url, ...parts };
+      if (!verifyRequest(signed, signature, key)) {
+        throw refuse(
+          'bad-signature',
+          `the signature does not verify with ${keyId}'s registered key over ${request.method} ${request.url}`,
+        );
+      }
+      request.signedParts = parts;
+    },
+
+    async checkBody(request) {
+      const parts = request.signedParts;
+      if (parts === undefined) throw refuse('signature-required', 'this call must be signed');
+      const actual = request.rawBody === undefined ? EMPTY_SHA256 : sha256Hex(request.rawBody);
+      if (actual !== parts.bodySha256) {
+        throw refuse(
+          'digest-mismatch',
+          `the body's SHA-256 is ${actual}, not the ${parts.bodySha256} that was signed; sign the exact bytes sent`,
+        );
+      }
+      const fresh = await recordRequestSignature(db, {
+        signature: parts.signature,
+        nodeId: parts.keyId,
+        seenAt: now(),
+      });
+      if (!fresh) {
+        throw refuse(
+          'replayed-request',
+          'this exact signed request was already received; a retry must be signed again with a fresh timestamp',
+        );
+      }
+      request.signer = parts.keyId;
+    },
+  };
+}

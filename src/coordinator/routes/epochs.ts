@@ -1,0 +1,203 @@
+import type { FastifyInstance } from 'fastify';
+import { type Static, Type } from 'typebox';
+import { compareCodeUnits } from '../../core/reports/summarize.ts';
+import { toIso } from '../../core/time.ts';
+import { type EpochMemberContact, epochMemberContacts } from '../../store/repositories/epochs.ts';
+import { getSettlement } from '../../store/repositories/settlements.ts';
+import { isReady } from '../epochs/assignments.ts';
+import { currentEpoch, epochNotReady, epochView, findEpoch, retryAfterSeconds } from '../epochs/views.ts';
+import { badRequest, notFound, ProblemError } from '../http/problem.ts';
+import type { ApiDeps } from './deps.ts';
+import { NodeId, Problem, problemResponses } from './schemas.ts';
+
+const Hash = Type.Union([Type.String({ pattern: '^[0-9a-f]{64}$' }), Type.Null()]);
+const Count = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]);
+
+export const EpochParams = Type.Object({
+  epoch: Type.Integer({ minimum: 0, maximum: 1_000_000_000, description: 'Epoch number' }),
+});
+
+const EpochView = Type.Object({
+  epoch: Type.Integer(),
+  start: Type.String({ format: 'date-time' }),
+  start_ms: Type.Integer(),
+  end: Type.String({ format: 'date-time' }),
+  end_ms: Type.Integer(),
+  report_window_end: Type.String({ format: 'date-time' }),
+  report_window_end_ms: Type.Integer(),
+  state: Type.Union(['open', 'reporting', 'settling', 'settled'].map((s) => Type.Literal(s))),
+  seed: Hash,
+  previous_settlement_hash: Hash,
+  members: Count,
+  group_size: Count,
+  settlement_hash: Hash,
+  monitoring: Type.Object({
+    probe_interval_s: Type.Integer(),
+    probe_timeout_ms: Type.Integer(),
+    interim_period_s: Type.Integer(),
+  }),
+});
+
+const Member = Type.Object({
+  node_id: Type.String(),
+  public_key: Type.String(),
+  endpoint: Type.Union([Type.String(), Type.Null()]),
+  agent_url: Type.Union([Type.String(), Type.Null()]),
+});
+
+const AssignmentQuery = Type.Object(
+  { monitor: Type.Optional(NodeId), target: Type.Optional(NodeId) },
+  { additionalProperties: false },
+);
+
+const AssignmentView = Type.Object({
+  epoch: Type.Integer(),
+  seed: Type.String(),
+  group_size: Type.Integer(),
+  members: Type.Optional(Type.Array(Member)),
+  groups: Type.Optional(
+    Type.Array(Type.Object({ target: Type.String(), monitors: Type.Array(Type.String()) })),
+  ),
+  monitor: Type.Optional(Type.String()),
+  targets: Type.Optional(Type.Array(Member)),
+  target: Type.Optional(Type.String()),
+  monitors: Type.Optional(Type.Array(Member)),
+});
+
+const SettlementView = Type.Object({
+  settlement: Type.Unknown({ description: 'The settlement document (src/core/settlement/types.ts)' }),
+  signature: Type.String({ description: 'base64url ed25519 signature over its canonical JSON' }),
+  hash: Type.String({ description: 'settlementHash(settlement): the next epoch’s previous_settlement_hash' }),
+});
+
+const sorted = (ids: readonly string[]) => [...ids].sort(compareCodeUnits);
+
+/** Epochs, their monitoring groups and their settlements: public reads anyone can verify. */
+export function epochRoutes(app: FastifyInstance, { store, config, epochs, now }: ApiDeps): void {
+  app.get(
+    '/epochs/current',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['epochs'],
+        summary: 'The epoch in progress',
+        response: { 200: EpochView, 404: Problem },
+      },
+    },
+    async () => {
+      const t = now();
+      const found = await findEpoch(store.db, epochs, currentEpoch(epochs, t), t);
+      return epochView(store.db, found, config.monitoring, t);
+    },
+  );
+
+  app.get(
+    '/epochs/:epoch',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['epochs'],
+        summary: 'One epoch: its span, state, seed, members and settlement hash',
+        params: EpochParams,
+        response: { 200: EpochView, 404: Problem },
+      },
+    },
+    async (request) => {
+      const { epoch } = request.params as Static<typeof EpochParams>;
+      const t = now();
+      return epochView(store.db, await findEpoch(store.db, epochs, epoch, t), config.monitoring, t);
+    },
+  );
+
+  app.get(
+    '/epochs/:epoch/assignments',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['epochs'],
+        summary:
+          'An epoch’s monitoring groups: all, or what one node audits (monitor) or who audits it (target)',
+        params: EpochParams,
+        querystring: AssignmentQuery,
+        response: { 200: AssignmentView, 409: Problem, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { epoch } = request.params as Static<typeof EpochParams>;
+      const { monitor, target } = request.query as Static<typeof AssignmentQuery>;
+      if (monitor !== undefined && target !== undefined) {
+        throw badRequest('give monitor or target, not both');
+      }
+      const t = now();
+      const { row } = await findEpoch(store.db, epochs, epoch, t);
+      if (!isReady(row)) throw epochNotReady(epochs, row, t);
+      const { assignment } = await epochs.groupsOf(store.db, row);
+      const contacts = new Map<string, EpochMemberContact>();
+      for (const c of await epochMemberContacts(store.db, epoch)) contacts.set(c.node_id, c);
+      const head = { epoch, seed: row.seed, group_size: assignment.groupSize };
+      const membersOf = (ids: readonly string[]) =>
+        sorted(ids).map((id) => contacts.get(id) as EpochMemberContact);
+      const member = (id: string) => {
+        if (!contacts.has(id)) throw notFound(`node ${id} is not a member of epoch ${epoch}`);
+        return id;
+      };
+      if (monitor !== undefined) {
+        return {
+          ...head,
+          monitor: member(monitor),
+          targets: membersOf(assignment.targetsOf.get(monitor) ?? []),
+        };
+      }
+      if (target !== undefined) {
+        return {
+          ...head,
+          target: member(target),
+          monitors: membersOf(assignment.monitorsOf.get(target) ?? []),
+        };
+      }
+      const members = [...contacts.values()];
+      return {
+        ...head,
+        members,
+        groups: members.map(({ node_id }) => ({
+          target: node_id,
+          monitors: sorted(assignment.monitorsOf.get(node_id) ?? []),
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/epochs/:epoch/settlement',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['epochs'],
+        summary: 'An epoch’s signed settlement, with its hash',
+        params: EpochParams,
+        response: { 200: SettlementView, 409: Problem, 404: Problem },
+      },
+    },
+    async (request) => {
+      const { epoch } = request.params as Static<typeof EpochParams>;
+      const t = now();
+      const { row } = await findEpoch(store.db, epochs, epoch, t);
+      const stored = await getSettlement(store.db, epoch);
+      if (stored === undefined) {
+        const due = Math.max(row.report_window_end_ms, t);
+        throw new ProblemError(
+          409,
+          'not-settled',
+          'Not settled',
+          `epoch ${epoch} is settled when its report window closes at ${toIso(row.report_window_end_ms)}`,
+          { headers: { 'Retry-After': retryAfterSeconds(epochs, due, t) } },
+        );
+      }
+      return {
+        settlement: JSON.parse(stored.document) as unknown,
+        signature: stored.signature,
+        hash: stored.hash,
+      };
+    },
+  );
+}
