@@ -86,11 +86,11 @@ describeEachBackend('API: node-signed requests', (backend) => {
       payload: body,
     });
     await expectRefused(res, 'signature-required', /UTC milliseconds/);
-    const headers = {
+    const headers: Record<string, string> = {
       ...signatureHeaders(api(), nodes[0] as TestNode, url, { body }),
       'content-type': 'application/json',
+      [REQUEST_SIGNATURE_HEADERS.bodySha256]: sha256Hex(body).toUpperCase(),
     };
-    headers[REQUEST_SIGNATURE_HEADERS.bodySha256] = sha256Hex(body).toUpperCase();
     await expectRefused(
       await api().app.inject({ method: 'POST', url, headers, payload: body }),
       'signature-required',
