@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AgentServer, startAgentServer } from '../../src/agent/server.ts';
-import { createStatusSource } from '../../src/agent/status.ts';
+import { createStatusSource, type StatusDocument } from '../../src/agent/status.ts';
 import { containerSummary, startFakeDocker } from './support/fake-docker.ts';
 import { closedPort, type LocalServer, sendJson, serve } from './support/http.ts';
 import { tempDirs } from './support/network.ts';
@@ -24,7 +24,7 @@ describe('agent /status', () => {
     });
     closers.push(server);
     const res = await fetch(`${server.url}/status`);
-    return { code: res.status, body: await res.json() };
+    return { code: res.status, body: (await res.json()) as StatusDocument };
   }
 
   it('runs the configured checks: ok when all pass, degraded with the failing one named', async () => {
@@ -60,7 +60,7 @@ describe('agent /status', () => {
       ['db', false],
       ['cache', false],
     ]);
-    expect(degraded.body.checks[2].detail).toBe('ECONNREFUSED');
+    expect(degraded.body.checks[2]!.detail).toBe('ECONNREFUSED');
   });
 
   it('reads containers from the Docker Engine API socket (a faithful fake on a unix socket)', async () => {
@@ -93,7 +93,7 @@ describe('agent /status', () => {
         createStatusSource({ nodeId: 'n3', checks: [], dockerSocket: docker.socket }),
       );
       expect(body.status).toBe('degraded');
-      expect(body.containers[0].health).toBe(health);
+      expect(body.containers![0]!.health).toBe(health);
     }
 
     // A socket that is there but is not a Docker engine.
@@ -107,7 +107,7 @@ describe('agent /status', () => {
     );
     expect(body).toMatchObject({ status: 'degraded', containers: null });
     expect(body.checks[0]).toMatchObject({ name: 'docker', ok: false });
-    expect(body.checks[0].detail).toMatch(/Docker answered 404/);
+    expect(body.checks[0]!.detail).toMatch(/Docker answered 404/);
   });
 
   it('serves Prometheus text on /metrics and problem+json elsewhere', async () => {
