@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.ts';
+import { agentCommand } from './commands/agent.ts';
 import { assignmentsCommand } from './commands/assignments.ts';
 import { configCommand } from './commands/config.ts';
 import { coordinatorCommand } from './commands/coordinator.ts';
@@ -19,6 +20,7 @@ const program = addGlobalOptions(
 program
   .addCommand(upCommand())
   .addCommand(coordinatorCommand())
+  .addCommand(agentCommand())
   .addCommand(migrateCommand())
   .addCommand(keysCommand())
   .addCommand(configCommand())
