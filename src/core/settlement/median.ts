@@ -9,6 +9,17 @@ export function medianOf(values: readonly number[]): number {
   for (const v of values) {
     if (!Number.isFinite(v)) throw new RangeError(`median of a non-finite value: ${v}`);
   }
-  const sorted = [...values].sort((a, b) => a - b);
+  // An insertion sort: a group is a few dozen values, settled for every node, and this is
+  // several times faster there than Array#sort with a comparator. Stable, like that sort.
+  const sorted = [...values];
+  for (let i = 1; i < sorted.length; i++) {
+    const v = sorted[i] as number;
+    let j = i - 1;
+    while (j >= 0 && (sorted[j] as number) > v) {
+      sorted[j + 1] = sorted[j] as number;
+      j--;
+    }
+    sorted[j + 1] = v;
+  }
   return sorted[Math.ceil(sorted.length / 2) - 1] as number;
 }

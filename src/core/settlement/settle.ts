@@ -1,8 +1,9 @@
 import type { PublicKeyInput } from '../crypto/ed25519.ts';
 import { isSha256Hex } from '../crypto/hash.ts';
 import { compareCodeUnits } from '../reports/summarize.ts';
-import { type ExaminedReport, examineReport, monitorKeyLookup, type TargetFacts } from './examine.ts';
+import { type ExaminedReport, examineReport, monitorKeyLookup } from './examine.ts';
 import { ceilTimes, type Fraction, formatFraction, parseFraction } from './fraction.ts';
+import { GroupEvidence, type IndexedGroups, indexGroups, isMonitor } from './groups.ts';
 import { medianOf } from './median.ts';
 import { merkleRoot } from './merkle.ts';
 import { rewardOf, scorePpm } from './reward.ts';
@@ -78,21 +79,6 @@ function fractionWithin(
   return f;
 }
 
-/** Which targets each monitor audits; refuses groups that audit themselves or repeat a monitor. */
-function auditedBy(assignments: ReadonlyMap<string, readonly string[]>): Map<string, Set<string>> {
-  const targetsOf = new Map<string, Set<string>>();
-  for (const [target, monitors] of assignments) {
-    if (new Set(monitors).size !== monitors.length)
-      throw new RangeError(`monitoring group of ${target} repeats a monitor`);
-    for (const monitor of monitors) {
-      if (monitor === target) throw new RangeError(`${target} is assigned to audit itself`);
-      const targets = targetsOf.get(monitor) ?? new Set<string>();
-      targetsOf.set(monitor, targets.add(target));
-    }
-  }
-  return targetsOf;
-}
-
 function compareNullable(a: string | null, b: string | null): number {
   if (a === b) return 0;
   if (a === null) return -1;
@@ -101,8 +87,8 @@ function compareNullable(a: string | null, b: string | null): number {
 }
 
 interface Intake {
-  /** monitor → its one accepted report's entries for targets it was assigned */
-  entries: Map<string, Map<string, TargetFacts>>;
+  /** Each node's entries from the accepted reports of its monitors. */
+  evidence: GroupEvidence;
   digests: string[];
   rejected: RejectedReport[];
 }
@@ -110,11 +96,7 @@ interface Intake {
 type WellFormed = Extract<ExaminedReport, { kind: 'well_formed' }>;
 
 /** Keeps the reports that count: one per assigned monitor, well formed, for this epoch, correctly signed. */
-function intake(
-  epoch: number,
-  examined: readonly ExaminedReport[],
-  targetsOf: Map<string, Set<string>>,
-): Intake {
+function intake(epoch: number, examined: readonly ExaminedReport[], groups: IndexedGroups): Intake {
   const rejected: RejectedReport[] = [];
   const seen = new Set<string>();
   const candidates = new Map<string, Map<string, WellFormed>>();
@@ -130,7 +112,7 @@ function intake(
     const { monitor, digest } = report;
     const reject = (reason: RejectedReport['reason']) => rejected.push({ monitor, digest, reason });
     if (report.epoch !== epoch) reject('wrong_epoch');
-    else if (!targetsOf.has(monitor)) reject('not_assigned');
+    else if (!isMonitor(groups, monitor)) reject('not_assigned');
     else if (report.signature === 'no_key') reject('unknown_key');
     else if (report.signature !== 'valid') reject('bad_signature');
     else {
@@ -139,7 +121,7 @@ function intake(
     }
   }
 
-  const entries = new Map<string, Map<string, TargetFacts>>();
+  const evidence = new GroupEvidence(groups);
   const digests: string[] = [];
   for (const [monitor, byDigest] of candidates) {
     if (byDigest.size > 1) {
@@ -148,10 +130,7 @@ function intake(
     }
     const [digest, report] = [...byDigest][0] as [string, WellFormed];
     digests.push(digest);
-    const assigned = targetsOf.get(monitor) as Set<string>;
-    const byTarget = new Map<string, TargetFacts>();
-    for (const entry of report.targets) if (assigned.has(entry.target)) byTarget.set(entry.target, entry);
-    entries.set(monitor, byTarget);
+    evidence.add(monitor, report.targets);
   }
   rejected.sort(
     (a, b) =>
@@ -159,7 +138,7 @@ function intake(
       compareNullable(a.digest, b.digest) ||
       compareCodeUnits(a.reason, b.reason),
   );
-  return { entries, digests, rejected };
+  return { evidence, digests, rejected };
 }
 
 /**
@@ -203,26 +182,31 @@ export function settleExaminedReports({
     throw new RangeError(`latency allowance must be at least 0.001 ms, got ${latencyAllowanceMs}`);
   }
 
-  const targetsOf = auditedBy(assignments);
-  const { entries, digests, rejected } = intake(epoch, examined, targetsOf);
+  const groups = indexGroups(assignments);
+  const { evidence, digests, rejected } = intake(epoch, examined, groups);
   const nodeIds = [...assignments.keys()].sort(compareCodeUnits);
 
   let total = 0n;
   const nodes = nodeIds.map((node): NodeSettlement => {
     const monitors = assignments.get(node) as readonly string[];
-    const counted: TargetFacts[] = [];
-    for (const monitor of monitors) {
-      const entry = entries.get(monitor)?.get(node);
+    // Plain loops: this runs for every node, and array helpers allocated most of its time.
+    const samples: number[] = [];
+    const downtimes: number[] = [];
+    const latencies: number[] = [];
+    for (const entry of evidence.about(node)) {
       // A report with no samples of the node carries no evidence about it.
-      if (entry !== undefined && entry.samples > 0) counted.push(entry);
+      if (entry === undefined || !(entry.samples > 0)) continue;
+      samples.push(entry.samples);
+      downtimes.push(entry.downtime_intervals);
+      if (entry.mean_latency_ms !== null) latencies.push(entry.mean_latency_ms);
     }
     const required = Math.max(1, ceilTimes(monitors.length, quorum));
     const base = {
       node,
       monitors_assigned: monitors.length,
-      reports_counted: counted.length,
+      reports_counted: samples.length,
       quorum_required: required,
-      quorum_met: counted.length >= required,
+      quorum_met: samples.length >= required,
     };
     if (!base.quorum_met) {
       return {
@@ -235,9 +219,8 @@ export function settleExaminedReports({
         reason: monitors.length === 0 ? 'no_monitors' : 'quorum_not_met',
       };
     }
-    const checks = medianOf(counted.map((e) => e.samples));
-    const downtime = medianOf(counted.map((e) => e.downtime_intervals));
-    const latencies = counted.flatMap((e) => (e.mean_latency_ms === null ? [] : [e.mean_latency_ms]));
+    const checks = medianOf(samples);
+    const downtime = medianOf(downtimes);
     const latency = latencies.length === 0 ? null : medianOf(latencies);
     const score = scorePpm({
       checks,
