@@ -222,11 +222,15 @@ export function createEpochMonitor(o: EpochMonitorOptions) {
   async function tick(): Promise<void> {
     try {
       view = await client.currentEpoch();
-      if (coordinatorDown) log.info({}, 'the coordinator answers again');
+      if (coordinatorDown) log.info({ epoch: view.epoch }, 'the current epoch is known again');
       coordinatorDown = false;
       metrics.epoch.set(view.epoch);
     } catch (error) {
-      if (!coordinatorDown) log.warn({ error: (error as Error).message }, 'cannot read the current epoch');
+      if (!coordinatorDown) {
+        // 404 is an answer: the network's first epoch has not begun.
+        if (error instanceof CoordinatorError && error.status === 404) log.info({}, 'no epoch has begun yet');
+        else log.warn({ error: (error as Error).message }, 'cannot read the current epoch');
+      }
       coordinatorDown = true;
     }
     const t = now();
