@@ -104,6 +104,18 @@ export interface SignOptions {
   omit?: Array<keyof typeof REQUEST_SIGNATURE_HEADERS>;
 }
 
+const lastTimestamp = new WeakMap<TestApi, number>();
+
+/**
+ * The coordinator's clock, but never the same millisecond twice for one API: a real agent
+ * signs each call at a fresh instant, and two identical signatures would be a replay.
+ */
+function freshTimestamp(api: TestApi): number {
+  const ts = Math.max(api.clock.now, (lastTimestamp.get(api) ?? 0) + 1);
+  lastTimestamp.set(api, ts);
+  return ts;
+}
+
 /** The four signature headers for a request, as the agent's client sends them. */
 export function signatureHeaders(
   api: TestApi,
@@ -117,7 +129,7 @@ export function signatureHeaders(
     method,
     path: options.signedPath ?? url,
     bodySha256: options.signedBodySha256 ?? bodySha256,
-    timestampMs: options.timestampMs ?? api.clock.now,
+    timestampMs: options.timestampMs ?? freshTimestamp(api),
     keyId: options.keyId ?? node.id,
   };
   const headers: Record<string, string> = {
