@@ -8,7 +8,7 @@ import type { Logger } from '../log.ts';
  * outcomes) and counted in metrics rather than written row-per-request to the audit log;
  * see docs/decisions/audit-log-scope.md.
  */
-const TELEMETRY = new Set(['/nodes/:node_id/heartbeat', '/outcomes']);
+const TELEMETRY = new Set(['/nodes/:node_id/heartbeat', '/outcomes', '/epochs/:epoch/interim']);
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Every mutating call, allowed or refused, lands in the audit log after its response is sent. */
@@ -26,8 +26,9 @@ export function registerAudit(
         .values({
           id: uuidv7(now()),
           at: now(),
-          actor: request.actor?.prefix ?? 'anonymous',
-          role: request.actor?.role ?? null,
+          // A node-signed call is the signing node's (once its signature checked out).
+          actor: request.actor?.prefix ?? (request.signer === null ? 'anonymous' : `node:${request.signer}`),
+          role: request.actor?.role ?? (request.signer === null ? null : 'node-signed'),
           method: request.method,
           route,
           path: request.url,

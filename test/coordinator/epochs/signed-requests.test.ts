@@ -1,7 +1,7 @@
 import { beforeEach, expect, it } from 'vitest';
 import { generateKeyPair, REQUEST_SIGNATURE_HEADERS, sha256Hex } from '../../../src/core/crypto/index.ts';
 import { describeEachBackend } from '../../helpers/backends.ts';
-import { expectProblem, type Response } from '../api/support.ts';
+import { eventually, expectProblem, type Response } from '../api/support.ts';
 import {
   countRows,
   endOf,
@@ -50,6 +50,23 @@ describeEachBackend('API: node-signed requests', (backend) => {
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json()).toMatchObject({ epoch: 0, monitor: nodes[0]?.id });
     expect(await countRows(api(), 'monitor_reports')).toBe(1);
+  });
+
+  it('audits an accepted report as the signing node’s', async () => {
+    expect((await send()).statusCode).toBe(201);
+    const rows = await eventually(
+      () =>
+        api().store.db.selectFrom('audit_log').select(['actor', 'role', 'route', 'status_code']).execute(),
+      (r) => r.some((row) => row.route === '/epochs/:epoch/reports'),
+    );
+    expect(rows.filter((r) => r.route.startsWith('/epochs'))).toEqual([
+      {
+        actor: `node:${nodes[0]?.id}`,
+        role: 'node-signed',
+        route: '/epochs/:epoch/reports',
+        status_code: 201,
+      },
+    ]);
   });
 
   it('refuses a request missing any signature header (signature-required)', async () => {
