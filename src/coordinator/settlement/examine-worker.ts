@@ -11,9 +11,27 @@ if (port === null) throw new Error('examine-worker.ts runs as a worker thread');
 
 let keyOf: MonitorKeyLookup = () => null;
 
+/**
+ * Node's createPublicKey tells a key object from key material by throwing and catching
+ * errors inside, and capturing their stack traces is half the cost of importing a key
+ * (about 15 of 30 µs, 10,000 times an epoch). No error from here is shown to anyone: a key
+ * that does not import is simply no key.
+ */
+function withoutStackTraces(lookup: MonitorKeyLookup): MonitorKeyLookup {
+  return (monitor) => {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return lookup(monitor);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  };
+}
+
 port.on('message', (message: ToExaminer) => {
   if (message.type === 'keys') {
-    keyOf = monitorKeyLookup(new Map(message.keys));
+    keyOf = withoutStackTraces(monitorKeyLookup(new Map(message.keys)));
     return;
   }
   let reply: FromExaminer;
@@ -25,3 +43,5 @@ port.on('message', (message: ToExaminer) => {
   }
   port.postMessage(reply);
 });
+
+port.postMessage({ type: 'ready' } satisfies FromExaminer);

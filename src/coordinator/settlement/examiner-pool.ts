@@ -7,6 +7,8 @@ import type { BatchMessage, FromExaminer, KeysMessage } from './messages.ts';
 /** Threads that examine stored reports in parallel (see examineReportText). */
 export interface ReportExaminerPool {
   readonly workers: number;
+  /** Resolves once every thread has loaded; examining before that simply waits for them. */
+  ready(): Promise<void>;
   /**
    * Every text examined with these keys, results in the order of `texts`. Calls run one
    * at a time. Rejects if a thread fails; the pool is closed then.
@@ -59,10 +61,15 @@ export function createReportExaminerPool({
   let job: Job | null = null;
   let queue: Promise<unknown> = Promise.resolve();
   let failure: Error | null = null;
+  let starting = workers;
+  const started = Promise.withResolvers<void>();
+  // Nobody may ever ask; a failure to start still reaches them through examine().
+  started.promise.catch(() => {});
 
   function fail(error: Error): void {
     if (failure !== null) return;
     failure = error;
+    started.reject(error);
     job?.reject(error);
     job = null;
     for (const thread of threads) void thread.terminate();
@@ -80,6 +87,10 @@ export function createReportExaminerPool({
 
   for (const thread of threads) {
     thread.on('message', (reply: FromExaminer) => {
+      if (reply.type === 'ready') {
+        if (--starting === 0) started.resolve();
+        return;
+      }
       inFlight.set(thread, (inFlight.get(thread) ?? 1) - 1);
       if (job === null) return;
       if (reply.type === 'failed') {
@@ -113,6 +124,7 @@ export function createReportExaminerPool({
 
   return {
     workers,
+    ready: () => started.promise,
     examine(texts, monitorKeys) {
       const result = queue.then(() => run(texts, monitorKeys));
       queue = result.catch(() => {});

@@ -17,5 +17,7 @@ export interface BatchMessage {
 export type ToExaminer = KeysMessage | BatchMessage;
 
 export type FromExaminer =
+  /** Sent once, when the thread has loaded and listens. */
+  | { type: 'ready' }
   | { type: 'examined'; first: number; examined: ExaminedReport[] }
   | { type: 'failed'; first: number; message: string };

@@ -175,6 +175,7 @@ describe('settleEpochParallel', () => {
   it('uses the keys of each call when a pool is reused', async () => {
     const pool = createReportExaminerPool({ workers: 2, batchSize: 16 });
     pools.push(pool);
+    await pool.ready();
     const texts = honest.map(text);
     const all = await settleEpochParallel(
       { ...terms, reportTexts: texts, monitorKeys: keysFor(NODES) },
@@ -198,6 +199,7 @@ describe('settleEpochParallel', () => {
     const pool = createReportExaminerPool({ workers: 1 });
     await pool.close();
     await expect(pool.examine(['{}'], new Map())).rejects.toThrow(/closed/);
+    await expect(pool.ready()).rejects.toThrow(/closed/);
     expect(() => createReportExaminerPool({ workers: 0 })).toThrow(/workers/);
   });
 });
