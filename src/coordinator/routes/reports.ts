@@ -67,9 +67,13 @@ function checkWindow(row: EpochRow, t: number): void {
 /** The epoch a report is sent for, recorded; the window check covers a future or unrecorded current one. */
 async function reportableEpoch(deps: ApiDeps, epochs: EpochService, epoch: number, t: number) {
   const current = epochs.schedule.epochAt(t);
-  if (current === null || epoch >= current) {
-    const { end_ms, report_window_end_ms } = epochs.schedule.epochBounds(epoch);
-    checkWindow({ epoch, end_ms, report_window_end_ms, settled_at: null } as EpochRow, t);
+  if (current === null || epoch > current) {
+    throw new ProblemError(
+      409,
+      'report-window-not-open',
+      'Report window not open',
+      `epoch ${epoch} has not started yet; its reports are accepted once it has ended`,
+    );
   }
   const { row, recorded } = await findEpoch(deps.store.db, epochs, epoch, t);
   checkWindow(row, t);

@@ -105,11 +105,14 @@ describeEachBackend('API: epoch reports', (backend) => {
   });
 
   it('refuses reports outside the report window: future, not ended, closed, settled (409)', async () => {
-    expectProblem(
-      await submitReport(api(), monitor, 5, reportOf(monitor, 5, targets)),
-      409,
-      'report-window-not-open',
-    );
+    for (const future of [5, 999_999_999]) {
+      expectProblem(
+        await submitReport(api(), monitor, future, reportOf(monitor, future, targets)),
+        409,
+        'report-window-not-open',
+        /has not started yet/,
+      );
+    }
     expectProblem(
       await submitReport(api(), monitor, 1, reportOf(monitor, 1, targets)),
       409,
