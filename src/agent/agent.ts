@@ -256,7 +256,13 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       now,
     });
     monitor.start();
-    cleanups.push(() => monitor.close());
+    cleanups.push(async () => {
+      // Both loops stop first, then calls in flight are cut: a coordinator that hangs must not
+      // hold the agent open, and a call cut short is not counted as a failed attempt.
+      const stopping = [monitor.close(), sender.close()];
+      client.close();
+      await Promise.all(stopping);
+    });
     log.info(
       { url: server.url, agent_url: agentUrl, coordinator: base, data_dir: dataDir },
       'agent listening',

@@ -87,6 +87,8 @@ export interface CoordinatorClient {
   sendReport(n: number, body: string): Promise<Answer<ReportReceipt>>;
   /** `POST /nodes` with an API key (node or operator role); 200 and 201 both mean registered. */
   registerNode(apiKey: string, registration: NodeRegistration): Promise<Answer<unknown>>;
+  /** Aborts calls in flight (they fail as retryable) and every later one: the agent is closing. */
+  close(): void;
 }
 
 /** Seconds or an HTTP date, as RFC 9110 allows; null when absent or unreadable. */
@@ -123,6 +125,7 @@ export function createCoordinatorClient({
   now = Date.now,
 }: CoordinatorClientOptions): CoordinatorClient {
   const base = baseUrl.replace(/\/+$/, '');
+  const closing = new AbortController();
 
   async function call<T>(
     method: 'GET' | 'POST',
@@ -150,12 +153,13 @@ export function createCoordinatorClient({
         method,
         headers,
         ...(body === undefined ? {} : { body }),
-        signal: AbortSignal.timeout(requestTimeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(requestTimeoutMs), closing.signal]),
       });
       answer = await readBody(response);
     } catch (cause) {
-      const reason =
-        (cause as Error).name === 'TimeoutError'
+      const reason = closing.signal.aborted
+        ? 'the agent is closing'
+        : (cause as Error).name === 'TimeoutError'
           ? `no answer within ${requestTimeoutMs} ms`
           : (((cause as Error).cause as Error | undefined)?.message ?? (cause as Error).message);
       throw new CoordinatorError(`${method} ${path}: ${reason}`, { cause });
@@ -191,5 +195,6 @@ export function createCoordinatorClient({
     sendReport: (n, body) => call<ReportReceipt>('POST', `${epochPath(n)}/reports`, { body, signed: true }),
     registerNode: (apiKey, registration) =>
       call('POST', '/nodes', { body: JSON.stringify(registration), signed: false, bearer: apiKey }),
+    close: () => closing.abort(),
   };
 }

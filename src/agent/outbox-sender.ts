@@ -106,6 +106,7 @@ export function createOutboxSender({
       } else log.debug({ epoch: row.epoch, outbox_id: row.id }, 'interim summary delivered');
       onSettled?.(row, 'delivered', detail);
     } catch (error) {
+      if (closed) return; // cut short by close(): not an attempt
       const message = (error as Error).message;
       const retryable = !(error instanceof CoordinatorError) || error.retryable;
       if (retryable) {

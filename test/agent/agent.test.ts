@@ -142,6 +142,11 @@ describe('agent against a contract-faithful fake coordinator', () => {
     fake.failNext('reports', 1, 409, 'report-window-not-open');
     const agent = await start(options);
     await eventually('the report', () => fake.stored.get(`0/${me.nodeId}`));
+    // The coordinator stored it; wait until the agent has heard so too.
+    await eventually('the accepted status', async () => {
+      const text = await (await fetch(`${agent.url}/metrics`)).text();
+      return metricValue(text, 'vigil_agent_last_report_status', 'status="accepted"') === 1;
+    });
     const attempts = fake.requests.filter((r) => r.path === '/epochs/0/reports');
     expect(attempts).toHaveLength(5);
     expect(new Set(attempts.map((a) => a.body)).size).toBe(1);
