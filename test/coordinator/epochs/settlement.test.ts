@@ -95,6 +95,9 @@ describeEachBackend('epochs: settlement', (backend) => {
     const row = await getEpoch(api().store.db, 0);
     const again = await computeSettlement(api().store.db, row!, api().config);
     expect(canonicalJson(again)).toBe(stored.document);
+    // The same on worker threads, the path large epochs take.
+    const threaded = await computeSettlement(api().store.db, row!, api().config, { parallelFromReports: 1 });
+    expect(canonicalJson(threaded)).toBe(stored.document);
 
     // Even asked to settle once more, with the clock moved on, the stored row stays as it was.
     api().clock.now += 3 * MINUTE_MS;
