@@ -1,5 +1,8 @@
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type RunningAgent, startAgent } from '../agent/agent.ts';
 import type { Logger } from '../coordinator/log.ts';
+import { type HealthEndpoints, startHealthEndpoints } from './health-endpoints.ts';
 import {
   type FaultSchedule,
   fleetProfiles,
@@ -23,6 +26,12 @@ export interface FleetOptions {
   seed: number;
   log: Logger;
   signal: AbortSignal;
+  /**
+   * Run a real agent per node (its key and probe log under `dataDir/<node id>`), and a real
+   * health endpoint per node for its peers to probe. Registration then carries each node's
+   * public key, endpoint and agent URL, so the nodes take part in epochs and settlement.
+   */
+  peers?: { dataDir: string; pollMs?: number };
 }
 
 const REQUEST_TIMEOUT_MS = 5_000;
@@ -58,18 +67,39 @@ export async function runFleet(o: FleetOptions): Promise<void> {
     }
   }
 
+  const started = Date.now();
+  const peers = o.peers === undefined ? null : await startPeers(o, profiles, started);
   for (const p of profiles) {
-    await call('POST', '/nodes', {
+    const agent = peers?.agents.get(p.nodeId);
+    const identity =
+      agent === undefined
+        ? {}
+        : {
+            public_key: agent.publicKey,
+            endpoint: peers?.health.urls.get(p.nodeId) ?? null,
+            agent_url: agent.agentUrl,
+          };
+    const status = await call('POST', '/nodes', {
       node_id: p.nodeId,
       operator: 'simulated',
       endpoint: null,
       topics: ['inference', 'embedding'],
       max_parallel: p.maxParallel,
+      ...identity,
     });
+    // Registered by an earlier run: its health and agent ports are new this time.
+    if (status === 409 && agent !== undefined) {
+      await call('PATCH', `/nodes/${p.nodeId}`, {
+        endpoint: identity.endpoint,
+        agent_url: identity.agent_url,
+      });
+    }
   }
-  o.log.info({ nodes: profiles.length, faults: countFaults(profiles) }, 'simulated fleet registered');
+  o.log.info(
+    { nodes: profiles.length, faults: countFaults(profiles), agents: peers?.agents.size ?? 0 },
+    'simulated fleet registered',
+  );
 
-  const started = Date.now();
   let jobCounter = 0;
   const nodeLoop = async (p: NodeProfile) => {
     // Spread the nodes' timers so requests do not arrive in lockstep.
@@ -114,7 +144,42 @@ export async function runFleet(o: FleetOptions): Promise<void> {
       await sleep(o.heartbeatIntervalMs, undefined, { signal: o.signal }).catch(() => {});
     }
   };
-  await Promise.all(profiles.map(nodeLoop));
+  try {
+    await Promise.all(profiles.map(nodeLoop));
+  } finally {
+    if (peers !== null) {
+      await Promise.all([...peers.agents.values()].map((a) => a.close()));
+      await peers.health.close();
+    }
+  }
+}
+
+/** A health endpoint and an agent per node; every agent's key persists under the data dir. */
+async function startPeers(
+  o: FleetOptions,
+  profiles: readonly NodeProfile[],
+  started: number,
+): Promise<{ health: HealthEndpoints; agents: Map<string, RunningAgent> }> {
+  const { dataDir, pollMs = 2_000 } = o.peers as NonNullable<FleetOptions['peers']>;
+  const health = await startHealthEndpoints(profiles, o.schedule, started);
+  const agents = new Map<string, RunningAgent>();
+  for (const p of profiles) {
+    const dir = join(dataDir, p.nodeId);
+    agents.set(
+      p.nodeId,
+      await startAgent({
+        coordinatorUrl: o.coordinatorUrl,
+        keyPath: join(dir, 'node.key'),
+        dataDir: dir,
+        nodeId: p.nodeId,
+        log: o.log,
+        pollMs,
+        // Dozens of agents share this process: a few probes each at a time is plenty.
+        probeConcurrency: 8,
+      }),
+    );
+  }
+  return { health, agents };
 }
 
 function countFaults(profiles: readonly NodeProfile[]): Record<string, number> {

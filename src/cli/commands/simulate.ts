@@ -21,7 +21,11 @@ export function simulateCommand(): Command {
       240,
     )
     .option('--fault-duration-s <s>', 'for this long', positiveInt('fault-duration-s'), 60)
-    .option('--seed <n>', 'seed for a reproducible fleet', positiveInt('seed'), 1);
+    .option('--seed <n>', 'seed for a reproducible fleet', positiveInt('seed'), 1)
+    .option(
+      '--peers-dir <dir>',
+      'run an agent and a health endpoint per node, keys and probe logs under this directory (needs an operator key)',
+    );
   cmd.action(
     async (opts: {
       coordinator: string;
@@ -31,6 +35,7 @@ export function simulateCommand(): Command {
       faultPeriodS: number;
       faultDurationS: number;
       seed: number;
+      peersDir?: string;
     }) => {
       const apiKey = opts.key ?? process.env.VIGIL_SIMULATOR_KEY;
       if (apiKey === undefined)
@@ -50,6 +55,7 @@ export function simulateCommand(): Command {
         seed: opts.seed,
         log,
         signal: abort.signal,
+        ...(opts.peersDir === undefined ? {} : { peers: { dataDir: opts.peersDir } }),
       });
       await Promise.race([untilSignal(), fleet]);
       abort.abort();

@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { isPostgresUrl } from '../../store/store.ts';
 import { configFor, loggerFor } from '../options.ts';
+
 import { positiveInt } from '../parse.ts';
 import { untilSignal } from '../signals.ts';
 
@@ -23,6 +26,11 @@ export const UP_PROFILE = {
     liveness_timeout_s: 15,
     response_time_sample_size: 50,
   },
+  // Two-minute epochs settled 20 s after they end: the first settlement with peers' reports
+  // is there within a few minutes. Small groups keep 50 agents in one process light.
+  epochs: { length_s: 120, report_window_s: 20 },
+  monitoring: { group_size: 8, probe_interval_s: 10, probe_timeout_ms: 2000, interim_period_s: 30 },
+  auth: { signing_key_path: './data/vigil-up-coordinator.key' },
 };
 
 const BIN = fileURLToPath(new URL('../../../bin/vigil.js', import.meta.url));
@@ -39,6 +47,14 @@ export function upCommand(): Command {
     );
   cmd.action(async (opts: { port?: string; nodes: number; databaseUrl?: string }) => {
     const config = configFor(cmd, { port: opts.port, database_url: opts.databaseUrl }, UP_PROFILE);
+    // The coordinator key and the agents' keys live beside an embedded database unless the
+    // key path was set explicitly: one directory holds the whole run.
+    if (
+      config.auth.signing_key_path === UP_PROFILE.auth.signing_key_path &&
+      !isPostgresUrl(config.database_url)
+    ) {
+      config.auth.signing_key_path = join(dirname(config.database_url), 'vigil-up-coordinator.key');
+    }
     const log = loggerFor(config);
     const { startCoordinator } = await import('../../coordinator/server.ts');
     const { alertExtensions } = await import('../../coordinator/alerts-wiring.ts');
@@ -54,11 +70,13 @@ export function upCommand(): Command {
       .where('revoked_at', 'is', null)
       .execute();
     const admin = await createApiKey(coordinator.store.db, 'admin', UP_LABEL);
-    const fleetKey = await createApiKey(coordinator.store.db, 'node', UP_LABEL);
+    // Operator, not node: the fleet re-points its nodes' health and agent URLs on every run.
+    const fleetKey = await createApiKey(coordinator.store.db, 'operator', UP_LABEL);
+    const peersDir = join(dirname(config.auth.signing_key_path), 'vigil-up-agents');
 
     const simulator = spawn(
       process.execPath,
-      [BIN, 'simulate', '--coordinator', base, '--nodes', String(opts.nodes)],
+      [BIN, 'simulate', '--coordinator', base, '--nodes', String(opts.nodes), '--peers-dir', peersDir],
       { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, VIGIL_SIMULATOR_KEY: fleetKey.key } },
     );
     const simulatorExited = new Promise<void>((resolve) => simulator.once('exit', () => resolve()));
@@ -69,11 +87,14 @@ export function upCommand(): Command {
         `Vigil is up: a coordinator on ${coordinator.store.capabilities.dialectName} (${config.database_url}) and ${opts.nodes} simulated nodes.`,
         `Time is compressed: ${config.sla.slice_s} s slices, a ${config.sla.uptime_window_s} s uptime window, a collection every ${config.sla.collection_interval_s} s.`,
         'Some nodes flap, some are slow, some fail jobs: violations open and resolve within a few minutes.',
+        `Each node runs an agent that audits ${config.monitoring.group_size} peers; epochs last ${config.epochs.length_s} s and settle ${config.epochs.report_window_s} s after they end.`,
         '',
         `  API          ${base}            (browse: ${base}/docs)`,
         `  SLA status   ${base}/sla/status`,
         `  Violations   ${base}/sla/violations?resolved=false`,
         `  Metrics      ${base}/metrics`,
+        `  Epoch        ${base}/epochs/current   (settlement: ${base}/epochs/<n>/settlement)`,
+        `  Verify       npm run vigil -- verify --epoch <n> --coordinator ${base}`,
         `  Admin key    ${admin.key}`,
         '',
         'Press Ctrl-C to stop.',
