@@ -22,13 +22,13 @@ interface NodeList {
 const cleanups: Array<() => void> = [];
 
 /** Starts `vigil up` with six nodes on a free port and waits for the banner and the simulator child. */
-async function startUp({ group = false }: { group?: boolean } = {}) {
+async function startUp({ group = false, env = {} }: { group?: boolean; env?: Record<string, string> } = {}) {
   const dir = tempDir();
   cleanups.push(dir.cleanup);
   const port = await freePort();
   const up = new VigilProcess(
     ['up', '--port', String(port), '--nodes', '6', '--database-url', join(dir.dir, 'up.db')],
-    { env: { VIGIL_SLA__COLLECTION_INTERVAL_S: '2' }, group },
+    { env: { VIGIL_SLA__COLLECTION_INTERVAL_S: '2', ...env }, group },
   );
   const { api, adminKey } = await up.waitFor(({ stdout }) => {
     const api = /^\s*API\s+(http:\/\/\S+)/m.exec(stdout)?.[1];
@@ -114,6 +114,44 @@ describe('vigil up', () => {
     const stopped = await up.stop('SIGINT', 10_000);
     expect(stopped, up.output()).toMatchObject({ code: 0, signal: null });
     await expectAllGone(port, simulator.pid);
+  }, 90_000);
+
+  it('runs an agent per node, so epochs settle from peers’ signed reports and vigil verify accepts them', async () => {
+    const { up, api } = await startUp({
+      env: {
+        VIGIL_EPOCHS__LENGTH_S: '10',
+        VIGIL_EPOCHS__REPORT_WINDOW_S: '3',
+        VIGIL_MONITORING__PROBE_INTERVAL_S: '1',
+        VIGIL_MONITORING__INTERIM_PERIOD_S: '2',
+      },
+    });
+    expect(up.stdout).toMatch(/Each node runs an agent that audits 8 peers/);
+    interface Settled {
+      settlement: { epoch: number; reports_accepted: number; nodes: Array<{ quorum_met: boolean }> };
+    }
+    // The first epoch has no members (the fleet registers after it starts); a later one is
+    // audited by the agents and settled from their reports.
+    const settled = await eventually(
+      'an epoch settled from the agents’ reports',
+      async () => {
+        const current = (await call(api, 'GET', '/epochs/current')).body as { epoch: number };
+        for (let n = current.epoch - 1; n >= current.epoch - 4; n--) {
+          const res = await call(api, 'GET', `/epochs/${n}/settlement`);
+          const body = res.body as Settled;
+          if (res.status === 200 && body.settlement.reports_accepted >= 3) return body.settlement;
+        }
+        return undefined;
+      },
+      60_000,
+    );
+    expect(settled.nodes).toHaveLength(6);
+    expect(settled.nodes.filter((n) => n.quorum_met).length).toBeGreaterThan(0);
+
+    const verified = await runVigil(['verify', '--epoch', String(settled.epoch), '--coordinator', api]);
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(/^verified$/m);
+    const stopped = await up.stop('SIGINT', 15_000);
+    expect(stopped, up.output()).toMatchObject({ code: 0, signal: null });
   }, 90_000);
 
   it('stops cleanly on Ctrl-C in a terminal, which signals the whole process group', async () => {
