@@ -219,8 +219,7 @@ export function settleExaminedReports({
         reason: monitors.length === 0 ? 'no_monitors' : 'quorum_not_met',
       };
     }
-    const checks = medianOf(samples);
-    const downtime = medianOf(downtimes);
+    const { checks, downtime } = medianDowntime(samples, downtimes);
     const latency = latencies.length === 0 ? null : medianOf(latencies);
     const score = scorePpm({
       checks,
@@ -259,4 +258,28 @@ export function settleExaminedReports({
     total_reward: total.toString(),
     withheld: (pool - total).toString(),
   };
+}
+
+/**
+ * The lower median of the monitors' downtime shares (down samples / samples), and the checks
+ * and downtime of the monitor it belongs to. Taking the two counts from one monitor keeps the
+ * pair consistent: separate medians could pair one monitor's checks with another's downtime,
+ * so a node down all epoch could score above 0 when honest monitors counted different numbers
+ * of probes. Shares are compared exactly (cross-multiplied); ties go to fewer down samples,
+ * then fewer samples, so the choice is deterministic.
+ */
+function medianDowntime(
+  samples: readonly number[],
+  downtimes: readonly number[],
+): { checks: number; downtime: number } {
+  const order = samples.map((_, i) => i);
+  order.sort((a, b) => {
+    const sa = samples[a] as number;
+    const sb = samples[b] as number;
+    const da = downtimes[a] as number;
+    const db = downtimes[b] as number;
+    return da * sb - db * sa || da - db || sa - sb;
+  });
+  const k = order[Math.ceil(order.length / 2) - 1] as number;
+  return { checks: samples[k] as number, downtime: downtimes[k] as number };
 }
