@@ -74,7 +74,10 @@ export function createEpochMonitor(o: EpochMonitorOptions) {
   const waker = createWaker();
   let view: EpochView | null = null;
   let coordinatorDown = false;
-  let nextInterimAt = now() + FALLBACK_INTERIM_PERIOD_S * 1000;
+  let lastInterimAt = now();
+  /** Due one interim period (the network's, as last read) after the previous round. */
+  const nextInterimAt = () =>
+    lastInterimAt + (view?.monitoring.interim_period_s ?? FALLBACK_INTERIM_PERIOD_S) * 1000;
   let closed = false;
   let loop: Promise<void> | null = null;
 
@@ -245,10 +248,10 @@ export function createEpochMonitor(o: EpochMonitorOptions) {
       }
     }
 
-    if (now() >= nextInterimAt) {
+    if (now() >= nextInterimAt()) {
+      lastInterimAt = now();
       for (const run of runs.values()) if (run.finishing === null) queueInterim(run.assignment);
       await refreshAssignments();
-      nextInterimAt = now() + (view?.monitoring.interim_period_s ?? FALLBACK_INTERIM_PERIOD_S) * 1000;
     }
   }
 
@@ -256,7 +259,7 @@ export function createEpochMonitor(o: EpochMonitorOptions) {
     const t = now();
     let wait = o.pollMs;
     if (view !== null) wait = Math.min(wait, view.monitoring.probe_interval_s * 1000);
-    wait = Math.min(wait, nextInterimAt - t);
+    wait = Math.min(wait, nextInterimAt() - t);
     for (const run of runs.values())
       if (run.finishing === null) wait = Math.min(wait, run.assignment.end_ms - t);
     return Math.max(MIN_TICK_MS, wait);

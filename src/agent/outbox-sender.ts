@@ -3,7 +3,15 @@ import type { Logger } from '../coordinator/log.ts';
 import { type CoordinatorClient, CoordinatorError } from './coordinator-client.ts';
 import { compactReportedEpoch } from './log/compact.ts';
 import { transaction } from './log/database.ts';
-import { dueRows, markDelivered, markFailed, markRetry, nextDueAt, type OutboxRow } from './log/outbox.ts';
+import {
+  deleteRow,
+  dueRows,
+  markDelivered,
+  markFailed,
+  markRetry,
+  nextDueAt,
+  type OutboxRow,
+} from './log/outbox.ts';
 import { createWaker } from './waker.ts';
 
 /** First wait after a failed attempt; it doubles per attempt up to the configured maximum. */
@@ -89,8 +97,12 @@ export function createOutboxSender({
           ? await client.sendReport(row.epoch, row.body)
           : await client.sendInterim(row.epoch, row.body);
       const compacted = transaction(db, () => {
+        if (row.kind === 'interim') {
+          deleteRow(db, row.id);
+          return null;
+        }
         markDelivered(db, row.id, now());
-        return row.kind === 'report' ? compactReportedEpoch(db, row.epoch) : null;
+        return compactReportedEpoch(db, row.epoch);
       });
       const detail = `HTTP ${answer.status}`;
       if (row.kind === 'report') {

@@ -208,6 +208,7 @@ describe('agent against a contract-faithful fake coordinator', () => {
       return n >= 4 && n;
     });
     await stop(agent);
+    expect(Date.now()).toBeLessThan(fake.options.genesis_ms + 2000); // the restart is mid-epoch
     agent = await start(options);
     const stored = await eventually('the report', () => fake.stored.get(`0/${me.nodeId}`));
     const report = JSON.parse(stored.body).report;

@@ -67,8 +67,10 @@ describe('vigil agent (a real process)', () => {
     const target = await serve((_req, res) => sendJson(res, 200, {}));
     servers.push(target);
     const fake: FakeCoordinator = await startFakeCoordinator({
+      // Epoch 0's groups are published once the agent runs, and the epoch then ends 4 s
+      // later, so the kill below lands inside it however long the process took to start.
       genesis_ms: Date.now(),
-      length_ms: 4000,
+      length_ms: 3_600_000,
       report_window_ms: 60_000,
       monitoring: { probe_interval_s: 0.1, probe_timeout_ms: 500, interim_period_s: 0.3 },
       members: [
@@ -76,7 +78,7 @@ describe('vigil agent (a real process)', () => {
         member('a', target.url),
         member('b', target.url),
       ],
-      groups: new Map([[0, new Map([[me.nodeId, ['a', 'b']]])]]),
+      groups: new Map(),
     });
     servers.push(fake);
     const args = ['agent', '--coordinator', fake.url, '--key-path', keyPath, '--data-dir', join(dir, 'data')];
@@ -89,6 +91,9 @@ describe('vigil agent (a real process)', () => {
       );
 
     const first = run();
+    await first.waitFor(({ stdout }) => (/^status\s/m.test(stdout) ? true : undefined));
+    fake.options.length_ms = Date.now() - fake.options.genesis_ms + 4000;
+    fake.options.groups.set(0, new Map([[me.nodeId, ['a', 'b']]]));
     const before = await eventually(
       'probes in interim summaries',
       () => interimProbes().size >= 4 && interimProbes().size,
@@ -96,9 +101,10 @@ describe('vigil agent (a real process)', () => {
     );
     first.kill();
     await first.exited;
+    expect(Date.now()).toBeLessThan(fake.options.genesis_ms + fake.options.length_ms);
 
     const second = run();
-    await second.waitFor(({ stdout }) => (/^found node key/m.test(stdout) ? true : undefined));
+    await second.waitFor(({ stdout }) => (/^status\s/m.test(stdout) ? true : undefined));
     const stored = await eventually('the report', () => fake.stored.get(`0/${me.nodeId}`), 15_000);
     const report = JSON.parse(stored.body).report;
     const samples = report.targets.reduce((n: number, t: { samples: number }) => n + t.samples, 0);
@@ -107,6 +113,7 @@ describe('vigil agent (a real process)', () => {
     expect(interimProbes().size).toBe(samples);
     expect(fake.reports).toHaveLength(1);
     expect(fake.refusals).toEqual([]);
-    expect(await second.stop('SIGTERM')).toMatchObject({ code: 0 });
+    const stopped = await second.stop('SIGTERM');
+    expect(stopped, second.output()).toMatchObject({ code: 0 });
   });
 });

@@ -2,7 +2,7 @@ import type { DatabaseSync } from 'node:sqlite';
 
 /**
  * Drops what the log kept for an epoch whose report the coordinator accepted: its probes,
- * its interim cursor, its finished interim summaries and its assignment. The report row
+ * its interim cursor, its refused interim summaries (delivered ones are gone already) and its assignment. The report row
  * stays as the record of what was sent. Called inside the transaction that marks the
  * report delivered, so a crash never leaves one without the other.
  */

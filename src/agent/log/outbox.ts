@@ -91,6 +91,11 @@ export function markDelivered(db: DatabaseSync, id: number, nowMs: number): void
   ).run(nowMs, id);
 }
 
+/** A delivered interim summary is dropped at once: a month of them would be most of the log. */
+export function deleteRow(db: DatabaseSync, id: number): void {
+  db.prepare('DELETE FROM outbox WHERE id = ?').run(id);
+}
+
 export function markRetry(db: DatabaseSync, id: number, nextAttemptAt: number, error: string): void {
   db.prepare(
     'UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?',

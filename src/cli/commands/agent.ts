@@ -56,6 +56,8 @@ export function agentCommand(): Command {
       throw new Error('--endpoint is only used with --register');
     }
     const log = loggerFor(config);
+    // Listening first: a SIGTERM that comes while the agent starts still closes it cleanly.
+    const signalled = untilSignal();
     const { agentOptionsFromConfig, startAgent } = await import('../../agent/agent.ts');
     const agent = await startAgent({
       ...agentOptionsFromConfig(config.agent),
@@ -69,7 +71,7 @@ export function agentCommand(): Command {
     console.log(`node id     ${agent.nodeId}`);
     console.log(`public key  ${agent.publicKey}`);
     console.log(`status      ${agent.url}/status`);
-    await untilSignal();
+    await signalled;
     log.info({}, 'shutting down');
     await agent.close();
   });
