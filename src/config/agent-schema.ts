@@ -39,7 +39,7 @@ export const agentSchema = z.strictObject({
     .array(httpUrl)
     .default(() => [])
     .describe(
-      'URLs checked before a failed probe counts as downtime; empty uses the coordinator’s /health/live.',
+      'URLs checked before a failed probe counts as downtime; empty uses the coordinator’s /healthz.',
     ),
   probe_concurrency: positiveInt.default(64).describe('Most probes in flight at once.'),
   probe_jitter_fraction: z
@@ -51,7 +51,7 @@ export const agentSchema = z.strictObject({
   checks: z
     .array(statusCheck)
     .default(() => [])
-    .describe('Checks /status reports when there is no Docker socket: a list of { name, url }.'),
+    .describe('Checks /status reports, beside the Docker socket’s containers: a list of { name, url }.'),
   docker_socket: z
     .string()
     .min(1)
