@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { medianOf } from '../../../src/core/settlement/median.ts';
 
-const value = fc.double({ min: -1e12, max: 1e12, noNaN: true });
+// -0 is left out: it equals 0, and which of the two a stable sort returns depends on input
+// order. Settlement never sees -0 (its inputs are canonical JSON numbers, which have no -0).
+const value = fc.double({ min: -1e12, max: 1e12, noNaN: true }).map((v) => (Object.is(v, -0) ? 0 : v));
 
 describe('medianOf (lower median)', () => {
   it('is the middle value, or the lower of the two middle values', () => {
