@@ -44,7 +44,8 @@ export interface TickSummary {
   settled: number[];
 }
 
-function boundsRow(schedule: EpochSchedule, epoch: number): EpochRow {
+/** An epoch's row as first recorded: its bounds from the schedule, everything else still unknown. */
+export function boundsRow(schedule: EpochSchedule, epoch: number): EpochRow {
   const { start_ms, end_ms, report_window_end_ms } = schedule.epochBounds(epoch);
   return {
     epoch,

@@ -3,6 +3,7 @@ import { toIso } from '../../core/time.ts';
 import type { Db } from '../../store/capabilities.ts';
 import { type EpochRow, epochMemberCount, getEpoch, recordedRange } from '../../store/repositories/epochs.ts';
 import { notFound, ProblemError } from '../http/problem.ts';
+import { boundsRow } from './lifecycle.ts';
 import type { EpochService } from './service.ts';
 
 export type EpochState = 'open' | 'reporting' | 'settling' | 'settled';
@@ -18,22 +19,6 @@ export function epochState(row: EpochRow, now: number): EpochState {
 export interface FoundEpoch {
   row: EpochRow;
   recorded: boolean;
-}
-
-function unrecorded(epochs: EpochService, epoch: number): EpochRow {
-  const { start_ms, end_ms, report_window_end_ms } = epochs.schedule.epochBounds(epoch);
-  return {
-    epoch,
-    start_ms,
-    end_ms,
-    report_window_end_ms,
-    group_size: null,
-    previous_settlement_hash: null,
-    seed: null,
-    members_taken_at: null,
-    settled_at: null,
-    settlement_hash: null,
-  };
 }
 
 /** The current epoch's number; a 404 naming genesis before it. */
@@ -70,7 +55,7 @@ export async function findEpoch(
   if (row !== undefined) return { row, recorded: true };
   const range = await recordedRange(db);
   if ((range === null && epoch === current) || (range !== null && epoch > range.last)) {
-    return { row: unrecorded(epochs, epoch), recorded: false };
+    return { row: boundsRow(epochs.schedule, epoch), recorded: false };
   }
   throw notFound(
     `epoch ${epoch} is before the first epoch this coordinator recorded${range === null ? '' : ` (${range.first})`}`,
