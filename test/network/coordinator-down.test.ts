@@ -6,11 +6,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type RunningAgent, startAgent } from '../../src/agent/agent.ts';
-import { defaultConfig } from '../../src/config/schema.ts';
-import { createApiKey } from '../../src/coordinator/auth/keys.ts';
 import { silentLogger } from '../../src/coordinator/log.ts';
 import { type RunningCoordinator, startCoordinator } from '../../src/coordinator/server.ts';
 import type { Settlement } from '../../src/core/settlement/types.ts';
+import { startShortEpochs } from './short-epochs.ts';
 
 // The coordinator is down from just before an epoch ends until well into its report window:
 // the agents keep their signed reports in their outboxes and deliver them when it returns,
@@ -35,22 +34,15 @@ describe('the coordinator down during the report window', () => {
   });
 
   it('gets every report once it is back, and settles the epoch with all of them', async () => {
-    const epochOneStart = Math.ceil((Date.now() + 3_000) / 1000) * 1000;
-    const epochOneEnd = epochOneStart + EPOCH_S * 1000;
-    const config = defaultConfig();
-    config.port = 0;
-    config.database_url = join(dir, 'vigil.db');
-    config.auth.signing_key_path = join(dir, 'coordinator.key');
-    config.epochs.genesis = new Date(epochOneStart - EPOCH_S * 1000).toISOString();
-    config.epochs.length_s = EPOCH_S;
-    config.epochs.report_window_s = WINDOW_S;
-    config.monitoring.probe_interval_s = 1;
-    config.monitoring.probe_timeout_ms = 1_000;
-    config.monitoring.interim_period_s = 2;
-    coordinator = await startCoordinator(config, { log: silentLogger });
-    const base = coordinator.url.replace('://[::1]', '://127.0.0.1');
-    config.port = Number(new URL(base).port);
-    const apiKey = (await createApiKey(coordinator.store.db, 'operator', 'down test')).key;
+    const network = await startShortEpochs(dir, {
+      epochS: EPOCH_S,
+      windowS: WINDOW_S,
+      adjust: (c) => {
+        c.monitoring.interim_period_s = 2;
+      },
+    });
+    coordinator = network.coordinator;
+    const { config, base, apiKey, epochStart: epochOneStart, epochEnd: epochOneEnd } = network;
 
     const health = createServer((_req, res) => res.writeHead(200).end('{}'));
     await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve));

@@ -7,14 +7,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningAgent, startAgent } from '../../src/agent/agent.ts';
 import { createCoordinatorClient } from '../../src/agent/coordinator-client.ts';
-import { defaultConfig } from '../../src/config/schema.ts';
-import { createApiKey } from '../../src/coordinator/auth/keys.ts';
-import { silentLogger } from '../../src/coordinator/log.ts';
-import { type RunningCoordinator, startCoordinator } from '../../src/coordinator/server.ts';
+import type { RunningCoordinator } from '../../src/coordinator/server.ts';
 import { exportPublicKey, generateKeyPair } from '../../src/core/crypto/index.ts';
 import { buildReport, signReport } from '../../src/core/reports/index.ts';
 import type { ProbeSample, SignedReport } from '../../src/core/reports/types.ts';
 import type { Settlement } from '../../src/core/settlement/types.ts';
+import { startShortEpochs } from './short-epochs.ts';
 
 // Issue 3's network test: 30 nodes on loopback, each with a real health endpoint. 21 run the
 // real agent; 9 (30 %) are lying monitors that report healthy nodes as down and down nodes as
@@ -94,27 +92,18 @@ describe('a peer-monitored network of 30 nodes with 30 % lying monitors', () => 
   const liarKeys = new Map<string, ReturnType<typeof generateKeyPair>>();
 
   beforeAll(async () => {
-    // Epoch 0 ends 3 s from now: the network registers before epoch 1 starts, so epoch 1's
-    // members are all 30, and its seed is known once the empty epoch 0 settles.
-    const epochOneStart = Math.ceil((Date.now() + 3_000) / 1000) * 1000;
-    const config = defaultConfig();
-    config.port = 0;
-    config.database_url = join(dir, 'vigil.db');
-    config.auth.signing_key_path = join(dir, 'coordinator.key');
-    config.epochs.genesis = new Date(epochOneStart - EPOCH_S * 1000).toISOString();
-    config.epochs.length_s = EPOCH_S;
-    config.epochs.report_window_s = WINDOW_S;
-    config.monitoring.group_size = 29;
-    config.monitoring.probe_interval_s = 1;
-    config.monitoring.probe_timeout_ms = 1_000;
-    config.monitoring.interim_period_s = 3;
-    config.rewards.pool_minor_units = POOL.toString();
-    coordinator = await startCoordinator(config, { log: silentLogger });
-    base = coordinator.url.replace('://[::1]', '://127.0.0.1');
-    const apiKey = (await createApiKey(coordinator.store.db, 'operator', 'network test')).key;
+    const network = await startShortEpochs(dir, {
+      epochS: EPOCH_S,
+      windowS: WINDOW_S,
+      adjust: (c) => {
+        c.monitoring.group_size = 29;
+        c.monitoring.interim_period_s = 3;
+        c.rewards.pool_minor_units = POOL.toString();
+      },
+    });
+    ({ coordinator, base, epochStart, epochEnd } = network);
+    const { apiKey } = network;
     epoch = 1;
-    epochStart = epochOneStart;
-    epochEnd = epochOneStart + EPOCH_S * 1000;
     // The part-time outage: the middle third of the epoch.
     const third = (EPOCH_S * 1000) / 3;
     const downPart = () => Date.now() >= epochStart + third && Date.now() < epochStart + 2 * third;
