@@ -1,6 +1,7 @@
 import { Kysely, type Transaction } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import type { Db, StoreCapabilities } from './capabilities.ts';
+import { isPostgresUrl } from './database-url.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { createPostgresDialect } from './postgres/dialect.ts';
 import type { Database } from './schema.ts';
@@ -24,9 +25,7 @@ export interface StoreConfig {
   maxConnections?: number;
 }
 
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(url);
-}
+export { isPostgresUrl } from './database-url.ts';
 
 /** Opens the store the URL names. Nothing is migrated until `migrate()` is called. */
 export function openStore({ databaseUrl, maxConnections }: StoreConfig): Store {

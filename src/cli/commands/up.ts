@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { isPostgresUrl } from '../../store/store.ts';
+import { isPostgresUrl } from '../../store/database-url.ts';
 import { configFor, loggerFor } from '../options.ts';
 
 import { positiveInt } from '../parse.ts';
