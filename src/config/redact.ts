@@ -40,6 +40,10 @@ const shorten: Rule = (value) => (typeof value === 'string' ? shortenUrl(value) 
 const RULES = new Map<string, Rule>([
   ['database_url', maskPassword],
   ['billing.url', maskPassword],
+  ['queue.redis_url', maskPassword],
+  // Adapter headers and HTTP adapter URLs may carry tokens, as webhook ones do.
+  ['topics.*.adapter.headers', secret],
+  ['topics.*.verification.adapter.headers', secret],
   ['billing.api_key', secret],
   ['alerts.alertmanager_url', shorten],
   ['alerts.webhooks.*.url', shorten],

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_BANDS } from '../core/sla/rules.ts';
 import { agentSchema } from './agent-schema.ts';
 import { epochsSchema, monitoringSchema, rewardsSchema } from './monitoring-schema.ts';
+import { jobsSchema, queueSchema, topicsSchema } from './work-schema.ts';
 
 // Every object is strict so that a misspelt key is an error rather than a silently ignored
 // setting, and every nested object uses `prefault({})` so that its own defaults are applied
@@ -221,6 +222,9 @@ export const configSchema = z.strictObject({
   monitoring: monitoringSchema.prefault({}),
   rewards: rewardsSchema.prefault({}),
   agent: agentSchema.prefault({}),
+  queue: queueSchema.prefault({}),
+  jobs: jobsSchema.prefault({}),
+  topics: topicsSchema,
 });
 
 export type VigilConfig = z.output<typeof configSchema>;

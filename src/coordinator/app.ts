@@ -13,10 +13,15 @@ import { epochRoutes } from './routes/epochs.ts';
 import { healthRoutes } from './routes/health.ts';
 import { identityRoutes } from './routes/identity.ts';
 import { interimRoutes } from './routes/interim.ts';
+import { jobRoutes } from './routes/jobs.ts';
 import { nodeRoutes } from './routes/nodes.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { slaRoutes } from './routes/sla.ts';
 import { telemetryRoutes } from './routes/telemetry.ts';
+import { topicRoutes } from './routes/topics.ts';
+import { verificationRoutes } from './routes/verification.ts';
+import { workRoutes } from './routes/work.ts';
+import { workerRoutes } from './routes/workers.ts';
 
 const VERSION = '0.1.0';
 
@@ -89,6 +94,11 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   reportRoutes(app, deps);
   interimRoutes(app, deps);
   identityRoutes(app, deps);
+  topicRoutes(app, deps);
+  jobRoutes(app, deps);
+  workRoutes(app, deps);
+  workerRoutes(app, deps);
+  verificationRoutes(app, deps);
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
     app.swagger(),
   );

@@ -3,6 +3,7 @@ import type { CapacityReading } from '../core/sla/capacity.ts';
 import type { MetricType, Severity } from '../core/sla/types.ts';
 import type { EpochTables } from './schema-epochs.ts';
 import type { PeerTables } from './schema-peer.ts';
+import type { WorkTables } from './schema-work.ts';
 
 export type { MetricType, Severity };
 
@@ -10,7 +11,7 @@ export type { MetricType, Severity };
  * The tables as Kysely sees them. Times are UTC epoch milliseconds (integers);
  * JSON documents are stored as text so both dialects read them the same way.
  */
-export interface Database extends EpochTables, PeerTables {
+export interface Database extends EpochTables, PeerTables, WorkTables {
   nodes: NodesTable;
   node_topics: NodeTopicsTable;
   node_status: NodeStatusTable;

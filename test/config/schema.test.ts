@@ -82,7 +82,34 @@ describe('configSchema', () => {
         docker_socket: '/var/run/docker.sock',
         outbox_max_backoff_s: 300,
       },
+      queue: {
+        backend: 'database',
+        redis_url: 'redis://127.0.0.1:6379',
+        redis_prefix: 'vigil',
+        lease_ms: 30_000,
+        recover_interval_ms: 2000,
+        reconcile_interval_s: 60,
+        claim_max_wait_ms: 20_000,
+      },
+      jobs: { max_payload_bytes: 65_536, max_result_bytes: 262_144 },
+      topics: [],
     });
+  });
+
+  it('fills a topic’s defaults and refuses a topic declared twice', () => {
+    const parsed = configSchema.parse({ topics: [{ name: 'hash' }] });
+    expect(parsed.topics[0]).toMatchObject({
+      name: 'hash',
+      adapter: null,
+      timeout_ms: 30_000,
+      max_attempts: 3,
+      backoff: { kind: 'exponential', initial_ms: 1000, max_ms: 60_000 },
+      price_per_unit: '0',
+    });
+    const twice = configSchema.safeParse({ topics: [{ name: 'hash' }, { name: 'hash' }] });
+    expect(twice.success).toBe(false);
+    expect(configSchema.safeParse({ topics: [{ name: 'Bad Name' }] }).success).toBe(false);
+    expect(configSchema.safeParse({ topics: [{ name: 'x', price_per_unit: 0.5 }] }).success).toBe(false);
   });
 
   it('rejects unknown keys at every level', () => {
@@ -115,7 +142,7 @@ describe('describeConfigKeys', () => {
   const keys = describeConfigKeys();
 
   it('lists every leaf key once, with its variable, default and a description', () => {
-    expect(keys).toHaveLength(64);
+    expect(keys).toHaveLength(74);
     expect(new Set(keys.map((k) => k.key)).size).toBe(keys.length);
     for (const key of keys) {
       expect(key.description, key.key).not.toBe('');

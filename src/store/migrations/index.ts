@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as m0001 from './0001_initial.ts';
 import * as m0002 from './0002_epochs.ts';
 import * as m0003 from './0003_peer_slices.ts';
+import * as m0004 from './0004_work.ts';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_epochs': m0002,
   '0003_peer_slices': m0003,
+  '0004_work': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {
