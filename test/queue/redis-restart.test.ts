@@ -34,7 +34,10 @@ const item = (id: string) => ({
 class OwnRedis {
   readonly dir = mkdtempSync(join(tmpdir(), 'vigil-redis-'));
   private child: ChildProcess | undefined;
-  constructor(readonly port: number) {}
+  readonly port: number;
+  constructor(port: number) {
+    this.port = port;
+  }
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
