@@ -1,0 +1,120 @@
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AdapterOutcome } from '../../../src/worker/adapters/adapter.ts';
+import { createAdapter } from '../../../src/worker/adapters/index.ts';
+import { never, type ScriptDir, scriptDir } from './support.ts';
+
+let scripts: ScriptDir;
+
+beforeAll(() => {
+  scripts = scriptDir();
+  scripts.write(
+    'work.mjs',
+    `export default async function double({ n }, { signal }) { return { doubled: n * 2, aborted: signal.aborted }; }
+     export function sync(payload) { return [payload, 'sync']; }
+     export function flaky() { throw new Error('backend busy'); }
+     export function refuses() { throw Object.assign(new Error('n must be a number'), { retryable: false }); }
+     export function coded() { throw Object.assign(new Error('bad n'), { code: 'bad-input', retryable: false }); }
+     export function systemError() { throw Object.assign(new Error('no file'), { code: 'ENOENT' }); }
+     export function throwsString() { throw 'plain string'; }
+     export function nothing() {}
+     export function bigint() { return { n: 10n }; }
+     export function huge() { return 'a'.repeat(9 * 1024 * 1024); }
+     export const notAFunction = 42;
+     export const seen = { abortedAfterTimeout: null };
+     export async function slow(_payload, { signal }) {
+       await new Promise((resolve) => setTimeout(resolve, 400));
+       seen.abortedAfterTimeout = signal.aborted;
+       return 'late';
+     }
+     export function forever(_payload, { signal }) {
+       return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('stopped'))));
+     }`,
+  );
+  scripts.write('broken.mjs', 'export default function ( {');
+  scripts.write('throws-on-load.mjs', `throw new Error('config missing');`);
+});
+afterAll(() => scripts.cleanup());
+
+function moduleAdapter(exportName: string, path = 'work.mjs') {
+  return createAdapter({ kind: 'module', path, export: exportName }, { baseDir: scripts.dir });
+}
+
+function failure(outcome: AdapterOutcome) {
+  if (outcome.ok) throw new Error(`expected a failure, got ${JSON.stringify(outcome.result)}`);
+  return outcome.error;
+}
+
+const run = (exportName: string, payload: unknown = {}, timeoutMs = 5000, path?: string) =>
+  moduleAdapter(exportName, path).run(payload, { signal: never(), timeoutMs });
+
+describe('module adapter', () => {
+  it('calls the named export, resolved against baseDir, with the payload and a live signal', async () => {
+    const adapter = moduleAdapter('default');
+    expect(adapter.kind).toBe('module');
+    expect(await adapter.run({ n: 4 }, { signal: never(), timeoutMs: 5000 })).toEqual({
+      ok: true,
+      result: { doubled: 8, aborted: false },
+    });
+    expect(await run('sync', 'x')).toEqual({ ok: true, result: ['x', 'sync'] });
+  });
+
+  it('calls a thrown error retryable, keeping its message', async () => {
+    expect(failure(await run('flaky'))).toEqual({
+      code: 'module-error',
+      message: 'backend busy',
+      retryable: true,
+    });
+    expect(failure(await run('throwsString'))).toMatchObject({ message: 'plain string', retryable: true });
+  });
+
+  it('calls an error with retryable: false final, keeping a kebab-case code of its own', async () => {
+    expect(failure(await run('refuses'))).toEqual({
+      code: 'module-error',
+      message: 'n must be a number',
+      retryable: false,
+    });
+    expect(failure(await run('coded'))).toEqual({ code: 'bad-input', message: 'bad n', retryable: false });
+    expect(failure(await run('systemError'))).toMatchObject({ code: 'module-error', retryable: true });
+  });
+
+  it('calls a value that is not JSON malformed-output and one past 8 MiB result-too-large', async () => {
+    expect(failure(await run('nothing'))).toMatchObject({ code: 'malformed-output', retryable: false });
+    expect(failure(await run('bigint'))).toMatchObject({ code: 'malformed-output', retryable: false });
+    expect(failure(await run('huge'))).toMatchObject({ code: 'result-too-large', retryable: false });
+  });
+
+  it('times out a slow call, retryable; the call cannot be killed but its signal aborts', async () => {
+    const error = failure(await run('slow', {}, 100));
+    expect(error).toMatchObject({ code: 'timeout', retryable: true });
+    expect(error.message).toContain('may still be running');
+    // The same module instance the adapter imported: its call ran on and saw the abort.
+    const mod = await import(pathToFileURL(`${scripts.dir}/work.mjs`).href);
+    const until = Date.now() + 3000;
+    while (mod.seen.abortedAfterTimeout === null && Date.now() < until)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(mod.seen.abortedAfterTimeout).toBe(true);
+  });
+
+  it('says cancelled when the caller aborts, and the call sees the abort', async () => {
+    const controller = new AbortController();
+    const running = moduleAdapter('forever').run({}, { signal: controller.signal, timeoutMs: 30_000 });
+    setTimeout(() => controller.abort(), 20);
+    expect(failure(await running)).toMatchObject({ code: 'cancelled', retryable: false });
+  });
+
+  it.each([
+    ['a missing file', 'default', 'missing.mjs', 'cannot import'],
+    ['a syntax error', 'default', 'broken.mjs', 'cannot import'],
+    ['a module that throws on load', 'default', 'throws-on-load.mjs', 'config missing'],
+    ['a missing export', 'nope', 'work.mjs', 'no function export "nope"'],
+    ['an export that is not a function', 'notAFunction', 'work.mjs', 'found number'],
+  ])('says load-failed, not retryable, for %s', async (_name, exportName, path, text) => {
+    const adapter = moduleAdapter(exportName, path);
+    for (let i = 0; i < 2; i++) {
+      const error = failure(await adapter.run({}, { signal: never(), timeoutMs: 5000 }));
+      expect(error).toMatchObject({ code: 'load-failed', retryable: false });
+      expect(error.message).toContain(text);
+    }
+  });
+});
