@@ -2,13 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { VigilConfig } from '../config/schema.ts';
 import { rollupGrain } from '../core/sla/rollup.ts';
+import { openQueue } from '../queue/index.ts';
 import { pruneRequestSignatures } from '../store/repositories/request-signatures.ts';
 import { pruneExpired } from '../store/repositories/retention.ts';
+import { upsertConfigTopics } from '../store/repositories/topics.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { buildApp } from './app.ts';
 import { createEpochService } from './epochs/service.ts';
 import { loadCoordinatorKey } from './epochs/signing-key.ts';
 import { createHeartbeatBatcher } from './ingest/heartbeat-batcher.ts';
+import { createJobService } from './jobs/service.ts';
 import type { Logger } from './log.ts';
 import { createCoordinatorMetrics, publishCollection } from './metrics.ts';
 import { every, type Periodic } from './scheduler.ts';
@@ -85,7 +88,35 @@ export async function startCoordinator(
     },
   });
   const heartbeats = createHeartbeatBatcher({ store, sliceMs: config.sla.slice_s * 1000 });
-  const app = await buildApp({ store, config, metrics, collector, heartbeats, epochs, log, now });
+  await upsertConfigTopics(store.db, config.topics, now());
+  // The queue may report losing its contents before the job service exists: bind late.
+  let queueLostContents = () => {};
+  const queue = await openQueue(config.queue, store, {
+    log: log.child({ component: 'queue' }),
+    onContentsLost: () => queueLostContents(),
+  });
+  const jobLog = log.child({ component: 'jobs' });
+  const jobs = createJobService({ store, queue, config, registry: metrics.registry, log: jobLog, now });
+  queueLostContents = () => {
+    jobLog.warn(
+      { backend: queue.backend },
+      'the queue lost its contents; offering every unfinished job again',
+    );
+    jobs
+      .reconcile({ everything: true })
+      .catch((err: unknown) => jobLog.error({ err }, 'reconciliation failed'));
+  };
+  const app = await buildApp({
+    store,
+    config,
+    metrics,
+    collector,
+    heartbeats,
+    epochs,
+    work: { queue, jobs },
+    log,
+    now,
+  });
   const address = await app.listen({ port: config.port, host: config.host });
 
   const signatureWindowMs = config.auth.signed_request_window_s * 1000;
@@ -110,6 +141,20 @@ export async function startCoordinator(
       intervalMs: signatureWindowMs,
       log,
       task: () => pruneRequestSignatures(store.db, now() - 2 * signatureWindowMs),
+    }),
+    every({
+      name: 'lease recovery',
+      intervalMs: config.queue.recover_interval_ms,
+      log,
+      task: () => jobs.recoverExpired(),
+    }),
+    every({
+      // At start too: a queue that lost items while the coordinator was down is rebuilt at once.
+      name: 'queue reconciliation',
+      intervalMs: config.queue.reconcile_interval_s * 1000,
+      runAtStart: true,
+      log,
+      task: () => jobs.reconcile(),
     }),
     every({
       name: 'retention',
@@ -138,10 +183,13 @@ export async function startCoordinator(
     store,
     close() {
       closing ??= (async () => {
+        // Waiting claims answer now, or the API would wait for their long polls to end.
+        jobs.close();
         await app.close();
         await Promise.all(schedules.map((s) => s.stop()));
         await heartbeats.drain();
         await Promise.all(services.map((s) => s.stop()));
+        await queue.close();
         await store.close();
       })();
       return closing;

@@ -8,9 +8,13 @@ import { createApiKey } from '../../src/coordinator/auth/keys.ts';
 import { createEpochService, type EpochService } from '../../src/coordinator/epochs/service.ts';
 import { loadCoordinatorKey } from '../../src/coordinator/epochs/signing-key.ts';
 import { createHeartbeatBatcher } from '../../src/coordinator/ingest/heartbeat-batcher.ts';
+import { createJobService, type JobService } from '../../src/coordinator/jobs/service.ts';
 import { silentLogger } from '../../src/coordinator/log.ts';
 import { createCoordinatorMetrics, publishCollection } from '../../src/coordinator/metrics.ts';
 import { createSlaCollector } from '../../src/coordinator/sla/collector.ts';
+import { openQueue } from '../../src/queue/index.ts';
+import type { JobQueue } from '../../src/queue/queue.ts';
+import { upsertConfigTopics } from '../../src/store/repositories/topics.ts';
 import type { Role } from '../../src/store/schema.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { TestBackend } from './backends.ts';
@@ -23,6 +27,12 @@ export interface TestApi {
   clock: { now: number };
   /** The epoch clock, key and groups; `epochs.tick()` does what the coordinator's epoch schedule does. */
   epochs: EpochService;
+  /**
+   * The queue (`queue.backend` from the configuration; database by default) and the job
+   * service; tests call `jobs.recoverExpired()` and `jobs.reconcile()` where the coordinator's
+   * schedules would.
+   */
+  work: { queue: JobQueue; jobs: JobService };
   /** Authorization header for a role. */
   as(role: Role): { authorization: string };
   close(): Promise<void>;
@@ -35,6 +45,7 @@ export interface TestApi {
 export async function createTestApi(
   backend: TestBackend,
   adjust: (c: VigilConfig) => void = () => {},
+  { random = Math.random, claimPollMs }: { random?: () => number; claimPollMs?: number } = {},
 ): Promise<TestApi> {
   const store = await backend.open();
   const config = defaultConfig();
@@ -54,6 +65,19 @@ export async function createTestApi(
   const heartbeats = createHeartbeatBatcher({ store, sliceMs: config.sla.slice_s * 1000 });
   const key = await loadCoordinatorKey(config.auth.signing_key_path);
   const epochs = createEpochService({ store, config, key, metrics, log: silentLogger, now });
+  await upsertConfigTopics(store.db, config.topics, now());
+  const queue = await openQueue(config.queue, store, { log: silentLogger });
+  const jobs = createJobService({
+    store,
+    queue,
+    config,
+    registry: metrics.registry,
+    log: silentLogger,
+    now,
+    random,
+    ...(claimPollMs === undefined ? {} : { claimPollMs }),
+  });
+  const work = { queue, jobs };
   const app = await buildApp({
     store,
     config,
@@ -61,6 +85,7 @@ export async function createTestApi(
     collector,
     heartbeats,
     epochs,
+    work,
     log: silentLogger,
     now,
   });
@@ -75,9 +100,12 @@ export async function createTestApi(
     keys,
     clock,
     epochs,
+    work,
     as: (role) => ({ authorization: `Bearer ${keys[role]}` }),
     async close() {
+      jobs.close();
       await app.close();
+      await queue.close();
       await store.close();
       rmSync(keyDir, { recursive: true, force: true });
     },

@@ -1,7 +1,9 @@
 import type { VigilConfig } from '../../config/schema.ts';
+import type { JobQueue } from '../../queue/queue.ts';
 import type { Store } from '../../store/store.ts';
 import type { EpochService } from '../epochs/service.ts';
 import type { HeartbeatBatcher } from '../ingest/heartbeat-batcher.ts';
+import type { JobService } from '../jobs/service.ts';
 import type { Logger } from '../log.ts';
 import type { CoordinatorMetrics } from '../metrics.ts';
 import type { SlaCollector } from '../sla/collector.ts';
@@ -14,6 +16,8 @@ export interface ApiDeps {
   collector: SlaCollector;
   heartbeats: HeartbeatBatcher;
   epochs: EpochService;
+  /** Work distribution: the queue that dispatches jobs and the service that keeps their record. */
+  work: { queue: JobQueue; jobs: JobService };
   log: Logger;
   now: () => number;
 }

@@ -1,0 +1,103 @@
+import type { AdapterSpec, TopicDefinition } from '../../config/topic-schema.ts';
+import { toIso } from '../../core/time.ts';
+import type { TopicQueueStats } from '../../queue/queue.ts';
+import type { JobRow } from '../../store/repositories/jobs.ts';
+import type { TopicRecord } from '../../store/repositories/topics.ts';
+
+export interface JobError {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+/** A job as the API shows it (JobView in docs/design/work-contract.md). */
+export function jobView(row: JobRow) {
+  return {
+    job_id: row.job_id,
+    topic: row.topic,
+    tenant_id: row.tenant_id,
+    idempotency_key: row.idempotency_key,
+    status: row.status,
+    attempts: row.attempts,
+    max_attempts: row.max_attempts,
+    created_at: toIso(row.created_at),
+    created_at_ms: row.created_at,
+    updated_at_ms: row.updated_at,
+    deadline_at_ms: row.deadline_at,
+    node_id: row.node_id,
+    worker_id: row.worker_id,
+    started_at_ms: row.started_at,
+    finished_at_ms: row.finished_at,
+    duration_ms:
+      row.started_at !== null && row.finished_at !== null ? row.finished_at - row.started_at : null,
+    result: row.result === null ? null : (JSON.parse(row.result) as unknown),
+    error: row.error === null ? null : (JSON.parse(row.error) as JobError),
+    verification: verificationView(row),
+  };
+}
+
+function verificationView(row: JobRow) {
+  if (row.verification_state === null) return null;
+  const verdict =
+    row.verdict === null
+      ? null
+      : (JSON.parse(row.verdict) as {
+          pass: boolean;
+          loss: number | null;
+          detail: string | null;
+          worker_id: string;
+          node_id: string;
+          at: number;
+        });
+  return {
+    state: row.verification_state,
+    verdict:
+      verdict === null
+        ? null
+        : {
+            pass: verdict.pass,
+            loss: verdict.loss ?? null,
+            detail: verdict.detail ?? null,
+            worker_id: verdict.worker_id,
+            node_id: verdict.node_id,
+            at_ms: verdict.at,
+          },
+  };
+}
+
+export const REDACTED = '[redacted]';
+
+/** Header values often carry credentials (an upstream's API key): they are never shown. */
+function redactAdapter(adapter: AdapterSpec): AdapterSpec {
+  if (adapter.kind !== 'http') return adapter;
+  return { ...adapter, headers: Object.fromEntries(Object.keys(adapter.headers).map((k) => [k, REDACTED])) };
+}
+
+/** A topic's definition as the API may show it. */
+export function redactTopic(topic: TopicDefinition): TopicDefinition {
+  return {
+    ...topic,
+    adapter: topic.adapter === null ? null : redactAdapter(topic.adapter),
+    verification:
+      topic.verification === null
+        ? null
+        : { ...topic.verification, adapter: redactAdapter(topic.verification.adapter) },
+  };
+}
+
+/** A topic as the API shows it (TopicView): the redacted definition, its origin and its queue. */
+export function topicView(record: TopicRecord, stats: TopicQueueStats | undefined) {
+  return {
+    ...redactTopic(record.definition),
+    source: record.source,
+    created_at_ms: record.created_at,
+    updated_at_ms: record.updated_at,
+    queue: {
+      ready: stats?.ready ?? 0,
+      ready_now: stats?.readyNow ?? 0,
+      leased: stats?.leased ?? 0,
+      dead: stats?.dead ?? 0,
+      oldest_ready_age_ms: stats?.oldestReadyAgeMs ?? 0,
+    },
+  };
+}
