@@ -9,6 +9,7 @@ import { migrateCommand } from './commands/migrate.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { upCommand } from './commands/up.ts';
 import { verifyCommand } from './commands/verify.ts';
+import { workerCommand } from './commands/worker.ts';
 import { addGlobalOptions } from './options.ts';
 
 const program = addGlobalOptions(
@@ -21,6 +22,7 @@ program
   .addCommand(upCommand())
   .addCommand(coordinatorCommand())
   .addCommand(agentCommand())
+  .addCommand(workerCommand())
   .addCommand(migrateCommand())
   .addCommand(keysCommand())
   .addCommand(configCommand())

@@ -1,0 +1,414 @@
+import { isAbsolute, resolve } from 'node:path';
+import type { Registry } from 'prom-client';
+import { createWaker } from '../agent/waker.ts';
+import type { AdapterSpec, TopicDefinition } from '../config/topic-schema.ts';
+import { type Logger, silentLogger } from '../coordinator/log.ts';
+import { loadOrCreateIdentity } from '../agent/identity.ts';
+import type { Adapter } from './adapters/index.ts';
+import { WORKER_API_KEY_VAR, type WorkerConfig } from './config.ts';
+import { CallAbortedError, createWorkerClient, type WorkerCoordinatorClient } from './coordinator-client.ts';
+import { createLeaseKeeper, type LeaseKeeper } from './leases.ts';
+import { createWorkerMetrics, type MetricsServer, startMetricsServer } from './metrics.ts';
+import { createOutbox, type Outbox } from './outbox.ts';
+import { openOutboxStore, type OutboxStore } from './outbox-store.ts';
+import type { DesiredWorker, StateTransition, SyncAnswer, WorkerReport, WorkerState } from './protocol.ts';
+import { registerWorkerNode } from './registration.ts';
+import { type RunningWorker, startWorker, type WorkerDeps } from './worker.ts';
+import { createStateTracker, type WorkerStateTracker } from './worker-state.ts';
+
+export const WORKER_VERSION = '0.1.0';
+/** Calls coalesced into one sync after a state change. */
+const SYNC_DEBOUNCE_MS = 50;
+/** States the heartbeat reports anyway: not worth a sync of their own (they change with every job). */
+const QUIET_STATES: ReadonlySet<WorkerState> = new Set(['ready', 'working']);
+
+export interface WorkerHostOptions {
+  log?: Logger;
+  now?: () => number;
+  env?: NodeJS.ProcessEnv;
+  /** Relative paths in the configuration are relative to this (default: the working directory). */
+  baseDir?: string;
+  random?: () => number;
+  /** Process metrics on /metrics: for a host that has its process to itself. */
+  defaultMetrics?: boolean;
+  /** How often a verifier with nothing to judge asks for samples again. */
+  verifyIntervalMs?: number;
+  /** Test seam: builds adapters (default createAdapter). */
+  makeAdapter?: (spec: AdapterSpec, options: { baseDir: string }) => Adapter;
+}
+
+export interface WorkerStatus {
+  node_id: string;
+  coordinator_url: string;
+  last_sync_at_ms: number | null;
+  sync_failures: number;
+  reconnects: number;
+  outbox: { results: number; verdicts: number };
+  leases_held: number;
+  workers: Array<{
+    worker_id: string;
+    generation: number | null;
+    state: WorkerState;
+    reason: string | null;
+    busy_slots: number;
+    benchmark: Record<string, number>;
+    history: StateTransition[];
+  }>;
+}
+
+export interface WorkerHost {
+  nodeId: string;
+  keyPath: string;
+  keyCreated: boolean;
+  registry: Registry;
+  /** URL of /metrics and /status; null without `metrics_port`. */
+  metricsUrl: string | null;
+  /** Drains every worker (no new claims, in-flight finish or are released), then stops: flushes the outbox, final sync. */
+  stop(reason: string): Promise<void>;
+  /** Drains every worker but keeps the host syncing; `stop` follows. */
+  drain(): Promise<void>;
+  status(): WorkerStatus;
+}
+
+interface Slot {
+  id: string;
+  tracker: WorkerStateTracker;
+  worker: RunningWorker | null;
+  desired: DesiredWorker | null;
+  /** A stop or restart under way; nothing else is done to the slot meanwhile. */
+  transition: Promise<void> | null;
+}
+
+/**
+ * Runs this node's workers: key → registration (with VIGIL_WORKER_API_KEY) → sync → one
+ * worker per entry of the coordinator's answer. Syncs every `heartbeat_interval_ms` and soon
+ * after a state change, and reconciles each answer: starts new workers, stops removed or
+ * disabled ones, restarts one whose generation went up, resizes concurrency in place. Nothing
+ * local but the outbox is trusted across restarts.
+ */
+export async function startWorkerHost(config: WorkerConfig, options: WorkerHostOptions = {}): Promise<WorkerHost> {
+  const {
+    now = Date.now,
+    env = process.env,
+    baseDir = process.cwd(),
+    random = Math.random,
+    verifyIntervalMs = 3_000,
+  } = options;
+  const at = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
+  const identity = await loadOrCreateIdentity(at(config.key_path));
+  const nodeId = config.node_id ?? identity.nodeId;
+  const log = (options.log ?? silentLogger).child({ component: 'worker', node_id: nodeId });
+
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  };
+  let store: OutboxStore;
+  let client: WorkerCoordinatorClient;
+  let outbox: Outbox;
+  let leases: LeaseKeeper;
+  let metricsServer: MetricsServer | null = null;
+  const metrics = createWorkerMetrics({
+    defaultMetrics: options.defaultMetrics ?? false,
+    outboxDepth: (kind) => store.depth(kind),
+  });
+  try {
+    store = openOutboxStore(at(config.data_dir));
+    cleanups.push(() => store.close());
+    client = createWorkerClient({
+      baseUrl: config.coordinator_url,
+      nodeId,
+      privateKey: identity.privateKey,
+      requestTimeoutMs: config.request_timeout_ms,
+      now,
+      onReconnect(reason) {
+        metrics.reconnects.inc();
+        log.warn({ reason }, 'reconnecting to the coordinator with a fresh connection pool');
+      },
+    });
+    cleanups.push(() => client.close());
+    const apiKey = env[WORKER_API_KEY_VAR];
+    if (apiKey !== undefined && apiKey !== '') {
+      const stopRegistering = await registerWorkerNode({
+        coordinatorUrl: config.coordinator_url,
+        nodeId,
+        identity,
+        apiKey,
+        maxParallel: Math.max(1, config.topics.reduce((sum, t) => sum + t.concurrency, 0)),
+        requestTimeoutMs: config.request_timeout_ms,
+        log,
+      });
+      cleanups.push(stopRegistering);
+    }
+    outbox = createOutbox({ store, client, log, metrics, maxBackoffMs: config.outbox_max_backoff_ms, now, random });
+    leases = createLeaseKeeper({ client, log });
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+
+  const slots = new Map<string, Slot>();
+  const declaredId = `${nodeId}/${config.worker_name}`;
+  const declared =
+    config.topics.length + config.verify.length === 0
+      ? null
+      : {
+          topics: config.topics.map(({ topic, concurrency }) => ({ topic, concurrency })),
+          verify_topics: config.verify.map(({ topic }) => topic),
+        };
+  let topicDefs = new Map<string, TopicDefinition>();
+  let leaseMs = 30_000;
+  let draining = false;
+  let lastSyncAtMs: number | null = null;
+  let syncFailures = 0;
+
+  const syncWaker = createWaker();
+  let debounce: NodeJS.Timeout | undefined;
+  function requestSync(): void {
+    if (debounce !== undefined) return;
+    debounce = setTimeout(() => {
+      debounce = undefined;
+      syncWaker.wake();
+    }, SYNC_DEBOUNCE_MS);
+  }
+  let syncWaiters: Array<() => void> = [];
+
+  function slotFor(id: string): Slot {
+    let slot = slots.get(id);
+    if (slot === undefined) {
+      slot = {
+        id,
+        worker: null,
+        desired: null,
+        transition: null,
+        tracker: createStateTracker({
+          now,
+          onChange(transition) {
+            if (!QUIET_STATES.has(transition.state)) requestSync();
+          },
+        }),
+      };
+      slots.set(id, slot);
+    }
+    return slot;
+  }
+  if (declared !== null) slotFor(declaredId);
+
+  const deps: WorkerDeps = {
+    config,
+    baseDir,
+    client,
+    outbox,
+    leases,
+    metrics,
+    log,
+    now,
+    random,
+    leaseMs: () => leaseMs,
+    syncAnswered: () => new Promise<void>((done) => syncWaiters.push(done)),
+    requestSync,
+    verifyIntervalMs,
+    ...(options.makeAdapter === undefined ? {} : { makeAdapter: options.makeAdapter }),
+  };
+
+  function stopWorker(slot: Slot, reason: string, then: () => void = () => {}): Promise<void> {
+    const worker = slot.worker!;
+    slot.transition = worker.stop(reason, config.drain_timeout_ms).then(() => {
+      slot.worker = null;
+      slot.transition = null;
+      then();
+    });
+    return slot.transition;
+  }
+
+  /** Brings one slot to what the coordinator wants, as far as nothing is under way. */
+  function apply(slot: Slot): void {
+    const want = slot.desired;
+    if (slot.transition !== null || draining) return;
+    const listed = want !== null;
+    if (!listed || !want.enabled) {
+      const reason = listed ? 'disabled' : 'removed';
+      if (slot.worker !== null) {
+        void stopWorker(slot, reason, () => {
+          if (!listed) slots.delete(slot.id);
+          else apply(slot);
+        });
+      } else if (!listed && slot.id !== declaredId) slots.delete(slot.id);
+      else if (listed && slot.tracker.state === 'registered') slot.tracker.set('stopped', reason);
+      return;
+    }
+    const worker = slot.worker;
+    if (worker === null) {
+      log.info({ worker_id: slot.id, generation: want.generation }, 'starting worker');
+      slot.worker = startWorker({ desired: want, topics: topicDefs, tracker: slot.tracker, deps });
+    } else if (want.generation > worker.generation || !worker.canApply(want)) {
+      const why =
+        want.generation > worker.generation ? `restart for generation ${want.generation}` : 'topics changed';
+      void stopWorker(slot, why, () => apply(slot));
+    } else {
+      worker.update(want);
+    }
+  }
+
+  function reconcile(answer: SyncAnswer): void {
+    if (answer.lease_ms > 0) {
+      leaseMs = answer.lease_ms;
+      leases.setLeaseMs(answer.lease_ms);
+    }
+    topicDefs = new Map(answer.topics.map((t) => [t.name, t]));
+    const listed = new Set<string>();
+    for (const want of answer.workers) {
+      listed.add(want.worker_id);
+      slotFor(want.worker_id).desired = want;
+    }
+    for (const slot of slots.values()) {
+      if (!listed.has(slot.id)) slot.desired = null;
+      apply(slot);
+    }
+  }
+
+  function reports(): WorkerReport[] {
+    const out: WorkerReport[] = [];
+    for (const slot of slots.values()) {
+      // A worker the coordinator no longer lists is not named again: it would be unknown there.
+      if (slot.desired === null && slot.id !== declaredId) continue;
+      const busy = slot.worker?.busySlots() ?? 0;
+      out.push({
+        worker_id: slot.id,
+        pool: slot.desired?.pool ?? config.pool,
+        declared: slot.id === declaredId ? declared : null,
+        generation: slot.worker?.generation ?? slot.desired?.generation ?? 0,
+        state: slot.tracker.state,
+        reason: slot.tracker.reason,
+        busy_slots: busy,
+        queue_length: 0,
+        benchmark: { ...(slot.worker?.benchmark ?? {}) },
+        transitions: slot.tracker.unsent(),
+      });
+    }
+    return out;
+  }
+
+  async function syncOnce(signal?: AbortSignal): Promise<boolean> {
+    const waiters = syncWaiters;
+    syncWaiters = [];
+    const sent = reports();
+    try {
+      const answer = await client.sync({ version: WORKER_VERSION, workers: sent }, signal);
+      for (const report of sent) slots.get(report.worker_id)?.tracker.sent(report.transitions);
+      lastSyncAtMs = now();
+      if (syncFailures > 0) log.info({ after_failures: syncFailures }, 'sync answered again');
+      syncFailures = 0;
+      if (answer.node_id !== undefined && answer.node_id !== nodeId) {
+        log.warn({ answered_for: answer.node_id }, 'the coordinator answered for another node id');
+      }
+      reconcile(answer);
+      for (const done of waiters) done();
+      return true;
+    } catch (error) {
+      syncWaiters = waiters.concat(syncWaiters);
+      if (error instanceof CallAbortedError) return false;
+      syncFailures++;
+      const fields = { failures: syncFailures, error: (error as Error).message };
+      if (syncFailures === 1 || syncFailures % 10 === 0) log.warn(fields, 'sync failed');
+      else log.debug(fields, 'sync failed');
+      return false;
+    }
+  }
+
+  const syncStop = new AbortController();
+  const syncLoop = (async () => {
+    while (!syncStop.signal.aborted) {
+      const ok = await syncOnce(syncStop.signal);
+      if (syncStop.signal.aborted) return;
+      const retryMs = Math.min(config.heartbeat_interval_ms, 250 * 2 ** Math.min(syncFailures, 8));
+      await syncWaker.sleep(ok ? config.heartbeat_interval_ms : retryMs);
+    }
+  })();
+
+  if (config.metrics_port !== null) {
+    try {
+      metricsServer = await startMetricsServer({
+        host: config.metrics_host,
+        port: config.metrics_port,
+        registry: metrics.registry,
+        status: () => status(),
+      });
+    } catch (error) {
+      syncStop.abort();
+      await syncLoop;
+      await closeAll();
+      throw new Error(`metrics_port ${config.metrics_port}: ${(error as Error).message}`);
+    }
+  }
+  log.info(
+    {
+      coordinator: config.coordinator_url,
+      declared_worker: declared === null ? null : declaredId,
+      data_dir: at(config.data_dir),
+      metrics: metricsServer?.url ?? null,
+    },
+    'worker host started',
+  );
+
+  function status(): WorkerStatus {
+    return {
+      node_id: nodeId,
+      coordinator_url: config.coordinator_url,
+      last_sync_at_ms: lastSyncAtMs,
+      sync_failures: syncFailures,
+      reconnects: client.reconnects,
+      outbox: { results: outbox.depth('results'), verdicts: outbox.depth('verdicts') },
+      leases_held: leases.held,
+      workers: [...slots.values()].map((slot) => ({
+        worker_id: slot.id,
+        generation: slot.worker?.generation ?? slot.desired?.generation ?? null,
+        state: slot.tracker.state,
+        reason: slot.tracker.reason,
+        busy_slots: slot.worker?.busySlots() ?? 0,
+        benchmark: { ...(slot.worker?.benchmark ?? {}) },
+        history: slot.tracker.history(),
+      })),
+    };
+  }
+
+  async function drainAll(reason: string): Promise<void> {
+    draining = true;
+    await Promise.all(
+      [...slots.values()].map(async (slot) => {
+        if (slot.transition !== null) await slot.transition;
+        if (slot.worker !== null) await stopWorker(slot, reason);
+      }),
+    );
+  }
+
+  let stopping: Promise<void> | null = null;
+  return {
+    nodeId,
+    keyPath: identity.path,
+    keyCreated: identity.created,
+    registry: metrics.registry,
+    metricsUrl: metricsServer?.url ?? null,
+    drain: () => drainAll('draining'),
+    status,
+    stop(reason) {
+      stopping ??= (async () => {
+        log.info({ reason }, 'stopping: draining workers');
+        await drainAll(reason);
+        clearTimeout(debounce);
+        syncStop.abort(new Error('stopping'));
+        syncWaker.wake();
+        await syncLoop;
+        await leases.close();
+        // Bounded: what is left goes at the next start.
+        await outbox.close(Math.max(2_000, config.request_timeout_ms));
+        const final = await syncOnce();
+        log.info({ reason, final_sync: final ? 'answered' : 'failed' }, 'worker host stopped');
+        for (const done of syncWaiters.splice(0)) done();
+        await metricsServer?.close();
+        await closeAll();
+      })();
+      return stopping;
+    },
+  };
+}

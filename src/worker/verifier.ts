@@ -1,0 +1,101 @@
+import type { Logger } from '../coordinator/log.ts';
+import type { Adapter } from './adapters/index.ts';
+import { CallAbortedError, CoordinatorError, type WorkerCoordinatorClient } from './coordinator-client.ts';
+import { JudgeError, judge } from './judge.ts';
+import type { Outbox } from './outbox.ts';
+import { settlesWithin, sleep } from './sleep.ts';
+
+/** Samples asked for per call (the contract allows 1..50). */
+const SAMPLES_PER_CLAIM = 10;
+
+export interface Verifier {
+  readonly topic: string;
+  /** True while judging a sample. */
+  readonly busy: boolean;
+  /** Stops claiming samples; lets the sample being judged finish within `timeoutMs`. */
+  stop(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * Verifies one topic for one worker: every `intervalMs` (at once again when the last call
+ * brought samples) it claims samples of other nodes' successful jobs, judges each with the
+ * verification adapter, and puts the verdicts in the outbox. A judge that cannot give a
+ * verdict (its adapter failed) sends none: the claim expires and another verifier takes it.
+ */
+export function startVerifier({
+  workerId,
+  topic,
+  adapter,
+  maxLoss,
+  timeoutMs,
+  intervalMs,
+  client,
+  outbox,
+  log: parentLog,
+  onBusyChange = () => {},
+  onRefusal,
+}: {
+  workerId: string;
+  topic: string;
+  adapter: Adapter;
+  maxLoss: number | null;
+  timeoutMs: number;
+  intervalMs: number;
+  client: WorkerCoordinatorClient;
+  outbox: Outbox;
+  log: Logger;
+  onBusyChange?: () => void;
+  onRefusal: (error: CoordinatorError) => void;
+}): Verifier {
+  const log = parentLog.child({ topic, role: 'verifier' });
+  const stopping = new AbortController();
+  const judging = new AbortController();
+  let busy = false;
+
+  async function loop(): Promise<void> {
+    while (!stopping.signal.aborted) {
+      let samples: Awaited<ReturnType<WorkerCoordinatorClient['claimSamples']>> = [];
+      try {
+        samples = await client.claimSamples(topic, { worker_id: workerId, max: SAMPLES_PER_CLAIM }, stopping.signal);
+      } catch (error) {
+        if (error instanceof CallAbortedError || stopping.signal.aborted) return;
+        if (error instanceof CoordinatorError && !error.retryable) onRefusal(error);
+        log.warn({ error: (error as Error).message }, 'could not claim samples');
+      }
+      for (const sample of samples) {
+        if (stopping.signal.aborted) return;
+        busy = true;
+        onBusyChange();
+        try {
+          const verdict = await judge(adapter, sample, maxLoss, timeoutMs, { signal: judging.signal });
+          outbox.addVerdict({ job_id: sample.job_id, worker_id: workerId, ...verdict });
+          log.debug({ job_id: sample.job_id, pass: verdict.pass }, 'verdict given');
+        } catch (error) {
+          if (!(error instanceof JudgeError)) throw error;
+          if (!judging.signal.aborted) {
+            log.warn({ job_id: sample.job_id, error: error.message }, 'no verdict: the judge failed');
+          }
+        } finally {
+          busy = false;
+          onBusyChange();
+        }
+      }
+      if (samples.length < SAMPLES_PER_CLAIM) await sleep(intervalMs, stopping.signal);
+    }
+  }
+
+  const running = loop().catch((error: Error) => log.error({ error: error.message }, 'verifier failed'));
+  return {
+    topic,
+    get busy() {
+      return busy;
+    },
+    async stop(waitMs) {
+      // The sample being judged may finish; past the wait its judge is aborted (no verdict).
+      stopping.abort(new Error('stopping'));
+      if (await settlesWithin(running, waitMs)) return;
+      judging.abort(new Error('stopping'));
+      await settlesWithin(running, 5_000);
+    },
+  };
+}
