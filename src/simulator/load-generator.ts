@@ -1,0 +1,218 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../coordinator/log.ts';
+
+/** The payload shapes of the example adapters (examples/adapters, the work service). */
+export type PayloadKind = 'sha256-chain' | 'primes' | 'wordfreq';
+
+const WORDS = (
+  'node network worker epoch tenant job queue lease verify settle probe latency uptime budget ' +
+  'reward burst backlog replica shard block hash prime digest sample quorum monitor report'
+).split(' ');
+
+const pick = <T>(items: readonly T[], random: () => number): T =>
+  items[Math.floor(random() * items.length)] as T;
+
+/** Small, real work for each example adapter: tens of milliseconds, not seconds. */
+export const payloadGenerators: Record<PayloadKind, (random: () => number) => unknown> = {
+  'sha256-chain': (random) => ({
+    data: `${pick(WORDS, random)}-${Math.floor(random() * 1e9)}`,
+    rounds: 1000 + Math.floor(random() * 19_000),
+  }),
+  primes: (random) => ({ below: 10_000 + Math.floor(random() * 490_000) }),
+  wordfreq: (random) => ({
+    text: Array.from({ length: 20 + Math.floor(random() * 200) }, () => pick(WORDS, random)).join(' '),
+  }),
+};
+
+export interface TenantLoad {
+  tenantId: string;
+  /** Topics this tenant submits to (picked at random per job) and the payload each takes. */
+  topics: readonly { topic: string; payload: PayloadKind }[];
+  /** Steady submissions per second (0: bursts only). */
+  ratePerSecond: number;
+  /** Every `burstEveryMs`, `burstSize` more jobs at once. Null: no bursts. */
+  burstEveryMs?: number | null;
+  burstSize?: number;
+}
+
+export interface LoadGeneratorOptions {
+  coordinatorUrl: string;
+  /** An operator key: it names each job's tenant in `tenant_id`. */
+  apiKey: string;
+  tenants: readonly TenantLoad[];
+  /** Submissions awaiting an answer; past it, due jobs are skipped (and counted), not queued. */
+  maxInFlight?: number;
+  tickMs?: number;
+  requestTimeoutMs?: number;
+  fetch?: typeof globalThis.fetch;
+  now?: () => number;
+  random?: () => number;
+  /** Prefix of every idempotency key; unique per generator by default. */
+  runId?: string;
+  log?: Pick<Logger, 'warn'>;
+}
+
+export interface TenantCounts {
+  /** Answered 201: a new job. */
+  submitted: number;
+  /** Answered 200: the coordinator already had this idempotency key. */
+  duplicates: number;
+  /** Answered 4xx (or 5xx twice): the coordinator said no. */
+  refused: number;
+  /** No answer twice (network error or timeout). */
+  errors: number;
+  /** Due while `maxInFlight` submissions were pending: never sent. */
+  skipped: number;
+}
+
+export interface LoadGenerator {
+  /** Ticks every `tickMs` until stopped. */
+  start(): void;
+  /** Submits what is due now: the steady rate since the last tick and any burst. */
+  tick(): void;
+  /** Resolves when no submission is pending. */
+  idle(): Promise<void>;
+  /** Stops ticking, aborts pending submissions (counted as errors) and waits for them to end. */
+  stop(): Promise<void>;
+  stats(): { inFlight: number; tenants: Record<string, TenantCounts> };
+}
+
+interface TenantState {
+  load: TenantLoad;
+  counts: TenantCounts;
+  nextSteadyAt: number | null;
+  nextBurstAt: number | null;
+}
+
+/**
+ * Tenants' traffic for `vigil up`: each tenant submits jobs to `POST /jobs` at a steady rate
+ * with periodic bursts, so queues fill and drain and the autoscaler has something to follow.
+ * Open loop: a slow coordinator makes jobs be skipped, never piles them up in memory.
+ */
+export function createLoadGenerator(o: LoadGeneratorOptions): LoadGenerator {
+  const send = o.fetch ?? globalThis.fetch;
+  const now = o.now ?? Date.now;
+  const random = o.random ?? Math.random;
+  const maxInFlight = o.maxInFlight ?? 32;
+  const tickMs = o.tickMs ?? 100;
+  const requestTimeoutMs = o.requestTimeoutMs ?? 5000;
+  const runId = o.runId ?? `load-${randomBytes(4).toString('hex')}`;
+  const endpoint = new URL('/jobs', o.coordinatorUrl).href;
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${o.apiKey}` };
+
+  const tenants: TenantState[] = o.tenants.map((load) => ({
+    load,
+    counts: { submitted: 0, duplicates: 0, refused: 0, errors: 0, skipped: 0 },
+    nextSteadyAt: null,
+    nextBurstAt: null,
+  }));
+  const pending = new Set<Promise<void>>();
+  const stopping = new AbortController();
+  let sequence = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  /** One POST; null when no answer came. */
+  async function post(body: string): Promise<{ status: number; text: string } | null> {
+    try {
+      const res = await send(endpoint, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.any([stopping.signal, AbortSignal.timeout(requestTimeoutMs)]),
+      });
+      return { status: res.status, text: await res.text() };
+    } catch {
+      return null;
+    }
+  }
+
+  /** Sends one job; an unanswered or 5xx attempt is tried once more with the same key. */
+  async function submit(tenant: TenantState): Promise<void> {
+    const { topic, payload } = pick(tenant.load.topics, random);
+    const body = JSON.stringify({
+      topic,
+      payload: payloadGenerators[payload](random),
+      idempotency_key: `${runId}-${++sequence}`,
+      tenant_id: tenant.load.tenantId,
+    });
+    let answer = await post(body);
+    if ((answer === null || answer.status >= 500) && !stopping.signal.aborted) answer = await post(body);
+    const counts = tenant.counts;
+    if (answer === null) counts.errors++;
+    else if (answer.status === 201) counts.submitted++;
+    else if (answer.status === 200) counts.duplicates++;
+    else {
+      counts.refused++;
+      // The first refusals say what is wrong (an unknown topic, a bad key); the rest are counted.
+      if (counts.refused <= 3)
+        o.log?.warn(
+          { tenant: tenant.load.tenantId, topic, status: answer.status, body: answer.text.slice(0, 300) },
+          'coordinator refused a job',
+        );
+    }
+  }
+
+  function launch(tenant: TenantState): void {
+    if (pending.size >= maxInFlight) {
+      tenant.counts.skipped++;
+      return;
+    }
+    const job = submit(tenant).finally(() => pending.delete(job));
+    pending.add(job);
+  }
+
+  function dueNow(tenant: TenantState, at: number): number {
+    const { ratePerSecond, burstEveryMs = null, burstSize = 0 } = tenant.load;
+    let due = 0;
+    if (ratePerSecond > 0) {
+      const intervalMs = 1000 / ratePerSecond;
+      tenant.nextSteadyAt ??= at;
+      // After a stall (a suspended laptop) send at most a second's worth, not the whole gap.
+      const catchUp = Math.max(1, Math.ceil(ratePerSecond));
+      while (tenant.nextSteadyAt <= at && due < catchUp) {
+        due++;
+        tenant.nextSteadyAt += intervalMs;
+      }
+      if (tenant.nextSteadyAt <= at) tenant.nextSteadyAt = at + intervalMs;
+    }
+    if (burstEveryMs !== null && burstSize > 0) {
+      tenant.nextBurstAt ??= at + burstEveryMs;
+      if (tenant.nextBurstAt <= at) {
+        due += burstSize;
+        // Missed bursts are not made up: one burst per period at most.
+        while (tenant.nextBurstAt <= at) tenant.nextBurstAt += burstEveryMs;
+      }
+    }
+    return due;
+  }
+
+  const generator: LoadGenerator = {
+    start() {
+      if (timer !== undefined || stopping.signal.aborted) return;
+      generator.tick();
+      timer = setInterval(() => generator.tick(), tickMs);
+    },
+    tick() {
+      if (stopping.signal.aborted) return;
+      const at = now();
+      for (const tenant of tenants) {
+        const due = dueNow(tenant, at);
+        for (let i = 0; i < due; i++) launch(tenant);
+      }
+    },
+    async idle() {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+    async stop() {
+      clearInterval(timer);
+      timer = undefined;
+      stopping.abort();
+      await generator.idle();
+    },
+    stats: () => ({
+      inFlight: pending.size,
+      tenants: Object.fromEntries(tenants.map((t) => [t.load.tenantId, { ...t.counts }])),
+    }),
+  };
+  return generator;
+}
