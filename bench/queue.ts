@@ -42,6 +42,10 @@ interface RunFigures {
   drainMs: number;
   /** Per claim call, ms (ours only). */
   claimLatenciesMs: number[];
+  /** CPU of this process (the coordinator's side) during the run, ms. */
+  nodeCpuMs?: number;
+  /** CPU of the Redis server during the run (INFO cpu), ms; other clients of that Redis count too. */
+  redisCpuMs?: number;
 }
 
 export async function main(args: string[]): Promise<void> {
@@ -101,7 +105,13 @@ export async function main(args: string[]): Promise<void> {
     for (let r = 1; r <= opts.repeat; r++) {
       for (const [backend, runner] of runners) {
         const load = await waitForQuietLoad(opts.quietLoad);
+        const usesRedis = backend === 'redis' || backend === 'bullmq';
+        const cpu = process.cpuUsage();
+        const redisCpu = usesRedis ? await redisCpuMs(opts.redisUrl) : 0;
         const figures = await runner.run(opts.jobs);
+        const nodeCpu = process.cpuUsage(cpu);
+        figures.nodeCpuMs = (nodeCpu.user + nodeCpu.system) / 1000;
+        if (usesRedis) figures.redisCpuMs = (await redisCpuMs(opts.redisUrl)) - redisCpu;
         (results.get(backend) as RunFigures[]).push(figures);
         console.log(
           `run ${r} ${backend.padEnd(8)} ${describeRun(figures, opts.jobs)} [load ${load.toFixed(1)}]`,
@@ -239,6 +249,19 @@ async function runBullmq(opts: Options, jobs: number): Promise<RunFigures> {
   }
 }
 
+/** The Redis server's CPU time so far (user + system, all its threads), ms. */
+async function redisCpuMs(redisUrl: string): Promise<number> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    const info = await redis.info('cpu');
+    const field = (name: string) =>
+      Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+    return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 async function deleteKeys(redisUrl: string, pattern: string): Promise<void> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
@@ -272,8 +295,21 @@ function describeRun(f: RunFigures, jobs: number): string {
       : `, claim p50 ${percentile(f.claimLatenciesMs, 0.5).toFixed(1)} ms p99 ${percentile(f.claimLatenciesMs, 0.99).toFixed(1)} ms`;
   return (
     `${fmtInt(rate(jobs, f.enqueueMs + f.drainMs))} jobs/s overall ` +
-    `(enqueue ${fmtInt(rate(jobs, f.enqueueMs))}/s, claim+complete ${fmtInt(rate(jobs, f.drainMs))}/s)${latency}`
+    `(enqueue ${fmtInt(rate(jobs, f.enqueueMs))}/s, claim+complete ${fmtInt(rate(jobs, f.drainMs))}/s)${latency}` +
+    `, CPU ms per 1,000 jobs: Node ${perThousand(f.nodeCpuMs, jobs)}, Redis ${perThousand(f.redisCpuMs, jobs)}`
   );
+}
+
+function perThousand(ms: number | undefined, jobs: number): string {
+  return ms === undefined ? '–' : ((ms * 1000) / jobs).toFixed(0);
+}
+
+function medianOf(
+  runs: readonly RunFigures[],
+  pick: (f: RunFigures) => number | undefined,
+): number | undefined {
+  const values = runs.map(pick).filter((v): v is number => v !== undefined);
+  return values.length === 0 ? undefined : median(values);
 }
 
 function printTable(results: Map<BackendName, RunFigures[] | string>, jobs: number): void {
@@ -281,7 +317,7 @@ function printTable(results: Map<BackendName, RunFigures[] | string>, jobs: numb
   const rows: string[][] = [];
   for (const [backend, runs] of results) {
     if (typeof runs === 'string') {
-      rows.push([backend, runs, '', '', '', '', '']);
+      rows.push([backend, runs, '', '', '', '', '', '']);
       continue;
     }
     const total = median(runs.map((f) => rate(jobs, f.enqueueMs + f.drainMs)));
@@ -296,6 +332,13 @@ function printTable(results: Map<BackendName, RunFigures[] | string>, jobs: numb
       latencies.length === 0
         ? '–'
         : `${percentile(latencies, 0.5).toFixed(1)} / ${percentile(latencies, 0.99).toFixed(1)}`,
+      `${perThousand(
+        medianOf(runs, (f) => f.nodeCpuMs),
+        jobs,
+      )} / ${perThousand(
+        medianOf(runs, (f) => f.redisCpuMs),
+        jobs,
+      )}`,
       target === undefined ? '–' : `≥ ${fmtInt(target)}`,
       target === undefined ? '' : total >= target ? 'met' : 'MISSED',
     ]);
@@ -306,6 +349,7 @@ function printTable(results: Map<BackendName, RunFigures[] | string>, jobs: numb
     'enqueue/s',
     'claim+complete/s',
     'claim ms p50 / p99',
+    'CPU ms per 1k jobs, Node / Redis',
     'target',
     '',
   ];
