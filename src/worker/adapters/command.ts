@@ -128,7 +128,9 @@ function runOnce(
       const tail = stderr === '' ? '' : `; stderr: ${stderr}`;
       const stop = window.stopReason();
       if (spawnError !== null && child.pid === undefined)
-        settle(failed('spawn-failed', `cannot start ${inv.command}: ${spawnError.message}`, false));
+        settle(
+          failed('spawn-failed', `cannot start ${inv.command} in ${inv.cwd}: ${spawnError.message}`, false),
+        );
       else if (stop === 'cancelled') settle(cancelledOutcome('command'));
       else if (stop === 'timeout') settle(timeoutOutcome('command', timeoutMs, ` (killed)${tail}`));
       else if (overflow) settle(tooLarge('command stdout'));

@@ -177,6 +177,16 @@ describe('command adapter', () => {
     expect(error.message).toContain('ENOENT');
   });
 
+  it('says spawn-failed, naming the directory, when cwd does not exist', async () => {
+    const adapter = createAdapter(
+      { kind: 'command', command: node, args: ['-e', ''], env: {}, cwd: 'no-such-dir' },
+      { baseDir: scripts.dir },
+    );
+    const error = failure(await adapter.run({}, { signal: never(), timeoutMs: 5000 }));
+    expect(error).toMatchObject({ code: 'spawn-failed', retryable: false });
+    expect(error.message).toContain(join(scripts.dir, 'no-such-dir'));
+  });
+
   it('survives a command that exits without reading a large payload (EPIPE)', async () => {
     const adapter = nodeScript('deaf.mjs', `process.stdin.destroy(); console.log('{"heard":false}');`);
     const payload = { blob: 'z'.repeat(4 * 1024 * 1024) };
