@@ -130,6 +130,19 @@ describe.skipIf(skip)(`redis queue${skip ? ` (skipped: ${REDIS_URL} unreachable)
     expect(await keysOf(prefix)).toEqual([]);
   });
 
+  it('takes an enqueue of large payloads whole (it is split over several scripts)', async () => {
+    const { queue } = await open();
+    const big = (n: number) => JSON.stringify({ n, pad: 'x'.repeat(600_000) });
+    const items = [
+      item('big-0', 'hash', big(0)),
+      item('big-1', 'hash', big(1)),
+      item('big-2', 'hash', big(2)),
+    ];
+    expect(await queue.enqueue([...items, item('big-1', 'hash')], NOW)).toEqual({ added: 3, existing: 1 });
+    const leases = await queue.claim({ topic: 'hash', owner: 'w', max: 10, leaseMs: 1000, now: NOW });
+    expect(leases.map((l) => [l.id, l.payload])).toEqual(items.map((i) => [i.id, i.payload]));
+  });
+
   it('refuses to open when Redis does not answer, naming the address', async () => {
     const port = await freePort();
     await expect(

@@ -13,11 +13,15 @@ import { connectRedis } from './connection.ts';
 import { queueKeys } from './keys.ts';
 import { QUEUE_SCRIPTS, SCRIPT_KEY_COUNT, type ScriptName } from './scripts.ts';
 
-/** Items per enqueue script: a large re-offer is split so no single script holds Redis long. */
-const ENQUEUE_CHUNK = 500;
+/**
+ * Items and payload characters per enqueue script: a large re-offer is split so that no single
+ * script holds Redis long and no single call comes near the command timeout.
+ */
+const ENQUEUE_CHUNK_ITEMS = 500;
+const ENQUEUE_CHUNK_CHARS = 1 << 20;
 /** Ids per `has` script, for the same reason. */
 const HAS_CHUNK = 1000;
-const DEFAULT_RECOVER_LIMIT = 500;
+const DEFAULT_RECOVER_LIMIT = 1000;
 
 type ScriptCall = (...args: (string | number)[]) => Promise<unknown>;
 
@@ -54,9 +58,9 @@ export async function createRedisQueue({
     async enqueue(items: readonly EnqueueItem[], now: number) {
       let added = 0;
       let existing = 0;
-      for (let start = 0; start < items.length; start += ENQUEUE_CHUNK) {
+      for (const chunk of enqueueChunks(items)) {
         const args: (string | number)[] = [now];
-        for (const item of items.slice(start, start + ENQUEUE_CHUNK)) {
+        for (const item of chunk) {
           args.push(item.id, item.topic, item.payload, item.attempts, item.maxAttempts, item.availableAt);
         }
         const [a, e] = (await run('vigilEnqueue', ...args)) as [number, number];
@@ -176,4 +180,22 @@ export async function createRedisQueue({
       return closed;
     },
   };
+}
+
+function* enqueueChunks(items: readonly EnqueueItem[]): Generator<EnqueueItem[]> {
+  let chunk: EnqueueItem[] = [];
+  let chars = 0;
+  for (const item of items) {
+    if (
+      chunk.length === ENQUEUE_CHUNK_ITEMS ||
+      (chunk.length > 0 && chars + item.payload.length > ENQUEUE_CHUNK_CHARS)
+    ) {
+      yield chunk;
+      chunk = [];
+      chars = 0;
+    }
+    chunk.push(item);
+    chars += item.payload.length;
+  }
+  if (chunk.length > 0) yield chunk;
 }
