@@ -6,7 +6,8 @@ export const MAX_DATA_CHARS = 1_000_000;
 
 /** The payload's problem in one line, or null when it is a valid `{ data, rounds }`. */
 export function invalidChainInput(input) {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'expected an object { data, rounds }';
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    return 'expected an object { data, rounds }';
   if (typeof input.data !== 'string') return 'data must be a string';
   if (input.data.length > MAX_DATA_CHARS) return `data must be at most ${MAX_DATA_CHARS} characters`;
   if (!Number.isInteger(input.rounds) || input.rounds < 1 || input.rounds > MAX_ROUNDS)

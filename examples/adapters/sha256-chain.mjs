@@ -12,4 +12,6 @@ try {
 }
 const problem = invalidChainInput(input);
 if (problem !== null) refuse(`sha256-chain: ${problem}`);
-process.stdout.write(`${JSON.stringify({ digest: sha256Chain(input.data, input.rounds), rounds: input.rounds })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ digest: sha256Chain(input.data, input.rounds), rounds: input.rounds })}\n`,
+);

@@ -20,5 +20,8 @@ export default function verifyPrimes({ payload, result }) {
     return { pass: false, detail: 'payload has no valid below' };
   if (!Number.isInteger(result?.count)) return { pass: false, detail: 'result has no integer count' };
   const truth = countPrimesBelow(below);
-  return { loss: Math.abs(result.count - truth), detail: `${truth} primes below ${below}, result says ${result.count}` };
+  return {
+    loss: Math.abs(result.count - truth),
+    detail: `${truth} primes below ${below}, result says ${result.count}`,
+  };
 }

@@ -19,6 +19,9 @@ else if (typeof result !== 'object' || result === null || typeof result.digest !
 else {
   const expected = sha256Chain(payload.data, payload.rounds);
   const pass = result.digest === expected && result.rounds === payload.rounds;
-  verdict = { pass, detail: pass ? 'digest matches' : `expected digest ${expected} after ${payload.rounds} rounds` };
+  verdict = {
+    pass,
+    detail: pass ? 'digest matches' : `expected digest ${expected} after ${payload.rounds} rounds`,
+  };
 }
 process.stdout.write(`${JSON.stringify(verdict)}\n`);
