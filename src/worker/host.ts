@@ -401,7 +401,7 @@ export async function startWorkerHost(config: WorkerConfig, options: WorkerHostO
         await syncLoop;
         await leases.close();
         // Bounded: what is left goes at the next start.
-        await outbox.close(Math.max(2_000, config.request_timeout_ms));
+        await outbox.close(config.request_timeout_ms);
         const final = await syncOnce();
         log.info({ reason, final_sync: final ? 'answered' : 'failed' }, 'worker host stopped');
         for (const done of syncWaiters.splice(0)) done();
