@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { toIso } from '../../core/time.ts';
+import { nodeLifecycle } from '../../core/work/lifecycle.ts';
+import { qualityOf } from '../../store/repositories/node-quality.ts';
 import {
   deregisterNode,
   getNode,
@@ -10,7 +12,12 @@ import {
   patchNode,
   registerNode,
 } from '../../store/repositories/nodes.ts';
+import { statesOfNode } from '../../store/repositories/worker-states.ts';
+import { workersOfNode } from '../../store/repositories/workers.ts';
 import { badRequest, conflict, notFound } from '../http/problem.ts';
+import { qualityView } from '../workers/quality.ts';
+import { StatesQuery } from '../workers/reads.ts';
+import { statesView, WorkerStateName, WorkerStatesView, WorkerView, workerView } from '../workers/views.ts';
 import type { ApiDeps } from './deps.ts';
 import { Iso, Limit, NodeId, NullableString, problemResponses, StringEnum } from './schemas.ts';
 
@@ -63,6 +70,24 @@ export const NodeView = Type.Object({
   }),
 });
 
+/** One node in full: its registration and status, plus its workers, lifecycle and verification quality. */
+export const NodeDetailView = Type.Object({
+  ...NodeView.properties,
+  lifecycle: Type.Object({
+    state: WorkerStateName,
+    reason: Type.Union([Type.String(), Type.Null()]),
+    since_ms: Type.Integer(),
+  }),
+  workers: Type.Array(WorkerView),
+  quality: Type.Object({
+    verified: Type.Integer(),
+    failed: Type.Integer(),
+    score: Type.Union([Type.Number(), Type.Null()], {
+      description: '(verified − failed + 1) / (verified + 2); null before any verdict',
+    }),
+  }),
+});
+
 function checkUrl(field: 'endpoint' | 'agent_url', value: string | null | undefined): void {
   if (value == null) return;
   let url: URL;
@@ -108,6 +133,24 @@ export function nodeView(n: NodeRow & Partial<NodeWithStatus>, liveSince: number
 export function nodeRoutes(app: FastifyInstance, { store, config, now }: ApiDeps): void {
   const liveSince = () => now() - config.sla.liveness_timeout_s * 1000;
 
+  /** Every answer about one node is the full view, so a write's answer equals the next read. */
+  async function nodeDetail(node: NodeRow & Partial<NodeWithStatus>) {
+    const [workers, quality] = await Promise.all([
+      workersOfNode(store.db, node.node_id),
+      qualityOf(store.db, node.node_id),
+    ]);
+    const lifecycle = nodeLifecycle(
+      node.registered_at,
+      workers.map((w) => ({ ...w, enabled: w.enabled !== 0 })),
+    );
+    return {
+      ...nodeView(node, liveSince()),
+      lifecycle: { state: lifecycle.state, reason: lifecycle.reason, since_ms: lifecycle.since },
+      workers: workers.map(workerView),
+      quality: qualityView(quality),
+    };
+  }
+
   app.post(
     '/nodes',
     {
@@ -116,7 +159,12 @@ export function nodeRoutes(app: FastifyInstance, { store, config, now }: ApiDeps
         tags: ['nodes'],
         summary: 'Register a node (idempotent for the same registration)',
         body: Registration,
-        response: { 200: NodeView, 201: NodeView, 409: problemResponses[404], ...problemResponses },
+        response: {
+          200: NodeDetailView,
+          201: NodeDetailView,
+          409: problemResponses[404],
+          ...problemResponses,
+        },
       },
     },
     async (request, reply) => {
@@ -148,7 +196,7 @@ export function nodeRoutes(app: FastifyInstance, { store, config, now }: ApiDeps
       reply.status(result.outcome === 'created' ? 201 : 200);
       if (result.outcome === 'created')
         reply.header('location', `/nodes/${encodeURIComponent(body.node_id)}`);
-      return nodeView(node ?? result.node, liveSince());
+      return nodeDetail(node ?? result.node);
     },
   );
 
@@ -203,16 +251,41 @@ export function nodeRoutes(app: FastifyInstance, { store, config, now }: ApiDeps
       config: { access: 'read' },
       schema: {
         tags: ['nodes'],
-        summary: 'One node with its latest status',
+        summary: 'One node with its latest status, its workers, lifecycle and verification quality',
         params: Params,
-        response: { 200: NodeView },
+        response: { 200: NodeDetailView },
       },
     },
     async (request) => {
       const { node_id } = request.params as Static<typeof Params>;
       const node = await getNode(store.db, node_id);
       if (node === undefined) throw notFound(`node ${node_id} is not registered`);
-      return nodeView(node, liveSince());
+      return nodeDetail(node);
+    },
+  );
+
+  app.get(
+    '/nodes/:node_id/states',
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['nodes'],
+        summary: 'The state transitions of the node’s workers, newest first',
+        params: Params,
+        querystring: StatesQuery,
+        response: { 200: WorkerStatesView, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { node_id } = request.params as Static<typeof Params>;
+      const q = request.query as Static<typeof StatesQuery>;
+      if ((await getNode(store.db, node_id)) === undefined)
+        throw notFound(`node ${node_id} is not registered`);
+      const rows = await statesOfNode(store.db, node_id, {
+        ...(q.since_ms === undefined ? {} : { sinceMs: q.since_ms }),
+        limit: q.limit ?? 100,
+      });
+      return statesView(rows);
     },
   );
 
@@ -225,7 +298,7 @@ export function nodeRoutes(app: FastifyInstance, { store, config, now }: ApiDeps
         summary: 'Change a node’s endpoint, agent URL, operator, topics or capacity',
         params: Params,
         body: Patch,
-        response: { 200: NodeView },
+        response: { 200: NodeDetailView },
       },
     },
     async (request) => {
@@ -235,7 +308,7 @@ export function nodeRoutes(app: FastifyInstance, { store, config, now }: ApiDeps
       const changed = await store.db.transaction().execute((trx) => patchNode(trx, node_id, body, now()));
       if (!changed) throw notFound(`node ${node_id} is not registered (or was deregistered)`);
       const node = await getNode(store.db, node_id);
-      return nodeView(node!, liveSince());
+      return nodeDetail(node!);
     },
   );
 
@@ -247,7 +320,7 @@ export function nodeRoutes(app: FastifyInstance, { store, config, now }: ApiDeps
         tags: ['nodes'],
         summary: 'Deregister a node; its history is kept',
         params: Params,
-        response: { 200: NodeView },
+        response: { 200: NodeDetailView },
       },
     },
     async (request) => {
@@ -255,7 +328,7 @@ export function nodeRoutes(app: FastifyInstance, { store, config, now }: ApiDeps
       const removed = await store.db.transaction().execute((trx) => deregisterNode(trx, node_id, now()));
       if (!removed) throw notFound(`node ${node_id} is not registered (or was already deregistered)`);
       const node = await getNode(store.db, node_id);
-      return nodeView(node!, liveSince());
+      return nodeDetail(node!);
     },
   );
 }

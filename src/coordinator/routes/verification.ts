@@ -1,5 +1,159 @@
 import type { FastifyInstance } from 'fastify';
+import { type Static, Type } from 'typebox';
+import { rollupGrain } from '../../core/sla/rollup.ts';
+import { countVerdict } from '../../store/repositories/node-quality.ts';
+import { failRecordedSuccess } from '../../store/repositories/outcome-corrections.ts';
+import { claimSamples, recordVerdict, type VerdictDisposition } from '../../store/repositories/verdicts.ts';
+import { ProblemError } from '../http/problem.ts';
+import { checkVerificationAdmission } from '../workers/admission.ts';
+import { registerVerificationCounter } from '../workers/metrics.ts';
+import { TopicName, WorkerId } from '../workers/views.ts';
 import type { ApiDeps } from './deps.ts';
+import { NullableString, Problem, problemResponses, StringEnum } from './schemas.ts';
 
-/** See docs/design/work-contract.md. */
-export function verificationRoutes(_app: FastifyInstance, _deps: ApiDeps): void {}
+const ClaimBody = Type.Object(
+  { worker_id: WorkerId, max: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 10 })) },
+  { additionalProperties: false },
+);
+
+const SampleView = Type.Object({
+  job_id: Type.String(),
+  node_id: Type.String(),
+  payload: Type.Unknown(),
+  result: Type.Unknown(),
+  finished_at_ms: Type.Integer(),
+});
+
+const VerdictBody = Type.Object(
+  {
+    job_id: Type.String({ minLength: 1, maxLength: 128 }),
+    worker_id: WorkerId,
+    pass: Type.Boolean(),
+    loss: Type.Union([Type.Number(), Type.Null()]),
+    detail: NullableString(2000),
+  },
+  { additionalProperties: false },
+);
+
+const VerdictBatch = Type.Object(
+  { verdicts: Type.Array(VerdictBody, { minItems: 1, maxItems: 500 }) },
+  { additionalProperties: false },
+);
+
+const DISPOSITIONS = ['recorded', 'duplicate', 'not-claimed', 'unknown-job'] as const;
+
+const TopicParams = Type.Object({ topic: TopicName });
+
+/** Verifiers' claims of sampled jobs and their verdicts (docs/design/work-contract.md, Verification). */
+export function verificationRoutes(app: FastifyInstance, { store, config, metrics, now }: ApiDeps): void {
+  const verifications = registerVerificationCounter(metrics.registry);
+  const grain = rollupGrain(config.sla.completion_window_s);
+
+  app.post(
+    '/topics/:topic/verifications/claim',
+    {
+      config: { access: 'node-signed' },
+      schema: {
+        tags: ['verification'],
+        summary: 'Claim sampled successes of other nodes to verify (node-signed)',
+        params: TopicParams,
+        body: ClaimBody,
+        response: {
+          200: Type.Object({ samples: Type.Array(SampleView) }),
+          409: Problem,
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const nodeId = request.signer!;
+      const { topic } = request.params as Static<typeof TopicParams>;
+      const body = request.body as Static<typeof ClaimBody>;
+      const known = await store.db
+        .selectFrom('topics')
+        .select('name')
+        .where('name', '=', topic)
+        .executeTakeFirst();
+      if (known === undefined) {
+        throw new ProblemError(404, 'unknown-topic', 'Unknown topic', `there is no topic ${topic}`);
+      }
+      const refused = await checkVerificationAdmission(store.db, { nodeId, workerId: body.worker_id, topic });
+      if (refused !== null) throw refused;
+      const samples = await claimSamples(store.db, {
+        topic,
+        workerId: body.worker_id,
+        nodeId,
+        max: body.max ?? 10,
+        now: now(),
+        claimMs: config.queue.lease_ms,
+      });
+      return {
+        samples: samples.map((s) => ({
+          job_id: s.job_id,
+          node_id: s.node_id,
+          payload: JSON.parse(s.payload) as unknown,
+          result: s.result === null ? null : (JSON.parse(s.result) as unknown),
+          finished_at_ms: s.finished_at,
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/verdicts',
+    {
+      config: { access: 'node-signed' },
+      schema: {
+        tags: ['verification'],
+        summary: 'Submit verdicts on claimed samples (node-signed outbox batch; the first verdict wins)',
+        body: VerdictBatch,
+        response: {
+          200: Type.Object({
+            verdicts: Type.Array(
+              Type.Object({ job_id: Type.String(), disposition: StringEnum(DISPOSITIONS) }),
+            ),
+          }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const nodeId = request.signer!;
+      const { verdicts } = request.body as Static<typeof VerdictBatch>;
+      const workerIds = [...new Set(verdicts.map((v) => v.worker_id))];
+      const owned = new Set(
+        (
+          await store.db
+            .selectFrom('workers')
+            .select('worker_id')
+            .where('worker_id', 'in', workerIds)
+            .where('node_id', '=', nodeId)
+            .execute()
+        ).map((r) => r.worker_id),
+      );
+      const answers: Array<{ job_id: string; disposition: (typeof DISPOSITIONS)[number] }> = [];
+      for (const v of verdicts) {
+        // A worker id of another node never holds a claim this node may settle.
+        if (!owned.has(v.worker_id)) {
+          answers.push({ job_id: v.job_id, disposition: 'not-claimed' });
+          continue;
+        }
+        const at = now();
+        // One transaction per verdict: the verdict, the outcome it turns and the counters
+        // commit together, so a resent verdict is a duplicate and nothing counts twice.
+        const outcome: VerdictDisposition = await store.db.transaction().execute(async (trx) => {
+          const recorded = await recordVerdict(trx, { ...v, node_id: nodeId }, at);
+          if (recorded.disposition !== 'recorded') return recorded;
+          if (!v.pass) await failRecordedSuccess(trx, `${v.job_id}:${recorded.attempt}`, grain);
+          if (recorded.node_id !== '') await countVerdict(trx, recorded.node_id, !v.pass, at);
+          return recorded;
+        });
+        if (outcome.disposition === 'recorded') {
+          verifications.inc({ topic: outcome.topic, verdict: v.pass ? 'pass' : 'fail' });
+        }
+        answers.push({ job_id: v.job_id, disposition: outcome.disposition });
+      }
+      return { verdicts: answers };
+    },
+  );
+}

@@ -1,0 +1,108 @@
+import type { FastifyInstance } from 'fastify';
+import { type Static, Type } from 'typebox';
+import type { ApiDeps } from '../routes/deps.ts';
+import { NullableString, Problem, problemResponses } from '../routes/schemas.ts';
+import { applySync, type WorkerReport } from './sync.ts';
+import { topicDefinitions, topicsServed } from './topics.ts';
+import { PoolName, TopicName, TopicSlots, VerifyTopics, WorkerId, WorkerStateName } from './views.ts';
+
+const Transition = Type.Object(
+  { state: WorkerStateName, reason: NullableString(1000), at_ms: Type.Integer({ minimum: 0 }) },
+  { additionalProperties: false },
+);
+
+const Report = Type.Object(
+  {
+    worker_id: WorkerId,
+    pool: Type.Union([PoolName, Type.Null()]),
+    declared: Type.Union([
+      Type.Object({ topics: TopicSlots, verify_topics: VerifyTopics }, { additionalProperties: false }),
+      Type.Null(),
+    ]),
+    generation: Type.Integer({ minimum: 0 }),
+    state: WorkerStateName,
+    reason: NullableString(1000),
+    busy_slots: Type.Integer({ minimum: 0, maximum: 100_000 }),
+    queue_length: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
+    benchmark: Type.Record(TopicName, Type.Number({ minimum: 0 })),
+    transitions: Type.Array(Transition, { maxItems: 50 }),
+  },
+  { additionalProperties: false },
+);
+
+const SyncBody = Type.Object(
+  { version: Type.String({ maxLength: 64 }), workers: Type.Array(Report, { maxItems: 256 }) },
+  { additionalProperties: false },
+);
+
+const DesiredWorker = Type.Object({
+  worker_id: Type.String(),
+  pool: Type.Union([Type.String(), Type.Null()]),
+  source: Type.String(),
+  enabled: Type.Boolean(),
+  generation: Type.Integer(),
+  topics: Type.Array(Type.Object({ topic: Type.String(), concurrency: Type.Integer() })),
+  verify_topics: Type.Array(Type.String()),
+});
+
+const SyncAnswer = Type.Object({
+  node_id: Type.String(),
+  server_time_ms: Type.Integer(),
+  lease_ms: Type.Integer(),
+  workers: Type.Array(DesiredWorker),
+  topics: Type.Array(Type.Unknown(), { description: 'The full TopicDefinition of every topic served' }),
+  refused: Type.Array(Type.Object({ worker_id: Type.String(), type: Type.String(), detail: Type.String() }), {
+    description: 'Reports ignored (another node’s worker id, or a worker this node no longer has)',
+  }),
+});
+
+/** `POST /workers/sync`: a host's heartbeat, its workers' states, and what it should run. */
+export function syncRoute(app: FastifyInstance, { store, config, heartbeats, metrics, now }: ApiDeps): void {
+  app.post(
+    '/workers/sync',
+    {
+      config: { access: 'node-signed' },
+      schema: {
+        tags: ['workers'],
+        summary: 'Report the node’s workers and learn what it should run (node-signed; the node’s heartbeat)',
+        body: SyncBody,
+        response: { 200: SyncAnswer, 409: Problem, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const nodeId = request.signer!;
+      const body = request.body as Static<typeof SyncBody>;
+      const at = now();
+      const synced = await store.db
+        .transaction()
+        .execute((trx) =>
+          applySync(trx, nodeId, body.workers as WorkerReport[], { now: at, caps: store.capabilities }),
+        );
+      const known = await heartbeats.submit({
+        node_id: nodeId,
+        at,
+        busy_slots: synced.busy_slots,
+        queue_length: synced.queue_length,
+        version: body.version,
+      });
+      metrics.heartbeats.inc({ result: known ? 'accepted' : 'unknown_node' });
+      const desired = synced.workers.map((w) => ({
+        worker_id: w.worker_id,
+        pool: w.pool,
+        source: w.source,
+        enabled: w.enabled !== 0,
+        generation: w.generation,
+        topics: JSON.parse(w.topics) as Array<{ topic: string; concurrency: number }>,
+        verify_topics: JSON.parse(w.verify_topics) as string[],
+      }));
+      return {
+        node_id: nodeId,
+        server_time_ms: at,
+        lease_ms: config.queue.lease_ms,
+        workers: desired,
+        topics: await topicDefinitions(store.db, topicsServed(synced.workers)),
+        refused: synced.refused,
+      };
+    },
+  );
+}

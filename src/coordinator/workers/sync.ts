@@ -1,0 +1,123 @@
+import type { StoreCapabilities, Tx } from '../../store/capabilities.ts';
+import { ensurePools } from '../../store/repositories/pools.ts';
+import { recordTransitions, type WorkerStateRow } from '../../store/repositories/worker-states.ts';
+import {
+  recordObservation,
+  upsertDeclaredWorker,
+  type WorkerRow,
+  type WorkerTopic,
+  workersOfNode,
+} from '../../store/repositories/workers.ts';
+import type { WorkerState } from '../../store/schema-work.ts';
+
+/** One worker's entry in `POST /workers/sync`, as the host sends it. */
+export interface WorkerReport {
+  worker_id: string;
+  pool: string | null;
+  declared: { topics: WorkerTopic[]; verify_topics: string[] } | null;
+  generation: number;
+  state: WorkerState;
+  reason: string | null;
+  busy_slots: number;
+  queue_length: number;
+  benchmark: Record<string, number>;
+  transitions: Array<{ state: WorkerState; reason: string | null; at_ms: number }>;
+}
+
+/** A report the coordinator ignored, and why; the rest of the sync goes on. */
+export interface RefusedReport {
+  worker_id: string;
+  type: 'unknown-worker';
+  detail: string;
+}
+
+export interface SyncOutcome {
+  /** Every worker of the node after the sync, both sources. */
+  workers: WorkerRow[];
+  refused: RefusedReport[];
+  /** Summed over the accepted reports: the node's heartbeat. */
+  busy_slots: number;
+  queue_length: number;
+}
+
+/**
+ * Applies one host's sync in a transaction: declared workers are upserted (their pools
+ * created), each report updates its worker's observed state, and its transitions are kept
+ * once. A report naming another node's worker, or an undeclared worker the node does not have
+ * (an operator deleted it), is refused on its own: one bad entry must not stop a host.
+ */
+export async function applySync(
+  trx: Tx,
+  nodeId: string,
+  reports: readonly WorkerReport[],
+  { now, caps }: { now: number; caps: StoreCapabilities },
+): Promise<SyncOutcome> {
+  await ensurePools(
+    trx,
+    reports.flatMap((r) => (r.declared !== null && r.pool !== null ? [r.pool] : [])),
+    now,
+  );
+  const refused: RefusedReport[] = [];
+  const transitions: WorkerStateRow[] = [];
+  let busySlots = 0;
+  let queueLength = 0;
+  for (const report of reports) {
+    if (report.declared !== null) {
+      const owned = await upsertDeclaredWorker(
+        trx,
+        nodeId,
+        { worker_id: report.worker_id, pool: report.pool, ...report.declared },
+        now,
+      );
+      if (!owned) {
+        refused.push({
+          worker_id: report.worker_id,
+          type: 'unknown-worker',
+          detail: `worker id ${report.worker_id} belongs to another node; give this host's worker another worker_name`,
+        });
+        continue;
+      }
+    }
+    const entered = report.transitions.filter((t) => t.state === report.state).at(-1)?.at_ms ?? null;
+    const known = await recordObservation(
+      trx,
+      nodeId,
+      report.worker_id,
+      {
+        state: report.state,
+        reason: report.reason,
+        entered_at: entered,
+        busy_slots: report.busy_slots,
+        queue_length: report.queue_length,
+        benchmark: report.benchmark,
+      },
+      now,
+    );
+    if (!known) {
+      refused.push({
+        worker_id: report.worker_id,
+        type: 'unknown-worker',
+        detail: `node ${nodeId} has no worker ${report.worker_id}; stop it (it was deleted, or never declared)`,
+      });
+      continue;
+    }
+    busySlots += report.busy_slots;
+    queueLength += report.queue_length;
+    for (const t of report.transitions) {
+      transitions.push({
+        worker_id: report.worker_id,
+        node_id: nodeId,
+        state: t.state,
+        reason: t.reason,
+        at: t.at_ms,
+      });
+    }
+  }
+  await recordTransitions(trx, transitions, caps);
+  return {
+    workers: await workersOfNode(trx, nodeId),
+    refused,
+    busy_slots: busySlots,
+    queue_length: queueLength,
+  };
+}
