@@ -223,6 +223,25 @@ for (const backend of queueBackends()) {
         expect(await queue.has(['j'])).toEqual(new Set());
         expect(await queue.stats(T0)).not.toContainEqual(expect.objectContaining({ topic: 't', leased: 1 }));
       });
+      it('settles concurrent completions each by its own token, one winner per lease', async () => {
+        await queue.enqueue(
+          ['a', 'b', 'c', 'd'].map((id) => item(id)),
+          T0,
+        );
+        const leases = await queue.claim(claimOf());
+        const token = (id: string) => leases.find((l) => l.id === id)!.token;
+        const results = await Promise.all([
+          queue.complete('a', token('a')),
+          queue.complete('b', 'not-the-token'),
+          queue.complete('c', token('c')),
+          queue.complete('c', token('c')),
+          queue.complete('d', token('a')),
+          queue.complete('missing', token('b')),
+        ]);
+        expect([results[0], results[1], results[4], results[5]]).toEqual([true, false, false, false]);
+        expect([results[2], results[3]].sort()).toEqual([false, true]);
+        expect(await queue.has(['a', 'b', 'c', 'd'])).toEqual(new Set(['b', 'd']));
+      });
     });
 
     describe('fail', () => {

@@ -1,10 +1,11 @@
 import type { Store } from '../../store/store.ts';
 import type { JobQueue } from '../queue.ts';
 import { claimReady } from './claim.ts';
+import { createCompletionBatcher } from './complete-batcher.ts';
 import { enqueueItems } from './enqueue.ts';
 import { deadLettersOf, heldIds, topicStats } from './inspect.ts';
 import { recoverExpiredLeases } from './recover.ts';
-import { completeLease, extendLease, failLease } from './settle.ts';
+import { extendLease, failLease } from './settle.ts';
 
 const DEFAULT_RECOVERY_LIMIT = 1_000;
 
@@ -15,6 +16,7 @@ const DEFAULT_RECOVERY_LIMIT = 1_000;
  */
 export function createDatabaseQueue(store: Store): JobQueue {
   let closed = false;
+  const completeBatched = createCompletionBatcher(store.db);
   function usable(): Store {
     if (closed) throw new Error('the database queue is closed');
     return store;
@@ -32,7 +34,8 @@ export function createDatabaseQueue(store: Store): JobQueue {
       return extendLease(usable().db, id, token, leaseMs, now);
     },
     async complete(id, token) {
-      return completeLease(usable().db, id, token);
+      usable(); // refuses once closed
+      return completeBatched(id, token);
     },
     async fail(id, token, options) {
       return failLease(usable().db, id, token, options);

@@ -27,17 +27,6 @@ export async function extendLease(
   return result.numUpdatedRows > 0n;
 }
 
-/** Deletes the item the token holds; false when it holds none. */
-export async function completeLease(db: Db, id: string, token: string): Promise<boolean> {
-  const result = await db
-    .deleteFrom('queue_items')
-    .where('id', '=', id)
-    .where('state', '=', 'leased')
-    .where('lease_token', '=', token)
-    .executeTakeFirst();
-  return result.numDeletedRows > 0n;
-}
-
 /**
  * Retries the item from `retryAt` while it has attempts left, else moves it to the dead
  * letters. Two conditional statements instead of a read and a write: each is atomic on its
