@@ -111,7 +111,7 @@ export function createJobService({
             'job-finished',
             'Job finished',
             `job ${jobId} is already ${row.status}; only queued or running jobs can be cancelled`,
-            { extras: { status: row.status } },
+            { extras: { job_status: row.status } },
           );
         }
         const at = now();

@@ -1,5 +1,190 @@
 import type { FastifyInstance } from 'fastify';
+import { type Static, type TSchema, Type } from 'typebox';
+import { TOPIC_NAME } from '../../config/topic-schema.ts';
+import { actingTenant, tenantScope } from '../jobs/tenants.ts';
+import { jobView } from '../jobs/views.ts';
 import type { ApiDeps } from './deps.ts';
+import { Limit, Problem, problemResponses, StringEnum } from './schemas.ts';
 
-/** See docs/design/work-contract.md. */
-export function jobRoutes(_app: FastifyInstance, _deps: ApiDeps): void {}
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const TopicName = Type.String({ pattern: TOPIC_NAME.source, description: 'A topic name (GET /topics)' });
+const TenantId = Type.String({ minLength: 1, maxLength: 128 });
+const JobId = Type.String({ minLength: 1, maxLength: 128 });
+
+const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed_verification', 'dead', 'cancelled'] as const;
+
+export const JobError = Type.Object({
+  code: Type.String(),
+  message: Type.String(),
+  retryable: Type.Boolean(),
+});
+
+export const JobView = Type.Object({
+  job_id: Type.String(),
+  topic: Type.String(),
+  tenant_id: Type.String(),
+  idempotency_key: Nullable(Type.String()),
+  status: StringEnum(JOB_STATUSES),
+  attempts: Type.Integer({ description: 'Attempts started so far' }),
+  max_attempts: Type.Integer(),
+  created_at: Type.String({ format: 'date-time' }),
+  created_at_ms: Type.Integer(),
+  updated_at_ms: Type.Integer(),
+  deadline_at_ms: Nullable(Type.Integer()),
+  node_id: Nullable(Type.String({ description: 'The node of the current or last attempt' })),
+  worker_id: Nullable(Type.String()),
+  started_at_ms: Nullable(Type.Integer({ description: 'When the current or last attempt was claimed' })),
+  finished_at_ms: Nullable(Type.Integer()),
+  duration_ms: Nullable(Type.Integer()),
+  result: Type.Unknown({ description: 'The adapter’s result once succeeded, else null' }),
+  error: Nullable(JobError),
+  verification: Nullable(
+    Type.Object({
+      state: StringEnum(['pending', 'claimed', 'passed', 'failed']),
+      verdict: Nullable(
+        Type.Object({
+          pass: Type.Boolean(),
+          loss: Nullable(Type.Number()),
+          detail: Nullable(Type.String()),
+          worker_id: Type.String(),
+          node_id: Type.String(),
+          at_ms: Type.Integer(),
+        }),
+      ),
+    }),
+  ),
+});
+
+const Submission = Type.Object(
+  {
+    topic: TopicName,
+    payload: Type.Unknown({ description: 'Any JSON; at most jobs.max_payload_bytes as JSON text' }),
+    idempotency_key: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'A repeated key (per tenant) answers the first job instead of making another',
+      }),
+    ),
+    tenant_id: Type.Optional(TenantId),
+  },
+  { additionalProperties: false },
+);
+
+const Accepted = Type.Object({ job_id: Type.String(), status: StringEnum(JOB_STATUSES) });
+const JobParams = Type.Object({ job_id: JobId });
+
+/** Tenants' jobs: submit, read, list, cancel (docs/design/work-contract.md). */
+export function jobRoutes(app: FastifyInstance, { store, work }: ApiDeps): void {
+  const { jobs } = work;
+
+  app.post(
+    '/jobs',
+    {
+      config: { access: ['tenant', 'operator'] },
+      schema: {
+        tags: ['work'],
+        summary: 'Submit a job (idempotent with idempotency_key)',
+        description:
+          'A tenant key submits for its own tenant (its label, else its id); operators name `tenant_id` (default `default`).',
+        body: Submission,
+        response: {
+          200: Accepted,
+          201: Accepted,
+          409: Problem,
+          413: Problem,
+          422: Problem,
+          ...problemResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as Static<typeof Submission>;
+      const tenantId = await actingTenant(store.db, request.actor, body.tenant_id);
+      const { job, created } = await jobs.submit({
+        tenantId,
+        topic: body.topic,
+        payload: body.payload,
+        idempotencyKey: body.idempotency_key ?? null,
+      });
+      reply.status(created ? 201 : 200);
+      reply.header('location', `/jobs/${encodeURIComponent(job.job_id)}`);
+      return { job_id: job.job_id, status: job.status };
+    },
+  );
+
+  app.get(
+    '/jobs/:job_id',
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['work'],
+        summary: 'One job (a tenant key sees its own tenant’s only)',
+        params: JobParams,
+        response: { 200: JobView, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { job_id } = request.params as Static<typeof JobParams>;
+      return jobView(await jobs.get(job_id, await tenantScope(store.db, request.actor)));
+    },
+  );
+
+  const ListQuery = Type.Object(
+    {
+      topic: Type.Optional(TopicName),
+      status: Type.Optional(StringEnum(JOB_STATUSES)),
+      tenant_id: Type.Optional(TenantId),
+      limit: Type.Optional(Limit(1000, 100)),
+      before_ms: Type.Optional(
+        Type.Integer({ minimum: 0, description: 'Jobs created before this instant: the next page' }),
+      ),
+    },
+    { additionalProperties: false },
+  );
+  app.get(
+    '/jobs',
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['work'],
+        summary: 'Jobs, newest first (a tenant key sees its own tenant’s only)',
+        description:
+          'For the next page pass `before_ms` = the last job’s `created_at_ms`; jobs created in the same millisecond as it may then be skipped.',
+        querystring: ListQuery,
+        response: { 200: Type.Object({ jobs: Type.Array(JobView) }), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const q = request.query as Static<typeof ListQuery>;
+      const own = await tenantScope(store.db, request.actor);
+      const tenantId = own === null ? q.tenant_id : await actingTenant(store.db, request.actor, q.tenant_id);
+      const rows = await jobs.list({
+        ...(q.topic === undefined ? {} : { topic: q.topic }),
+        ...(q.status === undefined ? {} : { status: q.status }),
+        ...(tenantId === undefined ? {} : { tenantId }),
+        ...(q.before_ms === undefined ? {} : { beforeMs: q.before_ms }),
+        limit: q.limit ?? 100,
+      });
+      return { jobs: rows.map(jobView) };
+    },
+  );
+
+  app.post(
+    '/jobs/:job_id/cancel',
+    {
+      config: { access: ['tenant', 'operator'] },
+      schema: {
+        tags: ['work'],
+        summary: 'Cancel a queued or running job (a running job’s worker stops at its next lease extension)',
+        params: JobParams,
+        response: { 200: Accepted, 409: Problem, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { job_id } = request.params as Static<typeof JobParams>;
+      const job = await jobs.cancel(job_id, await tenantScope(store.db, request.actor));
+      return { job_id: job.job_id, status: job.status };
+    },
+  );
+}

@@ -1,5 +1,193 @@
 import type { FastifyInstance } from 'fastify';
+import { type Static, Type } from 'typebox';
+import { TOPIC_NAME } from '../../config/topic-schema.ts';
+import { getTopic } from '../../store/repositories/topics.ts';
+import { unknownTopic } from '../jobs/submit.ts';
+import { checkClaimAdmission } from '../workers/admission.ts';
 import type { ApiDeps } from './deps.ts';
+import { Problem, problemResponses, StringEnum } from './schemas.ts';
 
-/** See docs/design/work-contract.md. */
-export function workRoutes(_app: FastifyInstance, _deps: ApiDeps): void {}
+export const WorkerId = Type.String({
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$',
+  description: 'Letters, digits and . _ : / -, starting with a letter or digit, at most 128 characters',
+});
+const JobId = Type.String({ minLength: 1, maxLength: 128 });
+const LeaseToken = Type.String({ minLength: 1, maxLength: 128 });
+const Ms = Type.Integer({ minimum: 0 });
+
+const ClaimedJob = Type.Object({
+  job_id: Type.String(),
+  lease_token: Type.String({ description: 'The attempt’s secret: extends and results name it' }),
+  attempt: Type.Integer({ description: '1 on the first attempt' }),
+  max_attempts: Type.Integer(),
+  lease_expires_at_ms: Type.Integer(),
+  timeout_ms: Type.Integer({ description: 'The topic’s limit for one attempt' }),
+  deadline_at_ms: Type.Union([Type.Integer(), Type.Null()]),
+  tenant_id: Type.String(),
+  payload: Type.Unknown(),
+});
+
+const ResultItem = Type.Object(
+  {
+    job_id: JobId,
+    lease_token: LeaseToken,
+    worker_id: WorkerId,
+    status: StringEnum(['success', 'failure', 'released']),
+    result: Type.Optional(Type.Unknown()),
+    error: Type.Optional(
+      Type.Object(
+        {
+          code: Type.String({ minLength: 1, maxLength: 64 }),
+          message: Type.String({ maxLength: 4096 }),
+          retryable: Type.Boolean(),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    started_at_ms: Ms,
+    finished_at_ms: Ms,
+  },
+  { additionalProperties: false },
+);
+
+const DISPOSITIONS = ['recorded', 'retrying', 'dead', 'released', 'duplicate', 'cancelled', 'lost'] as const;
+
+/** The worker-facing calls: claim, extend leases, send results. Signed with the node's key. */
+export function workRoutes(app: FastifyInstance, { store, config, work }: ApiDeps): void {
+  const { jobs } = work;
+
+  const ClaimParams = Type.Object({ topic: Type.String({ pattern: TOPIC_NAME.source }) });
+  const ClaimBody = Type.Object(
+    {
+      worker_id: WorkerId,
+      max: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 1 })),
+      wait_ms: Type.Optional(
+        Type.Integer({
+          minimum: 0,
+          maximum: config.queue.claim_max_wait_ms,
+          default: 0,
+          description: 'How long to wait for work when there is none (long poll), ms',
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  );
+  app.post(
+    '/topics/:topic/claim',
+    {
+      config: { access: 'node-signed' },
+      schema: {
+        tags: ['work'],
+        summary: 'Lease jobs of a topic for one of the signing node’s workers (long poll with wait_ms)',
+        params: ClaimParams,
+        body: ClaimBody,
+        response: { 200: Type.Object({ jobs: Type.Array(ClaimedJob) }), 409: Problem, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const { topic: name } = request.params as Static<typeof ClaimParams>;
+      const body = request.body as Static<typeof ClaimBody>;
+      const nodeId = request.signer!;
+      const topic = await getTopic(store.db, name);
+      if (topic === undefined) throw unknownTopic(name, 404);
+      const refused = await checkClaimAdmission(store.db, {
+        nodeId,
+        workerId: body.worker_id,
+        topic: topic.definition,
+      });
+      if (refused !== null) throw refused;
+      // A worker that hangs up stops waiting; its claim must not take jobs nobody will run.
+      const hungUp = new AbortController();
+      const onClose = () => {
+        if (!reply.raw.writableEnded) hungUp.abort();
+      };
+      reply.raw.once('close', onClose);
+      try {
+        const claimed = await jobs.claim({
+          topic: topic.definition,
+          nodeId,
+          workerId: body.worker_id,
+          max: body.max ?? 1,
+          waitMs: body.wait_ms ?? 0,
+          signal: hungUp.signal,
+        });
+        return { jobs: claimed };
+      } finally {
+        reply.raw.off('close', onClose);
+      }
+    },
+  );
+
+  const ExtendBody = Type.Object(
+    {
+      worker_id: WorkerId,
+      leases: Type.Array(
+        Type.Object({ job_id: JobId, lease_token: LeaseToken }, { additionalProperties: false }),
+        {
+          minItems: 1,
+          maxItems: 500,
+        },
+      ),
+    },
+    { additionalProperties: false },
+  );
+  app.post(
+    '/leases/extend',
+    {
+      config: { access: 'node-signed' },
+      schema: {
+        tags: ['work'],
+        summary: 'Extend a worker’s leases; cancelled or lost means stop the job and send nothing',
+        body: ExtendBody,
+        response: {
+          200: Type.Object({
+            leases: Type.Array(
+              Type.Object({
+                job_id: Type.String(),
+                status: StringEnum(['extended', 'cancelled', 'lost']),
+                lease_expires_at_ms: Type.Union([Type.Integer(), Type.Null()]),
+              }),
+            ),
+          }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const body = request.body as Static<typeof ExtendBody>;
+      return {
+        leases: await jobs.extend({ nodeId: request.signer!, workerId: body.worker_id, leases: body.leases }),
+      };
+    },
+  );
+
+  const ResultsBody = Type.Object(
+    { results: Type.Array(ResultItem, { minItems: 1, maxItems: 500 }) },
+    { additionalProperties: false },
+  );
+  app.post(
+    '/results',
+    {
+      config: { access: 'node-signed' },
+      schema: {
+        tags: ['work'],
+        summary: 'Record a batch of results (a worker outbox’s); each item gets its disposition',
+        description:
+          'One item never fails the batch: an item that can no longer count is answered duplicate, cancelled or lost.',
+        body: ResultsBody,
+        response: {
+          200: Type.Object({
+            results: Type.Array(
+              Type.Object({ job_id: Type.String(), disposition: StringEnum(DISPOSITIONS) }),
+            ),
+          }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const body = request.body as Static<typeof ResultsBody>;
+      return { results: await jobs.results(request.signer!, body.results) };
+    },
+  );
+}
