@@ -14,8 +14,8 @@ export async function heldIds(db: Db, ids: readonly string[]): Promise<Set<strin
 }
 
 /**
- * One grouped pass per topic. Every column it reads is in the claim index
- * (topic, state, available_at), so the databases can answer from the index alone.
+ * One grouped pass over the table (or the claim index, which holds every column it reads).
+ * It runs per metrics scrape and topic view, not per claim, so the pass is affordable.
  */
 export async function topicStats(db: Db, now: number): Promise<TopicQueueStats[]> {
   const readyNow = sql`state = 'ready' and available_at <= ${now}`;

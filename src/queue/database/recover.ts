@@ -21,8 +21,8 @@ export async function recoverExpiredLeases(
       .select(['id', 'topic', 'lease_owner', 'lease_token', 'attempts', 'max_attempts'])
       .where('state', '=', 'leased')
       .where('lease_expires_at', '<', now)
+      // No tie-break by id: the lease index then yields rows in order, with no sort of every expired lease.
       .orderBy('lease_expires_at')
-      .orderBy('id')
       .limit(limit)
       .$if(store.capabilities.supportsRowLocks, (qb) => qb.forUpdate().skipLocked())
       // A leased item always has its owner and token: claim sets them together.
