@@ -12,6 +12,7 @@ import {
   type NodeProfile,
   seededRandom,
 } from './profiles.ts';
+import { servedTopics } from './topics.ts';
 
 export interface FleetOptions {
   coordinatorUrl: string;
@@ -69,7 +70,7 @@ export async function runFleet(o: FleetOptions): Promise<void> {
 
   const started = Date.now();
   const peers = o.peers === undefined ? null : await startPeers(o, profiles, started);
-  for (const p of profiles) {
+  for (const [index, p] of profiles.entries()) {
     const agent = peers?.agents.get(p.nodeId);
     const identity =
       agent === undefined
@@ -83,7 +84,7 @@ export async function runFleet(o: FleetOptions): Promise<void> {
       node_id: p.nodeId,
       operator: 'simulated',
       endpoint: null,
-      topics: ['inference', 'embedding'],
+      topics: peers === null ? ['inference', 'embedding'] : servedTopics(index),
       max_parallel: p.maxParallel,
       ...identity,
     });
@@ -99,6 +100,31 @@ export async function runFleet(o: FleetOptions): Promise<void> {
     { nodes: profiles.length, faults: countFaults(profiles), agents: peers?.agents.size ?? 0 },
     'simulated fleet registered',
   );
+  // With peers, nodes also do real work: their worker hosts send the heartbeats (with real busy
+  // slots) and the outcomes, so the synthetic ones below are not sent.
+  if (peers !== null) {
+    const { startWorkFleet } = await import('./work-fleet.ts');
+    const work = await startWorkFleet({
+      coordinatorUrl: o.coordinatorUrl,
+      apiKey: o.apiKey,
+      profiles,
+      schedule: o.schedule,
+      started,
+      dataDir: (o.peers as NonNullable<FleetOptions['peers']>).dataDir,
+      log: o.log,
+    });
+    try {
+      await new Promise<void>((resolve) => {
+        if (o.signal.aborted) resolve();
+        else o.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    } finally {
+      await work.close();
+      await Promise.all([...peers.agents.values()].map((a) => a.close()));
+      await peers.health.close();
+    }
+    return;
+  }
 
   let jobCounter = 0;
   const nodeLoop = async (p: NodeProfile) => {
@@ -144,14 +170,7 @@ export async function runFleet(o: FleetOptions): Promise<void> {
       await sleep(o.heartbeatIntervalMs, undefined, { signal: o.signal }).catch(() => {});
     }
   };
-  try {
-    await Promise.all(profiles.map(nodeLoop));
-  } finally {
-    if (peers !== null) {
-      await Promise.all([...peers.agents.values()].map((a) => a.close()));
-      await peers.health.close();
-    }
-  }
+  await Promise.all(profiles.map(nodeLoop));
 }
 
 /** A health endpoint and an agent per node; every agent's key persists under the data dir. */

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { SIMULATED_TOPICS } from '../../simulator/topics.ts';
 import { isPostgresUrl } from '../../store/database-url.ts';
 import { configFor, loggerFor } from '../options.ts';
 
@@ -31,6 +32,10 @@ export const UP_PROFILE = {
   epochs: { length_s: 120, report_window_s: 20 },
   monitoring: { group_size: 8, probe_interval_s: 10, probe_timeout_ms: 2000, interim_period_s: 30 },
   auth: { signing_key_path: './data/vigil-up-coordinator.key' },
+  // Three topics the simulated nodes really compute (a command, a module and an HTTP adapter);
+  // short leases so a flapping node's jobs are re-run elsewhere within seconds.
+  topics: SIMULATED_TOPICS,
+  queue: { lease_ms: 6000, recover_interval_ms: 1000, reconcile_interval_s: 30 },
 };
 
 const BIN = fileURLToPath(new URL('../../../bin/vigil.js', import.meta.url));
@@ -88,12 +93,15 @@ export function upCommand(): Command {
         `Time is compressed: ${config.sla.slice_s} s slices, a ${config.sla.uptime_window_s} s uptime window, a collection every ${config.sla.collection_interval_s} s.`,
         'Some nodes flap, some are slow, some fail jobs: violations open and resolve within a few minutes.',
         `Each node runs an agent that audits ${config.monitoring.group_size} peers; epochs last ${config.epochs.length_s} s and settle ${config.epochs.report_window_s} s after they end.`,
+        `Each node runs workers on two of the topics ${config.topics.map((t) => t.name).join(', ')}; two tenants submit jobs in bursts.`,
         '',
         `  API          ${base}            (browse: ${base}/docs)`,
         `  SLA status   ${base}/sla/status`,
         `  Violations   ${base}/sla/violations?resolved=false`,
         `  Metrics      ${base}/metrics`,
         `  Epoch        ${base}/epochs/current   (settlement: ${base}/epochs/<n>/settlement)`,
+        `  Topics       ${base}/topics            (queues, depth and age)`,
+        `  Jobs         ${base}/jobs?limit=20     (a node's workers: ${base}/nodes/sim-001)`,
         `  Verify       npm run vigil -- verify --epoch <n> --coordinator ${base}`,
         `  Admin key    ${admin.key}`,
         '',

@@ -1,0 +1,194 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AdapterSpec } from '../config/topic-schema.ts';
+import type { Logger } from '../coordinator/log.ts';
+import { workerConfigSchema } from '../worker/config.ts';
+import { startWorkerHost, type WorkerHost } from '../worker/host.ts';
+import { createLoadGenerator, type LoadGenerator } from './load-generator.ts';
+import { type FaultSchedule, isBad, type NodeProfile } from './profiles.ts';
+import { servedTopics } from './topics.ts';
+import { createWorkService, type WorkService } from './work-service.ts';
+
+const EXAMPLES = fileURLToPath(new URL('../../examples/adapters/', import.meta.url));
+
+function adapterFor(topic: string, service: WorkService | null): AdapterSpec {
+  if (topic === 'sha256') {
+    return {
+      kind: 'command',
+      command: process.execPath,
+      args: [join(EXAMPLES, 'sha256-chain.mjs')],
+      env: {},
+      cwd: null,
+    };
+  }
+  if (topic === 'primes') return { kind: 'module', path: join(EXAMPLES, 'primes.mjs'), export: 'default' };
+  return { kind: 'http', url: `${service?.url}/wordfreq`, headers: {} };
+}
+
+export interface WorkFleetOptions {
+  coordinatorUrl: string;
+  /** Operator key: tenants' jobs are submitted with it, naming the tenant. */
+  apiKey: string;
+  profiles: readonly NodeProfile[];
+  schedule: FaultSchedule;
+  started: number;
+  /** Each node's key (shared with its agent) and outbox live under `<dataDir>/<node id>`. */
+  dataDir: string;
+  log: Logger;
+}
+
+export interface WorkFleet {
+  close(): Promise<void>;
+}
+
+/**
+ * Real work for a simulated fleet: a worker host per node running its topics through real
+ * adapters (a process per sha256 job, an in-process module for primes, the node's own HTTP
+ * service for wordfreq), three healthy nodes verifying the others, and two tenants whose load
+ * comes in bursts. Faults are real too: a failing node's service fails requests, a slow one
+ * answers late, and a flapping node's host stops in its bad phases and starts again after.
+ */
+export async function startWorkFleet(o: WorkFleetOptions): Promise<WorkFleet> {
+  const services = new Map<string, WorkService>();
+  const hosts = new Map<string, WorkHostSlot>();
+  const verifiers = new Set(
+    o.profiles
+      .filter((p) => p.fault === 'healthy')
+      .slice(0, 3)
+      .map((p) => p.nodeId),
+  );
+
+  for (const [index, p] of o.profiles.entries()) {
+    const topics = servedTopics(index);
+    let service: WorkService | null = null;
+    if (topics.includes('wordfreq')) {
+      service = createWorkService({
+        faults: () => {
+          const bad = isBad(p, o.schedule, Date.now() - o.started);
+          return {
+            failRate: bad && p.fault === 'failing' ? 0.6 : 0,
+            slowMs: p.fault === 'slow' ? (bad ? 1500 : 150) : 0,
+          };
+        },
+      });
+      await service.start();
+      services.set(p.nodeId, service);
+    }
+    const dir = join(o.dataDir, p.nodeId);
+    const config = workerConfigSchema.parse({
+      coordinator_url: o.coordinatorUrl,
+      node_id: p.nodeId,
+      key_path: join(dir, 'node.key'),
+      data_dir: join(dir, 'worker'),
+      pool: 'simulated',
+      request_timeout_ms: 5000,
+      heartbeat_interval_ms: 2000,
+      claim_wait_ms: 5000,
+      drain_timeout_ms: 2000,
+      topics: topics.map((topic) => ({
+        topic,
+        concurrency: Math.min(2, p.maxParallel),
+        adapter: adapterFor(topic, service),
+      })),
+      verify: verifiers.has(p.nodeId)
+        ? [
+            {
+              topic: 'sha256',
+              adapter: {
+                kind: 'command',
+                command: process.execPath,
+                args: [join(EXAMPLES, 'verify-sha256.mjs')],
+              },
+            },
+            { topic: 'primes', adapter: { kind: 'module', path: join(EXAMPLES, 'verify-primes.mjs') } },
+          ]
+        : [],
+    });
+    hosts.set(p.nodeId, { profile: p, host: null, starting: null, config });
+  }
+
+  const log = o.log.child({ component: 'work' });
+  const start = (slot: WorkHostSlot) => {
+    slot.starting ??= startWorkerHost(slot.config, { log, env: {} })
+      .then((host) => {
+        slot.host = host;
+      })
+      .catch((err: Error) =>
+        log.warn({ node_id: slot.profile.nodeId, err: err.message }, 'worker host did not start'),
+      )
+      .finally(() => {
+        slot.starting = null;
+      });
+    return slot.starting;
+  };
+  await Promise.all([...hosts.values()].map(start));
+
+  // A flapping node's workers go away in its bad phase (as a node that lost power or network)
+  // and come back after it; their leases expire and other nodes re-run the jobs.
+  const supervisor = setInterval(() => {
+    for (const slot of hosts.values()) {
+      if (slot.profile.fault !== 'flapping' || slot.starting !== null) continue;
+      const bad = isBad(slot.profile, o.schedule, Date.now() - o.started);
+      if (bad && slot.host !== null) {
+        const host = slot.host;
+        slot.host = null;
+        slot.starting = host.stop('simulated outage').finally(() => {
+          slot.starting = null;
+        });
+      } else if (!bad && slot.host === null) {
+        void start(slot);
+      }
+    }
+  }, 1000);
+
+  const load: LoadGenerator = createLoadGenerator({
+    coordinatorUrl: o.coordinatorUrl,
+    apiKey: o.apiKey,
+    log,
+    tenants: [
+      {
+        tenantId: 'acme',
+        topics: [
+          { topic: 'sha256', payload: 'sha256-chain' },
+          { topic: 'primes', payload: 'primes' },
+        ],
+        ratePerSecond: 2,
+        burstEveryMs: 45_000,
+        burstSize: 40,
+      },
+      {
+        tenantId: 'globex',
+        topics: [
+          { topic: 'wordfreq', payload: 'wordfreq' },
+          { topic: 'primes', payload: 'primes' },
+        ],
+        ratePerSecond: 3,
+        burstEveryMs: 70_000,
+        burstSize: 60,
+      },
+    ],
+  });
+  load.start();
+  log.info({ hosts: hosts.size, verifiers: verifiers.size }, 'simulated workers and tenant load started');
+
+  return {
+    async close() {
+      clearInterval(supervisor);
+      await load.stop();
+      await Promise.all(
+        [...hosts.values()].map(async (slot) => {
+          await slot.starting;
+          await slot.host?.stop('simulator stopping');
+        }),
+      );
+      await Promise.all([...services.values()].map((s) => s.close()));
+    },
+  };
+}
+
+interface WorkHostSlot {
+  profile: NodeProfile;
+  host: WorkerHost | null;
+  starting: Promise<void> | null;
+  config: ReturnType<typeof workerConfigSchema.parse>;
+}
