@@ -112,4 +112,83 @@ describeEachBackend('retention', (backend) => {
     const violations = await store.db.selectFrom('sla_violations').select('id').execute();
     expect(violations.map((v) => v.id)).toEqual(['old-open']);
   });
+
+  it('prunes finished jobs, dead queue items and worker history past raw retention, never unfinished jobs', async () => {
+    const old = NOW - 100 * DAY;
+    const recent = NOW - 10 * DAY;
+    const job = (job_id: string, status: 'succeeded' | 'running' | 'cancelled', at: number) => ({
+      job_id,
+      topic: 't',
+      tenant_id: 'acme',
+      idempotency_key: null,
+      payload: '{}',
+      status,
+      attempts: 1,
+      max_attempts: 3,
+      created_at: at,
+      updated_at: at,
+      deadline_at: null,
+      node_id: null,
+      worker_id: null,
+      lease_token: null,
+      started_at: null,
+      finished_at: status === 'running' ? null : at,
+      finished_token: null,
+      result: null,
+      error: null,
+      verification_state: null,
+      verifier_id: null,
+      verification_claim_expires_at: null,
+      verdict: null,
+    });
+    await store.db
+      .insertInto('jobs')
+      .values([
+        job('old-done', 'succeeded', old),
+        job('old-cancelled', 'cancelled', old),
+        job('old-running', 'running', old),
+        job('recent-done', 'succeeded', recent),
+      ])
+      .execute();
+    const item = (id: string, state: 'dead' | 'ready', at: number) => ({
+      id,
+      topic: 't',
+      payload: '{}',
+      state,
+      attempts: 1,
+      max_attempts: 1,
+      enqueued_at: at,
+      available_at: at,
+      lease_owner: null,
+      lease_token: null,
+      lease_expires_at: null,
+      dead_at: state === 'dead' ? at : null,
+    });
+    await store.db
+      .insertInto('queue_items')
+      .values([
+        item('old-dead', 'dead', old),
+        item('old-ready', 'ready', old),
+        item('recent-dead', 'dead', recent),
+      ])
+      .execute();
+    await store.db
+      .insertInto('worker_states')
+      .values([
+        { worker_id: 'w', node_id: 'n', state: 'ready', reason: null, at: old },
+        { worker_id: 'w', node_id: 'n', state: 'working', reason: null, at: recent },
+      ])
+      .execute();
+
+    const deleted = await pruneExpired(store.db, {
+      rawBefore: NOW - 90 * DAY,
+      rollupBefore: NOW - 400 * DAY,
+      fineRollupMs: 3_600_000,
+    });
+    expect(deleted).toMatchObject({ jobs: 2, queue_items: 1, worker_states: 1 });
+    const jobs = await store.db.selectFrom('jobs').select('job_id').orderBy('job_id').execute();
+    expect(jobs.map((j) => j.job_id)).toEqual(['old-running', 'recent-done']);
+    const items = await store.db.selectFrom('queue_items').select('id').orderBy('id').execute();
+    expect(items.map((i) => i.id)).toEqual(['old-ready', 'recent-dead']);
+  });
 });

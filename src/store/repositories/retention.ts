@@ -2,8 +2,8 @@ import type { Db } from '../capabilities.ts';
 
 export interface RetentionCutoffs {
   /**
-   * Raw data (heartbeat slices, peer verdict slices, outcomes, metrics, snapshots, alert
-   * deliveries) older than this goes.
+   * Raw data (heartbeat slices, peer verdict slices, outcomes, finished jobs, dead queue
+   * items, worker state history, metrics, snapshots, alert deliveries) older than this goes.
    */
   rawBefore: number;
   /** Coarse rollups, resolved violations and the audit log are kept until this. */
@@ -41,6 +41,29 @@ export async function pruneExpired(
   record(
     'job_outcomes',
     await db.deleteFrom('job_outcomes').where('finished_at', '<', rawBefore).executeTakeFirst(),
+  );
+  // Finished jobs go with raw data (their payloads and results can be large); unfinished
+  // ones stay whatever their age, since a worker or the reconciler may still need them.
+  record(
+    'jobs',
+    await db
+      .deleteFrom('jobs')
+      .where('status', 'in', ['succeeded', 'failed_verification', 'dead', 'cancelled'])
+      .where('updated_at', '<', rawBefore)
+      .executeTakeFirst(),
+  );
+  // The in-database queue's dead letters: their jobs' records say how they ended.
+  record(
+    'queue_items',
+    await db
+      .deleteFrom('queue_items')
+      .where('state', '=', 'dead')
+      .where('dead_at', '<', rawBefore)
+      .executeTakeFirst(),
+  );
+  record(
+    'worker_states',
+    await db.deleteFrom('worker_states').where('at', '<', rawBefore).executeTakeFirst(),
   );
   record(
     'sla_metrics',
