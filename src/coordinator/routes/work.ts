@@ -169,6 +169,9 @@ export function workRoutes(app: FastifyInstance, { store, config, work }: ApiDep
     '/results',
     {
       config: { access: 'node-signed' },
+      // A result up to jobs.max_result_bytes must always get through (to be recorded, or
+      // refused as result-too-large), even where that limit is above the API's body limit.
+      bodyLimit: Math.max(config.api.body_limit_bytes, 2 * config.jobs.max_result_bytes),
       schema: {
         tags: ['work'],
         summary: 'Record a batch of results (a worker outbox’s); each item gets its disposition',
