@@ -37,7 +37,9 @@ export function verifyAdapterFor(
   if (own !== null) return { spec: own, from: 'worker-config' };
   if (definition === undefined) return { reason: `topic ${topic} is not known to the coordinator` };
   if (definition.verification === null) {
-    return { reason: `topic ${topic} has no verification; name a judge in the worker configuration's verify` };
+    return {
+      reason: `topic ${topic} has no verification; name a judge in the worker configuration's verify`,
+    };
   }
   if (!config.trust_coordinator_adapters) {
     return {

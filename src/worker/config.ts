@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { type ConfigProblem, ConfigError, sourceProblem } from '../config/errors.ts';
+import { ConfigError, type ConfigProblem, sourceProblem } from '../config/errors.ts';
 import { adapterSchema, TOPIC_NAME } from '../config/topic-schema.ts';
 
 /** JSON of the whole worker configuration; wins over the file. */
@@ -19,7 +19,8 @@ function unique<T>(key: (item: T) => string, what: string) {
     const seen = new Set<string>();
     items.forEach((item, i) => {
       const k = key(item);
-      if (seen.has(k)) ctx.addIssue({ code: 'custom', path: [i, 'topic'], message: `${what} ${k} is listed twice` });
+      if (seen.has(k))
+        ctx.addIssue({ code: 'custom', path: [i, 'topic'], message: `${what} ${k} is listed twice` });
       seen.add(k);
     });
   };
@@ -189,7 +190,10 @@ export function loadWorkerConfig(
     text = readFileSync(resolve(cwd, path), 'utf8');
   } catch (error) {
     throw new ConfigError([
-      sourceProblem(origin, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`),
+      sourceProblem(
+        origin,
+        `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      ),
     ]);
   }
   return {

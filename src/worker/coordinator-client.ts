@@ -40,7 +40,11 @@ export interface WorkerCoordinatorClient {
   claim(topic: string, body: ClaimRequest, signal?: AbortSignal): Promise<ClaimedJob[]>;
   extendLeases(workerId: string, leases: LeaseRef[], signal?: AbortSignal): Promise<ExtendAnswer>;
   submitResults(results: JobResult[], signal?: AbortSignal): Promise<BatchAnswer<ResultDisposition>>;
-  claimSamples(topic: string, body: { worker_id: string; max: number }, signal?: AbortSignal): Promise<Sample[]>;
+  claimSamples(
+    topic: string,
+    body: { worker_id: string; max: number },
+    signal?: AbortSignal,
+  ): Promise<Sample[]>;
   submitVerdicts(verdicts: Verdict[], signal?: AbortSignal): Promise<BatchAnswer<VerdictDisposition>>;
   /** How many times the connection pool was replaced after a timeout or socket error. */
   readonly reconnects: number;
@@ -106,7 +110,12 @@ export function createWorkerClient({
     onReconnect(reason);
   }
 
-  async function call<T>(path: string, payload: unknown, timeoutMs: number, signal?: AbortSignal): Promise<T> {
+  async function call<T>(
+    path: string,
+    payload: unknown,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<T> {
     if (closed) throw new CallAbortedError(`POST ${path}: the client is closed`);
     const body = JSON.stringify(payload);
     const bodySha256 = sha256Hex(body);
@@ -141,7 +150,9 @@ export function createWorkerClient({
       answer = parseBody(await response.body.text());
     } catch (cause) {
       if (signal?.aborted && !timeout.aborted) {
-        throw new CallAbortedError(`POST ${path}: given up (${String(signal.reason ?? 'aborted')})`, { cause });
+        throw new CallAbortedError(`POST ${path}: given up (${String(signal.reason ?? 'aborted')})`, {
+          cause,
+        });
       }
       const reason = timeout.aborted
         ? `no answer within ${timeoutMs} ms`
@@ -150,7 +161,8 @@ export function createWorkerClient({
       throw new CoordinatorError(`POST ${path}: ${reason}`, { cause });
     }
     if (status >= 400) {
-      const problem = typeof answer === 'object' && answer !== null ? (answer as Record<string, unknown>) : null;
+      const problem =
+        typeof answer === 'object' && answer !== null ? (answer as Record<string, unknown>) : null;
       const detail = typeof problem?.['detail'] === 'string' ? `: ${problem['detail']}` : '';
       throw new CoordinatorError(`POST ${path} answered ${status}${detail}`, {
         status,

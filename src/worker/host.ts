@@ -1,16 +1,16 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
+import { loadOrCreateIdentity } from '../agent/identity.ts';
 import { createWaker } from '../agent/waker.ts';
 import type { AdapterSpec, TopicDefinition } from '../config/topic-schema.ts';
 import { type Logger, silentLogger } from '../coordinator/log.ts';
-import { loadOrCreateIdentity } from '../agent/identity.ts';
 import type { Adapter } from './adapters/index.ts';
 import { WORKER_API_KEY_VAR, type WorkerConfig } from './config.ts';
 import { CallAbortedError, createWorkerClient, type WorkerCoordinatorClient } from './coordinator-client.ts';
 import { createLeaseKeeper, type LeaseKeeper } from './leases.ts';
 import { createWorkerMetrics, type MetricsServer, startMetricsServer } from './metrics.ts';
 import { createOutbox, type Outbox } from './outbox.ts';
-import { openOutboxStore, type OutboxStore } from './outbox-store.ts';
+import { type OutboxStore, openOutboxStore } from './outbox-store.ts';
 import type { DesiredWorker, StateTransition, SyncAnswer, WorkerReport, WorkerState } from './protocol.ts';
 import { registerWorkerNode } from './registration.ts';
 import { type RunningWorker, startWorker, type WorkerDeps } from './worker.ts';
@@ -86,7 +86,10 @@ interface Slot {
  * disabled ones, restarts one whose generation went up, resizes concurrency in place. Nothing
  * local but the outbox is trusted across restarts.
  */
-export async function startWorkerHost(config: WorkerConfig, options: WorkerHostOptions = {}): Promise<WorkerHost> {
+export async function startWorkerHost(
+  config: WorkerConfig,
+  options: WorkerHostOptions = {},
+): Promise<WorkerHost> {
   const {
     now = Date.now,
     env = process.env,
@@ -134,13 +137,24 @@ export async function startWorkerHost(config: WorkerConfig, options: WorkerHostO
         nodeId,
         identity,
         apiKey,
-        maxParallel: Math.max(1, config.topics.reduce((sum, t) => sum + t.concurrency, 0)),
+        maxParallel: Math.max(
+          1,
+          config.topics.reduce((sum, t) => sum + t.concurrency, 0),
+        ),
         requestTimeoutMs: config.request_timeout_ms,
         log,
       });
       cleanups.push(stopRegistering);
     }
-    outbox = createOutbox({ store, client, log, metrics, maxBackoffMs: config.outbox_max_backoff_ms, now, random });
+    outbox = createOutbox({
+      store,
+      client,
+      log,
+      metrics,
+      maxBackoffMs: config.outbox_max_backoff_ms,
+      now,
+      random,
+    });
     leases = createLeaseKeeper({ client, log });
   } catch (error) {
     await closeAll();

@@ -74,14 +74,19 @@ export function openOutboxStore(dataDir: string): OutboxStore {
     db.exec('COMMIT');
   } catch (error) {
     db.close();
-    if ((error as { errcode?: number }).errcode === 5 || /database is locked/.test((error as Error).message)) {
+    if (
+      (error as { errcode?: number }).errcode === 5 ||
+      /database is locked/.test((error as Error).message)
+    ) {
       throw new DataDirInUseError(`another worker is using ${dataDir} (${path} is locked)`);
     }
     throw error;
   }
 
   const insert = db.prepare('INSERT INTO outbox (kind, job_id, item, created_at_ms) VALUES (?, ?, ?, ?)');
-  const select = db.prepare('SELECT id, kind, job_id, item, attempts FROM outbox WHERE kind = ? ORDER BY id LIMIT ?');
+  const select = db.prepare(
+    'SELECT id, kind, job_id, item, attempts FROM outbox WHERE kind = ? ORDER BY id LIMIT ?',
+  );
   const remove = db.prepare('DELETE FROM outbox WHERE id = ?');
   const failed = db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?');
   const countKind = db.prepare('SELECT count(*) AS n FROM outbox WHERE kind = ?');

@@ -84,10 +84,16 @@ export function createOutbox({
         const retryable = !(error instanceof CoordinatorError) || error.retryable;
         if (retryable) {
           store.noteFailure(
-            batches.flat().concat(batch).map((row) => row.id),
+            batches
+              .flat()
+              .concat(batch)
+              .map((row) => row.id),
             message,
           );
-          return { kind: 'retry', retryAfterMs: error instanceof CoordinatorError ? error.retryAfterMs : null };
+          return {
+            kind: 'retry',
+            retryAfterMs: error instanceof CoordinatorError ? error.retryAfterMs : null,
+          };
         }
         if (batch.length === 1) {
           const row = batch[0]!;
@@ -143,7 +149,10 @@ export function createOutbox({
           retryAfterMs: retry.retryAfterMs,
           random,
         });
-        log.warn({ failures, retry_in_ms: wait, depth: store.depth() }, 'outbox not delivered yet; will retry');
+        log.warn(
+          { failures, retry_in_ms: wait, depth: store.depth() },
+          'outbox not delivered yet; will retry',
+        );
         await sleep(wait);
       } else {
         failures = 0;

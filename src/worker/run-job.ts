@@ -46,7 +46,11 @@ export async function runWithRetries({
 }): Promise<JobRun> {
   const startedAtMs = Math.trunc(now());
   const deadline = job.deadline_at_ms;
-  const end = (outcome: AdapterOutcome): JobRun => ({ outcome, startedAtMs, finishedAtMs: Math.trunc(now()) });
+  const end = (outcome: AdapterOutcome): JobRun => ({
+    outcome,
+    startedAtMs,
+    finishedAtMs: Math.trunc(now()),
+  });
   let last: AdapterOutcome | null = null;
   for (let retry = 0; ; retry++) {
     const left = deadline === null ? Number.POSITIVE_INFINITY : deadline - now();
@@ -54,23 +58,37 @@ export async function runWithRetries({
       return end(
         last ?? {
           ok: false,
-          error: { code: 'deadline-exceeded', message: 'the job’s deadline passed before it ran', retryable: false },
+          error: {
+            code: 'deadline-exceeded',
+            message: 'the job’s deadline passed before it ran',
+            retryable: false,
+          },
         },
       );
     }
     onAttempt();
     let outcome: AdapterOutcome;
     try {
-      outcome = await adapter.run(job.payload, { signal, timeoutMs: Math.max(1, Math.min(job.timeout_ms, left)) });
+      outcome = await adapter.run(job.payload, {
+        signal,
+        timeoutMs: Math.max(1, Math.min(job.timeout_ms, left)),
+      });
     } catch (error) {
       // Adapters never reject by contract; one that does is treated as a crash worth a retry.
-      outcome = { ok: false, error: { code: 'adapter-error', message: (error as Error).message, retryable: true } };
+      outcome = {
+        ok: false,
+        error: { code: 'adapter-error', message: (error as Error).message, retryable: true },
+      };
     }
     if (outcome.ok || signal.aborted) return end(outcome);
     last = outcome;
     if (!outcome.error.retryable || retry >= policy.maxRetries) return end(outcome);
     const delayMs = backoffDelayMs(
-      { kind: policy.backoff, initial_ms: policy.delayMs, max_ms: Math.max(policy.delayMs, policy.maxDelayMs) },
+      {
+        kind: policy.backoff,
+        initial_ms: policy.delayMs,
+        max_ms: Math.max(policy.delayMs, policy.maxDelayMs),
+      },
       retry + 1,
       random,
     );

@@ -75,7 +75,17 @@ interface InFlight {
  * job and sends nothing.
  */
 export function startTopicLoop(options: TopicLoopOptions): TopicLoop {
-  const { workerId, topic, adapter, client, outbox, leases, metrics, now = Date.now, random = Math.random } = options;
+  const {
+    workerId,
+    topic,
+    adapter,
+    client,
+    outbox,
+    leases,
+    metrics,
+    now = Date.now,
+    random = Math.random,
+  } = options;
   const log = options.log.child({ topic });
   let concurrency = options.concurrency;
   const inFlight = new Map<string, InFlight>();
@@ -87,7 +97,11 @@ export function startTopicLoop(options: TopicLoopOptions): TopicLoop {
     options.onBusyChange?.();
   }
 
-  function resultOf(job: ClaimedJob, fields: Pick<JobResult, 'status' | 'result' | 'error'>, startedAtMs: number) {
+  function resultOf(
+    job: ClaimedJob,
+    fields: Pick<JobResult, 'status' | 'result' | 'error'>,
+    startedAtMs: number,
+  ) {
     const result: JobResult = {
       job_id: job.job_id,
       lease_token: job.lease_token,
@@ -116,10 +130,14 @@ export function startTopicLoop(options: TopicLoopOptions): TopicLoop {
         resultOf(job, { status: 'released' }, claimedAtMs);
       },
     };
-    const letGo: () => void = leases.hold(workerId, { job_id: job.job_id, lease_token: job.lease_token }, (status) => {
-      entry.endedBy = status;
-      controller.abort(new Error(`lease ${status}`));
-    });
+    const letGo: () => void = leases.hold(
+      workerId,
+      { job_id: job.job_id, lease_token: job.lease_token },
+      (status) => {
+        entry.endedBy = status;
+        controller.abort(new Error(`lease ${status}`));
+      },
+    );
     inFlight.set(job.job_id, entry);
     busyChanged();
     entry.done = (async () => {
@@ -143,7 +161,10 @@ export function startTopicLoop(options: TopicLoopOptions): TopicLoop {
         if (ended) return;
         ended = true;
         if (entry.endedBy === 'cancelled' || entry.endedBy === 'lost') {
-          log.info({ job_id: job.job_id, lease: entry.endedBy }, 'job stopped; its lease is gone, nothing sent');
+          log.info(
+            { job_id: job.job_id, lease: entry.endedBy },
+            'job stopped; its lease is gone, nothing sent',
+          );
         } else if (entry.endedBy === 'drain') {
           resultOf(job, { status: 'released' }, run.startedAtMs);
         } else if (run.outcome.ok) {
@@ -154,7 +175,10 @@ export function startTopicLoop(options: TopicLoopOptions): TopicLoop {
         }
       } catch (error) {
         // The outbox could not store the result: the lease will expire and the job run again.
-        log.error({ job_id: job.job_id, error: (error as Error).message }, 'could not record the job’s result');
+        log.error(
+          { job_id: job.job_id, error: (error as Error).message },
+          'could not record the job’s result',
+        );
       } finally {
         letGo();
         inFlight.delete(job.job_id);
@@ -192,11 +216,15 @@ export function startTopicLoop(options: TopicLoopOptions): TopicLoop {
         }
         failures++;
         const waitMs = Math.min(30_000, 500 * 2 ** Math.min(failures - 1, 10)) * (0.5 + random() / 2);
-        log.warn({ failures, retry_in_ms: Math.round(waitMs), error: (error as Error).message }, 'claim failed');
+        log.warn(
+          { failures, retry_in_ms: Math.round(waitMs), error: (error as Error).message },
+          'claim failed',
+        );
         await sleep(waitMs, claiming.signal);
         continue;
       }
       metrics.jobsClaimed.inc({ topic }, jobs.length);
+      if (jobs.length > 0) log.debug({ jobs: jobs.map((j) => j.job_id) }, 'claimed');
       if (claiming.signal.aborted) {
         // Claimed as the drain began: these leases are ours, so give them back at once, unrun.
         for (const job of jobs) resultOf(job, { status: 'released' }, Math.trunc(now()));

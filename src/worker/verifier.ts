@@ -56,7 +56,11 @@ export function startVerifier({
     while (!stopping.signal.aborted) {
       let samples: Awaited<ReturnType<WorkerCoordinatorClient['claimSamples']>> = [];
       try {
-        samples = await client.claimSamples(topic, { worker_id: workerId, max: SAMPLES_PER_CLAIM }, stopping.signal);
+        samples = await client.claimSamples(
+          topic,
+          { worker_id: workerId, max: SAMPLES_PER_CLAIM },
+          stopping.signal,
+        );
       } catch (error) {
         if (error instanceof CallAbortedError || stopping.signal.aborted) return;
         if (error instanceof CoordinatorError && !error.retryable) onRefusal(error);

@@ -106,7 +106,8 @@ export function startWorker({
     } else if (tracker.state === 'working' && idleTimer === undefined) {
       idleTimer = setTimeout(() => {
         idleTimer = undefined;
-        if (busySlots() === 0 && tracker.state === 'working' && !stopping.signal.aborted) tracker.set('ready');
+        if (busySlots() === 0 && tracker.state === 'working' && !stopping.signal.aborted)
+          tracker.set('ready');
       }, IDLE_GRACE_MS);
     }
   }
@@ -153,9 +154,14 @@ export function startWorker({
       tracker.set('benchmarking');
       for (const { topic } of benchmarked) {
         const definition = topics.get(topic)!;
-        const result = await runBenchmark(jobAdapters.get(topic)!, definition.benchmark!, definition.timeout_ms, {
-          signal: stopping.signal,
-        });
+        const result = await runBenchmark(
+          jobAdapters.get(topic)!,
+          definition.benchmark!,
+          definition.timeout_ms,
+          {
+            signal: stopping.signal,
+          },
+        );
         if (stopping.signal.aborted) return;
         benchmark[topic] = result.score;
         log.info({ topic, ...result }, 'benchmark run');

@@ -7,7 +7,7 @@ describe('stopping a worker host', () => {
   afterEach(() => h.cleanup());
 
   it('abandons its long polls, lets a job in flight finish, sends its result and ends stopped', async () => {
-    let finish: () => void = () => {};
+    let finish: (() => void) | null = null;
     setJobBehaviour(
       (payload) =>
         new Promise((resolve) => {
@@ -23,12 +23,12 @@ describe('stopping a worker host', () => {
       }),
     );
     const job = t.fake.submit('hash', { n: 1 });
-    await eventually('job running', () => host.status().workers[0]?.busy_slots === 1);
+    await eventually('job in its adapter', () => finish !== null);
     const stopping = host.stop('SIGTERM');
     const worker = t.fake.workers.get(`${t.nodeId}/main`)!;
     await eventually('draining reported', () => worker.transitions.some((s) => s.state === 'draining'));
     expect(job.status).toBe('running');
-    finish();
+    finish!();
     await stopping;
     expect(job.status).toBe('succeeded');
     expect(job.received.map((r) => r.item.status)).toEqual(['success']);
@@ -40,17 +40,19 @@ describe('stopping a worker host', () => {
 
   it('aborts a job still running after drain_timeout_ms and releases it', async () => {
     let abortedRuns = 0;
-    setJobBehaviour(async (_payload, signal) => {
-      await aborted(signal);
-      abortedRuns++;
-      return null;
-    });
     const t = await h.make({ topics: [{ name: 'hash' }] });
     const host = await t.start(
       t.config({ drain_timeout_ms: 200, topics: [{ topic: 'hash', adapter: testModuleAdapter }] }),
     );
+    let started = false;
+    setJobBehaviour(async (_payload, signal) => {
+      started = true;
+      await aborted(signal);
+      abortedRuns++;
+      return null;
+    });
     const job = t.fake.submit('hash', {});
-    await eventually('job running', () => host.status().workers[0]?.busy_slots === 1);
+    await eventually('job in its adapter', () => started);
     await host.stop('SIGTERM');
     expect(abortedRuns).toBe(1);
     expect(job.received.map((r) => [r.item.status, r.disposition])).toEqual([['released', 'released']]);

@@ -11,7 +11,9 @@ describe('worker host against a fake coordinator', () => {
   it('syncs its declared worker, claims jobs, runs them and submits the results in batches', async () => {
     setJobBehaviour(echo);
     const t = await h.make({ topics: [hash] });
-    const host = await t.start(t.config({ topics: [{ topic: 'hash', concurrency: 4, adapter: testModuleAdapter }] }));
+    const host = await t.start(
+      t.config({ topics: [{ topic: 'hash', concurrency: 4, adapter: testModuleAdapter }] }),
+    );
     const jobs = Array.from({ length: 12 }, (_, i) => t.fake.submit('hash', { n: i }));
     await eventually('all jobs succeeded', () => jobs.every((j) => j.status === 'succeeded'));
     expect(jobs.map((j) => j.result)).toEqual(jobs.map((_, i) => ({ echo: { n: i } })));
@@ -23,6 +25,7 @@ describe('worker host against a fake coordinator', () => {
     const worker = t.fake.workers.get(`${t.nodeId}/main`)!;
     expect(worker.source).toBe('config');
     expect(worker.topics).toEqual([{ topic: 'hash', concurrency: 4 }]);
+    await eventually('transitions reported', () => worker.transitions.length >= 3);
     expect(worker.transitions.map((s) => s.state).slice(0, 3)).toEqual(['starting', 'ready', 'working']);
     await eventually('outbox empty', () => host.status().outbox.results === 0);
     const text = await host.registry.metrics();
@@ -46,7 +49,10 @@ describe('worker host against a fake coordinator', () => {
     expect(calls).toBe(3);
     expect(job.received).toHaveLength(1);
     expect(job.received[0]!.item.status).toBe('failure');
-    expect(job.received[0]!.item.error).toMatchObject({ message: expect.stringContaining('flaky backend'), retryable: true });
+    expect(job.received[0]!.item.error).toMatchObject({
+      message: expect.stringContaining('flaky backend'),
+      retryable: true,
+    });
     expect(metricValue(await host.registry.metrics(), 'vigil_worker_retries_total', 'topic="hash"')).toBe(2);
   });
 
@@ -96,6 +102,7 @@ describe('worker host against a fake coordinator', () => {
     expect(t.fake.refusals).toEqual([]);
     expect(t.fake.requests.filter((r) => r.route === 'claim').length).toBeGreaterThan(0);
     const worker = t.fake.workers.get(`${t.nodeId}/main`)!;
+    // The scores went with `ready` in a sync before the first claim.
     expect(worker.transitions.map((s) => s.state).slice(0, 3)).toEqual(['starting', 'benchmarking', 'ready']);
   });
 

@@ -15,7 +15,9 @@ describe('the worker outbox', () => {
     const jobs = [t.fake.submit('hash', { n: 1 }), t.fake.submit('hash', { n: 2 })];
     await eventually('results attempted', () => t.fake.countOf('results') >= 2);
     expect(first.status().outbox.results).toBe(2);
-    expect(metricValue(await first.registry.metrics(), 'vigil_worker_submission_errors_total', 'kind="results"')).toBeGreaterThanOrEqual(2);
+    expect(
+      metricValue(await first.registry.metrics(), 'vigil_worker_submission_errors_total', 'kind="results"'),
+    ).toBeGreaterThanOrEqual(2);
     await first.stop('restart');
     expect(jobs.every((j) => j.status === 'running' && j.received.length === 0)).toBe(true);
 
@@ -39,7 +41,9 @@ describe('the worker outbox', () => {
     // The first batch is refused whole (400), then halves: the first half's call is refused
     // again, the rest accepted, so exactly one item is left alone and dropped.
     t.fake.failNext('results', 1_000_000, 500);
-    const host = await t.start(t.config({ topics: [{ topic: 'hash', concurrency: 4, adapter: testModuleAdapter }] }));
+    const host = await t.start(
+      t.config({ topics: [{ topic: 'hash', concurrency: 4, adapter: testModuleAdapter }] }),
+    );
     const jobs = Array.from({ length: 4 }, (_, i) => t.fake.submit('hash', { n: i }));
     await eventually('four results queued', () => host.status().outbox.results === 4);
     t.fake.clearFailures();

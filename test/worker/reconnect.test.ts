@@ -10,7 +10,11 @@ describe('a coordinator that accepts connections but never answers', () => {
     setJobBehaviour(echo);
     const t = await h.make({ topics: [{ name: 'hash' }] });
     const host = await t.start(
-      t.config({ request_timeout_ms: 300, claim_wait_ms: 200, topics: [{ topic: 'hash', adapter: testModuleAdapter }] }),
+      t.config({
+        request_timeout_ms: 300,
+        claim_wait_ms: 200,
+        topics: [{ topic: 'hash', adapter: testModuleAdapter }],
+      }),
     );
     const first = t.fake.submit('hash', { n: 1 });
     await eventually('first job done', () => first.status === 'succeeded');

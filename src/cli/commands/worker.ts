@@ -4,9 +4,15 @@ import { createLogger, type LogLevel } from '../../coordinator/log.ts';
 import type { GlobalOptions } from '../options.ts';
 import { untilSignal } from '../signals.ts';
 
-function pick<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T, name: string): T {
+function pick<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+  name: string,
+): T {
   if (value === undefined || value === '') return fallback;
-  if (!allowed.includes(value as T)) throw new Error(`${name} must be one of ${allowed.join(', ')}, not ${value}`);
+  if (!allowed.includes(value as T))
+    throw new Error(`${name} must be one of ${allowed.join(', ')}, not ${value}`);
   return value as T;
 }
 

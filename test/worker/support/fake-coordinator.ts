@@ -34,6 +34,13 @@ export interface FakeWorker extends DesiredWorker {
   transitions: StateTransition[];
 }
 
+export interface ClaimCall {
+  worker_id: string;
+  topic: string;
+  at_ms: number;
+  open: boolean;
+}
+
 type Route = 'sync' | 'claim' | 'extend' | 'results' | 'samples' | 'verdicts' | 'nodes';
 
 /**
@@ -57,14 +64,18 @@ export async function startFakeCoordinator({
   const topics = new Map<string, TopicDefinition>();
   const workers = new Map<string, FakeWorker>();
   const jobs = new Map<string, FakeJob>();
-  const samples = new Map<string, { job_id: string; node_id: string; claimedBy: string | null; verdict: Verdict | null }>();
+  const samples = new Map<
+    string,
+    { job_id: string; node_id: string; claimedBy: string | null; verdict: Verdict | null }
+  >();
   const seenSignatures = new Set<string>();
   const tokensSeen = new Map<string, string>();
-  const requests: Array<{ route: Route; body: unknown }> = [];
+  const requests: Array<{ route: Route; body: unknown; at_ms: number }> = [];
   const refusals: string[] = [];
   const failures: Array<{ route: Route; count: number; status: number }> = [];
   const wakeClaims = new Set<() => void>();
   let connections = 0;
+  const claims: ClaimCall[] = [];
   let silent = false;
   const held: ServerResponse[] = [];
 
@@ -85,7 +96,13 @@ export async function startFakeCoordinator({
     const key = publicKeys.get(keyId);
     if (key === undefined) return refuse('unknown-key');
     if (sha256Hex(body) !== digest) return refuse('digest-mismatch');
-    const signed = { method: req.method!, path: req.url!, bodySha256: digest, timestampMs: Number(timestamp), keyId };
+    const signed = {
+      method: req.method!,
+      path: req.url!,
+      bodySha256: digest,
+      timestampMs: Number(timestamp),
+      keyId,
+    };
     if (!verifyRequest(signed, signature, key)) return refuse('bad-signature');
     if (seenSignatures.has(signature)) return refuse('replayed-request');
     seenSignatures.add(signature);
@@ -143,7 +160,12 @@ export async function startFakeCoordinator({
     };
   }
 
-  async function claim(nodeId: string, topic: string, body: { worker_id: string; max?: number; wait_ms?: number }) {
+  async function claim(
+    nodeId: string,
+    topic: string,
+    body: { worker_id: string; max?: number; wait_ms?: number },
+    gone: () => boolean,
+  ) {
     const def = topics.get(topic);
     if (def === undefined) return { status: 404, slug: 'unknown-topic' };
     const w = workers.get(body.worker_id);
@@ -157,7 +179,12 @@ export async function startFakeCoordinator({
     const deadline = now() + (body.wait_ms ?? 0);
     for (;;) {
       expireLeases();
-      const ready = [...jobs.values()].filter((j) => j.topic === topic && j.status === 'queued').slice(0, body.max ?? 1);
+      const ready = [...jobs.values()]
+        .filter((j) => j.topic === topic && j.status === 'queued')
+        .slice(0, body.max ?? 1);
+      // A worker that gave up on its long poll (draining) must not be handed jobs it never sees.
+      // (A job arriving as the abort crosses the wire is lost to the lease, as with the real one.)
+      if (gone()) return { jobs: [] };
       if (ready.length > 0 || now() >= deadline) {
         return {
           jobs: ready.map((job) => {
@@ -273,10 +300,11 @@ export async function startFakeCoordinator({
                     : null;
     if (route === null || req.method !== 'POST') return sendProblem(res, 404, 'not-found', path);
     const body = text === '' ? null : (JSON.parse(text) as Record<string, unknown>);
-    requests.push({ route, body });
+    requests.push({ route, body, at_ms: Date.now() });
     if (scripted(route, res)) return;
     if (route === 'nodes') {
-      if (req.headers.authorization !== `Bearer ${apiKey}`) return sendProblem(res, 401, 'unauthorized', 'key');
+      if (req.headers.authorization !== `Bearer ${apiKey}`)
+        return sendProblem(res, 401, 'unauthorized', 'key');
       const reg = body as { node_id: string; public_key: string };
       const known = publicKeys.get(reg.node_id);
       publicKeys.set(reg.node_id, reg.public_key);
@@ -289,15 +317,33 @@ export async function startFakeCoordinator({
       case 'sync':
         return sendJson(res, 200, sync(nodeId, body as unknown as SyncRequest));
       case 'claim': {
-        const answer = await claim(nodeId, topic, body as { worker_id: string });
-        if ('slug' in answer) return sendProblem(res, answer.status, answer.slug!, answer.slug!);
+        const call: ClaimCall = {
+          worker_id: (body as { worker_id: string }).worker_id,
+          topic,
+          at_ms: now(),
+          open: true,
+        };
+        claims.push(call);
+        res.once('close', () => {
+          call.open = false;
+        });
+        // The socket may have closed before this listener existed (an abort right after sending).
+        const answer = await claim(
+          nodeId,
+          topic,
+          body as { worker_id: string },
+          () => !call.open || req.socket.destroyed,
+        );
+        if ('slug' in answer) return sendProblem(res, answer.status!, answer.slug!, answer.slug!);
         return sendJson(res, 200, answer);
       }
       case 'extend':
         return sendJson(res, 200, extend(body as never));
       case 'results': {
         const items = (body as { results: JobResult[] }).results;
-        return sendJson(res, 200, { results: items.map((item) => ({ job_id: item.job_id, disposition: result(item) })) });
+        return sendJson(res, 200, {
+          results: items.map((item) => ({ job_id: item.job_id, disposition: result(item) })),
+        });
       }
       case 'samples': {
         const worker = (body as { worker_id: string }).worker_id;
@@ -306,7 +352,13 @@ export async function startFakeCoordinator({
           .map((s) => {
             s.claimedBy = worker;
             const job = jobs.get(s.job_id)!;
-            return { job_id: s.job_id, node_id: s.node_id, payload: job.payload, result: job.result, finished_at_ms: now() };
+            return {
+              job_id: s.job_id,
+              node_id: s.node_id,
+              payload: job.payload,
+              result: job.result,
+              finished_at_ms: now(),
+            };
           });
         return sendJson(res, 200, { samples: out });
       }
@@ -333,6 +385,8 @@ export async function startFakeCoordinator({
     url: server.url,
     requests,
     refusals,
+    /** Every claim call, and whether its connection is still open (a long poll waiting). */
+    claims,
     jobs,
     workers,
     samples,

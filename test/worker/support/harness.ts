@@ -74,6 +74,16 @@ export function harnesses() {
       for (const topic of topics) fake.addTopic(topic);
       writeFileSync(join(dir, 'test-adapter.mjs'), MODULE_ADAPTER_SOURCE);
       const log = captureLog();
+      // Each entry gets the time it was logged, for tests that order events.
+      const stamp = (l: ReturnType<typeof captureLog>): ReturnType<typeof captureLog> => ({
+        entries: l.entries,
+        debug: (o, m) => l.debug({ ...o, at_ms: Date.now() }, m),
+        info: (o, m) => l.info({ ...o, at_ms: Date.now() }, m),
+        warn: (o, m) => l.warn({ ...o, at_ms: Date.now() }, m),
+        error: (o, m) => l.error({ ...o, at_ms: Date.now() }, m),
+        child: (b) => stamp(l.child(b) as ReturnType<typeof captureLog>),
+      });
+
       return {
         dir,
         fake,
@@ -85,7 +95,12 @@ export function harnesses() {
             'test',
           ),
         async start(config, options = {}) {
-          const host = await startWorkerHost(config, { baseDir: dir, log, verifyIntervalMs: 100, ...options });
+          const host = await startWorkerHost(config, {
+            baseDir: dir,
+            log: stamp(log),
+            verifyIntervalMs: 100,
+            ...options,
+          });
           hosts.push(host);
           return host;
         },
