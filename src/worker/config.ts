@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem, sourceProblem } from '../config/errors.ts';
+import { unknownKeyMessage } from '../config/suggest.ts';
 import { adapterSchema, TOPIC_NAME } from '../config/topic-schema.ts';
 
 /** JSON of the whole worker configuration; wins over the file. */
@@ -92,18 +93,25 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return at;
 }
 
+const TYPE_NAMES: Record<string, string> = {
+  number: 'a number',
+  int: 'an integer',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'a list',
+};
+
 function expected(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
-      return `expected ${issue.expected}`;
+      return `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
     case 'too_small':
-      return `expected at least ${issue.minimum}`;
+      return `expected ${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}`;
     case 'too_big':
-      return `expected at most ${issue.maximum}`;
+      return `expected ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}`;
     case 'invalid_value':
       return `expected one of ${issue.values.map(String).join(', ')}`;
-    case 'unrecognized_keys':
-      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
     case 'invalid_format':
       return issue.format === 'url' ? 'expected an http:// or https:// URL' : `expected ${issue.format}`;
     case 'invalid_union':
@@ -113,17 +121,33 @@ function expected(issue: z.core.$ZodIssue): string {
   }
 }
 
+/** The keys an object at `path` may have, for "did you mean"; empty where not worth knowing. */
+function knownKeys(path: readonly (string | number)[]): string[] {
+  if (path.length === 0) return Object.keys(workerConfigSchema.shape);
+  if (path.length === 2 && path[0] === 'topics') return Object.keys(servedTopicSchema.shape);
+  if (path.length === 2 && path[0] === 'verify') return Object.keys(verifiedTopicSchema.shape);
+  return [];
+}
+
+function problem(path: (string | number)[], input: unknown, origin: string, expectation: string): ConfigProblem {
+  const secret = path.some((p) => SECRET_PARENTS.has(String(p)));
+  const value = valueAt(input, path);
+  return {
+    key: path.length === 0 ? '(root)' : path.join('.'),
+    ...(value === undefined || secret || typeof value === 'object' ? {} : { value }),
+    origin,
+    expected: expectation,
+  };
+}
+
 function problems(error: z.ZodError, input: unknown, origin: string): ConfigProblem[] {
-  return error.issues.map((issue) => {
+  return error.issues.flatMap((issue) => {
     const path = issue.path as (string | number)[];
-    const secret = path.some((p) => SECRET_PARENTS.has(String(p)));
-    const value = valueAt(input, path);
-    return {
-      key: path.length === 0 ? '(root)' : path.join('.'),
-      ...(value === undefined || secret ? {} : { value }),
-      origin,
-      expected: expected(issue),
-    };
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownKeys(path);
+      return issue.keys.map((key) => problem([...path, key], input, origin, unknownKeyMessage(key, known)));
+    }
+    return [problem(path, input, origin, expected(issue))];
   });
 }
 

@@ -264,7 +264,15 @@ export async function startWorkerHost(
     }
   }
 
+  const refusalsSeen = new Set<string>();
   function reconcile(answer: SyncAnswer): void {
+    for (const { worker_id, type, detail } of answer.refused ?? []) {
+      // Said once per worker and reason: every heartbeat would repeat it.
+      const key = `${worker_id} ${detail}`;
+      if (refusalsSeen.has(key)) continue;
+      refusalsSeen.add(key);
+      log.error({ worker_id, type, detail }, 'the coordinator refused this worker’s report');
+    }
     if (answer.lease_ms > 0) {
       leaseMs = answer.lease_ms;
       leases.setLeaseMs(answer.lease_ms);

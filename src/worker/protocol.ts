@@ -46,7 +46,7 @@ export interface SyncRequest {
 /** What the coordinator wants this node to run. */
 export interface DesiredWorker {
   worker_id: string;
-  pool: string;
+  pool: string | null;
   source: 'config' | 'api';
   enabled: boolean;
   generation: number;
@@ -60,6 +60,8 @@ export interface SyncAnswer {
   lease_ms: number;
   workers: DesiredWorker[];
   topics: TopicDefinition[];
+  /** Reports the coordinator ignored (another node's worker id, a worker deleted there). */
+  refused?: Array<{ worker_id: string; type: string; detail: string }>;
 }
 
 export interface ClaimedJob {

@@ -307,6 +307,12 @@ export async function startFakeCoordinator({
         return sendProblem(res, 401, 'unauthorized', 'key');
       const reg = body as { node_id: string; public_key: string };
       const known = publicKeys.get(reg.node_id);
+      if (known !== undefined && known !== reg.public_key) {
+        res.writeHead(409, { 'content-type': 'application/problem+json' });
+        return res.end(
+          JSON.stringify({ type: 'urn:vigil:problem:conflict', status: 409, differences: ['public_key'] }),
+        );
+      }
       publicKeys.set(reg.node_id, reg.public_key);
       return sendJson(res, known === undefined ? 201 : 200, reg);
     }
@@ -392,6 +398,10 @@ export async function startFakeCoordinator({
     samples,
     get connections() {
       return connections;
+    },
+    /** Registers a node's key, as if someone registered it before. */
+    setKey(nodeId: string, publicKey: string): void {
+      publicKeys.set(nodeId, publicKey);
     },
     addTopic(input: TopicInput): TopicDefinition {
       const def = topicSchema.parse(input);

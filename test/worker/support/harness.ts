@@ -63,11 +63,20 @@ export function harnesses() {
   const hosts: WorkerHost[] = [];
   const fakes: FakeCoordinator[] = [];
   return {
-    async make({ topics = [], leaseMs }: { topics?: TopicInput[]; leaseMs?: number } = {}): Promise<Harness> {
+    async make({
+      topics = [],
+      leaseMs,
+      registered = true,
+    }: {
+      topics?: TopicInput[];
+      leaseMs?: number;
+      /** Whether the fake knows the node's key from the start (else it must register). */
+      registered?: boolean;
+    } = {}): Promise<Harness> {
       const dir = dirs.make('vigil-worker-');
       const identity = await loadOrCreateIdentity(join(dir, 'node.key'));
       const fake = await startFakeCoordinator({
-        keys: { [identity.nodeId]: identity.publicKey },
+        keys: registered ? { [identity.nodeId]: identity.publicKey } : {},
         ...(leaseMs === undefined ? {} : { leaseMs }),
       });
       fakes.push(fake);
