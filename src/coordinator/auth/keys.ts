@@ -40,6 +40,8 @@ export interface VerifiedKey {
   id: string;
   prefix: string;
   role: Role;
+  /** The key's label: a tenant key's tenant id (see coordinator/jobs/tenants.ts). */
+  label: string | null;
 }
 
 /**
@@ -54,11 +56,12 @@ export function createKeyVerifier(db: Db, { ttlMs, now = Date.now }: { ttlMs: nu
     if (hit !== undefined && hit.expires > now()) return hit.key;
     const row = await db
       .selectFrom('api_keys')
-      .select(['id', 'prefix', 'role'])
+      .select(['id', 'prefix', 'role', 'label'])
       .where('key_hash', '=', hash)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
-    const verified = row === undefined ? null : { id: row.id, prefix: row.prefix, role: row.role };
+    const verified =
+      row === undefined ? null : { id: row.id, prefix: row.prefix, role: row.role, label: row.label };
     if (cache.size > 10_000) cache.clear();
     cache.set(hash, { key: verified, expires: now() + ttlMs });
     return verified;

@@ -1,4 +1,3 @@
-import type { Db } from '../../store/capabilities.ts';
 import type { VerifiedKey } from '../auth/keys.ts';
 import { ProblemError } from '../http/problem.ts';
 
@@ -6,9 +5,8 @@ import { ProblemError } from '../http/problem.ts';
 export const DEFAULT_TENANT = 'default';
 
 /** A tenant key's tenant: its label, or its id when it has none. */
-async function tenantOfKey(db: Db, key: VerifiedKey): Promise<string> {
-  const row = await db.selectFrom('api_keys').select('label').where('id', '=', key.id).executeTakeFirst();
-  const label = row?.label?.trim();
+function tenantOfKey(key: VerifiedKey): string {
+  const label = key.label?.trim();
   return label === undefined || label === '' ? key.id : label;
 }
 
@@ -16,20 +14,16 @@ async function tenantOfKey(db: Db, key: VerifiedKey): Promise<string> {
  * Whose jobs a caller may see: a tenant key its own tenant's only; any other role (or an
  * anonymous read where reads are open) every tenant's, null.
  */
-export async function tenantScope(db: Db, actor: VerifiedKey | null): Promise<string | null> {
-  return actor?.role === 'tenant' ? tenantOfKey(db, actor) : null;
+export function tenantScope(actor: VerifiedKey | null): string | null {
+  return actor?.role === 'tenant' ? tenantOfKey(actor) : null;
 }
 
 /**
  * The tenant a call acts for. A tenant key acts for its own tenant and may not name another;
  * operators and admins name one, or act for `default`.
  */
-export async function actingTenant(
-  db: Db,
-  actor: VerifiedKey | null,
-  named: string | undefined,
-): Promise<string> {
-  const own = await tenantScope(db, actor);
+export function actingTenant(actor: VerifiedKey | null, named: string | undefined): string {
+  const own = tenantScope(actor);
   if (own === null) return named ?? DEFAULT_TENANT;
   if (named !== undefined && named !== own) {
     throw new ProblemError(

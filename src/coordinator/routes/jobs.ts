@@ -75,7 +75,7 @@ const Accepted = Type.Object({ job_id: Type.String(), status: StringEnum(JOB_STA
 const JobParams = Type.Object({ job_id: JobId });
 
 /** Tenants' jobs: submit, read, list, cancel (docs/design/work-contract.md). */
-export function jobRoutes(app: FastifyInstance, { store, work }: ApiDeps): void {
+export function jobRoutes(app: FastifyInstance, { work }: ApiDeps): void {
   const { jobs } = work;
 
   app.post(
@@ -100,7 +100,7 @@ export function jobRoutes(app: FastifyInstance, { store, work }: ApiDeps): void 
     },
     async (request, reply) => {
       const body = request.body as Static<typeof Submission>;
-      const tenantId = await actingTenant(store.db, request.actor, body.tenant_id);
+      const tenantId = actingTenant(request.actor, body.tenant_id);
       const { job, created } = await jobs.submit({
         tenantId,
         topic: body.topic,
@@ -126,7 +126,7 @@ export function jobRoutes(app: FastifyInstance, { store, work }: ApiDeps): void 
     },
     async (request) => {
       const { job_id } = request.params as Static<typeof JobParams>;
-      return jobView(await jobs.get(job_id, await tenantScope(store.db, request.actor)));
+      return jobView(await jobs.get(job_id, tenantScope(request.actor)));
     },
   );
 
@@ -157,8 +157,8 @@ export function jobRoutes(app: FastifyInstance, { store, work }: ApiDeps): void 
     },
     async (request) => {
       const q = request.query as Static<typeof ListQuery>;
-      const own = await tenantScope(store.db, request.actor);
-      const tenantId = own === null ? q.tenant_id : await actingTenant(store.db, request.actor, q.tenant_id);
+      const own = tenantScope(request.actor);
+      const tenantId = own === null ? q.tenant_id : actingTenant(request.actor, q.tenant_id);
       const rows = await jobs.list({
         ...(q.topic === undefined ? {} : { topic: q.topic }),
         ...(q.status === undefined ? {} : { status: q.status }),
@@ -183,7 +183,7 @@ export function jobRoutes(app: FastifyInstance, { store, work }: ApiDeps): void 
     },
     async (request) => {
       const { job_id } = request.params as Static<typeof JobParams>;
-      const job = await jobs.cancel(job_id, await tenantScope(store.db, request.actor));
+      const job = await jobs.cancel(job_id, tenantScope(request.actor));
       return { job_id: job.job_id, status: job.status };
     },
   );
