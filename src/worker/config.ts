@@ -129,7 +129,12 @@ function knownKeys(path: readonly (string | number)[]): string[] {
   return [];
 }
 
-function problem(path: (string | number)[], input: unknown, origin: string, expectation: string): ConfigProblem {
+function problem(
+  path: (string | number)[],
+  input: unknown,
+  origin: string,
+  expectation: string,
+): ConfigProblem {
   const secret = path.some((p) => SECRET_PARENTS.has(String(p)));
   const value = valueAt(input, path);
   return {

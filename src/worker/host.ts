@@ -2,25 +2,19 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
 import { loadOrCreateIdentity } from '../agent/identity.ts';
 import { createWaker } from '../agent/waker.ts';
-import type { AdapterSpec, TopicDefinition } from '../config/topic-schema.ts';
 import { type Logger, silentLogger } from '../coordinator/log.ts';
-import type { Adapter } from './adapters/index.ts';
 import { WORKER_API_KEY_VAR, type WorkerConfig } from './config.ts';
 import { CallAbortedError, createWorkerClient, type WorkerCoordinatorClient } from './coordinator-client.ts';
 import { createLeaseKeeper, type LeaseKeeper } from './leases.ts';
 import { createWorkerMetrics, type MetricsServer, startMetricsServer } from './metrics.ts';
 import { createOutbox, type Outbox } from './outbox.ts';
 import { type OutboxStore, openOutboxStore } from './outbox-store.ts';
-import type { DesiredWorker, StateTransition, SyncAnswer, WorkerReport, WorkerState } from './protocol.ts';
+import { createReconciler, type WorkerSummary } from './reconciler.ts';
 import { registerWorkerNode } from './registration.ts';
-import { type RunningWorker, startWorker, type WorkerDeps } from './worker.ts';
-import { createStateTracker, type WorkerStateTracker } from './worker-state.ts';
 
 export const WORKER_VERSION = '0.1.0';
 /** Calls coalesced into one sync after a state change. */
 const SYNC_DEBOUNCE_MS = 50;
-/** States the heartbeat reports anyway: not worth a sync of their own (they change with every job). */
-const QUIET_STATES: ReadonlySet<WorkerState> = new Set(['ready', 'working']);
 
 export interface WorkerHostOptions {
   log?: Logger;
@@ -33,8 +27,6 @@ export interface WorkerHostOptions {
   defaultMetrics?: boolean;
   /** How often a verifier with nothing to judge asks for samples again. */
   verifyIntervalMs?: number;
-  /** Test seam: builds adapters (default createAdapter). */
-  makeAdapter?: (spec: AdapterSpec, options: { baseDir: string }) => Adapter;
 }
 
 export interface WorkerStatus {
@@ -45,15 +37,7 @@ export interface WorkerStatus {
   reconnects: number;
   outbox: { results: number; verdicts: number };
   leases_held: number;
-  workers: Array<{
-    worker_id: string;
-    generation: number | null;
-    state: WorkerState;
-    reason: string | null;
-    busy_slots: number;
-    benchmark: Record<string, number>;
-    history: StateTransition[];
-  }>;
+  workers: WorkerSummary[];
 }
 
 export interface WorkerHost {
@@ -68,15 +52,6 @@ export interface WorkerHost {
   /** Drains every worker but keeps the host syncing; `stop` follows. */
   drain(): Promise<void>;
   status(): WorkerStatus;
-}
-
-interface Slot {
-  id: string;
-  tracker: WorkerStateTracker;
-  worker: RunningWorker | null;
-  desired: DesiredWorker | null;
-  /** A stop or restart under way; nothing else is done to the slot meanwhile. */
-  transition: Promise<void> | null;
 }
 
 /**
@@ -161,7 +136,6 @@ export async function startWorkerHost(
     throw error;
   }
 
-  const slots = new Map<string, Slot>();
   const declaredId = `${nodeId}/${config.worker_name}`;
   const declared =
     config.topics.length + config.verify.length === 0
@@ -170,9 +144,7 @@ export async function startWorkerHost(
           topics: config.topics.map(({ topic, concurrency }) => ({ topic, concurrency })),
           verify_topics: config.verify.map(({ topic }) => topic),
         };
-  let topicDefs = new Map<string, TopicDefinition>();
   let leaseMs = 30_000;
-  let draining = false;
   let lastSyncAtMs: number | null = null;
   let syncFailures = 0;
 
@@ -187,144 +159,46 @@ export async function startWorkerHost(
   }
   let syncWaiters: Array<() => void> = [];
 
-  function slotFor(id: string): Slot {
-    let slot = slots.get(id);
-    if (slot === undefined) {
-      slot = {
-        id,
-        worker: null,
-        desired: null,
-        transition: null,
-        tracker: createStateTracker({
-          now,
-          onChange(transition) {
-            if (!QUIET_STATES.has(transition.state)) requestSync();
-          },
-        }),
-      };
-      slots.set(id, slot);
-    }
-    return slot;
-  }
-  if (declared !== null) slotFor(declaredId);
-
-  const deps: WorkerDeps = {
-    config,
-    baseDir,
-    client,
-    outbox,
-    leases,
-    metrics,
-    log,
-    now,
-    random,
-    leaseMs: () => leaseMs,
-    syncAnswered: () => new Promise<void>((done) => syncWaiters.push(done)),
-    requestSync,
-    verifyIntervalMs,
-    ...(options.makeAdapter === undefined ? {} : { makeAdapter: options.makeAdapter }),
-  };
-
-  function stopWorker(slot: Slot, reason: string, then: () => void = () => {}): Promise<void> {
-    const worker = slot.worker!;
-    slot.transition = worker.stop(reason, config.drain_timeout_ms).then(() => {
-      slot.worker = null;
-      slot.transition = null;
-      then();
-    });
-    return slot.transition;
-  }
-
-  /** Brings one slot to what the coordinator wants, as far as nothing is under way. */
-  function apply(slot: Slot): void {
-    const want = slot.desired;
-    if (slot.transition !== null || draining) return;
-    const listed = want !== null;
-    if (!listed || !want.enabled) {
-      const reason = listed ? 'disabled' : 'removed';
-      if (slot.worker !== null) {
-        void stopWorker(slot, reason, () => {
-          if (!listed) slots.delete(slot.id);
-          else apply(slot);
-        });
-      } else if (!listed && slot.id !== declaredId) slots.delete(slot.id);
-      else if (listed && slot.tracker.state === 'registered') slot.tracker.set('stopped', reason);
-      return;
-    }
-    const worker = slot.worker;
-    if (worker === null) {
-      log.info({ worker_id: slot.id, generation: want.generation }, 'starting worker');
-      slot.worker = startWorker({ desired: want, topics: topicDefs, tracker: slot.tracker, deps });
-    } else if (want.generation > worker.generation || !worker.canApply(want)) {
-      const why =
-        want.generation > worker.generation ? `restart for generation ${want.generation}` : 'topics changed';
-      void stopWorker(slot, why, () => apply(slot));
-    } else {
-      worker.update(want);
-    }
-  }
-
-  const refusalsSeen = new Set<string>();
-  function reconcile(answer: SyncAnswer): void {
-    for (const { worker_id, type, detail } of answer.refused ?? []) {
-      // Said once per worker and reason: every heartbeat would repeat it.
-      const key = `${worker_id} ${detail}`;
-      if (refusalsSeen.has(key)) continue;
-      refusalsSeen.add(key);
-      log.error({ worker_id, type, detail }, 'the coordinator refused this worker’s report');
-    }
-    if (answer.lease_ms > 0) {
-      leaseMs = answer.lease_ms;
-      leases.setLeaseMs(answer.lease_ms);
-    }
-    topicDefs = new Map(answer.topics.map((t) => [t.name, t]));
-    const listed = new Set<string>();
-    for (const want of answer.workers) {
-      listed.add(want.worker_id);
-      slotFor(want.worker_id).desired = want;
-    }
-    for (const slot of slots.values()) {
-      if (!listed.has(slot.id)) slot.desired = null;
-      apply(slot);
-    }
-  }
-
-  function reports(): WorkerReport[] {
-    const out: WorkerReport[] = [];
-    for (const slot of slots.values()) {
-      // A worker the coordinator no longer lists is not named again: it would be unknown there.
-      if (slot.desired === null && slot.id !== declaredId) continue;
-      const busy = slot.worker?.busySlots() ?? 0;
-      out.push({
-        worker_id: slot.id,
-        pool: slot.desired?.pool ?? config.pool,
-        declared: slot.id === declaredId ? declared : null,
-        generation: slot.worker?.generation ?? slot.desired?.generation ?? 0,
-        state: slot.tracker.state,
-        reason: slot.tracker.reason,
-        busy_slots: busy,
-        queue_length: 0,
-        benchmark: { ...(slot.worker?.benchmark ?? {}) },
-        transitions: slot.tracker.unsent(),
-      });
-    }
-    return out;
-  }
+  const workers = createReconciler({
+    declaredId,
+    declared,
+    pool: config.pool,
+    drainTimeoutMs: config.drain_timeout_ms,
+    deps: {
+      config,
+      baseDir,
+      client,
+      outbox,
+      leases,
+      metrics,
+      log,
+      now,
+      random,
+      leaseMs: () => leaseMs,
+      syncAnswered: () => new Promise<void>((done) => syncWaiters.push(done)),
+      requestSync,
+      verifyIntervalMs,
+    },
+  });
 
   async function syncOnce(signal?: AbortSignal): Promise<boolean> {
     const waiters = syncWaiters;
     syncWaiters = [];
-    const sent = reports();
+    const sent = workers.reports();
     try {
       const answer = await client.sync({ version: WORKER_VERSION, workers: sent }, signal);
-      for (const report of sent) slots.get(report.worker_id)?.tracker.sent(report.transitions);
+      workers.sent(sent);
       lastSyncAtMs = now();
       if (syncFailures > 0) log.info({ after_failures: syncFailures }, 'sync answered again');
       syncFailures = 0;
       if (answer.node_id !== undefined && answer.node_id !== nodeId) {
         log.warn({ answered_for: answer.node_id }, 'the coordinator answered for another node id');
       }
-      reconcile(answer);
+      if (answer.lease_ms > 0) {
+        leaseMs = answer.lease_ms;
+        leases.setLeaseMs(answer.lease_ms);
+      }
+      workers.apply(answer);
       for (const done of waiters) done();
       return true;
     } catch (error) {
@@ -382,26 +256,8 @@ export async function startWorkerHost(
       reconnects: client.reconnects,
       outbox: { results: outbox.depth('results'), verdicts: outbox.depth('verdicts') },
       leases_held: leases.held,
-      workers: [...slots.values()].map((slot) => ({
-        worker_id: slot.id,
-        generation: slot.worker?.generation ?? slot.desired?.generation ?? null,
-        state: slot.tracker.state,
-        reason: slot.tracker.reason,
-        busy_slots: slot.worker?.busySlots() ?? 0,
-        benchmark: { ...(slot.worker?.benchmark ?? {}) },
-        history: slot.tracker.history(),
-      })),
+      workers: workers.summaries(),
     };
-  }
-
-  async function drainAll(reason: string): Promise<void> {
-    draining = true;
-    await Promise.all(
-      [...slots.values()].map(async (slot) => {
-        if (slot.transition !== null) await slot.transition;
-        if (slot.worker !== null) await stopWorker(slot, reason);
-      }),
-    );
   }
 
   let stopping: Promise<void> | null = null;
@@ -411,12 +267,12 @@ export async function startWorkerHost(
     keyCreated: identity.created,
     registry: metrics.registry,
     metricsUrl: metricsServer?.url ?? null,
-    drain: () => drainAll('draining'),
+    drain: () => workers.drainAll('draining'),
     status,
     stop(reason) {
       stopping ??= (async () => {
         log.info({ reason }, 'stopping: draining workers');
-        await drainAll(reason);
+        await workers.drainAll(reason);
         clearTimeout(debounce);
         syncStop.abort(new Error('stopping'));
         syncWaker.wake();

@@ -33,7 +33,6 @@ export interface WorkerDeps {
   /** Asks for a sync soon (state changed, or the coordinator refused something). */
   requestSync: () => void;
   verifyIntervalMs: number;
-  makeAdapter?: (spec: AdapterSpec, options: { baseDir: string }) => Adapter;
 }
 
 export interface RunningWorker {
@@ -72,7 +71,6 @@ export function startWorker({
   deps: WorkerDeps;
 }): RunningWorker {
   const { config, metrics, now } = deps;
-  const makeAdapter = deps.makeAdapter ?? createAdapter;
   const log = deps.log.child({ worker_id: initial.worker_id });
   let desired = initial;
   const adapters: Adapter[] = [];
@@ -123,7 +121,7 @@ export function startWorker({
   }
 
   function adapterOf(spec: AdapterSpec): Adapter {
-    const adapter = makeAdapter(spec, { baseDir: deps.baseDir });
+    const adapter = createAdapter(spec, { baseDir: deps.baseDir });
     adapters.push(adapter);
     return adapter;
   }
