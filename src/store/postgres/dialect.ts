@@ -27,8 +27,14 @@ export function createPostgresDialect(
   { maxConnections = 10 }: { maxConnections?: number } = {},
 ): { dialect: CurrentSchemaPostgresDialect; hooks: DialectHooks; pool: pg.Pool } {
   const pool = new pg.Pool({ connectionString, max: maxConnections, types });
-  // A dropped connection must not crash the process; the pool replaces it on next use.
+  // A dropped connection must not crash the process; the pool replaces it on next use. The
+  // pool only listens on idle clients: one checked out (inside a transaction, say) emits its
+  // error on itself, and an 'error' event nobody listens to is an uncaught exception. Its
+  // query in flight fails anyway, and the pool discards it when it is released.
   pool.on('error', () => {});
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return {
     pool,
     dialect: new CurrentSchemaPostgresDialect({ pool }),
