@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { type TopicDefinition, type TopicInput, topicSchema } from '../../../src/config/topic-schema.ts';
-import { REQUEST_SIGNATURE_HEADERS, sha256Hex, verifyRequest } from '../../../src/core/crypto/index.ts';
 import type {
   DesiredWorker,
   JobResult,
@@ -11,6 +10,7 @@ import type {
   WorkerReport,
 } from '../../../src/worker/protocol.ts';
 import { bodyOf, type LocalServer, sendJson, sendProblem, serve } from '../../agent/support/http.ts';
+import { checkSignatures, type Route, routeOf } from './fake-signing.ts';
 
 export interface FakeJob {
   job_id: string;
@@ -41,8 +41,6 @@ export interface ClaimCall {
   open: boolean;
 }
 
-type Route = 'sync' | 'claim' | 'extend' | 'results' | 'samples' | 'verdicts' | 'nodes';
-
 /**
  * A loopback coordinator for the worker's calls (docs/design/work-contract.md, "Worker-facing
  * calls"), in memory: signatures checked as the real one checks them (replays refused),
@@ -68,7 +66,6 @@ export async function startFakeCoordinator({
     string,
     { job_id: string; node_id: string; claimedBy: string | null; verdict: Verdict | null }
   >();
-  const seenSignatures = new Set<string>();
   const tokensSeen = new Map<string, string>();
   const requests: Array<{ route: Route; body: unknown; at_ms: number }> = [];
   const refusals: string[] = [];
@@ -81,33 +78,7 @@ export async function startFakeCoordinator({
 
   const now = () => Date.now();
 
-  function authenticate(req: IncomingMessage, res: ServerResponse, body: string): string | null {
-    const h = REQUEST_SIGNATURE_HEADERS;
-    const keyId = req.headers[h.keyId] as string | undefined;
-    const timestamp = req.headers[h.timestampMs] as string | undefined;
-    const digest = req.headers[h.bodySha256] as string | undefined;
-    const signature = req.headers[h.signature] as string | undefined;
-    const refuse = (slug: string) => {
-      refusals.push(slug);
-      sendProblem(res, 401, slug, slug);
-      return null;
-    };
-    if (!keyId || !timestamp || !digest || !signature) return refuse('signature-required');
-    const key = publicKeys.get(keyId);
-    if (key === undefined) return refuse('unknown-key');
-    if (sha256Hex(body) !== digest) return refuse('digest-mismatch');
-    const signed = {
-      method: req.method!,
-      path: req.url!,
-      bodySha256: digest,
-      timestampMs: Number(timestamp),
-      keyId,
-    };
-    if (!verifyRequest(signed, signature, key)) return refuse('bad-signature');
-    if (seenSignatures.has(signature)) return refuse('replayed-request');
-    seenSignatures.add(signature);
-    return keyId;
-  }
+  const authenticate = checkSignatures(publicKeys, refusals);
 
   function expireLeases(): void {
     for (const job of jobs.values()) {
@@ -282,22 +253,7 @@ export async function startFakeCoordinator({
     }
     const path = req.url ?? '/';
     const text = await bodyOf(req);
-    const route: Route | null =
-      path === '/workers/sync'
-        ? 'sync'
-        : /^\/topics\/[^/]+\/claim$/.test(path)
-          ? 'claim'
-          : path === '/leases/extend'
-            ? 'extend'
-            : path === '/results'
-              ? 'results'
-              : /^\/topics\/[^/]+\/verifications\/claim$/.test(path)
-                ? 'samples'
-                : path === '/verdicts'
-                  ? 'verdicts'
-                  : path === '/nodes'
-                    ? 'nodes'
-                    : null;
+    const route = routeOf(path);
     if (route === null || req.method !== 'POST') return sendProblem(res, 404, 'not-found', path);
     const body = text === '' ? null : (JSON.parse(text) as Record<string, unknown>);
     requests.push({ route, body, at_ms: Date.now() });
