@@ -64,9 +64,10 @@ export function workRoutes(app: FastifyInstance, { store, config, work }: ApiDep
       wait_ms: Type.Optional(
         Type.Integer({
           minimum: 0,
-          maximum: config.queue.claim_max_wait_ms,
+          maximum: 60_000,
           default: 0,
-          description: 'How long to wait for work when there is none (long poll), ms',
+          description:
+            'How long to wait for work when there is none (long poll), ms; at most queue.claim_max_wait_ms is waited',
         }),
       ),
     },
@@ -108,7 +109,8 @@ export function workRoutes(app: FastifyInstance, { store, config, work }: ApiDep
           nodeId,
           workerId: body.worker_id,
           max: body.max ?? 1,
-          waitMs: body.wait_ms ?? 0,
+          // Capped rather than refused: a worker configured to wait longer still gets work.
+          waitMs: Math.min(body.wait_ms ?? 0, config.queue.claim_max_wait_ms),
           signal: hungUp.signal,
         });
         return { jobs: claimed };

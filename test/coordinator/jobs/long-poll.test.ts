@@ -66,3 +66,19 @@ describeEachBackend('jobs: long-polling claims', (backend) => {
     expect(await waiting).toEqual([]);
   });
 });
+
+describeEachBackend('jobs: a claim asking to wait longer than the coordinator allows', (backend) => {
+  const api = useWorkApi(backend, {
+    claimPollMs: 600_000,
+    adjust: (c) => {
+      c.queue.claim_max_wait_ms = 50;
+    },
+  });
+
+  it('waits the coordinator’s maximum and answers empty instead of refusing', {
+    timeout: 10_000,
+  }, async () => {
+    const w = await nodeWithWorker(api(), 'node-a');
+    expect(await claim(api(), w, 'hash', { wait_ms: 60_000 })).toEqual([]);
+  });
+});
