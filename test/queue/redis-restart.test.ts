@@ -107,13 +107,17 @@ class OwnRedis {
   }
 }
 
-/** A logger that keeps warnings, to show the restart is reported. */
-function recordingLogger(): Logger & { warnings: string[] } {
+/** A logger that keeps what the queue says at info and warn. */
+function recordingLogger(): Logger & { infos: string[]; warnings: string[] } {
+  const infos: string[] = [];
   const warnings: string[] = [];
   const log = {
+    infos,
     warnings,
     debug() {},
-    info() {},
+    info(_obj: object, msg?: string) {
+      infos.push(msg ?? '');
+    },
     warn(_obj: object, msg?: string) {
       warnings.push(msg ?? '');
     },
