@@ -101,6 +101,43 @@ describe('vigil up', () => {
       15_000,
     );
 
+    // Real work: every topic's jobs are run by the nodes' workers through their adapters, and
+    // the outcomes reach the SLA engine's completion rate.
+    const topics = (await call(api, 'GET', '/topics')).body as { topics: Array<{ name: string }> };
+    expect(topics.topics.map((t) => t.name).sort()).toEqual(['primes', 'sha256', 'wordfreq']);
+    for (const topic of ['sha256', 'primes', 'wordfreq']) {
+      await eventually(
+        `a ${topic} job run by a worker`,
+        async () => {
+          const { jobs } = (await call(api, 'GET', `/jobs?topic=${topic}&status=succeeded&limit=1`)).body as {
+            jobs: Array<{ node_id: string; result: unknown }>;
+          };
+          return jobs[0]?.result !== undefined && jobs[0]?.result !== null ? jobs[0] : undefined;
+        },
+        30_000,
+      );
+    }
+    const node = (await call(api, 'GET', '/nodes/sim-006')).body as {
+      lifecycle: { state: string };
+      workers: Array<{ state: string; topics: unknown[] }>;
+    };
+    expect(node.workers).toHaveLength(1);
+    expect(node.workers[0]?.topics).toHaveLength(2);
+    expect(node.lifecycle.state).toMatch(/^(ready|working|benchmarking|starting)$/);
+    const completion = await eventually(
+      'a completion rate computed from real outcomes',
+      async () => {
+        const rows = (await call(api, 'GET', '/sla/metrics?metric_type=completion_rate_pct&hours=1'))
+          .body as Array<{
+          metric_value: number | null;
+        }>;
+        return rows.find((r) => r.metric_value !== null);
+      },
+      30_000,
+    );
+    expect(completion.metric_value).toBeGreaterThan(0);
+    expect((await call(api, 'GET', '/metrics')).text).toMatch(/^vigil_jobs_completed_total\{/m);
+
     // The printed admin key may do what only an operator or admin may; no key may not.
     expect((await call(api, 'POST', '/sla/metrics/collect')).status).toBe(401);
     const collected = await call(api, 'POST', '/sla/metrics/collect', { key: adminKey });

@@ -101,7 +101,7 @@ export function upCommand(): Command {
         `  Metrics      ${base}/metrics`,
         `  Epoch        ${base}/epochs/current   (settlement: ${base}/epochs/<n>/settlement)`,
         `  Topics       ${base}/topics            (queues, depth and age)`,
-        `  Jobs         ${base}/jobs?limit=20     (a node's workers: ${base}/nodes/sim-001)`,
+        `  Jobs         ${base}/jobs?limit=20     (a node's workers: ${base}/nodes/sim-${String(opts.nodes).padStart(3, '0')})`,
         `  Verify       npm run vigil -- verify --epoch <n> --coordinator ${base}`,
         `  Admin key    ${admin.key}`,
         '',
