@@ -1,6 +1,9 @@
+import { silentLogger } from '../../src/coordinator/log.ts';
 import { createDatabaseQueue } from '../../src/queue/database/queue.ts';
 import type { JobQueue } from '../../src/queue/queue.ts';
+import { createRedisQueue } from '../../src/queue/redis/queue.ts';
 import { backends, PG_URL, type TestBackend } from '../helpers/backends.ts';
+import { deleteKeys, REDIS_URL, redisSkipped, redisUnreachable, uniquePrefix } from '../helpers/redis.ts';
 
 /** A queue of its own, empty, and how to dispose of it (also after the test closed the queue). */
 export interface OpenedQueue {
@@ -20,13 +23,27 @@ export interface QueueBackend {
  * unreachable is skipped with its reason outside CI; in CI (CI=true) it runs and fails.
  */
 export function queueBackends(): QueueBackend[] {
-  return [
-    databaseBackend('sqlite'),
-    databaseBackend('postgres'),
-    // The lead adds the Redis backend here: { name: 'redis', skip, open } where open() calls
-    // createRedisQueue (src/queue/redis/queue.ts) with a unique key prefix per queue and
-    // cleanup deletes that prefix's keys, tolerating a queue the test already closed.
-  ];
+  return [databaseBackend('sqlite'), databaseBackend('postgres'), redisBackend()];
+}
+
+/** The Redis queue on the shared Redis, under a key prefix of its own that cleanup deletes. */
+function redisBackend(): QueueBackend {
+  const skip = redisSkipped ? `${REDIS_URL} unreachable (${redisUnreachable})` : null;
+  return {
+    name: 'redis',
+    skip,
+    async open() {
+      const prefix = uniquePrefix('vigil-conformance');
+      const queue = await createRedisQueue({ url: REDIS_URL, prefix, log: silentLogger });
+      return {
+        queue,
+        async cleanup() {
+          await queue.close(); // a second close is a no-op: the test may have closed it
+          await deleteKeys(prefix);
+        },
+      };
+    },
+  };
 }
 
 /** The in-database queue over a freshly migrated store of its own (temp SQLite file or PostgreSQL schema). */

@@ -1,9 +1,9 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/coordinator/log.ts';
 import type { JobQueue } from '../../src/queue/queue.ts';
 import { createRedisQueue } from '../../src/queue/redis/queue.ts';
 import { freePort } from '../cli/net.ts';
+import { deleteKeys, keysUnder, REDIS_URL, redisSkipped, uniquePrefix } from '../helpers/redis.ts';
 
 /**
  * What only the Redis backend has: key prefixes and keys left behind. (Restarts are in
@@ -11,32 +11,6 @@ import { freePort } from '../cli/net.ts';
  * touched only under random prefixes, deleted after each test. Skipped with the reason when
  * Redis is unreachable, except in CI.
  */
-const REDIS_URL = process.env.VIGIL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const inCi = process.env.CI === 'true' || process.env.CI === '1';
-
-async function redisProblem(): Promise<string | null> {
-  const probe = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    connectTimeout: 2000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    await probe.ping();
-    return null;
-  } catch (error) {
-    return (error as Error).message || String(error);
-  } finally {
-    probe.disconnect();
-  }
-}
-
-const problem = await redisProblem();
-const skip = problem !== null && !inCi;
-if (skip) console.warn(`[vigil tests] Redis queue suite skipped: ${REDIS_URL} unreachable (${problem})`);
-
 const NOW = 1_795_737_600_000;
 const item = (id: string, topic: string, payload = '{}') => ({
   id,
@@ -47,106 +21,102 @@ const item = (id: string, topic: string, payload = '{}') => ({
   availableAt: NOW,
 });
 
-describe.skipIf(skip)(`redis queue${skip ? ` (skipped: ${REDIS_URL} unreachable)` : ''}`, () => {
-  const admin = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  const opened: Array<{ queue: JobQueue; prefix: string }> = [];
+describe.skipIf(redisSkipped)(
+  `redis queue${redisSkipped ? ` (skipped: ${REDIS_URL} unreachable)` : ''}`,
+  () => {
+    const opened: Array<{ queue: JobQueue; prefix: string }> = [];
 
-  async function open(): Promise<{ queue: JobQueue; prefix: string }> {
-    const prefix = `vigil-test-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-    const queue = await createRedisQueue({ url: REDIS_URL, prefix, log: silentLogger });
-    opened.push({ queue, prefix });
-    return { queue, prefix };
-  }
-
-  async function keysOf(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await admin.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      keys.push(...batch);
-      cursor = next;
-    } while (cursor !== '0');
-    return keys.sort();
-  }
-
-  afterAll(() => admin.quit());
-
-  afterEach(async () => {
-    for (const { queue, prefix } of opened.splice(0)) {
-      await queue.close();
-      const keys = await keysOf(prefix);
-      if (keys.length > 0) await admin.del(...keys);
+    async function open(): Promise<{ queue: JobQueue; prefix: string }> {
+      const prefix = uniquePrefix();
+      const queue = await createRedisQueue({ url: REDIS_URL, prefix, log: silentLogger });
+      opened.push({ queue, prefix });
+      return { queue, prefix };
     }
-  });
 
-  it('keeps queues with different prefixes apart on one Redis', async () => {
-    const a = await open();
-    const b = await open();
-    await a.queue.enqueue([item('job-1', 'hash', '"from a"'), item('job-2', 'hash')], NOW);
-    await b.queue.enqueue([item('job-1', 'hash', '"from b"')], NOW);
+    afterEach(async () => {
+      for (const { queue, prefix } of opened.splice(0)) {
+        await queue.close();
+        await deleteKeys(prefix);
+      }
+    });
 
-    expect(await b.queue.has(['job-1', 'job-2'])).toEqual(new Set(['job-1']));
-    const [leaseB] = await b.queue.claim({ topic: 'hash', owner: 'w', max: 10, leaseMs: 1000, now: NOW });
-    expect(leaseB?.payload).toBe('"from b"');
-    expect(await b.queue.claim({ topic: 'hash', owner: 'w', max: 10, leaseMs: 1000, now: NOW })).toEqual([]);
+    it('keeps queues with different prefixes apart on one Redis', async () => {
+      const a = await open();
+      const b = await open();
+      await a.queue.enqueue([item('job-1', 'hash', '"from a"'), item('job-2', 'hash')], NOW);
+      await b.queue.enqueue([item('job-1', 'hash', '"from b"')], NOW);
 
-    // b's lease and its token mean nothing to a's item of the same id.
-    expect(await a.queue.complete('job-1', leaseB?.token ?? '')).toBe(false);
-    expect(await a.queue.remove('job-1')).toBe(true);
-    expect(await b.queue.has(['job-1'])).toEqual(new Set(['job-1']));
-    expect(await a.queue.stats(NOW)).toMatchObject([{ topic: 'hash', ready: 1, leased: 0 }]);
-    expect(await b.queue.stats(NOW)).toMatchObject([{ topic: 'hash', ready: 0, leased: 1 }]);
-  });
+      expect(await b.queue.has(['job-1', 'job-2'])).toEqual(new Set(['job-1']));
+      const [leaseB] = await b.queue.claim({ topic: 'hash', owner: 'w', max: 10, leaseMs: 1000, now: NOW });
+      expect(leaseB?.payload).toBe('"from b"');
+      expect(await b.queue.claim({ topic: 'hash', owner: 'w', max: 10, leaseMs: 1000, now: NOW })).toEqual(
+        [],
+      );
 
-  it('puts every key under <prefix>:{<prefix>}: so one queue lives in one cluster slot', async () => {
-    const { queue, prefix } = await open();
-    await queue.enqueue([item('j1', 'alpha'), item('j2', 'beta'), item('j3', 'gamma')], NOW);
-    await queue.claim({ topic: 'alpha', owner: 'w', max: 1, leaseMs: 1000, now: NOW });
-    const [dying] = await queue.claim({ topic: 'gamma', owner: 'w', max: 1, leaseMs: 1000, now: NOW });
-    await queue.fail('j3', dying?.token ?? '', { retryAt: null, now: NOW });
+      // b's lease and its token mean nothing to a's item of the same id.
+      expect(await a.queue.complete('job-1', leaseB?.token ?? '')).toBe(false);
+      expect(await a.queue.remove('job-1')).toBe(true);
+      expect(await b.queue.has(['job-1'])).toEqual(new Set(['job-1']));
+      expect(await a.queue.stats(NOW)).toMatchObject([{ topic: 'hash', ready: 1, leased: 0 }]);
+      expect(await b.queue.stats(NOW)).toMatchObject([{ topic: 'hash', ready: 0, leased: 1 }]);
+    });
 
-    const keys = await keysOf(prefix);
-    const base = `${prefix}:{${prefix}}:`;
-    expect(keys).toEqual(
-      ['dead:gamma', 'item:j1', 'item:j2', 'item:j3', 'leased:alpha', 'leases', 'ready:beta', 'topics']
-        .map((name) => base + name)
-        .sort(),
-    );
-    // Redis Cluster hashes only what is inside the first braces: the same for every key.
-    expect(new Set(keys.map((key) => /\{([^}]*)\}/.exec(key)?.[1]))).toEqual(new Set([prefix]));
-  });
+    it('puts every key under <prefix>:{<prefix>}: so one queue lives in one cluster slot', async () => {
+      const { queue, prefix } = await open();
+      await queue.enqueue([item('j1', 'alpha'), item('j2', 'beta'), item('j3', 'gamma')], NOW);
+      await queue.claim({ topic: 'alpha', owner: 'w', max: 1, leaseMs: 1000, now: NOW });
+      const [dying] = await queue.claim({ topic: 'gamma', owner: 'w', max: 1, leaseMs: 1000, now: NOW });
+      await queue.fail('j3', dying?.token ?? '', { retryAt: null, now: NOW });
 
-  it('leaves no keys behind once every item is finished', async () => {
-    const { queue, prefix } = await open();
-    await queue.enqueue([item('j1', 'alpha'), item('j2', 'alpha'), item('j3', 'beta')], NOW);
-    const leases = await queue.claim({ topic: 'alpha', owner: 'w', max: 2, leaseMs: 1000, now: NOW });
-    for (const lease of leases) expect(await queue.complete(lease.id, lease.token)).toBe(true);
-    const [dying] = await queue.claim({ topic: 'beta', owner: 'w', max: 1, leaseMs: 1000, now: NOW });
-    expect(await queue.fail('j3', dying?.token ?? '', { retryAt: null, now: NOW })).toEqual({ kind: 'dead' });
-    expect(await queue.remove('j3')).toBe(true);
+      const keys = await keysUnder(prefix);
+      const base = `${prefix}:{${prefix}}:`;
+      expect(keys).toEqual(
+        ['dead:gamma', 'item:j1', 'item:j2', 'item:j3', 'leased:alpha', 'leases', 'ready:beta', 'topics']
+          .map((name) => base + name)
+          .sort(),
+      );
+      // Redis Cluster hashes only what is inside the first braces: the same for every key.
+      expect(new Set(keys.map((key) => /\{([^}]*)\}/.exec(key)?.[1]))).toEqual(new Set([prefix]));
+    });
 
-    // Stats forget topics left empty; Redis drops empty sets and zsets by itself.
-    expect(await queue.stats(NOW)).toEqual([]);
-    expect(await keysOf(prefix)).toEqual([]);
-  });
+    it('leaves no keys behind once every item is finished', async () => {
+      const { queue, prefix } = await open();
+      await queue.enqueue([item('j1', 'alpha'), item('j2', 'alpha'), item('j3', 'beta')], NOW);
+      const leases = await queue.claim({ topic: 'alpha', owner: 'w', max: 2, leaseMs: 1000, now: NOW });
+      for (const lease of leases) expect(await queue.complete(lease.id, lease.token)).toBe(true);
+      const [dying] = await queue.claim({ topic: 'beta', owner: 'w', max: 1, leaseMs: 1000, now: NOW });
+      expect(await queue.fail('j3', dying?.token ?? '', { retryAt: null, now: NOW })).toEqual({
+        kind: 'dead',
+      });
+      expect(await queue.remove('j3')).toBe(true);
 
-  it('takes an enqueue of large payloads whole (it is split over several scripts)', async () => {
-    const { queue } = await open();
-    const big = (n: number) => JSON.stringify({ n, pad: 'x'.repeat(600_000) });
-    const items = [
-      item('big-0', 'hash', big(0)),
-      item('big-1', 'hash', big(1)),
-      item('big-2', 'hash', big(2)),
-    ];
-    expect(await queue.enqueue([...items, item('big-1', 'hash')], NOW)).toEqual({ added: 3, existing: 1 });
-    const leases = await queue.claim({ topic: 'hash', owner: 'w', max: 10, leaseMs: 1000, now: NOW });
-    expect(leases.map((l) => [l.id, l.payload])).toEqual(items.map((i) => [i.id, i.payload]));
-  });
+      // Stats forget topics left empty; Redis drops empty sets and zsets by itself.
+      expect(await queue.stats(NOW)).toEqual([]);
+      expect(await keysUnder(prefix)).toEqual([]);
+    });
 
-  it('refuses to open when Redis does not answer, naming the address', async () => {
-    const port = await freePort();
-    await expect(
-      createRedisQueue({ url: `redis://:secret@127.0.0.1:${port}`, prefix: 'vigil-test', log: silentLogger }),
-    ).rejects.toThrow(new RegExp(`cannot connect to redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}`));
-  });
-});
+    it('takes an enqueue of large payloads whole (it is split over several scripts)', async () => {
+      const { queue } = await open();
+      const big = (n: number) => JSON.stringify({ n, pad: 'x'.repeat(600_000) });
+      const items = [
+        item('big-0', 'hash', big(0)),
+        item('big-1', 'hash', big(1)),
+        item('big-2', 'hash', big(2)),
+      ];
+      expect(await queue.enqueue([...items, item('big-1', 'hash')], NOW)).toEqual({ added: 3, existing: 1 });
+      const leases = await queue.claim({ topic: 'hash', owner: 'w', max: 10, leaseMs: 1000, now: NOW });
+      expect(leases.map((l) => [l.id, l.payload])).toEqual(items.map((i) => [i.id, i.payload]));
+    });
+
+    it('refuses to open when Redis does not answer, naming the address', async () => {
+      const port = await freePort();
+      await expect(
+        createRedisQueue({
+          url: `redis://:secret@127.0.0.1:${port}`,
+          prefix: 'vigil-test',
+          log: silentLogger,
+        }),
+      ).rejects.toThrow(new RegExp(`cannot connect to redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}`));
+    });
+  },
+);

@@ -1,25 +1,15 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/coordinator/log.ts';
 import type { JobQueue } from '../../src/queue/queue.ts';
 import { createRedisQueue } from '../../src/queue/redis/queue.ts';
 import { eventually, freePort } from '../cli/net.ts';
+import { OwnRedis, ownRedisSkipped } from '../helpers/redis.ts';
 
 /**
  * The Redis backend across a lost connection and a restarted server, on a redis-server of the
  * test's own (no persistence, as a cache-like Redis runs), never the shared one. Skipped with
  * the reason when redis-server is not installed, except in CI.
  */
-const inCi = process.env.CI === 'true' || process.env.CI === '1';
-const installed = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
-const missing = installed.status === 0 ? null : (installed.error?.message ?? installed.stderr);
-const skip = missing !== null && !inCi;
-if (skip) console.warn(`[vigil tests] Redis restart suite skipped: no redis-server on PATH (${missing})`);
-
 const NOW = 1_795_737_600_000;
 const item = (id: string) => ({
   id,
@@ -29,83 +19,6 @@ const item = (id: string) => ({
   maxAttempts: 3,
   availableAt: NOW,
 });
-
-/** A redis-server child on a fixed port, which can be killed and started again on that port. */
-class OwnRedis {
-  readonly dir = mkdtempSync(join(tmpdir(), 'vigil-redis-'));
-  private child: ChildProcess | undefined;
-  readonly port: number;
-  constructor(port: number) {
-    this.port = port;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        this.dir,
-      ],
-      { stdio: 'ignore' },
-    );
-    this.child = child;
-    await eventually(
-      `redis-server on port ${this.port}`,
-      async () => {
-        if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-        const probe = new Redis(this.url, {
-          lazyConnect: true,
-          retryStrategy: () => null,
-          maxRetriesPerRequest: 0,
-        });
-        probe.on('error', () => {});
-        try {
-          await probe.connect();
-          return (await probe.ping()) === 'PONG' ? true : undefined;
-        } finally {
-          probe.disconnect();
-        }
-      },
-      10_000,
-      50,
-    );
-  }
-
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  }
-
-  /** Runs one command on the server from a client of its own. */
-  async command(...args: [string, ...(string | number)[]]): Promise<unknown> {
-    const client = new Redis(this.url, { maxRetriesPerRequest: 0 });
-    try {
-      return await client.call(...args);
-    } finally {
-      client.disconnect();
-    }
-  }
-
-  async dispose(): Promise<void> {
-    await this.kill();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
 
 /** A logger that keeps what the queue says at info and warn. */
 function recordingLogger(): Logger & { infos: string[]; warnings: string[] } {
@@ -127,8 +40,8 @@ function recordingLogger(): Logger & { infos: string[]; warnings: string[] } {
   return log;
 }
 
-describe.skipIf(skip)(
-  `redis queue across restarts${skip ? ' (skipped: no redis-server on PATH)' : ''}`,
+describe.skipIf(ownRedisSkipped)(
+  `redis queue across restarts${ownRedisSkipped ? ' (skipped: no redis-server on PATH)' : ''}`,
   () => {
     let server: OwnRedis;
     let queue: JobQueue | undefined;
