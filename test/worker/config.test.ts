@@ -126,7 +126,7 @@ describe('worker configuration', () => {
 
   it('loads config.example.json, whose adapters exist', () => {
     const { config, baseDir } = loadWorkerConfig({}, { file: join(ROOT, 'config.example.json') });
-    expect(config.topics.map((t) => t.topic)).toEqual(['hash']);
+    expect(config.topics.map((t) => t.topic)).toEqual(['sha256']);
     for (const entry of [...config.topics, ...config.verify]) {
       expect(entry.adapter?.kind).toBe('command');
       const args = entry.adapter?.kind === 'command' ? entry.adapter.args : [];
