@@ -1,6 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { openLocalDatabase } from '../store/sqlite/local-file.ts';
 import type { OutboxKind } from './metrics.ts';
 
 /** The file in `data_dir` holding the worker's outbox. */
@@ -34,10 +32,7 @@ export interface OutboxRow {
   attempts: number;
 }
 
-/** The data directory is used by another running worker host. */
-export class DataDirInUseError extends Error {
-  override name = 'DataDirInUseError';
-}
+export { DataDirInUseError } from '../store/sqlite/local-file.ts';
 
 export interface OutboxStore {
   add(kind: OutboxKind, jobId: string, item: unknown, nowMs: number): void;
@@ -57,31 +52,13 @@ export interface OutboxStore {
  * fail at start instead of sending the same results twice.
  */
 export function openOutboxStore(dataDir: string): OutboxStore {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const path = join(dataDir, WORKER_OUTBOX_FILE);
-  const db = new DatabaseSync(path, { timeout: 0 });
-  try {
-    db.exec('PRAGMA locking_mode = EXCLUSIVE');
-    db.exec('PRAGMA journal_mode = WAL');
-    db.exec('PRAGMA synchronous = NORMAL');
-    db.exec('BEGIN IMMEDIATE');
-    db.exec(SCHEMA);
-    const { user_version } = db.prepare('PRAGMA user_version').get() as { user_version: number };
-    if (user_version > SCHEMA_VERSION) {
-      throw new Error(`${path} was written by a newer worker (schema ${user_version}); upgrade vigil`);
-    }
-    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
-    db.exec('COMMIT');
-  } catch (error) {
-    db.close();
-    if (
-      (error as { errcode?: number }).errcode === 5 ||
-      /database is locked/.test((error as Error).message)
-    ) {
-      throw new DataDirInUseError(`another worker is using ${dataDir} (${path} is locked)`);
-    }
-    throw error;
-  }
+  const db = openLocalDatabase({
+    dataDir,
+    file: WORKER_OUTBOX_FILE,
+    schema: SCHEMA,
+    schemaVersion: SCHEMA_VERSION,
+    owner: 'worker',
+  });
 
   const insert = db.prepare('INSERT INTO outbox (kind, job_id, item, created_at_ms) VALUES (?, ?, ?, ?)');
   const select = db.prepare(

@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
+import { openLocalDatabase } from '../../store/sqlite/local-file.ts';
 
 /** The file in `agent.data_dir` holding the probe log, the outbox and the assignments. */
 export const AGENT_LOG_FILE = 'agent.sqlite';
@@ -56,10 +55,7 @@ CREATE TABLE IF NOT EXISTS assignments (
 );
 `;
 
-/** The data directory is already used by a running agent. */
-export class DataDirInUseError extends Error {
-  override name = 'DataDirInUseError';
-}
+export { DataDirInUseError } from '../../store/sqlite/local-file.ts';
 
 /**
  * Opens (creating) the agent's SQLite log in `dataDir`.
@@ -74,32 +70,13 @@ export class DataDirInUseError extends Error {
  * agent pointed at the same data dir fails at start instead of probing and reporting twice.
  */
 export function openAgentLog(dataDir: string): DatabaseSync {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const path = join(dataDir, AGENT_LOG_FILE);
-  const db = new DatabaseSync(path, { timeout: 0 });
-  try {
-    db.exec('PRAGMA locking_mode = EXCLUSIVE');
-    db.exec('PRAGMA journal_mode = WAL');
-    db.exec('PRAGMA synchronous = NORMAL');
-    db.exec('BEGIN IMMEDIATE');
-    db.exec(SCHEMA);
-    const { user_version } = db.prepare('PRAGMA user_version').get() as { user_version: number };
-    if (user_version > SCHEMA_VERSION) {
-      throw new Error(`${path} was written by a newer agent (schema ${user_version}); upgrade vigil`);
-    }
-    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
-    db.exec('COMMIT');
-  } catch (error) {
-    db.close();
-    if (
-      (error as { errcode?: number }).errcode === 5 ||
-      /database is locked/.test((error as Error).message)
-    ) {
-      throw new DataDirInUseError(`another agent is using ${dataDir} (${path} is locked)`);
-    }
-    throw error;
-  }
-  return db;
+  return openLocalDatabase({
+    dataDir,
+    file: AGENT_LOG_FILE,
+    schema: SCHEMA,
+    schemaVersion: SCHEMA_VERSION,
+    owner: 'agent',
+  });
 }
 
 /** Runs `write` with every commit synced to disk before it returns (synchronous=FULL). */
