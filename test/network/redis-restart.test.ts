@@ -1,19 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/schema.ts';
-import { topicSchema } from '../../src/config/topic-schema.ts';
-import { createApiKey } from '../../src/coordinator/auth/keys.ts';
-import { silentLogger } from '../../src/coordinator/log.ts';
-import { type RunningCoordinator, startCoordinator } from '../../src/coordinator/server.ts';
-import { workerConfigSchema } from '../../src/worker/config.ts';
-import { startWorkerHost, type WorkerHost } from '../../src/worker/host.ts';
 import { call, eventually, freePort } from '../cli/net.ts';
 import { OwnRedis, ownRedisSkipped, uniquePrefix } from '../helpers/redis.ts';
+import { startPrimesWorker, startWorkCoordinator, successesPerJob } from './work-run.ts';
 
-const PRIMES = fileURLToPath(new URL('../../examples/adapters/primes.mjs', import.meta.url));
 /** Sieving below 2,000,000 takes the worker several ms a job (one at a time). */
 const BELOW = 2_000_000;
 const BEFORE = 60;
@@ -40,33 +32,23 @@ describe.skipIf(ownRedisSkipped)(
       const dir = mkdtempSync(join(tmpdir(), 'vigil-redis-restart-'));
       cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
 
-      const config = defaultConfig();
-      config.database_url = join(dir, 'vigil.db');
-      config.port = 0;
-      config.auth.signing_key_path = join(dir, 'coordinator.key');
-      config.queue.backend = 'redis';
-      config.queue.redis_url = redis.url;
-      config.queue.redis_prefix = uniquePrefix('vigil-restart');
-      config.queue.lease_ms = 2000;
-      config.queue.recover_interval_ms = 300;
-      // Far beyond the test: only the restart's own re-offer can bring the lost jobs back in time.
-      config.queue.reconcile_interval_s = 3600;
-      config.topics = [
-        topicSchema.parse({
-          name: 'primes',
-          timeout_ms: 5000,
-          max_attempts: 5,
-          backoff: { kind: 'uniform', initial_ms: 100, max_ms: 100 },
-        }),
-      ];
-      const coordinator: RunningCoordinator = await startCoordinator(config, { log: silentLogger });
+      const { coordinator, operatorKey } = await startWorkCoordinator(
+        dir,
+        join(dir, 'vigil.db'),
+        (config) => {
+          config.queue.backend = 'redis';
+          config.queue.redis_url = redis.url;
+          config.queue.redis_prefix = uniquePrefix('vigil-restart');
+          // Far beyond the test: only the restart's own re-offer can bring the lost jobs back in time.
+          config.queue.reconcile_interval_s = 3600;
+        },
+      );
       cleanups.push(() => coordinator.close());
-      const operator = await createApiKey(coordinator.store.db, 'operator', 'redis restart test');
       const db = coordinator.store.db;
 
       const submit = async (n: number) => {
         const reply = await call(coordinator.url, 'POST', '/jobs', {
-          key: operator.key,
+          key: operatorKey,
           body: { topic: 'primes', payload: { below: BELOW - n }, idempotency_key: `job-${n}` },
         });
         expect(reply.status, reply.text).toBe(201);
@@ -84,20 +66,7 @@ describe.skipIf(ownRedisSkipped)(
       const accepted: string[] = [];
       for (let n = 0; n < BEFORE; n++) accepted.push(await submit(n));
       // The worker starts once every job is in: most are still queued when Redis is killed.
-      const host: WorkerHost = await startWorkerHost(
-        workerConfigSchema.parse({
-          coordinator_url: coordinator.url,
-          key_path: join(dir, 'node.key'),
-          data_dir: join(dir, 'worker'),
-          request_timeout_ms: 2000,
-          heartbeat_interval_ms: 300,
-          claim_wait_ms: 500,
-          retry_delay_ms: 100,
-          outbox_max_backoff_ms: 500,
-          topics: [{ topic: 'primes', concurrency: 1, adapter: { kind: 'module', path: PRIMES } }],
-        }),
-        { env: { VIGIL_WORKER_API_KEY: operator.key } },
-      );
+      const host = await startPrimesWorker(coordinator.url, dir, operatorKey, 1);
       cleanups.push(() => host.stop('test over'));
       await eventually(
         'the first jobs done and another running',
@@ -114,7 +83,7 @@ describe.skipIf(ownRedisSkipped)(
       for (let n = BEFORE; n < BEFORE + WHILE_DOWN; n++) {
         const id = await submit(n);
         accepted.push(id);
-        const job = await call(coordinator.url, 'GET', `/jobs/${id}`, { key: operator.key });
+        const job = await call(coordinator.url, 'GET', `/jobs/${id}`, { key: operatorKey });
         expect(job.status).toBe(200);
         expect(job.body).toMatchObject({ job_id: id, status: 'queued' });
       }
@@ -127,17 +96,7 @@ describe.skipIf(ownRedisSkipped)(
         100,
       );
 
-      const successes = await db
-        .selectFrom('job_outcomes')
-        .select('job_id')
-        .where('status', '=', 'success')
-        .execute();
-      // Outcome ids are <job_id>:<attempt>: one success per job means one per job id prefix.
-      const perJob = new Map<string, number>();
-      for (const { job_id } of successes) {
-        const job = job_id.slice(0, job_id.lastIndexOf(':'));
-        perJob.set(job, (perJob.get(job) ?? 0) + 1);
-      }
+      const perJob = await successesPerJob(db);
       expect([...perJob.keys()].sort()).toEqual([...accepted].sort());
       expect([...perJob.values()].every((n) => n === 1)).toBe(true);
       expect(host.status().workers[0]?.state).toMatch(/ready|working/);
