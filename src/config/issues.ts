@@ -37,7 +37,8 @@ function bound(issue: Issue & { code: 'too_small' | 'too_big' }): string {
   }
 }
 
-function expectation(issue: Issue): string {
+/** The rule a value broke, in an operator's words. */
+export function expectation(issue: Issue): string {
   switch (issue.code) {
     case 'invalid_type':
       return `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
@@ -47,7 +48,12 @@ function expectation(issue: Issue): string {
     case 'invalid_value':
       return `expected one of ${issue.values.map((value) => String(value)).join(', ')}`;
     case 'invalid_format':
-      return issue.format === 'url' ? 'expected an http:// or https:// URL' : `expected ${issue.format}`;
+      if (issue.format === 'url') return 'expected an http:// or https:// URL';
+      // A pattern's own message says what it wants ("expected a topic name: …"); zod's default
+      // for a pattern without one names no more than "regex".
+      return issue.format === 'regex' && !/^Invalid string/.test(issue.message)
+        ? issue.message
+        : `expected ${issue.format}`;
     default:
       return issue.message;
   }

@@ -18,7 +18,7 @@ export const queueSchema = z.strictObject({
     .describe('Redis the redis backend uses (redis://[user:password@]host:port[/db]).'),
   redis_prefix: z
     .string()
-    .regex(/^[A-Za-z0-9:_-]{1,64}$/)
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'expected letters, digits, : _ -, at most 64')
     .default('vigil')
     .describe('Prefix of every Redis key, so several networks can share one Redis.'),
   lease_ms: positiveInt

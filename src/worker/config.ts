@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem, sourceProblem } from '../config/errors.ts';
+import { expectation } from '../config/issues.ts';
 import { unknownKeyMessage } from '../config/suggest.ts';
 import { adapterSchema, TOPIC_NAME } from '../config/topic-schema.ts';
 
@@ -93,32 +94,10 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return at;
 }
 
-const TYPE_NAMES: Record<string, string> = {
-  number: 'a number',
-  int: 'an integer',
-  string: 'a string',
-  boolean: 'true or false',
-  object: 'an object',
-  array: 'a list',
-};
-
 function expected(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      return `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
-    case 'too_small':
-      return `expected ${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}`;
-    case 'too_big':
-      return `expected ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}`;
-    case 'invalid_value':
-      return `expected one of ${issue.values.map(String).join(', ')}`;
-    case 'invalid_format':
-      return issue.format === 'url' ? 'expected an http:// or https:// URL' : `expected ${issue.format}`;
-    case 'invalid_union':
-      return 'expected an adapter: { kind: "http" | "command" | "module", … } (see docs/worker.md)';
-    default:
-      return issue.message;
-  }
+  return issue.code === 'invalid_union'
+    ? 'expected an adapter: { kind: "http" | "command" | "module", … } (see docs/worker.md)'
+    : expectation(issue);
 }
 
 /** The keys an object at `path` may have, for "did you mean"; empty where not worth knowing. */

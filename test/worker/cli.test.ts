@@ -16,7 +16,7 @@ describe('vigil worker', () => {
     const bad = await runVigil(['worker'], { env: { VIGIL_WORKER_CONFIG_JSON: '{"max_retries": -1}' } });
     expect(bad.code).toBe(2);
     expect(lines(bad.stderr)).toEqual([
-      'vigil: invalid configuration: max_retries = -1 (from env VIGIL_WORKER_CONFIG_JSON): expected at least 0',
+      'vigil: invalid configuration: max_retries = -1 (from env VIGIL_WORKER_CONFIG_JSON): expected a number >= 0',
     ]);
     const none = await runVigil(['worker']);
     expect(none.code).toBe(2);

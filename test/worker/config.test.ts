@@ -79,7 +79,7 @@ describe('worker configuration', () => {
     const lines = message.split('\n');
     expect(lines).toHaveLength(3);
     expect(lines).toContain(
-      `invalid configuration: topics.0.concurrency = 0 (from file ${path}): expected more than 0`,
+      `invalid configuration: topics.0.concurrency = 0 (from file ${path}): expected a number > 0`,
     );
     expect(lines).toContain(
       `invalid configuration: backoff = "linear" (from file ${path}): expected one of uniform, exponential`,
