@@ -9,45 +9,64 @@ export function attemptOutcomeId(jobId: string, attempt: number): string {
   return `${jobId}:${attempt}`;
 }
 
+/** How one attempt ended; the attempt's node and worker are the job row's (who held the lease). */
+export interface AttemptEnd {
+  job: JobRow;
+  attempt: number;
+  status: 'success' | 'failure';
+  startedAt: number;
+  finishedAt: number;
+}
+
 /**
- * Records how one attempt ended, in the transaction that changed the job's status, so the
- * SLA engine's completion rate and response time move with real work exactly once per attempt.
- * The attempt's node and worker are the job row's (who held the lease).
+ * Records how attempts ended, in the transaction that changed their jobs' status, so the SLA
+ * engine's completion rate and response time move with real work exactly once per attempt.
+ * One call for a whole batch: the rollups and response samples are merged once.
  */
-export async function recordAttemptOutcome(
+export async function recordAttemptOutcomes(
   ctx: WorkContext,
   trx: Tx,
-  {
-    job,
-    attempt,
-    status,
-    startedAt,
-    finishedAt,
-  }: { job: JobRow; attempt: number; status: 'success' | 'failure'; startedAt: number; finishedAt: number },
+  ends: readonly AttemptEnd[],
 ): Promise<void> {
-  if (job.node_id === null) return;
-  const result = await recordOutcomes(
-    trx,
-    [
-      {
-        job_id: attemptOutcomeId(job.job_id, attempt),
-        node_id: job.node_id,
-        topic: job.topic,
-        tenant_id: job.tenant_id,
-        status,
-        started_at: startedAt,
-        finished_at: Math.max(startedAt, finishedAt),
-      },
-    ],
-    {
-      now: ctx.now(),
-      sampleSize: ctx.config.sla.response_time_sample_size,
-      grain: rollupGrain(ctx.config.sla.completion_window_s),
-      caps: ctx.store.capabilities,
-    },
+  const outcomes = ends.flatMap(({ job, attempt, status, startedAt, finishedAt }) =>
+    job.node_id === null
+      ? []
+      : [
+          {
+            job_id: attemptOutcomeId(job.job_id, attempt),
+            node_id: job.node_id,
+            topic: job.topic,
+            tenant_id: job.tenant_id,
+            status,
+            started_at: startedAt,
+            finished_at: Math.max(startedAt, finishedAt),
+          },
+        ],
   );
-  // A node deregistered while its attempt ran: the job's record still changes, its SLA no longer counts.
-  if (result.kind === 'unknown_nodes') {
-    ctx.log.info({ job_id: job.job_id, node_id: job.node_id }, 'attempt of a deregistered node not counted');
+  if (outcomes.length === 0) return;
+  const options = {
+    now: ctx.now(),
+    sampleSize: ctx.config.sla.response_time_sample_size,
+    grain: rollupGrain(ctx.config.sla.completion_window_s),
+    caps: ctx.store.capabilities,
+  };
+  const result = await recordOutcomes(trx, outcomes, options);
+  if (result.kind !== 'unknown_nodes') return;
+  // A node deregistered while its attempt ran: the job's record still changes, its SLA no
+  // longer counts. The rest of the batch is recorded without it.
+  const gone = new Set(result.nodeIds);
+  for (const o of outcomes) {
+    if (gone.has(o.node_id))
+      ctx.log.info(
+        { outcome_id: o.job_id, node_id: o.node_id },
+        'attempt of a deregistered node not counted',
+      );
   }
+  const rest = outcomes.filter((o) => !gone.has(o.node_id));
+  if (rest.length > 0) await recordOutcomes(trx, rest, options);
+}
+
+/** One attempt's end (see recordAttemptOutcomes). */
+export function recordAttemptOutcome(ctx: WorkContext, trx: Tx, end: AttemptEnd): Promise<void> {
+  return recordAttemptOutcomes(ctx, trx, [end]);
 }

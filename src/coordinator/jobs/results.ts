@@ -2,12 +2,12 @@ import type { Updateable } from 'kysely';
 import type { TopicDefinition } from '../../config/topic-schema.ts';
 import { backoffDelayMs } from '../../core/work/backoff.ts';
 import { sampledForVerification } from '../../core/work/sampling.ts';
-import { getJob, type JobRow, transitionJob } from '../../store/repositories/jobs.ts';
+import { getJob, getJobs, type JobRow, transitionJob } from '../../store/repositories/jobs.ts';
 import { getTopic } from '../../store/repositories/topics.ts';
 import type { JobsTable } from '../../store/schema-work.ts';
 import { deadlineError, pastDeadline } from './attempts.ts';
 import type { WorkContext } from './context.ts';
-import { recordAttemptOutcome } from './outcomes.ts';
+import { type AttemptEnd, recordAttemptOutcome, recordAttemptOutcomes } from './outcomes.ts';
 import type { JobError } from './views.ts';
 
 /** One item of a worker's `POST /results` batch. */
@@ -27,6 +27,11 @@ export type Disposition = 'recorded' | 'retrying' | 'dead' | 'released' | 'dupli
 /**
  * Records a batch of results from one node. Each item stands alone (a result that can no
  * longer count gets its disposition, never an error), so a worker's outbox always drains.
+ *
+ * The batch is read in one query and the items that speak for their job's current attempt
+ * change their records in one transaction, with their outcomes merged once: a batch costs a
+ * few statements and one commit, not several per item. A job named twice in one batch has
+ * its later items recorded one by one afterwards (they come back `duplicate`).
  */
 export async function recordResults(
   ctx: WorkContext,
@@ -42,13 +47,91 @@ export async function recordResults(
     }
     return found;
   };
-  const answers: Array<{ job_id: string; disposition: Disposition }> = [];
-  for (const item of items) {
-    const disposition = await recordResult(ctx, nodeId, item, topicOf);
-    ctx.metrics.results.inc({ disposition });
-    answers.push({ job_id: item.job_id, disposition });
+  const dispositions: Disposition[] = new Array(items.length).fill('lost');
+  const rows = await getJobs(
+    ctx.store.db,
+    items.map((i) => i.job_id),
+  );
+  const now = ctx.now();
+  const held: Held[] = [];
+  const later: number[] = [];
+  const planned = new Set<string>();
+  for (const [index, item] of items.entries()) {
+    const row = rows.get(item.job_id);
+    const first = standing(row, item, nodeId);
+    if (first !== 'held' || row === undefined) {
+      dispositions[index] = first === 'held' ? 'lost' : first;
+    } else if (planned.has(item.job_id)) {
+      later.push(index);
+    } else {
+      planned.add(item.job_id);
+      // The worker's clock, kept within what the coordinator saw: claimed at started_at, received now.
+      const startedAt = clamp(item.started_at_ms, row.started_at ?? now, now);
+      const finishedAt = clamp(item.finished_at_ms, startedAt, now);
+      const plan = planResult(ctx, row, item, await topicOf(row.topic), { now, finishedAt });
+      held.push({ index, item, row, plan, startedAt, finishedAt });
+    }
   }
-  return answers;
+
+  const applied = held.length === 0 ? new Set<Held>() : await applyPlans(ctx, held);
+  await Promise.all(
+    held.map(async (h) => {
+      if (applied.has(h)) {
+        dispositions[h.index] = await settleQueue(ctx, h.row, h.item, h.plan, now);
+      } else {
+        // Someone else moved the job on between our read and our write: say what the item is now.
+        const again = standing(await getJob(ctx.store.db, h.item.job_id), h.item, nodeId);
+        dispositions[h.index] = again === 'held' ? 'lost' : again;
+      }
+    }),
+  );
+  for (const index of later) {
+    dispositions[index] = await recordResult(ctx, nodeId, items[index] as ResultItem, topicOf);
+  }
+  return items.map((item, i) => {
+    const disposition = dispositions[i] as Disposition;
+    ctx.metrics.results.inc({ disposition });
+    return { job_id: item.job_id, disposition };
+  });
+}
+
+/** An item that speaks for its job's current attempt, with what it does. */
+interface Held {
+  index: number;
+  item: ResultItem;
+  row: JobRow;
+  plan: Plan;
+  startedAt: number;
+  finishedAt: number;
+}
+
+/** Every held item's conditional update and the attempts' outcomes, in one transaction; returns those applied. */
+async function applyPlans(ctx: WorkContext, held: readonly Held[]): Promise<Set<Held>> {
+  return ctx.store.db.transaction().execute(async (trx) => {
+    const changed = new Set<Held>();
+    for (const h of held) {
+      const ok = await transitionJob(
+        trx,
+        h.row.job_id,
+        { status: 'running', leaseToken: h.item.lease_token },
+        h.plan.values,
+      );
+      if (ok) changed.add(h);
+    }
+    const ends: AttemptEnd[] = [];
+    for (const h of changed) {
+      if (h.plan.outcome === null) continue;
+      ends.push({
+        job: h.row,
+        attempt: h.row.attempts,
+        status: h.plan.outcome,
+        startedAt: h.startedAt,
+        finishedAt: h.finishedAt,
+      });
+    }
+    await recordAttemptOutcomes(ctx, trx, ends);
+    return changed;
+  });
 }
 
 /**

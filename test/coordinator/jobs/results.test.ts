@@ -77,6 +77,46 @@ describeEachBackend('jobs: claim, extend, results', (backend) => {
     expect((await api().work.queue.has([id])).size).toBe(0);
   });
 
+  it('records a mixed batch item by item: successes, a retry, a release, a stranger and a resend', async () => {
+    const w = await nodeWithWorker(api(), 'node-a');
+    const ids = [];
+    for (let n = 0; n < 6; n++) ids.push(await submitted(api(), 'hash', { n }));
+    const claimedAt = api().clock.now;
+    const jobs = await claim(api(), w, 'hash', { max: 6 });
+    expect(jobs.map((j) => j.job_id).sort()).toEqual([...ids].sort());
+    api().clock.now += 500;
+    const [a, b, c, d, e, f] = jobs.map((j) => resultOf(j, w.workerId, claimedAt));
+    const batch = [
+      a!,
+      {
+        ...b!,
+        status: 'failure' as const,
+        result: undefined,
+        error: { code: 'x', message: 'try again', retryable: true },
+      },
+      c!,
+      { ...d!, status: 'released' as const, result: undefined },
+      { ...e!, lease_token: 'not-the-lease' },
+      a!,
+      f!,
+    ];
+    expect(await sendResults(api(), w.node, batch)).toEqual([
+      'recorded',
+      'retrying',
+      'recorded',
+      'released',
+      'lost',
+      'duplicate',
+      'recorded',
+    ]);
+    expect((await jobOf(api(), jobs[0]!.job_id)).status).toBe('succeeded');
+    expect((await jobOf(api(), jobs[1]!.job_id)).status).toBe('queued');
+    expect((await jobOf(api(), jobs[3]!.job_id)).status).toBe('queued');
+    expect((await jobOf(api(), jobs[4]!.job_id)).status).toBe('running');
+    // Three successes and one failed attempt; the release and the stranger count nothing.
+    expect(await rollupOf(api(), w.node.id)).toEqual({ successes: 3, failures: 1 });
+  });
+
   it('keeps the worker’s times within claim and receipt', async () => {
     const w = await nodeWithWorker(api(), 'node-a');
     const id = await submitted(api(), 'hash');
