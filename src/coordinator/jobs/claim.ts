@@ -1,6 +1,6 @@
 import type { TopicDefinition } from '../../config/topic-schema.ts';
 import type { Lease } from '../../queue/queue.ts';
-import { getJob, isFinished, type JobRow, transitionJob } from '../../store/repositories/jobs.ts';
+import { getJob, getJobs, isFinished, type JobRow, transitionJob } from '../../store/repositories/jobs.ts';
 import { countExpiredAttempt, deadlineError, pastDeadline, recordExpiredAttempt } from './attempts.ts';
 import type { WorkContext } from './context.ts';
 
@@ -51,7 +51,13 @@ export async function claimJobs(
   }
 }
 
-/** One look at the queue: lease what is ready and make each lease the job's current attempt. */
+/**
+ * One look at the queue: lease what is ready and make each lease the job's current attempt.
+ * The common case, a queued job within its deadline, is taken for the whole batch with one
+ * read and one transaction; anything else (a finished job's leftover item, a deadline, an
+ * attempt whose expiry is not settled yet, a row that changed meanwhile) goes through
+ * `takeLease` one by one.
+ */
 async function claimOnce(ctx: WorkContext, request: ClaimRequest): Promise<ClaimedJob[]> {
   const leases = await ctx.queue.claim({
     topic: request.topic.name,
@@ -60,12 +66,75 @@ async function claimOnce(ctx: WorkContext, request: ClaimRequest): Promise<Claim
     leaseMs: ctx.config.queue.lease_ms,
     now: ctx.now(),
   });
-  const claimed: ClaimedJob[] = [];
+  if (leases.length === 0) return [];
+  const rows = await getJobs(
+    ctx.store.db,
+    leases.map((l) => l.id),
+  );
+  const now = ctx.now();
+  const simple: Array<{ lease: Lease; row: JobRow }> = [];
+  const others: Lease[] = [];
   for (const lease of leases) {
+    const row = rows.get(lease.id);
+    if (row !== undefined && row.status === 'queued' && !pastDeadline(row, now)) simple.push({ lease, row });
+    else others.push(lease);
+  }
+  const claimed: ClaimedJob[] = [];
+  if (simple.length > 0) {
+    const taken = await ctx.store.db.transaction().execute(async (trx) => {
+      const ok: Array<{ lease: Lease; row: JobRow; attempt: number }> = [];
+      for (const { lease, row } of simple) {
+        const attempt = Math.max(lease.attempts, row.attempts + 1);
+        const changed = await transitionJob(
+          trx,
+          row.job_id,
+          { status: 'queued', leaseToken: row.lease_token },
+          runningValues(request, lease, attempt, now),
+        );
+        if (changed) ok.push({ lease, row, attempt });
+      }
+      return ok;
+    });
+    const tookIds = new Set(taken.map((t) => t.lease.id));
+    for (const { lease } of simple) if (!tookIds.has(lease.id)) others.push(lease);
+    for (const { lease, row, attempt } of taken) {
+      ctx.metrics.claimed.inc({ topic: row.topic, node: request.nodeId });
+      claimed.push(claimedJob(request, lease, row, attempt));
+    }
+  }
+  for (const lease of others) {
     const job = await takeLease(ctx, request, lease);
     if (job !== null) claimed.push(job);
   }
   return claimed;
+}
+
+/** What a job's record becomes when a lease is its current attempt. */
+function runningValues(request: ClaimRequest, lease: Lease, attempt: number, now: number) {
+  return {
+    status: 'running' as const,
+    lease_token: lease.token,
+    attempts: attempt,
+    node_id: request.nodeId,
+    worker_id: request.workerId,
+    started_at: now,
+    finished_at: null,
+    updated_at: now,
+  };
+}
+
+function claimedJob(request: ClaimRequest, lease: Lease, row: JobRow, attempt: number): ClaimedJob {
+  return {
+    job_id: row.job_id,
+    lease_token: lease.token,
+    attempt,
+    max_attempts: row.max_attempts,
+    lease_expires_at_ms: lease.leaseExpiresAt,
+    timeout_ms: request.topic.timeout_ms,
+    deadline_at_ms: row.deadline_at,
+    tenant_id: row.tenant_id,
+    payload: JSON.parse(lease.payload) as unknown,
+  };
 }
 
 /** Attempts at a conditional update before giving up on a row that keeps changing under us. */
@@ -99,16 +168,7 @@ async function takeLease(ctx: WorkContext, request: ClaimRequest, lease: Lease):
         trx,
         row.job_id,
         { status: row.status, leaseToken: row.lease_token },
-        {
-          status: 'running',
-          lease_token: lease.token,
-          attempts: attempt,
-          node_id: request.nodeId,
-          worker_id: request.workerId,
-          started_at: now,
-          finished_at: null,
-          updated_at: now,
-        },
+        runningValues(request, lease, attempt, now),
       );
       if (changed && row.status === 'running') await recordExpiredAttempt(ctx, trx, row, now);
       return changed;
@@ -116,17 +176,7 @@ async function takeLease(ctx: WorkContext, request: ClaimRequest, lease: Lease):
     if (!taken) continue;
     if (row.status === 'running') countExpiredAttempt(ctx, row);
     ctx.metrics.claimed.inc({ topic: row.topic, node: request.nodeId });
-    return {
-      job_id: row.job_id,
-      lease_token: lease.token,
-      attempt,
-      max_attempts: row.max_attempts,
-      lease_expires_at_ms: lease.leaseExpiresAt,
-      timeout_ms: request.topic.timeout_ms,
-      deadline_at_ms: row.deadline_at,
-      tenant_id: row.tenant_id,
-      payload: JSON.parse(lease.payload) as unknown,
-    };
+    return claimedJob(request, lease, row, attempt);
   }
   // Left leased: the recovery puts it back when the lease ends.
   ctx.log.warn({ job_id: lease.id }, 'gave up claiming a job whose record kept changing');
