@@ -3,6 +3,7 @@ import type { Lease } from '../../queue/queue.ts';
 import { getJob, getJobs, isFinished, type JobRow, transitionJob } from '../../store/repositories/jobs.ts';
 import { countExpiredAttempt, deadlineError, pastDeadline, recordExpiredAttempt } from './attempts.ts';
 import type { WorkContext } from './context.ts';
+import { recordResults } from './results.ts';
 
 /** A job handed to a worker (the claim answer's items). */
 export interface ClaimedJob {
@@ -44,8 +45,11 @@ export async function claimJobs(
   for (;;) {
     const seen = ctx.waiters.generation(request.topic.name);
     const jobs = await claimOnce(ctx, request);
+    // The worker hung up while its jobs were being taken: nobody will run them, so they go
+    // back at once (released: no outcome, no attempt counted) instead of waiting out a lease.
+    if (request.signal?.aborted) return jobs.length > 0 ? releaseUnsent(ctx, request, jobs) : [];
     const remaining = until - performance.now();
-    if (jobs.length > 0 || remaining <= 0 || request.signal?.aborted) return jobs;
+    if (jobs.length > 0 || remaining <= 0) return jobs;
     const end = await ctx.waiters.wait(request.topic.name, Math.min(remaining, pollMs), seen, request.signal);
     if (end === 'closed' || end === 'full' || end === 'aborted') return [];
   }
@@ -135,6 +139,23 @@ function claimedJob(request: ClaimRequest, lease: Lease, row: JobRow, attempt: n
     tenant_id: row.tenant_id,
     payload: JSON.parse(lease.payload) as unknown,
   };
+}
+
+async function releaseUnsent(ctx: WorkContext, request: ClaimRequest, jobs: ClaimedJob[]): Promise<[]> {
+  const at = ctx.now();
+  await recordResults(
+    ctx,
+    request.nodeId,
+    jobs.map((job) => ({
+      job_id: job.job_id,
+      lease_token: job.lease_token,
+      worker_id: request.workerId,
+      status: 'released' as const,
+      started_at_ms: at,
+      finished_at_ms: at,
+    })),
+  );
+  return [];
 }
 
 /** Attempts at a conditional update before giving up on a row that keeps changing under us. */

@@ -103,6 +103,8 @@ export function workRoutes(app: FastifyInstance, { store, config, work }: ApiDep
         if (!reply.raw.writableEnded) hungUp.abort();
       };
       reply.raw.once('close', onClose);
+      // Gone before the listener was there: the claim must know it too.
+      if (request.raw.socket?.destroyed) hungUp.abort();
       try {
         const claimed = await jobs.claim({
           topic: topic.definition,

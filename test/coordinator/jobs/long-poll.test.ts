@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createClaimWaiters } from '../../../src/coordinator/jobs/waiters.ts';
+import { getTopic } from '../../../src/store/repositories/topics.ts';
 import { describeEachBackend } from '../../helpers/backends.ts';
-import { claim, nodeWithWorker, submitted, useWorkApi } from './support.ts';
+import { claim, jobOf, nodeWithWorker, submitted, useWorkApi } from './support.ts';
 
 describe('claim waiters', () => {
   it('wakes a topic’s waiters on notify, and only that topic’s', async () => {
@@ -80,5 +81,28 @@ describeEachBackend('jobs: a claim asking to wait longer than the coordinator al
   }, async () => {
     const w = await nodeWithWorker(api(), 'node-a');
     expect(await claim(api(), w, 'hash', { wait_ms: 60_000 })).toEqual([]);
+  });
+});
+
+describeEachBackend('jobs: a claim whose worker hung up', (backend) => {
+  const api = useWorkApi(backend);
+
+  it('gives back at once the jobs it took, without counting an attempt', async () => {
+    const w = await nodeWithWorker(api(), 'node-a');
+    const id = await submitted(api(), 'hash');
+    const topic = await getTopic(api().store.db, 'hash');
+    const taken = await api().work.jobs.claim({
+      topic: topic!.definition,
+      nodeId: w.node.id,
+      workerId: w.workerId,
+      max: 5,
+      waitMs: 0,
+      signal: AbortSignal.abort(),
+    });
+    expect(taken).toEqual([]);
+    expect(await jobOf(api(), id)).toMatchObject({ status: 'queued', attempts: 0 });
+    // Claimable again now, not a lease later.
+    const [job] = await claim(api(), w, 'hash');
+    expect(job).toMatchObject({ job_id: id, attempt: 1 });
   });
 });
