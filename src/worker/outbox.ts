@@ -98,6 +98,17 @@ export function createOutbox({
         if (batch.length === 1) {
           const row = batch[0]!;
           store.delete([row.id]);
+          const instead = kind === 'results' ? tooLargeInstead(row, error) : null;
+          if (instead !== null) {
+            // The job ran; its result is more than the coordinator takes. Saying so ends the
+            // job as a final failure now, where dropping it would leave it to expire and rerun.
+            store.add('results', row.job_id, instead, now());
+            log.warn(
+              { job_id: row.job_id, bytes: row.item.length },
+              'the coordinator refused a result as too large; reporting the job failed with result-too-large',
+            );
+            continue;
+          }
           metrics.dropped.inc({ kind });
           log.error(
             { kind, job_id: row.job_id, status: (error as CoordinatorError).status, error: message },
@@ -194,6 +205,26 @@ export function createOutbox({
         if (left > 0) log.warn({ left }, 'outbox not empty at stop; the rest is sent at the next start');
       })();
       return closing;
+    },
+  };
+}
+
+/**
+ * A success whose body the coordinator refused as too large (413), as the failure it is for
+ * the coordinator: `result-too-large`, not retryable. Null for anything else.
+ */
+function tooLargeInstead(row: OutboxRow, error: unknown): JobResult | null {
+  if (!(error instanceof CoordinatorError) || error.status !== 413) return null;
+  const item = JSON.parse(row.item) as JobResult;
+  if (item.status !== 'success') return null;
+  const { result: _dropped, ...rest } = item;
+  return {
+    ...rest,
+    status: 'failure',
+    error: {
+      code: 'result-too-large',
+      message: `the result (${row.item.length} bytes of JSON with its envelope) is larger than the coordinator accepts`,
+      retryable: false,
     },
   };
 }

@@ -57,4 +57,26 @@ describe('the worker outbox', () => {
     expect(metricValue(text, 'vigil_worker_outbox_dropped_total', 'kind="results"')).toBe(1);
     expect(t.log.entries.some((e) => e.level === 'error' && e.msg.includes('dropped'))).toBe(true);
   });
+
+  it('reports a result the coordinator refuses as too large (413) as a result-too-large failure', async () => {
+    setJobBehaviour(echo);
+    const t = await h.make({ topics: [{ name: 'hash' }] });
+    t.fake.failNext('results', 1_000_000, 500);
+    const host = await t.start(
+      t.config({ topics: [{ topic: 'hash', concurrency: 1, adapter: testModuleAdapter }] }),
+    );
+    const job = t.fake.submit('hash', { n: 1 });
+    await eventually('the result queued', () => host.status().outbox.results === 1);
+    t.fake.clearFailures();
+    t.fake.failNext('results', 1, 413);
+    await eventually('the outbox empty', () => host.status().outbox.results === 0);
+    expect(job.received).toHaveLength(1);
+    expect(job.received[0]?.item).toMatchObject({
+      status: 'failure',
+      error: { code: 'result-too-large', retryable: false },
+    });
+    expect(job.received[0]?.item).not.toHaveProperty('result');
+    const text = await host.registry.metrics();
+    expect(metricValue(text, 'vigil_worker_outbox_dropped_total', 'kind="results"')).toBe(0);
+  });
 });
