@@ -1,6 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { EpochMember, EpochView, MonitoringSettings } from '../../../src/agent/coordinator-views.ts';
-import { REQUEST_SIGNATURE_HEADERS, sha256Hex, verifyRequest } from '../../../src/core/crypto/index.ts';
+import { sha256Hex } from '../../../src/core/crypto/index.ts';
 import {
   parseSignedReport,
   reportDigest,
@@ -8,6 +8,7 @@ import {
   verifySignedReport,
 } from '../../../src/core/reports/index.ts';
 import { bodyOf, type LocalServer, sendJson, sendProblem, serve } from './http.ts';
+import { checkSignedRequests } from './signed-requests.ts';
 
 /**
  * A stand-in for the coordinator that follows docs/design/peer-monitoring-contract.md: epochs
@@ -69,7 +70,6 @@ export async function startFakeCoordinator(options: FakeCoordinatorOptions): Pro
   const requests: FakeCoordinator['requests'] = [];
   const refusals: string[] = [];
   const failures: Array<{ route: string; count: number; status: number; slug: string }> = [];
-  const seen = new Set<string>();
 
   function view(epoch: number): EpochView {
     const start_ms = options.genesis_ms + epoch * options.length_ms;
@@ -98,34 +98,7 @@ export async function startFakeCoordinator(options: FakeCoordinatorOptions): Pro
   }
 
   /** The contract's node-signed request check; returns the key id or answers 401 itself. */
-  function authenticate(req: IncomingMessage, res: ServerResponse, body: string): string | null {
-    const h = REQUEST_SIGNATURE_HEADERS;
-    const keyId = req.headers[h.keyId] as string | undefined;
-    const timestamp = req.headers[h.timestampMs] as string | undefined;
-    const digest = req.headers[h.bodySha256] as string | undefined;
-    const signature = req.headers[h.signature] as string | undefined;
-    const refuse = (slug: string) => {
-      refusals.push(slug);
-      sendProblem(res, 401, slug, slug);
-      return null;
-    };
-    if (!keyId || !timestamp || !digest || !signature) return refuse('signature-required');
-    const key = publicKeyOf(keyId);
-    if (key === null) return refuse('unknown-key');
-    if (Math.abs(Number(timestamp) - now()) > 300_000) return refuse('stale-request');
-    if (sha256Hex(body) !== digest) return refuse('digest-mismatch');
-    const request = {
-      method: req.method!,
-      path: req.url!,
-      bodySha256: digest,
-      timestampMs: Number(timestamp),
-      keyId,
-    };
-    if (!verifyRequest(request, signature, key)) return refuse('bad-signature');
-    if (seen.has(signature)) return refuse('replayed-request');
-    seen.add(signature);
-    return keyId;
-  }
+  const authenticate = checkSignedRequests({ publicKeyOf, refusals, now });
 
   function scripted(route: string, res: ServerResponse): boolean {
     const failure = failures.find((f) => f.route === route && f.count > 0);

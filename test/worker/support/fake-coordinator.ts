@@ -10,7 +10,8 @@ import type {
   WorkerReport,
 } from '../../../src/worker/protocol.ts';
 import { bodyOf, type LocalServer, sendJson, sendProblem, serve } from '../../agent/support/http.ts';
-import { checkSignatures, type Route, routeOf } from './fake-signing.ts';
+import { checkSignedRequests } from '../../agent/support/signed-requests.ts';
+import { type Route, routeOf } from './routes.ts';
 
 export interface FakeJob {
   job_id: string;
@@ -78,7 +79,7 @@ export async function startFakeCoordinator({
 
   const now = () => Date.now();
 
-  const authenticate = checkSignatures(publicKeys, refusals);
+  const authenticate = checkSignedRequests({ publicKeyOf: (id) => publicKeys.get(id), refusals });
 
   function expireLeases(): void {
     for (const job of jobs.values()) {
