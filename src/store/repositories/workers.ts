@@ -36,36 +36,55 @@ export async function workersOfPools(db: Db | Tx, pools: readonly string[]): Pro
     .execute();
 }
 
+/** A worker's row as first stored: registered, idle, never seen, not benchmarked. */
+function newWorkerRow(
+  worker: {
+    worker_id: string;
+    node_id: string;
+    pool: string | null;
+    source: 'config' | 'api';
+    enabled: boolean;
+  } & WorkerDesired,
+  now: number,
+) {
+  return {
+    worker_id: worker.worker_id,
+    node_id: worker.node_id,
+    pool: worker.pool,
+    source: worker.source,
+    topics: JSON.stringify(worker.topics),
+    verify_topics: JSON.stringify(worker.verify_topics),
+    enabled: worker.enabled ? 1 : 0,
+    generation: 0,
+    state: 'registered' as const,
+    reason: null,
+    state_at: now,
+    busy_slots: 0,
+    queue_length: 0,
+    benchmark: '{}',
+    last_seen_at: null,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+/** Inserts a new worker's row; false when the id is taken (nothing changes). */
+async function insertNew(trx: Tx, row: ReturnType<typeof newWorkerRow>): Promise<boolean> {
+  const result = await trx
+    .insertInto('workers')
+    .values(row)
+    .onConflict((oc) => oc.column('worker_id').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
 /** Adds a worker an operator created; false when the id is taken. */
-export async function insertWorker(
+export function insertWorker(
   trx: Tx,
   worker: { worker_id: string; node_id: string; pool: string; enabled: boolean } & WorkerDesired,
   now: number,
 ): Promise<boolean> {
-  const result = await trx
-    .insertInto('workers')
-    .values({
-      worker_id: worker.worker_id,
-      node_id: worker.node_id,
-      pool: worker.pool,
-      source: 'api',
-      topics: JSON.stringify(worker.topics),
-      verify_topics: JSON.stringify(worker.verify_topics),
-      enabled: worker.enabled ? 1 : 0,
-      generation: 0,
-      state: 'registered',
-      reason: null,
-      state_at: now,
-      busy_slots: 0,
-      queue_length: 0,
-      benchmark: '{}',
-      last_seen_at: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) => oc.column('worker_id').doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  return insertNew(trx, newWorkerRow({ ...worker, source: 'api' }, now));
 }
 
 /**
@@ -79,32 +98,9 @@ export async function upsertDeclaredWorker(
   worker: { worker_id: string; pool: string | null } & WorkerDesired,
   now: number,
 ): Promise<boolean> {
-  const topics = JSON.stringify(worker.topics);
-  const verify_topics = JSON.stringify(worker.verify_topics);
-  const inserted = await trx
-    .insertInto('workers')
-    .values({
-      worker_id: worker.worker_id,
-      node_id: nodeId,
-      pool: worker.pool,
-      source: 'config',
-      topics,
-      verify_topics,
-      enabled: 1,
-      generation: 0,
-      state: 'registered',
-      reason: null,
-      state_at: now,
-      busy_slots: 0,
-      queue_length: 0,
-      benchmark: '{}',
-      last_seen_at: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) => oc.column('worker_id').doNothing())
-    .executeTakeFirst();
-  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return true;
+  const row = newWorkerRow({ ...worker, node_id: nodeId, source: 'config', enabled: true }, now);
+  if (await insertNew(trx, row)) return true;
+  const { topics, verify_topics } = row;
   const updated = await trx
     .updateTable('workers')
     .set({ source: 'config', pool: worker.pool, topics, verify_topics, updated_at: now })
