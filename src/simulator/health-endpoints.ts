@@ -1,6 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type Listening, listen } from '../net/listen.ts';
 import { type FaultSchedule, isBad, type NodeProfile } from './profiles.ts';
 
 export interface HealthEndpoints {
@@ -23,7 +23,7 @@ export async function startHealthEndpoints(
   startedAt: number,
   now: () => number = Date.now,
 ): Promise<HealthEndpoints> {
-  const servers: Server[] = [];
+  const servers: Listening[] = [];
   const urls = new Map<string, string>();
   for (const profile of profiles) {
     const server = createServer((req, res) => {
@@ -41,26 +41,14 @@ export async function startHealthEndpoints(
       else answer();
     });
     server.keepAliveTimeout = 30_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    servers.push(server);
-    const { port } = server.address() as AddressInfo;
-    urls.set(profile.nodeId, `http://127.0.0.1:${port}/health`);
+    const listening = await listen(server, 0, '127.0.0.1');
+    servers.push(listening);
+    urls.set(profile.nodeId, `${listening.url}/health`);
   }
   return {
     urls,
     async close() {
-      await Promise.all(
-        servers.map(
-          (s) =>
-            new Promise<void>((resolve) => {
-              s.closeAllConnections();
-              s.close(() => resolve());
-            }),
-        ),
-      );
+      await Promise.all(servers.map((s) => s.close()));
     },
   };
 }

@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type Listening, listen } from '../net/listen.ts';
 
 /** How a simulated node's service misbehaves right now. */
 export interface WorkServiceFaults {
@@ -68,7 +68,7 @@ export function createWorkService({
 }: WorkServiceOptions = {}): WorkService {
   const currentFaults = typeof faults === 'function' ? faults : () => faults;
   const stats: WorkServiceStats = { answered: 0, injectedFailures: 0, refused: 0 };
-  let server: Server | null = null;
+  let server: Listening | null = null;
   let url = '';
 
   const answer = (res: ServerResponse, status: number, body: unknown) => {
@@ -114,12 +114,8 @@ export function createWorkService({
           else res.destroy();
         });
       });
-      await new Promise<void>((resolve, reject) => {
-        created.once('error', reject);
-        created.listen(0, '127.0.0.1', () => resolve());
-      });
-      server = created;
-      url = `http://127.0.0.1:${(created.address() as AddressInfo).port}`;
+      server = await listen(created, 0, '127.0.0.1');
+      url = server.url;
       return url;
     },
     get url() {
@@ -129,9 +125,7 @@ export function createWorkService({
     async close() {
       const closing = server;
       server = null;
-      if (closing === null) return;
-      closing.closeAllConnections();
-      await new Promise<void>((resolve) => closing.close(() => resolve()));
+      await closing?.close();
     },
   };
 }
