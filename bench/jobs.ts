@@ -9,8 +9,8 @@ import { topicSchema } from '../src/config/topic-schema.ts';
 import { createApiKey } from '../src/coordinator/auth/keys.ts';
 import { silentLogger } from '../src/coordinator/log.ts';
 import { type RunningCoordinator, startCoordinator } from '../src/coordinator/server.ts';
+import type { JobResult } from '../src/core/work/protocol.ts';
 import { createWorkerClient, type WorkerCoordinatorClient } from '../src/worker/coordinator-client.ts';
-import type { JobResult } from '../src/worker/protocol.ts';
 import {
   type BackendName,
   createBenchDatabase,

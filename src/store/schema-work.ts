@@ -1,3 +1,5 @@
+import type { WorkerState } from '../core/work/lifecycle.ts';
+
 /** Tables of work distribution (migration 0004): topics, jobs, the in-database queue, workers. */
 export interface WorkTables {
   topics: TopicsTable;
@@ -91,15 +93,7 @@ export interface PoolsTable {
   updated_at: number;
 }
 
-export type WorkerState =
-  | 'registered'
-  | 'starting'
-  | 'benchmarking'
-  | 'ready'
-  | 'working'
-  | 'draining'
-  | 'stopped'
-  | 'error';
+export type { WorkerState };
 
 /**
  * A worker: desired state (topics, enabled, generation) set by its host's configuration or

@@ -15,7 +15,7 @@ import type {
   SyncRequest,
   Verdict,
   VerdictDisposition,
-} from './protocol.ts';
+} from '../core/work/protocol.ts';
 
 export { CoordinatorError };
 

@@ -1,7 +1,7 @@
 import { createWaker } from '../agent/waker.ts';
 import type { Logger } from '../coordinator/log.ts';
+import type { LeaseRef } from '../core/work/protocol.ts';
 import { CallAbortedError, type WorkerCoordinatorClient } from './coordinator-client.ts';
-import type { LeaseRef } from './protocol.ts';
 
 /** The contract's limit on leases per extend call. */
 const MAX_LEASES_PER_CALL = 500;

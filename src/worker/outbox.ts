@@ -1,10 +1,10 @@
 import { backoffMs } from '../agent/outbox-sender.ts';
 import { createWaker } from '../agent/waker.ts';
 import type { Logger } from '../coordinator/log.ts';
+import type { JobResult, Verdict } from '../core/work/protocol.ts';
 import { CallAbortedError, CoordinatorError, type WorkerCoordinatorClient } from './coordinator-client.ts';
 import type { OutboxKind, WorkerMetrics } from './metrics.ts';
 import type { OutboxRow, OutboxStore } from './outbox-store.ts';
-import type { JobResult, Verdict } from './protocol.ts';
 
 /** The contract's batch size: up to 100 results or verdicts per call. */
 export const OUTBOX_BATCH = 100;

@@ -1,5 +1,11 @@
 import type { TopicDefinition } from '../config/topic-schema.ts';
-import type { DesiredWorker, StateTransition, SyncAnswer, WorkerReport, WorkerState } from './protocol.ts';
+import type {
+  DesiredWorker,
+  StateTransition,
+  SyncAnswer,
+  WorkerReport,
+  WorkerState,
+} from '../core/work/protocol.ts';
 import { type RunningWorker, startWorker, type WorkerDeps } from './worker.ts';
 import { createStateTracker, type WorkerStateTracker } from './worker-state.ts';
 

@@ -1,4 +1,4 @@
-import type { StateTransition, WorkerState } from './protocol.ts';
+import type { StateTransition, WorkerState } from '../core/work/protocol.ts';
 
 /** The contract's limit on transitions per sync; older unsent ones are dropped first. */
 export const MAX_TRANSITIONS_PER_SYNC = 50;

@@ -1,5 +1,6 @@
 import type { AdapterSpec, TopicDefinition } from '../config/topic-schema.ts';
 import type { Logger } from '../coordinator/log.ts';
+import type { DesiredWorker, TopicSlots } from '../core/work/protocol.ts';
 import { jobAdapterFor, verifyAdapterFor } from './adapter-choice.ts';
 import { type Adapter, createAdapter } from './adapters/index.ts';
 import { runBenchmark } from './benchmark.ts';
@@ -8,7 +9,6 @@ import type { CoordinatorError, WorkerCoordinatorClient } from './coordinator-cl
 import type { LeaseKeeper } from './leases.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { Outbox } from './outbox.ts';
-import type { DesiredWorker, TopicSlots } from './protocol.ts';
 import { type RefusalAction, startTopicLoop, type TopicLoop } from './topic-loop.ts';
 import { startVerifier, type Verifier } from './verifier.ts';
 import type { WorkerStateTracker } from './worker-state.ts';

@@ -1,4 +1,5 @@
 import type { TopicDefinition } from '../../config/topic-schema.ts';
+import type { ClaimedJob } from '../../core/work/protocol.ts';
 import type { Lease } from '../../queue/queue.ts';
 import { getJob, getJobs, isFinished, type JobRow, transitionJob } from '../../store/repositories/jobs.ts';
 import { countExpiredAttempt, deadlineError, pastDeadline, recordExpiredAttempt } from './attempts.ts';
@@ -6,17 +7,7 @@ import type { WorkContext } from './context.ts';
 import { recordResults } from './results.ts';
 
 /** A job handed to a worker (the claim answer's items). */
-export interface ClaimedJob {
-  job_id: string;
-  lease_token: string;
-  attempt: number;
-  max_attempts: number;
-  lease_expires_at_ms: number;
-  timeout_ms: number;
-  deadline_at_ms: number | null;
-  tenant_id: string;
-  payload: unknown;
-}
+export type { ClaimedJob };
 
 export interface ClaimRequest {
   topic: TopicDefinition;

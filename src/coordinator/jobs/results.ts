@@ -1,6 +1,7 @@
 import type { Updateable } from 'kysely';
 import type { TopicDefinition } from '../../config/topic-schema.ts';
 import { backoffDelayMs } from '../../core/work/backoff.ts';
+import type { JobResult } from '../../core/work/protocol.ts';
 import { sampledForVerification } from '../../core/work/sampling.ts';
 import { getJob, getJobs, type JobRow, transitionJob } from '../../store/repositories/jobs.ts';
 import { getTopic } from '../../store/repositories/topics.ts';
@@ -8,19 +9,9 @@ import type { JobsTable } from '../../store/schema-work.ts';
 import { deadlineError, pastDeadline } from './attempts.ts';
 import type { WorkContext } from './context.ts';
 import { type AttemptEnd, recordAttemptOutcome, recordAttemptOutcomes } from './outcomes.ts';
-import type { JobError } from './views.ts';
 
 /** One item of a worker's `POST /results` batch. */
-export interface ResultItem {
-  job_id: string;
-  lease_token: string;
-  worker_id: string;
-  status: 'success' | 'failure' | 'released';
-  result?: unknown;
-  error?: JobError;
-  started_at_ms: number;
-  finished_at_ms: number;
-}
+export type ResultItem = JobResult;
 
 export type Disposition = 'recorded' | 'retrying' | 'dead' | 'released' | 'duplicate' | 'cancelled' | 'lost';
 

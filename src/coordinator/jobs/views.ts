@@ -1,14 +1,11 @@
 import type { AdapterSpec, TopicDefinition } from '../../config/topic-schema.ts';
 import { toIso } from '../../core/time.ts';
+import type { JobError } from '../../core/work/protocol.ts';
 import type { TopicQueueStats } from '../../queue/queue.ts';
 import type { JobRow } from '../../store/repositories/jobs.ts';
 import type { TopicRecord } from '../../store/repositories/topics.ts';
 
-export interface JobError {
-  code: string;
-  message: string;
-  retryable: boolean;
-}
+export type { JobError };
 
 /** A job as the API shows it (JobView in docs/design/work-contract.md). */
 export function jobView(row: JobRow) {

@@ -8,7 +8,7 @@ import type {
   SyncRequest,
   Verdict,
   WorkerReport,
-} from '../../../src/worker/protocol.ts';
+} from '../../../src/core/work/protocol.ts';
 import { bodyOf, type LocalServer, sendJson, sendProblem, serve } from '../../agent/support/http.ts';
 import { checkSignedRequests } from '../../agent/support/signed-requests.ts';
 import { type Route, routeOf } from './routes.ts';

@@ -1,16 +1,10 @@
-// The worker-facing calls of docs/design/work-contract.md ("Worker-facing calls"), as the
-// worker sends and reads them. snake_case because they are the JSON on the wire.
-import type { TopicDefinition } from '../config/topic-schema.ts';
+// The worker-facing calls of docs/design/work-contract.md ("Worker-facing calls"): what the
+// worker sends and reads, and what the coordinator answers. snake_case because they are the
+// JSON on the wire.
+import type { TopicDefinition } from '../../config/topic-schema.ts';
+import type { WorkerState } from './lifecycle.ts';
 
-export type WorkerState =
-  | 'registered'
-  | 'starting'
-  | 'benchmarking'
-  | 'ready'
-  | 'working'
-  | 'draining'
-  | 'stopped'
-  | 'error';
+export type { WorkerState };
 
 export interface TopicSlots {
   topic: string;
