@@ -8,7 +8,7 @@ import { getTopic } from '../../store/repositories/topics.ts';
 import type { JobsTable } from '../../store/schema-work.ts';
 import { deadlineError, pastDeadline } from './attempts.ts';
 import type { WorkContext } from './context.ts';
-import { type AttemptEnd, recordAttemptOutcome, recordAttemptOutcomes } from './outcomes.ts';
+import { type AttemptEnd, recordAttemptOutcomes } from './outcomes.ts';
 
 /** One item of a worker's `POST /results` batch. */
 export type ResultItem = JobResult;
@@ -21,8 +21,7 @@ export type Disposition = 'recorded' | 'retrying' | 'dead' | 'released' | 'dupli
  *
  * The batch is read in one query and the items that speak for their job's current attempt
  * change their records in one transaction, with their outcomes merged once: a batch costs a
- * few statements and one commit, not several per item. A job named twice in one batch has
- * its later items recorded one by one afterwards (they come back `duplicate`).
+ * few statements and one commit, not several per item.
  */
 export async function recordResults(
   ctx: WorkContext,
@@ -38,6 +37,24 @@ export async function recordResults(
     }
     return found;
   };
+  const dispositions = await settleItems(ctx, nodeId, items, topicOf);
+  return items.map((item, i) => {
+    const disposition = dispositions[i] as Disposition;
+    ctx.metrics.results.inc({ disposition });
+    return { job_id: item.job_id, disposition };
+  });
+}
+
+/**
+ * Each item's disposition. A job named twice in one batch has its later items settled in a
+ * pass of their own after the first, so they meet the record the first one left (`duplicate`).
+ */
+async function settleItems(
+  ctx: WorkContext,
+  nodeId: string,
+  items: readonly ResultItem[],
+  topicOf: (name: string) => Promise<TopicDefinition | null>,
+): Promise<Disposition[]> {
   const dispositions: Disposition[] = new Array(items.length).fill('lost');
   const rows = await getJobs(
     ctx.store.db,
@@ -76,14 +93,18 @@ export async function recordResults(
       }
     }),
   );
-  for (const index of later) {
-    dispositions[index] = await recordResult(ctx, nodeId, items[index] as ResultItem, topicOf);
+  if (later.length > 0) {
+    const again = await settleItems(
+      ctx,
+      nodeId,
+      later.map((index) => items[index] as ResultItem),
+      topicOf,
+    );
+    later.forEach((index, i) => {
+      dispositions[index] = again[i] as Disposition;
+    });
   }
-  return items.map((item, i) => {
-    const disposition = dispositions[i] as Disposition;
-    ctx.metrics.results.inc({ disposition });
-    return { job_id: item.job_id, disposition };
-  });
+  return dispositions;
 }
 
 /** An item that speaks for its job's current attempt, with what it does. */
@@ -148,48 +169,6 @@ interface Plan {
   values: Updateable<JobsTable>;
   outcome: 'success' | 'failure' | null;
   retryAt: number | null;
-}
-
-async function recordResult(
-  ctx: WorkContext,
-  nodeId: string,
-  item: ResultItem,
-  topicOf: (name: string) => Promise<TopicDefinition | null>,
-): Promise<Disposition> {
-  const row = await getJob(ctx.store.db, item.job_id);
-  const first = standing(row, item, nodeId);
-  if (first !== 'held') return first;
-  if (row === undefined) return 'lost';
-  const now = ctx.now();
-  // The worker's clock, kept within what the coordinator saw: claimed at started_at, received now.
-  const startedAt = clamp(item.started_at_ms, row.started_at ?? now, now);
-  const finishedAt = clamp(item.finished_at_ms, startedAt, now);
-  const plan = planResult(ctx, row, item, await topicOf(row.topic), { now, finishedAt });
-
-  const applied = await ctx.store.db.transaction().execute(async (trx) => {
-    const changed = await transitionJob(
-      trx,
-      row.job_id,
-      { status: 'running', leaseToken: item.lease_token },
-      plan.values,
-    );
-    if (changed && plan.outcome !== null) {
-      await recordAttemptOutcome(ctx, trx, {
-        job: row,
-        attempt: row.attempts,
-        status: plan.outcome,
-        startedAt,
-        finishedAt,
-      });
-    }
-    return changed;
-  });
-  if (!applied) {
-    // Someone else moved the job on between our read and our write: say what the item is now.
-    const again = standing(await getJob(ctx.store.db, item.job_id), item, nodeId);
-    return again === 'held' ? 'lost' : again;
-  }
-  return settleQueue(ctx, row, item, plan, now);
 }
 
 function planResult(
