@@ -52,9 +52,14 @@ export async function applySync(
   reports: readonly WorkerReport[],
   { now, caps }: { now: number; caps: StoreCapabilities },
 ): Promise<SyncOutcome> {
+  // A host repeats its declarations at every sync; only new or changed ones are written.
+  const before = new Map((await workersOfNode(trx, nodeId)).map((w) => [w.worker_id, w]));
+  const changed = reports.filter(
+    (r) => r.declared !== null && declarationChanged(before.get(r.worker_id), r),
+  );
   await ensurePools(
     trx,
-    reports.flatMap((r) => (r.declared !== null && r.pool !== null ? [r.pool] : [])),
+    changed.flatMap((r) => (r.pool !== null ? [r.pool] : [])),
     now,
   );
   const refused: RefusedReport[] = [];
@@ -62,7 +67,7 @@ export async function applySync(
   let busySlots = 0;
   let queueLength = 0;
   for (const report of reports) {
-    if (report.declared !== null) {
+    if (report.declared !== null && changed.includes(report)) {
       const owned = await upsertDeclaredWorker(
         trx,
         nodeId,
@@ -120,4 +125,16 @@ export async function applySync(
     busy_slots: busySlots,
     queue_length: queueLength,
   };
+}
+
+/** Whether a declared worker is new to this node, or declared otherwise than it is stored. */
+function declarationChanged(stored: WorkerRow | undefined, report: WorkerReport): boolean {
+  const declared = report.declared;
+  if (stored === undefined || declared === null) return true;
+  return (
+    stored.source !== 'config' ||
+    stored.pool !== report.pool ||
+    stored.topics !== JSON.stringify(declared.topics) ||
+    stored.verify_topics !== JSON.stringify(declared.verify_topics)
+  );
 }
