@@ -17,11 +17,11 @@ describe('the worker outbox', () => {
     await eventually(
       'two refused deliveries counted',
       async () =>
-        metricValue(
+        (metricValue(
           await first.registry.metrics(),
           'vigil_worker_submission_errors_total',
           'kind="results"',
-        ) >= 2,
+        ) ?? 0) >= 2,
     );
     expect(t.fake.countOf('results')).toBeGreaterThanOrEqual(2);
     expect(first.status().outbox.results).toBe(2);
