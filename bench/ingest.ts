@@ -5,8 +5,8 @@ import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { defaultConfig } from '../src/config/index.ts';
 import { createApiKey } from '../src/coordinator/auth/keys.ts';
-import { silentLogger } from '../src/coordinator/log.ts';
 import { type RunningCoordinator, startCoordinator } from '../src/coordinator/server.ts';
+import { silentLogger } from '../src/platform/log.ts';
 import {
   type BackendName,
   createBenchDatabase,

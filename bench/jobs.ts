@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { loadOrCreateIdentity } from '../src/agent/identity.ts';
 import { defaultConfig } from '../src/config/index.ts';
 import { topicSchema } from '../src/config/topic-schema.ts';
 import { createApiKey } from '../src/coordinator/auth/keys.ts';
-import { silentLogger } from '../src/coordinator/log.ts';
 import { type RunningCoordinator, startCoordinator } from '../src/coordinator/server.ts';
 import type { JobResult } from '../src/core/work/protocol.ts';
+import { loadOrCreateIdentity } from '../src/node-client/identity.ts';
+import { silentLogger } from '../src/platform/log.ts';
 import { createWorkerClient, type WorkerCoordinatorClient } from '../src/worker/coordinator-client.ts';
 import {
   type BackendName,

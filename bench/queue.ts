@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { silentLogger } from '../src/coordinator/log.ts';
+import { silentLogger } from '../src/platform/log.ts';
 import { createDatabaseQueue } from '../src/queue/database/queue.ts';
 import type { EnqueueItem, JobQueue } from '../src/queue/queue.ts';
 import { createRedisQueue } from '../src/queue/redis/queue.ts';

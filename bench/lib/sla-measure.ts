@@ -1,12 +1,12 @@
 import { loadavg } from 'node:os';
 import type { VigilConfig } from '../../src/config/index.ts';
-import { silentLogger } from '../../src/coordinator/log.ts';
 import { type CollectionSummary, createSlaCollector } from '../../src/coordinator/sla/collector.ts';
 import { uuidv7 } from '../../src/core/ids.ts';
 import { evaluateFleet } from '../../src/core/sla/evaluate-fleet.ts';
 import { rollupGrain } from '../../src/core/sla/rollup.ts';
 import { rulesFromSettings } from '../../src/core/sla/rules.ts';
 import { planTransitions } from '../../src/core/sla/violations.ts';
+import { silentLogger } from '../../src/platform/log.ts';
 import { type Heartbeat, writeHeartbeats } from '../../src/store/repositories/heartbeats.ts';
 import { type Outcome, recordOutcomes } from '../../src/store/repositories/outcomes.ts';
 import {

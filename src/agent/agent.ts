@@ -1,27 +1,23 @@
 import type { Registry } from 'prom-client';
 import type { VigilConfig } from '../config/schema.ts';
-import { type Logger, silentLogger } from '../coordinator/log.ts';
+import { loadOrCreateIdentity } from '../node-client/identity.ts';
+import { type Logger, silentLogger } from '../platform/log.ts';
+import { backoffMs } from '../platform/retry.ts';
+import { createWaker } from '../platform/wait.ts';
 import { CoordinatorError, createCoordinatorClient } from './coordinator-client.ts';
 import { createEpochMonitor, type EpochMonitor } from './epoch-monitor.ts';
-import { loadOrCreateIdentity } from './identity.ts';
 import { createLimiter } from './limiter.ts';
 import { openAgentLog } from './log/database.ts';
 import { latestReportRow, outboxDepth } from './log/outbox.ts';
 import { createSampleWriter, DEFAULT_SAMPLE_FLUSH_MS } from './log/sample-writer.ts';
 import { createAgentMetrics, type ReportStatus } from './metrics.ts';
-import {
-  backoffMs,
-  createOutboxSender,
-  DEFAULT_BASE_BACKOFF_MS,
-  type OutboxSender,
-} from './outbox-sender.ts';
+import { createOutboxSender, DEFAULT_BASE_BACKOFF_MS, type OutboxSender } from './outbox-sender.ts';
 import { createProbeAgents } from './probes/http-get.ts';
 import { createReferenceGate, DEFAULT_REFERENCE_CACHE_MS } from './probes/reference.ts';
 import type { ProbeKind } from './probes/types.ts';
 import { registerNode } from './register.ts';
 import { type AgentServer, startAgentServer } from './server.ts';
 import { createStatusSource } from './status.ts';
-import { createWaker } from './waker.ts';
 
 export interface StartAgentOptions {
   /** Base URL of the coordinator. */
@@ -216,7 +212,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
         const retrying = (async () => {
           for (let attempt = 1; !stopped; attempt++) {
             await waker.sleep(
-              backoffMs(attempt, { baseMs: outboxBaseBackoffMs, maxMs: outboxMaxBackoffS * 1000 }),
+              backoffMs(attempt, { initialMs: outboxBaseBackoffMs, maxMs: outboxMaxBackoffS * 1000 }),
             );
             if (stopped) return;
             try {

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { EMPTY_SHA256, REQUEST_SIGNATURE_HEADERS, sha256Hex, signRequest } from '../core/crypto/index.ts';
+import { parseRetryAfterMs } from '../platform/retry.ts';
 import type {
   EpochView,
   InterimReceipt,
@@ -91,14 +92,6 @@ export interface CoordinatorClient {
   close(): void;
 }
 
-/** Seconds or an HTTP date, as RFC 9110 allows; null when absent or unreadable. */
-function parseRetryAfter(value: string | null, nowMs: number): number | null {
-  if (value === null) return null;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
-}
-
 async function readBody(response: Response): Promise<unknown> {
   const text = await response.text();
   if (text === '') return null;
@@ -171,7 +164,7 @@ export function createCoordinatorClient({
       throw new CoordinatorError(`${method} ${path} answered ${response.status}${detail}`, {
         status: response.status,
         problem,
-        retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), now()),
+        retryAfterMs: parseRetryAfterMs(response.headers.get('retry-after'), now()),
       });
     }
     return { status: response.status, body: answer as T };

@@ -1,7 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { DatabaseSync } from 'node:sqlite';
-import type { Logger } from '../coordinator/log.ts';
+import type { Logger } from '../platform/log.ts';
+import { createWaker } from '../platform/wait.ts';
 import { type CoordinatorClient, CoordinatorError } from './coordinator-client.ts';
 import type { EpochView } from './coordinator-views.ts';
 import type { Limiter } from './limiter.ts';
@@ -21,7 +22,6 @@ import { probeTarget, type TargetPlan } from './probes/target.ts';
 import type { ProbeAgents, ProbeKind } from './probes/types.ts';
 import { storeEpochReport } from './report.ts';
 import { createProbeScheduler, type ProbeScheduler } from './scheduler.ts';
-import { createWaker } from './waker.ts';
 
 /** Used until the coordinator has said what the network's interim period is. */
 const FALLBACK_INTERIM_PERIOD_S = 900;

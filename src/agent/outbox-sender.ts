@@ -1,5 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
-import type { Logger } from '../coordinator/log.ts';
+import type { Logger } from '../platform/log.ts';
+import { backoffMs } from '../platform/retry.ts';
+import { createWaker } from '../platform/wait.ts';
 import { type CoordinatorClient, CoordinatorError } from './coordinator-client.ts';
 import { compactReportedEpoch } from './log/compact.ts';
 import { transaction } from './log/database.ts';
@@ -12,7 +14,6 @@ import {
   nextDueAt,
   type OutboxRow,
 } from './log/outbox.ts';
-import { createWaker } from './waker.ts';
 
 /** First wait after a failed attempt; it doubles per attempt up to the configured maximum. */
 export const DEFAULT_BASE_BACKOFF_MS = 1_000;
@@ -41,30 +42,6 @@ export interface OutboxSender {
   wake(): void;
   /** Stops after the attempt in flight, if any. */
   close(): Promise<void>;
-}
-
-/**
- * The wait before attempt n+1 after n failed ones: base·2^(n−1) capped at `maxMs`, the upper
- * half jittered so a fleet that lost the coordinator does not come back in step; never less
- * than the coordinator's Retry-After (itself capped at `maxMs`).
- */
-export function backoffMs(
-  failedAttempts: number,
-  {
-    baseMs,
-    maxMs,
-    retryAfterMs = null,
-    random = Math.random,
-  }: {
-    baseMs: number;
-    maxMs: number;
-    retryAfterMs?: number | null;
-    random?: () => number;
-  },
-): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(failedAttempts - 1, 0), 40));
-  const jittered = ceiling / 2 + (random() * ceiling) / 2;
-  return Math.round(Math.max(jittered, Math.min(retryAfterMs ?? 0, maxMs)));
 }
 
 /**
@@ -123,7 +100,7 @@ export function createOutboxSender({
       const retryable = !(error instanceof CoordinatorError) || error.retryable;
       if (retryable) {
         const wait = backoffMs(row.attempts + 1, {
-          baseMs: baseBackoffMs,
+          initialMs: baseBackoffMs,
           maxMs: maxBackoffMs,
           retryAfterMs: error instanceof CoordinatorError ? error.retryAfterMs : null,
           random,

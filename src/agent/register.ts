@@ -1,4 +1,4 @@
-import type { Logger } from '../coordinator/log.ts';
+import type { Logger } from '../platform/log.ts';
 import { type CoordinatorClient, CoordinatorError } from './coordinator-client.ts';
 import type { NodeRegistration } from './coordinator-views.ts';
 

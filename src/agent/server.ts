@@ -1,6 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import { listen } from '../net/listen.ts';
+import { listen } from '../platform/listen.ts';
 import type { StatusSource } from './status.ts';
 
 export interface AgentServer {

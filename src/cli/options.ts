@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { loadConfig, type VigilConfig } from '../config/index.ts';
-import { createLogger } from '../coordinator/log.ts';
+import { createLogger } from '../platform/log.ts';
 
 /** Options every command accepts; they reach the configuration as its highest-precedence source. */
 export interface GlobalOptions {

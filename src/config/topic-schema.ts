@@ -1,21 +1,29 @@
 import { z } from 'zod';
+import {
+  type AdapterSpec,
+  type BackoffSpec,
+  type CommandAdapterSpec,
+  type HttpAdapterSpec,
+  type ModuleAdapterSpec,
+  TOPIC_NAME,
+  type TopicDefinition,
+} from '../core/work/topic.ts';
+import type { SameType } from './same-type.ts';
 
-// A topic is a kind of work: its adapter, how long an attempt may take, how often it is retried,
-// its price and the benchmark a worker must pass. The same schema reads topics from the
+// Reads what core/work/topic.ts defines a topic to be. The same schema reads topics from the
 // configuration file, from `POST /topics` and (adapters and backoff) from a worker's own
-// configuration, so the three never disagree about what a topic is.
+// configuration, so the three never disagree about what a topic is; each schema is checked
+// against core's type, so the two cannot drift apart.
 
 const positiveInt = z.int().positive();
 const httpUrl = z.url({ protocol: /^https?$/ });
-
-export const TOPIC_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 /** POSTs the payload as JSON; the JSON response body is the result. */
 export const httpAdapterSchema = z.strictObject({
   kind: z.literal('http'),
   url: httpUrl,
   headers: z.record(z.string(), z.string()).default(() => ({})),
-});
+}) satisfies z.ZodType<HttpAdapterSpec>;
 
 /** Spawns a process: the payload as JSON on stdin, the result as JSON on stdout. */
 export const commandAdapterSchema = z.strictObject({
@@ -24,20 +32,20 @@ export const commandAdapterSchema = z.strictObject({
   args: z.array(z.string()).default(() => []),
   env: z.record(z.string(), z.string()).default(() => ({})),
   cwd: z.string().min(1).nullable().default(null),
-});
+}) satisfies z.ZodType<CommandAdapterSpec>;
 
 /** Imports an ES module and calls one of its exports with the payload. */
 export const moduleAdapterSchema = z.strictObject({
   kind: z.literal('module'),
   path: z.string().min(1),
   export: z.string().min(1).default('default'),
-});
+}) satisfies z.ZodType<ModuleAdapterSpec>;
 
 export const adapterSchema = z.discriminatedUnion('kind', [
   httpAdapterSchema,
   commandAdapterSchema,
   moduleAdapterSchema,
-]);
+]) satisfies z.ZodType<AdapterSpec>;
 
 export const backoffSchema = z
   .strictObject({
@@ -51,7 +59,7 @@ export const backoffSchema = z
   .refine((b) => b.max_ms >= b.initial_ms, {
     message: 'expected max_ms at least initial_ms',
     path: ['max_ms'],
-  });
+  }) satisfies z.ZodType<BackoffSpec>;
 
 export const topicSchema = z.strictObject({
   name: z.string().regex(TOPIC_NAME, 'expected a topic name: lowercase letters, digits, . _ -, at most 64'),
@@ -88,7 +96,12 @@ export const topicSchema = z.strictObject({
     .default(null),
 });
 
-export type AdapterSpec = z.output<typeof adapterSchema>;
-export type BackoffSpec = z.output<typeof backoffSchema>;
-export type TopicDefinition = z.output<typeof topicSchema>;
 export type TopicInput = z.input<typeof topicSchema>;
+
+// Compile-time checks: each schema reads exactly core's type, no field more or less.
+true satisfies SameType<z.output<typeof adapterSchema>, AdapterSpec>;
+true satisfies SameType<z.output<typeof backoffSchema>, BackoffSpec>;
+true satisfies SameType<z.output<typeof topicSchema>, TopicDefinition>;
+
+export type { AdapterSpec, BackoffSpec, TopicDefinition };
+export { TOPIC_NAME };

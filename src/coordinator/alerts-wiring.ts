@@ -1,8 +1,8 @@
 import type { Registry } from 'prom-client';
 import type { VigilConfig } from '../config/schema.ts';
+import type { Logger } from '../platform/log.ts';
 import type { Store } from '../store/store.ts';
 import { alertsForCollection, createAlertDispatcher, enqueueAlerts } from './alerts/index.ts';
-import type { Logger } from './log.ts';
 import type { CoordinatorExtensions } from './server.ts';
 
 /**

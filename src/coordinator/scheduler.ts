@@ -1,4 +1,4 @@
-import type { Logger } from './log.ts';
+import type { Logger } from '../platform/log.ts';
 
 export interface Periodic {
   /** Stops the loop and waits for a run in progress to finish. */

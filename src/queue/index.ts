@@ -1,5 +1,5 @@
 import type { VigilConfig } from '../config/schema.ts';
-import type { Logger } from '../coordinator/log.ts';
+import type { Logger } from '../platform/log.ts';
 import type { Store } from '../store/store.ts';
 import type { JobQueue } from './queue.ts';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RunningAgent, startAgent } from '../agent/agent.ts';
-import type { Logger } from '../coordinator/log.ts';
+import type { Logger } from '../platform/log.ts';
 import { type HealthEndpoints, startHealthEndpoints } from './health-endpoints.ts';
 import {
   type FaultSchedule,

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Listening, listen } from '../net/listen.ts';
+import { type Listening, listen } from '../platform/listen.ts';
 import { type FaultSchedule, isBad, type NodeProfile } from './profiles.ts';
 
 export interface HealthEndpoints {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '../coordinator/log.ts';
+import type { Logger } from '../platform/log.ts';
 
 /** The payload shapes of the example adapters (examples/adapters, the work service). */
 export type PayloadKind = 'sha256-chain' | 'primes' | 'wordfreq';

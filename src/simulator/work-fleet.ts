@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AdapterSpec } from '../config/topic-schema.ts';
-import type { Logger } from '../coordinator/log.ts';
+import type { AdapterSpec } from '../core/work/topic.ts';
+import type { Logger } from '../platform/log.ts';
 import { workerConfigSchema } from '../worker/config.ts';
 import { startWorkerHost, type WorkerHost } from '../worker/host.ts';
 import { createLoadGenerator, type LoadGenerator } from './load-generator.ts';

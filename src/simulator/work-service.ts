@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Listening, listen } from '../net/listen.ts';
+import { type Listening, listen } from '../platform/listen.ts';
 
 /** How a simulated node's service misbehaves right now. */
 export interface WorkServiceFaults {

@@ -1,4 +1,4 @@
-import type { AdapterSpec, TopicDefinition } from '../config/topic-schema.ts';
+import type { AdapterSpec, TopicDefinition } from '../core/work/topic.ts';
 import type { WorkerConfig } from './config.ts';
 
 export type AdapterChoice = { spec: AdapterSpec; from: 'worker-config' | 'coordinator' } | { reason: string };

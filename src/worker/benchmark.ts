@@ -1,4 +1,4 @@
-import type { TopicDefinition } from '../config/topic-schema.ts';
+import type { TopicDefinition } from '../core/work/topic.ts';
 import type { Adapter } from './adapters/adapter.ts';
 
 export type BenchmarkSpec = NonNullable<TopicDefinition['benchmark']>;

@@ -16,6 +16,7 @@ import type {
   Verdict,
   VerdictDisposition,
 } from '../core/work/protocol.ts';
+import { parseRetryAfterMs } from '../platform/retry.ts';
 
 export { CoordinatorError };
 
@@ -49,14 +50,6 @@ export interface WorkerCoordinatorClient {
   /** How many times the connection pool was replaced after a timeout or socket error. */
   readonly reconnects: number;
   close(): Promise<void>;
-}
-
-/** Seconds or an HTTP date, as RFC 9110 allows; null when absent or unreadable. */
-function retryAfterMs(value: string | string[] | undefined, nowMs: number): number | null {
-  if (typeof value !== 'string') return null;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
 }
 
 function parseBody(text: string): unknown {
@@ -167,7 +160,7 @@ export function createWorkerClient({
       throw new CoordinatorError(`POST ${path} answered ${status}${detail}`, {
         status,
         problem,
-        retryAfterMs: retryAfterMs(retryAfter, now()),
+        retryAfterMs: parseRetryAfterMs(retryAfter, now()),
       });
     }
     return answer as T;

@@ -1,8 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
-import { loadOrCreateIdentity } from '../agent/identity.ts';
-import { createWaker } from '../agent/waker.ts';
-import { type Logger, silentLogger } from '../coordinator/log.ts';
+import { loadOrCreateIdentity } from '../node-client/identity.ts';
+import { type Logger, silentLogger } from '../platform/log.ts';
+import { createWaker } from '../platform/wait.ts';
 import { WORKER_API_KEY_VAR, type WorkerConfig } from './config.ts';
 import { CallAbortedError, createWorkerClient, type WorkerCoordinatorClient } from './coordinator-client.ts';
 import { createLeaseKeeper, type LeaseKeeper } from './leases.ts';

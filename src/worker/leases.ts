@@ -1,6 +1,6 @@
-import { createWaker } from '../agent/waker.ts';
-import type { Logger } from '../coordinator/log.ts';
 import type { LeaseRef } from '../core/work/protocol.ts';
+import type { Logger } from '../platform/log.ts';
+import { createWaker } from '../platform/wait.ts';
 import { CallAbortedError, type WorkerCoordinatorClient } from './coordinator-client.ts';
 
 /** The contract's limit on leases per extend call. */

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { listen } from '../net/listen.ts';
+import { listen } from '../platform/listen.ts';
 
 export type OutboxKind = 'results' | 'verdicts';
 

@@ -1,7 +1,7 @@
-import { backoffMs } from '../agent/outbox-sender.ts';
-import { createWaker } from '../agent/waker.ts';
-import type { Logger } from '../coordinator/log.ts';
 import type { JobResult, Verdict } from '../core/work/protocol.ts';
+import type { Logger } from '../platform/log.ts';
+import { backoffMs } from '../platform/retry.ts';
+import { createWaker } from '../platform/wait.ts';
 import { CallAbortedError, CoordinatorError, type WorkerCoordinatorClient } from './coordinator-client.ts';
 import type { OutboxKind, WorkerMetrics } from './metrics.ts';
 import type { OutboxRow, OutboxStore } from './outbox-store.ts';
@@ -155,7 +155,7 @@ export function createOutbox({
       if (retry !== null && retry.kind === 'retry') {
         failures++;
         const wait = backoffMs(failures, {
-          baseMs: BASE_BACKOFF_MS,
+          initialMs: BASE_BACKOFF_MS,
           maxMs: maxBackoffMs,
           retryAfterMs: retry.retryAfterMs,
           random,

@@ -1,4 +1,3 @@
-import type { TopicDefinition } from '../config/topic-schema.ts';
 import type {
   DesiredWorker,
   StateTransition,
@@ -6,6 +5,7 @@ import type {
   WorkerReport,
   WorkerState,
 } from '../core/work/protocol.ts';
+import type { TopicDefinition } from '../core/work/topic.ts';
 import { type RunningWorker, startWorker, type WorkerDeps } from './worker.ts';
 import { createStateTracker, type WorkerStateTracker } from './worker-state.ts';
 

@@ -1,9 +1,9 @@
 import { CoordinatorError, createCoordinatorClient } from '../agent/coordinator-client.ts';
-import type { NodeIdentity } from '../agent/identity.ts';
-import { backoffMs } from '../agent/outbox-sender.ts';
 import { registerNode } from '../agent/register.ts';
-import { createWaker } from '../agent/waker.ts';
-import type { Logger } from '../coordinator/log.ts';
+import type { NodeIdentity } from '../node-client/identity.ts';
+import type { Logger } from '../platform/log.ts';
+import { backoffMs } from '../platform/retry.ts';
+import { createWaker } from '../platform/wait.ts';
 
 /**
  * Registers the node (`POST /nodes`, idempotent) with the API key, through the agent's own
@@ -56,7 +56,7 @@ export async function registerWorkerNode({
   let stopped = false;
   const retrying = (async () => {
     for (let attempt = 1; !stopped; attempt++) {
-      await waker.sleep(backoffMs(attempt, { baseMs: 1_000, maxMs: 30_000 }));
+      await waker.sleep(backoffMs(attempt, { initialMs: 1_000, maxMs: 30_000 }));
       if (stopped) return;
       try {
         await registerNode(client, apiKey, registration, log);

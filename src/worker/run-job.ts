@@ -1,7 +1,7 @@
 import { backoffDelayMs } from '../core/work/backoff.ts';
 import type { ClaimedJob } from '../core/work/protocol.ts';
+import { sleep } from '../platform/wait.ts';
 import type { Adapter, AdapterOutcome } from './adapters/index.ts';
-import { sleep } from './sleep.ts';
 
 /** How a worker retries an attempt that failed in a way another try could fix. */
 export interface RetryPolicy {

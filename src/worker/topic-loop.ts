@@ -1,13 +1,12 @@
-import { createWaker } from '../agent/waker.ts';
-import type { Logger } from '../coordinator/log.ts';
 import type { ClaimedJob, JobResult } from '../core/work/protocol.ts';
+import type { Logger } from '../platform/log.ts';
+import { createWaker, settlesWithin, sleep } from '../platform/wait.ts';
 import type { Adapter } from './adapters/index.ts';
 import { CallAbortedError, CoordinatorError, type WorkerCoordinatorClient } from './coordinator-client.ts';
 import type { LeaseGone, LeaseKeeper } from './leases.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { Outbox } from './outbox.ts';
 import { type RetryPolicy, runWithRetries } from './run-job.ts';
-import { settlesWithin, sleep } from './sleep.ts';
 
 /** The contract's largest claim. */
 const MAX_CLAIM = 100;

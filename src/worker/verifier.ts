@@ -1,9 +1,9 @@
-import type { Logger } from '../coordinator/log.ts';
+import type { Logger } from '../platform/log.ts';
+import { settlesWithin, sleep } from '../platform/wait.ts';
 import type { Adapter } from './adapters/index.ts';
 import { CallAbortedError, CoordinatorError, type WorkerCoordinatorClient } from './coordinator-client.ts';
 import { JudgeError, judge } from './judge.ts';
 import type { Outbox } from './outbox.ts';
-import { settlesWithin, sleep } from './sleep.ts';
 
 /** Samples asked for per call (the contract allows 1..50). */
 const SAMPLES_PER_CLAIM = 10;

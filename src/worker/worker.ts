@@ -1,6 +1,6 @@
-import type { AdapterSpec, TopicDefinition } from '../config/topic-schema.ts';
-import type { Logger } from '../coordinator/log.ts';
 import type { DesiredWorker, TopicSlots } from '../core/work/protocol.ts';
+import type { AdapterSpec, TopicDefinition } from '../core/work/topic.ts';
+import type { Logger } from '../platform/log.ts';
 import { jobAdapterFor, verifyAdapterFor } from './adapter-choice.ts';
 import { type Adapter, createAdapter } from './adapters/index.ts';
 import { runBenchmark } from './benchmark.ts';

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningAgent, type StartAgentOptions, startAgent } from '../../src/agent/agent.ts';
-import { loadOrCreateIdentity } from '../../src/agent/identity.ts';
 import { openAgentLog } from '../../src/agent/log/database.ts';
 import { reportRow } from '../../src/agent/log/outbox.ts';
 import { countSamples } from '../../src/agent/log/samples.ts';
 import { verifySignedReport } from '../../src/core/reports/index.ts';
+import { loadOrCreateIdentity } from '../../src/node-client/identity.ts';
 import { type FakeCoordinator, startFakeCoordinator } from './support/fake-coordinator.ts';
 import { closedPort, type LocalServer, sendJson, serve } from './support/http.ts';
 import { captureLog, eventually, member, metricValue, tempDirs } from './support/network.ts';

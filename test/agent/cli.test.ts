@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadOrCreateIdentity } from '../../src/agent/identity.ts';
+import { loadOrCreateIdentity } from '../../src/node-client/identity.ts';
 import { killAll, lines, runVigil, VigilProcess } from '../cli/support.ts';
 import { type FakeCoordinator, startFakeCoordinator } from './support/fake-coordinator.ts';
 import { closedPort, type LocalServer, sendJson, serve } from './support/http.ts';

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoordinatorError, createCoordinatorClient } from '../../src/agent/coordinator-client.ts';
-import { backoffMs } from '../../src/agent/outbox-sender.ts';
 import {
   exportPublicKey,
   generateKeyPair,
@@ -115,16 +114,5 @@ describe('coordinator client', () => {
       retryable: true,
       message: expect.stringMatching(/ECONNREFUSED/),
     });
-  });
-
-  it('backs off exponentially with jitter, capped, never under Retry-After', () => {
-    const base = { baseMs: 1000, maxMs: 60_000 };
-    expect(backoffMs(1, { ...base, random: () => 0 })).toBe(500);
-    expect(backoffMs(1, { ...base, random: () => 1 })).toBe(1000);
-    expect(backoffMs(4, { ...base, random: () => 1 })).toBe(8000);
-    expect(backoffMs(30, { ...base, random: () => 1 })).toBe(60_000);
-    expect(backoffMs(30, { ...base, random: () => 0 })).toBe(30_000);
-    expect(backoffMs(1, { ...base, random: () => 0, retryAfterMs: 20_000 })).toBe(20_000);
-    expect(backoffMs(1, { ...base, random: () => 0, retryAfterMs: 600_000 })).toBe(60_000);
   });
 });

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningAgent, startAgent } from '../../src/agent/agent.ts';
 import { defaultConfig } from '../../src/config/schema.ts';
 import { createApiKey } from '../../src/coordinator/auth/keys.ts';
-import { silentLogger } from '../../src/coordinator/log.ts';
 import { type RunningCoordinator, startCoordinator } from '../../src/coordinator/server.ts';
+import { silentLogger } from '../../src/platform/log.ts';
 import { type LocalServer, sendJson, serve } from './support/http.ts';
 import { captureLog, eventually, member, metricValue, tempDirs } from './support/network.ts';
 

@@ -2,8 +2,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadOrCreateIdentity } from '../../src/agent/identity.ts';
 import { signBytes, verifyBytes } from '../../src/core/crypto/index.ts';
+import { loadOrCreateIdentity } from '../../src/node-client/identity.ts';
 
 describe('node identity key', () => {
   const dirs: string[] = [];

@@ -9,9 +9,9 @@ import { createEpochService, type EpochService } from '../../src/coordinator/epo
 import { loadCoordinatorKey } from '../../src/coordinator/epochs/signing-key.ts';
 import { createHeartbeatBatcher } from '../../src/coordinator/ingest/heartbeat-batcher.ts';
 import { createJobService, type JobService } from '../../src/coordinator/jobs/service.ts';
-import { silentLogger } from '../../src/coordinator/log.ts';
 import { createCoordinatorMetrics, publishCollection } from '../../src/coordinator/metrics.ts';
 import { createSlaCollector } from '../../src/coordinator/sla/collector.ts';
+import { silentLogger } from '../../src/platform/log.ts';
 import { openQueue } from '../../src/queue/index.ts';
 import type { JobQueue } from '../../src/queue/queue.ts';
 import { upsertConfigTopics } from '../../src/store/repositories/topics.ts';

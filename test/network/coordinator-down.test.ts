@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type RunningAgent, startAgent } from '../../src/agent/agent.ts';
-import { silentLogger } from '../../src/coordinator/log.ts';
 import { type RunningCoordinator, startCoordinator } from '../../src/coordinator/server.ts';
 import type { Settlement } from '../../src/core/settlement/types.ts';
+import { silentLogger } from '../../src/platform/log.ts';
 import { startShortEpochs } from './short-epochs.ts';
 
 // The coordinator is down from just before an epoch ends until well into its report window:

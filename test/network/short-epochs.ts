@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { defaultConfig, type VigilConfig } from '../../src/config/schema.ts';
 import { createApiKey } from '../../src/coordinator/auth/keys.ts';
-import { silentLogger } from '../../src/coordinator/log.ts';
 import { type RunningCoordinator, startCoordinator } from '../../src/coordinator/server.ts';
+import { silentLogger } from '../../src/platform/log.ts';
 
 export interface ShortEpochNetwork {
   coordinator: RunningCoordinator;

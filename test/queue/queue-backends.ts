@@ -1,4 +1,4 @@
-import { silentLogger } from '../../src/coordinator/log.ts';
+import { silentLogger } from '../../src/platform/log.ts';
 import { createDatabaseQueue } from '../../src/queue/database/queue.ts';
 import type { JobQueue } from '../../src/queue/queue.ts';
 import { createRedisQueue } from '../../src/queue/redis/queue.ts';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/coordinator/log.ts';
+import { silentLogger } from '../../src/platform/log.ts';
 import type { JobQueue } from '../../src/queue/queue.ts';
 import { createRedisQueue } from '../../src/queue/redis/queue.ts';
 import { freePort } from '../cli/net.ts';

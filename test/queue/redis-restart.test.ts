@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Logger } from '../../src/coordinator/log.ts';
+import type { Logger } from '../../src/platform/log.ts';
 import type { JobQueue } from '../../src/queue/queue.ts';
 import { createRedisQueue } from '../../src/queue/redis/queue.ts';
 import { eventually, freePort } from '../cli/net.ts';

@@ -74,7 +74,7 @@ export function keysCommand(): Command {
     .description("create this node's ed25519 identity key (never overwrites one) and print its public key")
     .option('--key-path <file>', 'where the private key lives (mode 0600)', DEFAULT_NODE_KEY_PATH);
   init.action(async (opts: { keyPath: string }) => {
-    const { loadOrCreateIdentity } = await import('../../agent/identity.ts');
+    const { loadOrCreateIdentity } = await import('../../node-client/identity.ts');
     const identity = await loadOrCreateIdentity(opts.keyPath);
     console.log(`${identity.created ? 'created' : 'found'} node key ${identity.path}`);
     if (identity.created) console.log('back it up: a node that loses its key can no longer sign for itself');

@@ -40,7 +40,7 @@ export function simulateCommand(): Command {
       const apiKey = opts.key ?? process.env.VIGIL_SIMULATOR_KEY;
       if (apiKey === undefined)
         throw new Error('give the simulator an API key with --key or VIGIL_SIMULATOR_KEY');
-      const { createLogger } = await import('../../coordinator/log.ts');
+      const { createLogger } = await import('../../platform/log.ts');
       const { runFleet } = await import('../../simulator/fleet.ts');
       const log = createLogger({ level: 'info', format: 'json' }).child({ component: 'simulator' });
       const abort = new AbortController();

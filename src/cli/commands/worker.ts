@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { LOG_LEVELS } from '../../config/schema.ts';
-import { createLogger, type LogLevel } from '../../coordinator/log.ts';
+import { createLogger, type LogLevel } from '../../platform/log.ts';
 import type { GlobalOptions } from '../options.ts';
 import { untilSignal } from '../signals.ts';
 

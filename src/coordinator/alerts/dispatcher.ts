@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
+import { backoffMs } from '../../platform/retry.ts';
 import type { Store } from '../../store/store.ts';
-import { retryDelayMs } from './backoff.ts';
 import { type AlertsConfig, channelTargets } from './config.ts';
 import { type DeliveryMetrics, type DeliveryResult, deliveryMetrics } from './metrics.ts';
 import { type FetchLike, type SendOutcome, sendPayload } from './send.ts';
@@ -114,11 +114,16 @@ export function createAlertDispatcher({
     if (outcome.kind === 'permanent' || attempts >= config.max_attempts) {
       return { result: 'failed', patch: { state: 'failed', last_error: outcome.error } } as const;
     }
-    const backoff = retryDelayMs(attempts, config, random);
-    const asked = Math.min(outcome.retryAfterMs ?? 0, config.max_backoff_ms);
+    const wait = backoffMs(attempts, {
+      initialMs: config.initial_backoff_ms,
+      maxMs: config.max_backoff_ms,
+      jitter: 'full',
+      retryAfterMs: outcome.retryAfterMs,
+      random,
+    });
     return {
       result: 'retried',
-      patch: { next_attempt_at: at + Math.max(backoff, asked), last_error: outcome.error },
+      patch: { next_attempt_at: at + wait, last_error: outcome.error },
     } as const;
   }
 

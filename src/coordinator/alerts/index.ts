@@ -1,4 +1,3 @@
-export { retryDelayMs } from './backoff.ts';
 export {
   ALERTMANAGER_CHANNEL,
   type AlertsConfig,

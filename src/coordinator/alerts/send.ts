@@ -1,4 +1,4 @@
-import { parseRetryAfterMs } from './backoff.ts';
+import { parseRetryAfterMs } from '../../platform/retry.ts';
 import type { ChannelTarget } from './config.ts';
 
 /** The part of the global `fetch` the dispatcher uses; injectable for tests. */

@@ -1,6 +1,7 @@
 import type { VigilConfig } from '../../config/schema.ts';
 import type { EpochSchedule } from '../../core/monitoring/epochs.ts';
 import { epochSeed, GENESIS_SETTLEMENT_HASH } from '../../core/monitoring/seed.ts';
+import type { Logger } from '../../platform/log.ts';
 import type { Tx } from '../../store/capabilities.ts';
 import {
   type EpochRow,
@@ -15,7 +16,6 @@ import {
   storeMembers,
 } from '../../store/repositories/epochs.ts';
 import type { Store } from '../../store/store.ts';
-import type { Logger } from '../log.ts';
 import { settleAndStore } from './settle.ts';
 import type { CoordinatorKey } from './signing-key.ts';
 

@@ -1,9 +1,9 @@
 import type { VigilConfig } from '../../config/schema.ts';
 import type { EpochSchedule } from '../../core/monitoring/epochs.ts';
+import type { Logger } from '../../platform/log.ts';
 import { epochReportCount } from '../../store/repositories/monitor-reports.ts';
 import { latestSettlement } from '../../store/repositories/settlements.ts';
 import type { Store } from '../../store/store.ts';
-import type { Logger } from '../log.ts';
 import type { CoordinatorMetrics } from '../metrics.ts';
 import { createGroupCache, type GroupCache } from './assignments.ts';
 import { advanceEpochs, type TickSummary } from './lifecycle.ts';

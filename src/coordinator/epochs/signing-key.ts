@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { loadOrCreateKeyFile } from '../../keys/key-file.ts';
+import { ed25519PemCodec } from '../../core/crypto/index.ts';
+import { loadOrCreateKeyFile } from '../../platform/key-file.ts';
 
 /** The coordinator's ed25519 key that signs settlements. */
 export interface CoordinatorKey {
@@ -17,6 +18,6 @@ export interface CoordinatorKey {
  * so losing it breaks the chain's signatures (docs/operations.md).
  */
 export async function loadCoordinatorKey(path: string): Promise<CoordinatorKey> {
-  const { privateKey, publicKey, created } = await loadOrCreateKeyFile(path, 'coordinator key');
-  return { privateKey, publicKey, path, created };
+  const { key, created } = await loadOrCreateKeyFile(path, 'coordinator key', ed25519PemCodec);
+  return { ...key, path, created };
 }

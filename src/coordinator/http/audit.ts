@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { uuidv7 } from '../../core/ids.ts';
+import type { Logger } from '../../platform/log.ts';
 import type { Db } from '../../store/capabilities.ts';
-import type { Logger } from '../log.ts';
 
 /**
  * Routes whose calls are telemetry, recorded in their own tables (heartbeat slices, job

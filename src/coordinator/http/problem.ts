@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../../platform/log.ts';
 
 /**
  * An RFC 9457 problem. Every error the API returns is one of these, with a `detail` a person

@@ -1,5 +1,5 @@
-import type { TopicDefinition } from '../../config/topic-schema.ts';
 import type { ClaimedJob } from '../../core/work/protocol.ts';
+import type { TopicDefinition } from '../../core/work/topic.ts';
 import type { Lease } from '../../queue/queue.ts';
 import { getJob, getJobs, isFinished, type JobRow, transitionJob } from '../../store/repositories/jobs.ts';
 import { countExpiredAttempt, deadlineError, pastDeadline, recordExpiredAttempt } from './attempts.ts';

@@ -1,7 +1,7 @@
 import type { VigilConfig } from '../../config/schema.ts';
+import type { Logger } from '../../platform/log.ts';
 import type { JobQueue } from '../../queue/queue.ts';
 import type { Store } from '../../store/store.ts';
-import type { Logger } from '../log.ts';
 import type { JobMetrics } from './metrics.ts';
 import type { ClaimWaiters } from './waiters.ts';
 

@@ -1,8 +1,8 @@
 import type { Updateable } from 'kysely';
-import type { TopicDefinition } from '../../config/topic-schema.ts';
 import { backoffDelayMs } from '../../core/work/backoff.ts';
 import type { JobResult } from '../../core/work/protocol.ts';
 import { sampledForVerification } from '../../core/work/sampling.ts';
+import type { TopicDefinition } from '../../core/work/topic.ts';
 import { getJob, getJobs, type JobRow, transitionJob } from '../../store/repositories/jobs.ts';
 import { getTopic } from '../../store/repositories/topics.ts';
 import type { JobsTable } from '../../store/schema-work.ts';

@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { VigilConfig } from '../../config/schema.ts';
+import type { Logger } from '../../platform/log.ts';
 import type { JobQueue } from '../../queue/queue.ts';
 import {
   getJob,
@@ -10,7 +11,6 @@ import {
 } from '../../store/repositories/jobs.ts';
 import type { Store } from '../../store/store.ts';
 import { ProblemError } from '../http/problem.ts';
-import type { Logger } from '../log.ts';
 import { type ClaimedJob, type ClaimRequest, claimJobs } from './claim.ts';
 import type { WorkContext } from './context.ts';
 import { extendLeases, type LeaseStanding } from './leases.ts';

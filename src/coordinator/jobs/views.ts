@@ -1,6 +1,6 @@
-import type { AdapterSpec, TopicDefinition } from '../../config/topic-schema.ts';
 import { toIso } from '../../core/time.ts';
 import type { JobError } from '../../core/work/protocol.ts';
+import type { AdapterSpec, TopicDefinition } from '../../core/work/topic.ts';
 import type { TopicQueueStats } from '../../queue/queue.ts';
 import type { JobRow } from '../../store/repositories/jobs.ts';
 import type { TopicRecord } from '../../store/repositories/topics.ts';

@@ -1,10 +1,10 @@
 import type { VigilConfig } from '../../config/schema.ts';
+import type { Logger } from '../../platform/log.ts';
 import type { JobQueue } from '../../queue/queue.ts';
 import type { Store } from '../../store/store.ts';
 import type { EpochService } from '../epochs/service.ts';
 import type { HeartbeatBatcher } from '../ingest/heartbeat-batcher.ts';
 import type { JobService } from '../jobs/service.ts';
-import type { Logger } from '../log.ts';
 import type { CoordinatorMetrics } from '../metrics.ts';
 import type { SlaCollector } from '../sla/collector.ts';
 

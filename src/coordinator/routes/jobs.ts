@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { type Static, type TSchema, Type } from 'typebox';
-import { TOPIC_NAME } from '../../config/topic-schema.ts';
+import { TOPIC_NAME } from '../../core/work/topic.ts';
 import { actingTenant, tenantScope } from '../jobs/tenants.ts';
 import { jobView } from '../jobs/views.ts';
 import type { ApiDeps } from './deps.ts';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
-import { TOPIC_NAME } from '../../config/topic-schema.ts';
+import { TOPIC_NAME } from '../../core/work/topic.ts';
 import { getTopic } from '../../store/repositories/topics.ts';
 import { unknownTopic } from '../jobs/submit.ts';
 import { checkClaimAdmission } from '../workers/admission.ts';

@@ -5,6 +5,7 @@ import { evaluateFleet } from '../../core/sla/evaluate-fleet.ts';
 import { rollupGrain } from '../../core/sla/rollup.ts';
 import { rulesFromSettings, type SeverityBand } from '../../core/sla/rules.ts';
 import { type OpenViolation, planTransitions } from '../../core/sla/violations.ts';
+import type { Logger } from '../../platform/log.ts';
 import type { Tx } from '../../store/capabilities.ts';
 import {
   readCompletionCounts,
@@ -23,7 +24,6 @@ import {
 } from '../../store/repositories/sla-results.ts';
 import type { MetricType } from '../../store/schema.ts';
 import type { Store } from '../../store/store.ts';
-import type { Logger } from '../log.ts';
 
 /** The `sla` section of the configuration, as the collector uses it. */
 export interface SlaSettings {

@@ -1,4 +1,4 @@
-import type { TopicDefinition } from '../../config/topic-schema.ts';
+import type { TopicDefinition } from '../../core/work/topic.ts';
 import type { Db } from '../../store/capabilities.ts';
 import { ProblemError } from '../http/problem.ts';
 

@@ -1,4 +1,4 @@
-import type { TopicDefinition } from '../../config/topic-schema.ts';
+import type { TopicDefinition } from '../../core/work/topic.ts';
 import type { Db, Tx } from '../../store/capabilities.ts';
 
 /** The stored definitions of the named topics that exist, by name. */

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
-import { TOPIC_NAME } from '../../config/topic-schema.ts';
 import { WORKER_STATES } from '../../core/work/lifecycle.ts';
+import { TOPIC_NAME } from '../../core/work/topic.ts';
 import type { WorkerRow, WorkerTopic } from '../../store/repositories/workers.ts';
 import { StringEnum } from '../routes/schemas.ts';
 

@@ -116,3 +116,24 @@ export function verifyBytes(bytes: Uint8Array, signature: string, publicKey: Pub
   if (raw === null) return false;
   return cryptoVerify(null, bytes, key, raw);
 }
+
+/** An ed25519 private key with its public key's text form, as a key file holds it. */
+export interface Ed25519Signer {
+  privateKey: KeyObject;
+  /** base64url of the raw public key (`exportPublicKey`). */
+  publicKey: string;
+}
+
+/** How an ed25519 key is kept in a file: PKCS#8 PEM, written fresh or read back. */
+export const ed25519PemCodec = {
+  generate: (): string => exportPrivateKeyPem(generateKeyPair().privateKey),
+  parse(pem: string): Ed25519Signer {
+    let privateKey: KeyObject;
+    try {
+      privateKey = importPrivateKeyPem(pem);
+    } catch (error) {
+      throw new Error(`is not an ed25519 private key in PEM: ${(error as Error).message}`);
+    }
+    return { privateKey, publicKey: exportPublicKey(publicKeyOf(privateKey)) };
+  },
+};

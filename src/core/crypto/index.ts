@@ -1,6 +1,8 @@
 export { CanonicalJsonError, canonicalJson, canonicalJsonBytes } from './canonical-json.ts';
 export {
   type Ed25519KeyPair,
+  type Ed25519Signer,
+  ed25519PemCodec,
   exportPrivateKeyPem,
   exportPublicKey,
   generateKeyPair,

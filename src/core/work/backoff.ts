@@ -1,4 +1,4 @@
-import type { BackoffSpec } from '../../config/topic-schema.ts';
+import type { BackoffSpec } from './topic.ts';
 
 /**
  * How long to wait before retry number `retry` (1-based) of a failed attempt.

@@ -1,8 +1,9 @@
 // The worker-facing calls of docs/design/work-contract.md ("Worker-facing calls"): what the
 // worker sends and reads, and what the coordinator answers. snake_case because they are the
 // JSON on the wire.
-import type { TopicDefinition } from '../../config/topic-schema.ts';
+
 import type { WorkerState } from './lifecycle.ts';
+import type { TopicDefinition } from './topic.ts';
 
 export type { WorkerState };
 

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Logger } from '../../coordinator/log.ts';
+import type { Logger } from '../../platform/log.ts';
 
 /**
  * How long a call may wait for Redis before it fails, in ms. A queue call sits under an HTTP

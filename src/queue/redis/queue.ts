@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../../coordinator/log.ts';
+import type { Logger } from '../../platform/log.ts';
 import type {
   DeadLetter,
   EnqueueItem,

@@ -1,4 +1,4 @@
-import type { TopicDefinition } from '../../config/topic-schema.ts';
+import type { TopicDefinition } from '../../core/work/topic.ts';
 import type { Db } from '../capabilities.ts';
 import type { TopicsTable } from '../schema-work.ts';
 

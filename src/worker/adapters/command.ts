@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { isAbsolute, resolve } from 'node:path';
-import type { AdapterSpec } from '../../config/topic-schema.ts';
+import type { AdapterSpec } from '../../core/work/topic.ts';
 import {
   type Adapter,
   type AdapterOutcome,

@@ -1,5 +1,5 @@
 import { Agent } from 'undici';
-import type { AdapterSpec } from '../../config/topic-schema.ts';
+import type { AdapterSpec } from '../../core/work/topic.ts';
 import {
   type Adapter,
   type AdapterOutcome,

@@ -1,4 +1,4 @@
-import type { AdapterSpec } from '../../config/topic-schema.ts';
+import type { AdapterSpec } from '../../core/work/topic.ts';
 import type { Adapter } from './adapter.ts';
 import { createCommandAdapter } from './command.ts';
 import { createHttpAdapter } from './http.ts';

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { AdapterSpec } from '../../config/topic-schema.ts';
+import type { AdapterSpec } from '../../core/work/topic.ts';
 import { type Adapter, type AdapterOutcome, cancelledOutcome, failed, timeoutOutcome } from './adapter.ts';
 import { openAttemptWindow } from './attempt.ts';
 import { jsonValueOutcome } from './json-output.ts';

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EpochMember } from '../../../src/agent/coordinator-views.ts';
-import type { Logger } from '../../../src/coordinator/log.ts';
 import { exportPublicKey, generateKeyPair } from '../../../src/core/crypto/index.ts';
+import type { Logger } from '../../../src/platform/log.ts';
 
 /** A member of the fake network with a fresh key. */
 export function member(

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfterMs, retryDelayMs } from '../../../src/coordinator/alerts/backoff.ts';
 import { alertmanagerAlertsUrl, webhookChannel } from '../../../src/coordinator/alerts/config.ts';
 import { formatAlertmanager } from '../../../src/coordinator/alerts/format-alertmanager.ts';
 import { formatJson } from '../../../src/coordinator/alerts/format-json.ts';
@@ -177,23 +176,5 @@ describe('channels', () => {
     expect(webhookChannel({ url: 'https://hooks.slack.com/services/T0/B0/secret', format: 'json' })).not.toBe(
       name,
     );
-  });
-});
-
-describe('backoff', () => {
-  const policy = { initial_backoff_ms: 1000, max_backoff_ms: 300_000 };
-
-  it('doubles up to the cap, with full jitter below it', () => {
-    expect([1, 2, 3, 4].map((n) => retryDelayMs(n, policy, () => 0.999999))).toEqual([999, 1999, 3999, 7999]);
-    expect(retryDelayMs(30, policy, () => 0.999999)).toBe(299_999);
-    expect(retryDelayMs(2000, policy, () => 0.5)).toBe(150_000);
-    expect(retryDelayMs(3, policy, () => 0)).toBe(0);
-  });
-
-  it('reads Retry-After in seconds or as a date', () => {
-    expect(parseRetryAfterMs('120', T0)).toBe(120_000);
-    expect(parseRetryAfterMs(new Date(T0 + 30_000).toUTCString(), T0)).toBe(30_000);
-    expect(parseRetryAfterMs('soon', T0)).toBeNull();
-    expect(parseRetryAfterMs(null, T0)).toBeNull();
   });
 });

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.ts';
-import { silentLogger } from '../../../src/coordinator/log.ts';
 import { type RunningCoordinator, startCoordinator } from '../../../src/coordinator/server.ts';
+import { silentLogger } from '../../../src/platform/log.ts';
 
 describe('the coordinator key', () => {
   let dir: string;

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../src/config/index.ts';
 import { createApiKey } from '../../../src/coordinator/auth/keys.ts';
-import { silentLogger } from '../../../src/coordinator/log.ts';
 import { type RunningCoordinator, startCoordinator } from '../../../src/coordinator/server.ts';
+import { silentLogger } from '../../../src/platform/log.ts';
 import { describeEachBackend } from '../../helpers/backends.ts';
 
 describeEachBackend('a running coordinator’s work distribution', (backend) => {

@@ -5,8 +5,8 @@ import { afterEach, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.ts';
 import { alertExtensions } from '../../../src/coordinator/alerts-wiring.ts';
 import { createApiKey } from '../../../src/coordinator/auth/keys.ts';
-import { silentLogger } from '../../../src/coordinator/log.ts';
 import { type RunningCoordinator, startCoordinator } from '../../../src/coordinator/server.ts';
+import { silentLogger } from '../../../src/platform/log.ts';
 import { describeEachBackend } from '../../helpers/backends.ts';
 import { type Receiver, startReceiver } from '../alerts/receiver.ts';
 

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { silentLogger } from '../../../src/coordinator/log.ts';
 import { createSlaCollector, type SlaSettings } from '../../../src/coordinator/sla/collector.ts';
 import { rollupGrain } from '../../../src/core/sla/rollup.ts';
 import { DEFAULT_BANDS } from '../../../src/core/sla/rules.ts';
+import { silentLogger } from '../../../src/platform/log.ts';
 import { writeHeartbeats } from '../../../src/store/repositories/heartbeats.ts';
 import { registerNode } from '../../../src/store/repositories/nodes.ts';
 import { type Outcome, recordOutcomes } from '../../../src/store/repositories/outcomes.ts';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadOrCreateIdentity } from '../../../src/agent/identity.ts';
 import type { TopicInput } from '../../../src/config/topic-schema.ts';
+import { loadOrCreateIdentity } from '../../../src/node-client/identity.ts';
 import { parseWorkerConfig, type WorkerConfig, type WorkerConfigInput } from '../../../src/worker/config.ts';
 import { startWorkerHost, type WorkerHost, type WorkerHostOptions } from '../../../src/worker/host.ts';
 import { captureLog, tempDirs } from '../../agent/support/network.ts';
