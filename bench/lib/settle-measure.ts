@@ -1,5 +1,8 @@
 import { loadavg } from 'node:os';
-import { createReportExaminerPool, type ReportExaminerPool } from '../../src/coordinator/settlement/index.ts';
+import {
+  createReportExaminerPool,
+  type ReportExaminerPool,
+} from '../../src/coordinator/epochs/settlement/index.ts';
 import { settlementHash } from '../../src/core/settlement/document.ts';
 import { type ExaminedReport, examineReport, monitorKeyLookup } from '../../src/core/settlement/examine.ts';
 import { type SettlementTerms, settleExaminedReports } from '../../src/core/settlement/settle.ts';

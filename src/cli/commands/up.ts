@@ -62,7 +62,7 @@ export function upCommand(): Command {
     }
     const log = loggerFor(config);
     const { startCoordinator } = await import('../../coordinator/server.ts');
-    const { alertExtensions } = await import('../../coordinator/alerts-wiring.ts');
+    const { alertExtensions } = await import('../../coordinator/alerts/wiring.ts');
     const { createApiKey } = await import('../../coordinator/auth/keys.ts');
     const coordinator = await startCoordinator(config, { log, extensions: alertExtensions(config, log) });
     const base = coordinator.url.replace('://[::1]', '://127.0.0.1');

@@ -16,7 +16,7 @@ import {
   storeMembers,
 } from '../../store/repositories/epochs.ts';
 import type { Store } from '../../store/store.ts';
-import { settleAndStore } from './settle.ts';
+import { settleAndStore } from './settlement/settle.ts';
 import type { CoordinatorKey } from './signing-key.ts';
 
 /** Work one pass does at most, so a coordinator back from a long downtime catches up in bounded steps. */

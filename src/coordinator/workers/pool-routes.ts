@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { Db } from '../../store/capabilities.ts';
 import { getPool, listPools, type PoolRow, savePool } from '../../store/repositories/pools.ts';
+import { getTopics } from '../../store/repositories/topics.ts';
 import {
   changeWorker,
   deleteApiWorker,
@@ -13,8 +14,8 @@ import {
   workersOfPools,
 } from '../../store/repositories/workers.ts';
 import { badRequest, ProblemError } from '../http/problem.ts';
+import { NodeId, NullableString, Problem, problemResponses } from '../http/schemas.ts';
 import type { ApiDeps } from '../routes/deps.ts';
-import { NodeId, NullableString, Problem, problemResponses } from '../routes/schemas.ts';
 import {
   checkDistinctTopics,
   unknownPool,
@@ -22,7 +23,6 @@ import {
   workerFromConfig,
   workerNotInPool,
 } from './problems.ts';
-import { missingTopics } from './topics.ts';
 import { PoolName, TopicSlots, VerifyTopics, WorkerId, WorkerView, workerView } from './views.ts';
 
 const PoolView = Type.Object({
@@ -85,7 +85,9 @@ async function checkTopicsExist(
   verify?: readonly string[],
 ) {
   checkDistinctTopics(topics);
-  const missing = await missingTopics(db, [...(topics ?? []).map((t) => t.topic), ...(verify ?? [])]);
+  const named = [...(topics ?? []).map((t) => t.topic), ...(verify ?? [])];
+  const known = await getTopics(db, named);
+  const missing = [...new Set(named)].filter((name) => !known.has(name));
   if (missing.length > 0) throw unknownTopics(missing);
 }
 

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { WORKER_STATES } from '../../core/work/lifecycle.ts';
 import { TOPIC_NAME } from '../../core/work/topic.ts';
 import type { WorkerRow, WorkerTopic } from '../../store/repositories/workers.ts';
-import { StringEnum } from '../routes/schemas.ts';
+import { StringEnum } from '../http/schemas.ts';
 
 /** Shapes of the worker and pool calls (docs/design/work-contract.md). */
 export const WorkerId = Type.String({

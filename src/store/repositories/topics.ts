@@ -24,14 +24,16 @@ export async function getTopic(db: Db, name: string): Promise<TopicRecord | unde
   return row === undefined ? undefined : toRecord(row);
 }
 
-/** The named topics that exist, by name (several lookups in one query). */
-export async function getTopics(db: Db, names: readonly string[]): Promise<Map<string, TopicRecord>> {
+/** The named topics that exist, by name in the store's name order (several lookups in one query). */
+export async function getTopics(db: Db, names: Iterable<string>): Promise<Map<string, TopicRecord>> {
   const found = new Map<string, TopicRecord>();
-  if (names.length === 0) return found;
+  const unique = [...new Set(names)];
+  if (unique.length === 0) return found;
   const rows = await db
     .selectFrom('topics')
     .selectAll()
-    .where('name', 'in', [...new Set(names)])
+    .where('name', 'in', unique)
+    .orderBy('name')
     .execute();
   for (const row of rows) found.set(row.name, toRecord(row));
   return found;

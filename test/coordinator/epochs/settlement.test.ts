@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { computeSettlement, settleAndStore } from '../../../src/coordinator/epochs/settle.ts';
+import { computeSettlement, settleAndStore } from '../../../src/coordinator/epochs/settlement/settle.ts';
 import { canonicalJson } from '../../../src/core/crypto/index.ts';
 import { epochSeed, GENESIS_SETTLEMENT_HASH } from '../../../src/core/monitoring/seed.ts';
 import {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.ts';
-import { alertExtensions } from '../../../src/coordinator/alerts-wiring.ts';
+import { alertExtensions } from '../../../src/coordinator/alerts/wiring.ts';
 import { createApiKey } from '../../../src/coordinator/auth/keys.ts';
 import { type RunningCoordinator, startCoordinator } from '../../../src/coordinator/server.ts';
 import { silentLogger } from '../../../src/platform/log.ts';

@@ -1,5 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createReportExaminerPool, settleEpochParallel } from '../../../src/coordinator/settlement/index.ts';
+import {
+  createReportExaminerPool,
+  settleEpochParallel,
+} from '../../../src/coordinator/epochs/settlement/index.ts';
 import { canonicalJson } from '../../../src/core/crypto/canonical-json.ts';
 import type { PublicKeyInput } from '../../../src/core/crypto/ed25519.ts';
 import { assignGroups } from '../../../src/core/monitoring/assignment.ts';

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { ExaminedReport } from '../../core/settlement/examine.ts';
+import type { ExaminedReport } from '../../../core/settlement/examine.ts';
 
 /** Registered keys for the batches that follow; KeyObjects cross threads by postMessage. */
 export interface KeysMessage {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { ApiDeps } from './deps.ts';
+import type { ApiDeps } from '../routes/deps.ts';
 
 /** The coordinator's public key, which verifies every settlement it signs. */
 export function identityRoutes(app: FastifyInstance, { epochs }: ApiDeps): void {

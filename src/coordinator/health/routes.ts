@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { Type } from 'typebox';
 import { ProblemError } from '../http/problem.ts';
-import type { ApiDeps } from './deps.ts';
+import type { ApiDeps } from '../routes/deps.ts';
 
 /** Liveness, readiness and the Prometheus endpoint. */
 export function healthRoutes(app: FastifyInstance, { store, metrics }: ApiDeps): void {

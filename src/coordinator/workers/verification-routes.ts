@@ -5,11 +5,11 @@ import { countVerdict } from '../../store/repositories/node-quality.ts';
 import { failRecordedSuccess } from '../../store/repositories/outcome-corrections.ts';
 import { claimSamples, recordVerdict, type VerdictDisposition } from '../../store/repositories/verdicts.ts';
 import { ProblemError } from '../http/problem.ts';
+import { NullableString, Problem, problemResponses, StringEnum } from '../http/schemas.ts';
+import type { ApiDeps } from '../routes/deps.ts';
 import { checkVerificationAdmission } from '../workers/admission.ts';
 import { registerVerificationCounter } from '../workers/metrics.ts';
 import { TopicName, WorkerId } from '../workers/views.ts';
-import type { ApiDeps } from './deps.ts';
-import { NullableString, Problem, problemResponses, StringEnum } from './schemas.ts';
 
 const ClaimBody = Type.Object(
   { worker_id: WorkerId, max: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 10 })) },

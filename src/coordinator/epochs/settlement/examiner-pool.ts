@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { PublicKeyInput } from '../../core/crypto/ed25519.ts';
-import type { ExaminedReport } from '../../core/settlement/examine.ts';
+import type { PublicKeyInput } from '../../../core/crypto/ed25519.ts';
+import type { ExaminedReport } from '../../../core/settlement/examine.ts';
 import type { BatchMessage, FromExaminer, KeysMessage } from './messages.ts';
 
 /** Threads that examine stored reports in parallel (see examineReportText). */

@@ -7,8 +7,8 @@ import { getSettlement } from '../../store/repositories/settlements.ts';
 import { isReady } from '../epochs/assignments.ts';
 import { currentEpoch, epochNotReady, epochView, findEpoch, retryAfterSeconds } from '../epochs/views.ts';
 import { badRequest, notFound, ProblemError } from '../http/problem.ts';
-import type { ApiDeps } from './deps.ts';
-import { NodeId, Problem, problemResponses } from './schemas.ts';
+import { NodeId, Problem, problemResponses } from '../http/schemas.ts';
+import type { ApiDeps } from '../routes/deps.ts';
 
 const Hash = Type.Union([Type.String({ pattern: '^[0-9a-f]{64}$' }), Type.Null()]);
 const Count = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]);

@@ -1,6 +1,6 @@
-import type { PublicKeyInput } from '../../core/crypto/ed25519.ts';
-import { type SettlementTerms, settleExaminedReports } from '../../core/settlement/settle.ts';
-import type { Settlement } from '../../core/settlement/types.ts';
+import type { PublicKeyInput } from '../../../core/crypto/ed25519.ts';
+import { type SettlementTerms, settleExaminedReports } from '../../../core/settlement/settle.ts';
+import type { Settlement } from '../../../core/settlement/types.ts';
 import { createReportExaminerPool, type ReportExaminerPool } from './examiner-pool.ts';
 
 export interface ParallelSettleInput extends SettlementTerms {

@@ -3,8 +3,8 @@ import { type Static, Type } from 'typebox';
 import { statesOfWorker } from '../../store/repositories/worker-states.ts';
 import { getWorker } from '../../store/repositories/workers.ts';
 import { ProblemError } from '../http/problem.ts';
+import { Limit, problemResponses } from '../http/schemas.ts';
 import type { ApiDeps } from '../routes/deps.ts';
-import { Limit, problemResponses } from '../routes/schemas.ts';
 import { statesView, WorkerId, WorkerStatesView, WorkerView, workerView } from './views.ts';
 
 /** `?since_ms&limit` of the state histories. */

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
+import { getTopics } from '../../store/repositories/topics.ts';
+import { NullableString, Problem, problemResponses } from '../http/schemas.ts';
 import type { ApiDeps } from '../routes/deps.ts';
-import { NullableString, Problem, problemResponses } from '../routes/schemas.ts';
 import { applySync, type WorkerReport } from './sync.ts';
-import { topicDefinitions, topicsServed } from './topics.ts';
 import { PoolName, TopicName, TopicSlots, VerifyTopics, WorkerId, WorkerStateName } from './views.ts';
 
 const Transition = Type.Object(
@@ -100,9 +100,14 @@ export function syncRoute(app: FastifyInstance, { store, config, heartbeats, met
         server_time_ms: at,
         lease_ms: config.queue.lease_ms,
         workers: desired,
-        topics: await topicDefinitions(store.db, topicsServed(synced.workers)),
+        topics: [...(await getTopics(store.db, topicsServed(desired))).values()].map((t) => t.definition),
         refused: synced.refused,
       };
     },
   );
+}
+
+/** The topics a node's workers run or verify: the definitions its sync answer carries. */
+function topicsServed(workers: ReadonlyArray<{ topics: Array<{ topic: string }>; verify_topics: string[] }>) {
+  return new Set(workers.flatMap((w) => [...w.topics.map((t) => t.topic), ...w.verify_topics]));
 }

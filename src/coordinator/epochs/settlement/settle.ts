@@ -1,14 +1,19 @@
-import type { VigilConfig } from '../../config/schema.ts';
-import { canonicalJson } from '../../core/crypto/index.ts';
-import { type Settlement, settleEpoch, settlementHash, signSettlement } from '../../core/settlement/index.ts';
-import type { Db, Tx } from '../../store/capabilities.ts';
-import type { EpochRow } from '../../store/repositories/epochs.ts';
-import { epochReports } from '../../store/repositories/monitor-reports.ts';
-import { type SettlementRow, storeSettlement } from '../../store/repositories/settlements.ts';
+import type { VigilConfig } from '../../../config/schema.ts';
+import { canonicalJson } from '../../../core/crypto/index.ts';
+import {
+  type Settlement,
+  settleEpoch,
+  settlementHash,
+  signSettlement,
+} from '../../../core/settlement/index.ts';
+import type { Db, Tx } from '../../../store/capabilities.ts';
+import type { EpochRow } from '../../../store/repositories/epochs.ts';
+import { epochReports } from '../../../store/repositories/monitor-reports.ts';
+import { type SettlementRow, storeSettlement } from '../../../store/repositories/settlements.ts';
+import { drawGroups, isReady } from '../assignments.ts';
+import { configFraction } from '../fractions.ts';
 import { settleEpochParallel } from '../settlement/index.ts';
-import { drawGroups, isReady } from './assignments.ts';
-import { configFraction } from './fractions.ts';
-import type { CoordinatorKey } from './signing-key.ts';
+import type { CoordinatorKey } from '../signing-key.ts';
 
 /**
  * Below this many reports the per-report work is done on this thread: starting the examiner

@@ -15,11 +15,11 @@ import {
 import { statesOfNode } from '../../store/repositories/worker-states.ts';
 import { workersOfNode } from '../../store/repositories/workers.ts';
 import { badRequest, conflict, notFound } from '../http/problem.ts';
+import { Iso, Limit, NodeId, NullableString, problemResponses, StringEnum } from '../http/schemas.ts';
+import type { ApiDeps } from '../routes/deps.ts';
 import { qualityView } from '../workers/quality.ts';
-import { StatesQuery } from '../workers/reads.ts';
+import { StatesQuery } from '../workers/read-routes.ts';
 import { statesView, WorkerStateName, WorkerStatesView, WorkerView, workerView } from '../workers/views.ts';
-import type { ApiDeps } from './deps.ts';
-import { Iso, Limit, NodeId, NullableString, problemResponses, StringEnum } from './schemas.ts';
 
 const Topics = Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 64, uniqueItems: true });
 const MaxParallel = Type.Integer({ minimum: 1, maximum: 100_000, description: 'Parallel job slots' });

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import type { ApiDeps } from '../routes/deps.ts';
 import { registerWorkerGauge } from '../workers/metrics.ts';
 import { poolRoutes } from '../workers/pool-routes.ts';
-import { workerReadRoutes } from '../workers/reads.ts';
-import { syncRoute } from '../workers/sync-route.ts';
-import type { ApiDeps } from './deps.ts';
+import { workerReadRoutes } from './read-routes.ts';
+import { syncRoute } from './sync-routes.ts';
 
 /** Workers: the hosts' sync, pools and the operator's changes, reads (docs/design/work-contract.md). */
 export function workerRoutes(app: FastifyInstance, deps: ApiDeps): void {

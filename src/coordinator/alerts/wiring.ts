@@ -1,9 +1,9 @@
 import type { Registry } from 'prom-client';
-import type { VigilConfig } from '../config/schema.ts';
-import type { Logger } from '../platform/log.ts';
-import type { Store } from '../store/store.ts';
-import { alertsForCollection, createAlertDispatcher, enqueueAlerts } from './alerts/index.ts';
-import type { CoordinatorExtensions } from './server.ts';
+import type { VigilConfig } from '../../config/schema.ts';
+import type { Logger } from '../../platform/log.ts';
+import type { Store } from '../../store/store.ts';
+import type { CoordinatorExtensions } from '../server.ts';
+import { alertsForCollection, createAlertDispatcher, enqueueAlerts } from './index.ts';
 
 /**
  * Plugs alert delivery into a coordinator: each collection writes its alerts to the outbox

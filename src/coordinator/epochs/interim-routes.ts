@@ -5,9 +5,9 @@ import { recordPeerProbes } from '../../store/repositories/peer-slices.ts';
 import { isReady } from '../epochs/assignments.ts';
 import { epochNotReady, findEpoch } from '../epochs/views.ts';
 import { badRequest, ProblemError } from '../http/problem.ts';
-import type { ApiDeps } from './deps.ts';
-import { EpochParams } from './epochs.ts';
-import { NodeId, Problem, problemResponses } from './schemas.ts';
+import { NodeId, Problem, problemResponses } from '../http/schemas.ts';
+import type { ApiDeps } from '../routes/deps.ts';
+import { EpochParams } from './routes.ts';
 
 const Probe = Type.Tuple([Type.Integer({ minimum: 0 }), Type.Union([Type.Literal(0), Type.Literal(1)])], {
   description: '[at_ms, 1 up | 0 down]',

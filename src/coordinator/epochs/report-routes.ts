@@ -17,9 +17,9 @@ import { isReady } from '../epochs/assignments.ts';
 import type { EpochService } from '../epochs/service.ts';
 import { epochNotReady, findEpoch } from '../epochs/views.ts';
 import { ProblemError } from '../http/problem.ts';
-import type { ApiDeps } from './deps.ts';
-import { EpochParams } from './epochs.ts';
-import { Problem, problemResponses } from './schemas.ts';
+import { Problem, problemResponses } from '../http/schemas.ts';
+import type { ApiDeps } from '../routes/deps.ts';
+import { EpochParams } from './routes.ts';
 
 const Receipt = Type.Object({
   epoch: Type.Integer(),

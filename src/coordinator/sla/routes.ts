@@ -11,8 +11,8 @@ import {
   readStatusCounts,
   type ViolationRow,
 } from '../../store/repositories/sla-results.ts';
-import type { ApiDeps } from './deps.ts';
-import { Hours, Limit, NodeId, StringEnum } from './schemas.ts';
+import { Hours, Limit, NodeId, StringEnum } from '../http/schemas.ts';
+import type { ApiDeps } from '../routes/deps.ts';
 
 const MetricTypeParam = StringEnum(METRIC_TYPES);
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);

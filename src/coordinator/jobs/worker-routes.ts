@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { TOPIC_NAME } from '../../core/work/topic.ts';
 import { getTopic } from '../../store/repositories/topics.ts';
+import { Problem, problemResponses, StringEnum } from '../http/schemas.ts';
 import { unknownTopic } from '../jobs/submit.ts';
+import type { ApiDeps } from '../routes/deps.ts';
 import { checkClaimAdmission } from '../workers/admission.ts';
-import type { ApiDeps } from './deps.ts';
-import { Problem, problemResponses, StringEnum } from './schemas.ts';
 
 export const WorkerId = Type.String({
   pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$',

@@ -1,5 +1,9 @@
 import { parentPort } from 'node:worker_threads';
-import { examineReportText, type MonitorKeyLookup, monitorKeyLookup } from '../../core/settlement/examine.ts';
+import {
+  examineReportText,
+  type MonitorKeyLookup,
+  monitorKeyLookup,
+} from '../../../core/settlement/examine.ts';
 import type { FromExaminer, ToExaminer } from './messages.ts';
 
 /**

@@ -4,10 +4,10 @@ import type { z } from 'zod';
 import { TOPIC_NAME, topicSchema } from '../../config/topic-schema.ts';
 import { getTopic, listTopics, saveApiTopic } from '../../store/repositories/topics.ts';
 import { ProblemError } from '../http/problem.ts';
+import { Problem, problemResponses } from '../http/schemas.ts';
 import { unknownTopic } from '../jobs/submit.ts';
-import { topicView } from '../jobs/views.ts';
-import type { ApiDeps } from './deps.ts';
-import { Problem, problemResponses } from './schemas.ts';
+import type { ApiDeps } from '../routes/deps.ts';
+import { topicView } from './views.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Open = (description: string) => Type.Object({}, { additionalProperties: true, description });

@@ -4,8 +4,8 @@ import { rollupGrain } from '../../core/sla/rollup.ts';
 import { parseTimestamp } from '../../core/time.ts';
 import { type Outcome, recordOutcomes } from '../../store/repositories/outcomes.ts';
 import { badRequest, notFound, ProblemError } from '../http/problem.ts';
-import type { ApiDeps } from './deps.ts';
-import { NodeId, NullableString, problemResponses, StringEnum, Timestamp } from './schemas.ts';
+import { NodeId, NullableString, problemResponses, StringEnum, Timestamp } from '../http/schemas.ts';
+import type { ApiDeps } from '../routes/deps.ts';
 
 const Heartbeat = Type.Object(
   {

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { type Static, type TSchema, Type } from 'typebox';
 import { TOPIC_NAME } from '../../core/work/topic.ts';
+import { Limit, Problem, problemResponses, StringEnum } from '../http/schemas.ts';
 import { actingTenant, tenantScope } from '../jobs/tenants.ts';
 import { jobView } from '../jobs/views.ts';
-import type { ApiDeps } from './deps.ts';
-import { Limit, Problem, problemResponses, StringEnum } from './schemas.ts';
+import type { ApiDeps } from '../routes/deps.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const TopicName = Type.String({ pattern: TOPIC_NAME.source, description: 'A topic name (GET /topics)' });
