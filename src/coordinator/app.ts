@@ -1,36 +1,44 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { Counter, type Registry } from 'prom-client';
+import type { VigilConfig } from '../config/schema.ts';
+import type { Logger } from '../platform/log.ts';
+import type { Store } from '../store/store.ts';
 import { createKeyVerifier } from './auth/keys.ts';
 import { registerAuth } from './auth/plugin.ts';
 import { keepRawJsonBodies } from './auth/raw-body.ts';
 import { createSignedRequestVerifier } from './auth/signed-requests.ts';
-import { identityRoutes } from './epochs/identity-routes.ts';
-import { interimRoutes } from './epochs/interim-routes.ts';
-import { reportRoutes } from './epochs/report-routes.ts';
-import { epochRoutes } from './epochs/routes.ts';
-import { healthRoutes } from './health/routes.ts';
 import { registerAudit } from './http/audit.ts';
+import { registerRequestMetrics } from './http/metrics.ts';
 import { notFoundHandler, problemErrorHandler } from './http/problem.ts';
 import { createValidatorCompiler } from './http/validation.ts';
-import { telemetryRoutes } from './ingest/routes.ts';
-import { jobRoutes } from './jobs/routes.ts';
-import { workRoutes } from './jobs/worker-routes.ts';
-import { nodeRoutes } from './nodes/routes.ts';
-import type { ApiDeps } from './routes/deps.ts';
-import { slaRoutes } from './sla/routes.ts';
-import { topicRoutes } from './topics/routes.ts';
-import { workerRoutes } from './workers/routes.ts';
-import { verificationRoutes } from './workers/verification-routes.ts';
 
 const VERSION = '0.1.0';
 
+export interface AppOptions {
+  store: Store;
+  config: Pick<VigilConfig, 'api' | 'auth'>;
+  registry: Registry;
+  log: Logger;
+  now: () => number;
+  /** Adds the features' routes, once the cross-cutting parts (auth, errors, audit) are in place. */
+  routes(app: FastifyInstance): void;
+}
+
 /**
- * The coordinator's HTTP API as a Fastify instance, not yet listening: tests drive it with
- * `app.inject`, the `coordinator` command puts it on a port.
+ * The coordinator's HTTP API as a Fastify instance, not yet listening: problem+json errors,
+ * validation, API keys and node signatures, the audit log, request metrics and the OpenAPI
+ * description, around the routes the features register. Tests drive it with `app.inject`.
  */
-export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
-  const { config, log, metrics } = deps;
+export async function buildApp({
+  store,
+  config,
+  registry,
+  log,
+  now,
+  routes,
+}: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
     // One log line per request is too much at ingest rates; request metrics cover it.
@@ -64,41 +72,26 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
+  const signaturesRefused = new Counter({
+    name: 'vigil_signed_requests_refused_total',
+    help: 'Node-signed requests refused, by reason (the problem slug)',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
   registerAuth(app, {
-    verify: createKeyVerifier(deps.store.db, { ttlMs: config.auth.key_cache_ttl_s * 1000 }),
+    verify: createKeyVerifier(store.db, { ttlMs: config.auth.key_cache_ttl_s * 1000 }),
     requireKeyForReads: config.auth.require_key_for_reads,
     signed: createSignedRequestVerifier({
-      db: deps.store.db,
+      db: store.db,
       windowMs: config.auth.signed_request_window_s * 1000,
-      now: deps.now,
-      onRefused: (reason) => metrics.signedRequestsRefused.inc({ reason }),
+      now,
+      onRefused: (reason) => signaturesRefused.inc({ reason }),
     }),
   });
-  registerAudit(app, { db: deps.store.db, log, now: deps.now });
-  app.addHook('onResponse', async (request, reply) => {
-    metrics.httpDuration.observe(
-      {
-        method: request.method,
-        route: request.routeOptions.url ?? 'unmatched',
-        status_code: String(reply.statusCode),
-      },
-      reply.elapsedTime / 1000,
-    );
-  });
+  registerAudit(app, { db: store.db, log, now });
+  registerRequestMetrics(app, registry);
 
-  healthRoutes(app, deps);
-  nodeRoutes(app, deps);
-  telemetryRoutes(app, deps);
-  slaRoutes(app, deps);
-  epochRoutes(app, deps);
-  reportRoutes(app, deps);
-  interimRoutes(app, deps);
-  identityRoutes(app, deps);
-  topicRoutes(app, deps);
-  jobRoutes(app, deps);
-  workRoutes(app, deps);
-  workerRoutes(app, deps);
-  verificationRoutes(app, deps);
+  routes(app);
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
     app.swagger(),
   );

@@ -1,5 +1,14 @@
 import type { Logger } from '../platform/log.ts';
 
+/** A named task a feature wants run periodically; the coordinator starts and stops it. */
+export interface Schedule {
+  name: string;
+  intervalMs: number;
+  task: () => Promise<unknown>;
+  /** Run once as soon as the coordinator starts, not only after the first interval. */
+  runAtStart?: boolean;
+}
+
 export interface Periodic {
   /** Stops the loop and waits for a run in progress to finish. */
   stop(): Promise<void>;
@@ -16,13 +25,7 @@ export function every({
   task,
   log,
   runAtStart = false,
-}: {
-  name: string;
-  intervalMs: number;
-  task: () => Promise<unknown>;
-  log: Logger;
-  runAtStart?: boolean;
-}): Periodic {
+}: Schedule & { log: Logger }): Periodic {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<void> = Promise.resolve();

@@ -3,18 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { defaultConfig, type VigilConfig } from '../../src/config/schema.ts';
-import { buildApp } from '../../src/coordinator/app.ts';
+import { assembleCoordinator } from '../../src/coordinator/assemble.ts';
 import { createApiKey } from '../../src/coordinator/auth/keys.ts';
-import { createEpochService, type EpochService } from '../../src/coordinator/epochs/service.ts';
+import type { EpochService } from '../../src/coordinator/epochs/service.ts';
 import { loadCoordinatorKey } from '../../src/coordinator/epochs/signing-key.ts';
-import { createHeartbeatBatcher } from '../../src/coordinator/ingest/heartbeat-batcher.ts';
-import { createJobService, type JobService } from '../../src/coordinator/jobs/service.ts';
-import { createCoordinatorMetrics, publishCollection } from '../../src/coordinator/metrics.ts';
-import { createSlaCollector } from '../../src/coordinator/sla/collector.ts';
+import type { JobService } from '../../src/coordinator/jobs/service.ts';
 import { silentLogger } from '../../src/platform/log.ts';
-import { openQueue } from '../../src/queue/index.ts';
 import type { JobQueue } from '../../src/queue/queue.ts';
-import { upsertConfigTopics } from '../../src/store/repositories/topics.ts';
 import type { Role } from '../../src/store/schema.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { TestBackend } from './backends.ts';
@@ -53,42 +48,14 @@ export async function createTestApi(
   config.auth.signing_key_path = join(keyDir, 'coordinator.key');
   adjust(config);
   const clock = { now: Date.UTC(2026, 10, 1) };
-  const now = () => clock.now;
-  const metrics = createCoordinatorMetrics();
-  const collector = createSlaCollector({
-    store,
-    settings: config.sla,
-    log: silentLogger,
-    now,
-    sinks: { onCollected: (r, s, o, a) => publishCollection(metrics, r, s, o, a) },
-  });
-  const heartbeats = createHeartbeatBatcher({ store, sliceMs: config.sla.slice_s * 1000 });
   const key = await loadCoordinatorKey(config.auth.signing_key_path);
-  const epochs = createEpochService({ store, config, key, metrics, log: silentLogger, now });
-  await upsertConfigTopics(store.db, config.topics, now());
-  const queue = await openQueue(config.queue, store, { log: silentLogger });
-  const jobs = createJobService({
-    store,
-    queue,
-    config,
-    registry: metrics.registry,
+  const { app, epochs, queue, jobs } = await assembleCoordinator(store, config, key, {
     log: silentLogger,
-    now,
+    now: () => clock.now,
     random,
     ...(claimPollMs === undefined ? {} : { claimPollMs }),
   });
   const work = { queue, jobs };
-  const app = await buildApp({
-    store,
-    config,
-    metrics,
-    collector,
-    heartbeats,
-    epochs,
-    work,
-    log: silentLogger,
-    now,
-  });
   const keys = {} as Record<Role, string>;
   for (const role of ['admin', 'operator', 'node', 'tenant', 'read'] as const) {
     keys[role] = (await createApiKey(store.db, role, `test ${role}`)).key;

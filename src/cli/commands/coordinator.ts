@@ -11,8 +11,7 @@ export function coordinatorCommand(): Command {
     const config = configFor(cmd, { port: opts.port, host: opts.host, database_url: opts.databaseUrl });
     const log = loggerFor(config);
     const { startCoordinator } = await import('../../coordinator/server.ts');
-    const { alertExtensions } = await import('../../coordinator/alerts/wiring.ts');
-    const running = await startCoordinator(config, { log, extensions: alertExtensions(config, log) });
+    const running = await startCoordinator(config, { log });
     await untilSignal();
     log.info({}, 'shutting down');
     await running.close();

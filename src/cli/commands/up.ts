@@ -62,9 +62,8 @@ export function upCommand(): Command {
     }
     const log = loggerFor(config);
     const { startCoordinator } = await import('../../coordinator/server.ts');
-    const { alertExtensions } = await import('../../coordinator/alerts/wiring.ts');
     const { createApiKey } = await import('../../coordinator/auth/keys.ts');
-    const coordinator = await startCoordinator(config, { log, extensions: alertExtensions(config, log) });
+    const coordinator = await startCoordinator(config, { log });
     const base = coordinator.url.replace('://[::1]', '://127.0.0.1');
 
     // Keys from an earlier run are revoked: each run prints the only ones that work.

@@ -2,30 +2,50 @@ import type { Registry } from 'prom-client';
 import type { VigilConfig } from '../../config/schema.ts';
 import type { Logger } from '../../platform/log.ts';
 import type { Store } from '../../store/store.ts';
-import type { CoordinatorExtensions } from '../server.ts';
-import { alertsForCollection, createAlertDispatcher, enqueueAlerts } from './index.ts';
+import type { CollectionSinks } from '../sla/collector.ts';
+import { type AlertDispatcher, createAlertDispatcher } from './dispatcher.ts';
+import { alertsForCollection } from './events.ts';
+import { enqueueAlerts } from './outbox.ts';
+import type { FetchLike } from './send.ts';
+
+export interface Alerting {
+  /** Writes each collection's alerts to the outbox inside the collection's own transaction. */
+  onTransitions: NonNullable<CollectionSinks['onTransitions']>;
+  /** Sends the outbox in the background; started and stopped with the coordinator. */
+  dispatcher: AlertDispatcher;
+}
 
 /**
- * Plugs alert delivery into a coordinator: each collection writes its alerts to the outbox
- * in its own transaction, and the dispatcher sends them in the background.
+ * Alert delivery, part of every coordinator: with no webhook and no Alertmanager configured
+ * nothing is written and the dispatcher finds nothing to send.
  */
-export function alertExtensions(config: VigilConfig, log: Logger) {
-  return (store: Store, registry: Registry): CoordinatorExtensions => ({
-    sinks: {
-      onTransitions: (trx, applied, now, openBefore) =>
-        enqueueAlerts(trx, alertsForCollection(openBefore, applied, now), {
-          now,
-          config: config.alerts,
-          collectionIntervalMs: config.sla.collection_interval_s * 1000,
-        }),
-    },
-    services: [
-      createAlertDispatcher({
-        store,
+export function createAlerting({
+  store,
+  config,
+  registry,
+  log,
+  fetch,
+}: {
+  store: Store;
+  config: Pick<VigilConfig, 'alerts' | 'sla'>;
+  registry: Registry;
+  log: Logger;
+  /** Where deliveries go; tests pass a fake receiver. */
+  fetch?: FetchLike;
+}): Alerting {
+  return {
+    onTransitions: (trx, applied, now, openBefore) =>
+      enqueueAlerts(trx, alertsForCollection(openBefore, applied, now), {
+        now,
         config: config.alerts,
-        log: log.child({ component: 'alerts' }),
-        registry,
+        collectionIntervalMs: config.sla.collection_interval_s * 1000,
       }),
-    ],
-  });
+    dispatcher: createAlertDispatcher({
+      store,
+      config: config.alerts,
+      log,
+      registry,
+      ...(fetch === undefined ? {} : { fetch }),
+    }),
+  };
 }

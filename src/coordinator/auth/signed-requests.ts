@@ -10,8 +10,12 @@ import {
   verifyRequest,
 } from '../../core/crypto/index.ts';
 import type { Db } from '../../store/capabilities.ts';
-import { recordRequestSignature } from '../../store/repositories/request-signatures.ts';
+import {
+  pruneRequestSignatures,
+  recordRequestSignature,
+} from '../../store/repositories/request-signatures.ts';
 import { ProblemError } from '../http/problem.ts';
+import type { Schedule } from '../scheduler.ts';
 
 /** Why a node-signed request was refused: the problem slugs of the contract. */
 export type SignedRequestRefusal =
@@ -172,5 +176,26 @@ export function createSignedRequestVerifier({
       }
       request.signer = parts.keyId;
     },
+  };
+}
+
+/**
+ * Forgets signatures that can no longer be replayed. A signature is refused as stale once its
+ * timestamp is a window away, which is at most two windows after it was seen; remembering it
+ * that long refuses every replay.
+ */
+export function signaturePruning({
+  db,
+  windowMs,
+  now,
+}: {
+  db: Db;
+  windowMs: number;
+  now: () => number;
+}): Schedule {
+  return {
+    name: 'request signature pruning',
+    intervalMs: windowMs,
+    task: () => pruneRequestSignatures(db, now() - 2 * windowMs),
   };
 }

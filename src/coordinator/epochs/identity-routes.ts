@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { ApiDeps } from '../routes/deps.ts';
 
 /** The coordinator's public key, which verifies every settlement it signs. */
-export function identityRoutes(app: FastifyInstance, { epochs }: ApiDeps): void {
+export function identityRoutes(app: FastifyInstance, { publicKey }: { publicKey: string }): void {
   app.get(
     '/coordinator/identity',
     {
@@ -18,6 +17,6 @@ export function identityRoutes(app: FastifyInstance, { epochs }: ApiDeps): void 
         },
       },
     },
-    async () => ({ public_key: epochs.key.publicKey }),
+    async () => ({ public_key: publicKey }),
   );
 }

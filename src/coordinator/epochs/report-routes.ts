@@ -13,12 +13,13 @@ import {
   type MonitorReportRow,
   storeReport,
 } from '../../store/repositories/monitor-reports.ts';
+import type { Store } from '../../store/store.ts';
 import { isReady } from '../epochs/assignments.ts';
 import type { EpochService } from '../epochs/service.ts';
 import { epochNotReady, findEpoch } from '../epochs/views.ts';
-import { ProblemError } from '../http/problem.ts';
+import { Conflict, DomainError, InvalidInput, NotPermitted } from '../errors.ts';
 import { Problem, problemResponses } from '../http/schemas.ts';
-import type { ApiDeps } from '../routes/deps.ts';
+import type { EpochMetrics } from './metrics.ts';
 import { EpochParams } from './routes.ts';
 
 const Receipt = Type.Object({
@@ -47,16 +48,14 @@ function receipt(row: MonitorReportRow) {
 /** 409 unless epoch n's report window is open now and it is not settled. */
 function checkWindow(row: EpochRow, t: number): void {
   if (t < row.end_ms) {
-    throw new ProblemError(
-      409,
+    throw new Conflict(
       'report-window-not-open',
       'Report window not open',
       `epoch ${row.epoch}'s reports are accepted from its end, ${toIso(row.end_ms)}`,
     );
   }
   if (t >= row.report_window_end_ms || row.settled_at !== null) {
-    throw new ProblemError(
-      409,
+    throw new Conflict(
       'report-window-closed',
       'Report window closed',
       `epoch ${row.epoch}'s report window closed at ${toIso(row.report_window_end_ms)}`,
@@ -65,31 +64,34 @@ function checkWindow(row: EpochRow, t: number): void {
 }
 
 /** The epoch a report is sent for, recorded; the window check covers a future or unrecorded current one. */
-async function reportableEpoch(deps: ApiDeps, epochs: EpochService, epoch: number, t: number) {
+async function reportableEpoch(store: Store, epochs: EpochService, epoch: number, t: number) {
   const current = epochs.schedule.epochAt(t);
   if (current === null || epoch > current) {
-    throw new ProblemError(
-      409,
+    throw new Conflict(
       'report-window-not-open',
       'Report window not open',
       `epoch ${epoch} has not started yet; its reports are accepted once it has ended`,
     );
   }
-  const { row, recorded } = await findEpoch(deps.store.db, epochs, epoch, t);
+  const { row, recorded } = await findEpoch(store.db, epochs, epoch, t);
   checkWindow(row, t);
   if (!recorded || !isReady(row)) throw epochNotReady(epochs, row, t);
   return row;
 }
 
-/** Monitors' signed epoch reports: submitted node-signed in the report window, read by anyone. */
-export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const { store, epochs, metrics, now } = deps;
+export interface ReportRouteDeps {
+  store: Store;
+  epochs: EpochService;
+  metrics: EpochMetrics;
+  now: () => number;
+}
 
+/** Monitors' signed epoch reports: submitted node-signed in the report window, read by anyone. */
+export function reportRoutes(app: FastifyInstance, { store, epochs, metrics, now }: ReportRouteDeps): void {
   async function accept(epoch: number, signer: string, body: unknown, raw: string) {
     const issues = signedReportIssues(body);
     if (issues.length > 0) {
-      throw new ProblemError(
-        400,
+      throw new InvalidInput(
         'malformed-report',
         'Malformed report',
         `the report is not well formed: ${issues.slice(0, 3).join('; ')}${issues.length > 3 ? `; and ${issues.length - 3} more` : ''}`,
@@ -99,26 +101,23 @@ export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const signed = body as SignedReport;
     const { monitor } = signed.report;
     if (monitor !== signer) {
-      throw new ProblemError(
-        403,
+      throw new NotPermitted(
         'not-assigned',
         'Not assigned',
         `the request is signed by ${signer}, but the report is ${monitor}'s; a monitor submits its own report`,
       );
     }
     if (signed.report.epoch !== epoch) {
-      throw new ProblemError(
-        400,
+      throw new InvalidInput(
         'wrong-epoch',
         'Wrong epoch',
         `the report is for epoch ${signed.report.epoch}; send it to /epochs/${signed.report.epoch}/reports`,
       );
     }
-    const row = await reportableEpoch(deps, epochs, epoch, now());
+    const row = await reportableEpoch(store, epochs, epoch, now());
     const { members, assignment } = await epochs.groupsOf(store.db, row);
     if ((assignment.targetsOf.get(monitor)?.length ?? 0) === 0) {
-      throw new ProblemError(
-        403,
+      throw new NotPermitted(
         'not-assigned',
         'Not assigned',
         `${monitor} audits nobody in epoch ${epoch}${members.some((m) => m.node_id === monitor) ? '' : ' (it is not a member)'}`,
@@ -126,8 +125,7 @@ export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
     }
     const key = members.find((m) => m.node_id === monitor)?.public_key as string;
     if (!verifySignedReport(signed, key)) {
-      throw new ProblemError(
-        400,
+      throw new InvalidInput(
         'bad-report-signature',
         'Bad report signature',
         `the report's signature does not verify with the key ${monitor} had when epoch ${epoch} started`,
@@ -161,13 +159,12 @@ export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
         const raw = request.rawBody?.toString('utf8') ?? '';
         result = await accept(epoch, request.signer as string, request.body, raw);
       } catch (error) {
-        if (error instanceof ProblemError) metrics.epochReports.inc({ result: 'refused' });
+        if (error instanceof DomainError) metrics.epochReports.inc({ result: 'refused' });
         throw error;
       }
       if (result.outcome === 'conflict') {
         metrics.epochReports.inc({ result: 'conflict' });
-        throw new ProblemError(
-          409,
+        throw new Conflict(
           'report-conflict',
           'Report conflict',
           `${result.row.monitor} already submitted a different report for epoch ${epoch} (digest ${result.row.digest}); one report per monitor and epoch`,

@@ -1,14 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
+import type { VigilConfig } from '../../config/schema.ts';
 import { compareCodeUnits } from '../../core/reports/summarize.ts';
 import { toIso } from '../../core/time.ts';
 import { type EpochMemberContact, epochMemberContacts } from '../../store/repositories/epochs.ts';
 import { getSettlement } from '../../store/repositories/settlements.ts';
+import type { Store } from '../../store/store.ts';
 import { isReady } from '../epochs/assignments.ts';
 import { currentEpoch, epochNotReady, epochView, findEpoch, retryAfterSeconds } from '../epochs/views.ts';
-import { badRequest, notFound, ProblemError } from '../http/problem.ts';
+import { badRequest, Conflict, notFound } from '../errors.ts';
 import { NodeId, Problem, problemResponses } from '../http/schemas.ts';
-import type { ApiDeps } from '../routes/deps.ts';
+import type { EpochService } from './service.ts';
 
 const Hash = Type.Union([Type.String({ pattern: '^[0-9a-f]{64}$' }), Type.Null()]);
 const Count = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]);
@@ -73,7 +75,14 @@ const SettlementView = Type.Object({
 const sorted = (ids: readonly string[]) => [...ids].sort(compareCodeUnits);
 
 /** Epochs, their monitoring groups and their settlements: public reads anyone can verify. */
-export function epochRoutes(app: FastifyInstance, { store, config, epochs, now }: ApiDeps): void {
+export interface EpochRouteDeps {
+  store: Store;
+  epochs: EpochService;
+  monitoring: VigilConfig['monitoring'];
+  now: () => number;
+}
+
+export function epochRoutes(app: FastifyInstance, { store, epochs, monitoring, now }: EpochRouteDeps): void {
   app.get(
     '/epochs/current',
     {
@@ -87,7 +96,7 @@ export function epochRoutes(app: FastifyInstance, { store, config, epochs, now }
     async () => {
       const t = now();
       const found = await findEpoch(store.db, epochs, currentEpoch(epochs, t), t);
-      return epochView(store.db, found, config.monitoring, t);
+      return epochView(store.db, found, monitoring, t);
     },
   );
 
@@ -105,7 +114,7 @@ export function epochRoutes(app: FastifyInstance, { store, config, epochs, now }
     async (request) => {
       const { epoch } = request.params as Static<typeof EpochParams>;
       const t = now();
-      return epochView(store.db, await findEpoch(store.db, epochs, epoch, t), config.monitoring, t);
+      return epochView(store.db, await findEpoch(store.db, epochs, epoch, t), monitoring, t);
     },
   );
 
@@ -185,12 +194,11 @@ export function epochRoutes(app: FastifyInstance, { store, config, epochs, now }
       const stored = await getSettlement(store.db, epoch);
       if (stored === undefined) {
         const due = Math.max(row.report_window_end_ms, t);
-        throw new ProblemError(
-          409,
+        throw new Conflict(
           'not-settled',
           'Not settled',
           `epoch ${epoch} is settled when its report window closes at ${toIso(row.report_window_end_ms)}`,
-          { headers: { 'Retry-After': retryAfterSeconds(epochs, due, t) } },
+          { retryAfterS: retryAfterSeconds(epochs, due, t) },
         );
       }
       return {

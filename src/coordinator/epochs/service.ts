@@ -4,9 +4,10 @@ import type { Logger } from '../../platform/log.ts';
 import { epochReportCount } from '../../store/repositories/monitor-reports.ts';
 import { latestSettlement } from '../../store/repositories/settlements.ts';
 import type { Store } from '../../store/store.ts';
-import type { CoordinatorMetrics } from '../metrics.ts';
+import type { Schedule } from '../scheduler.ts';
 import { createGroupCache, type GroupCache } from './assignments.ts';
 import { advanceEpochs, type TickSummary } from './lifecycle.ts';
+import type { EpochMetrics } from './metrics.ts';
 import { scheduleFromConfig, tickIntervalMs } from './schedule.ts';
 import type { CoordinatorKey } from './signing-key.ts';
 
@@ -34,7 +35,7 @@ export function createEpochService({
   store: Store;
   config: VigilConfig;
   key: CoordinatorKey;
-  metrics: CoordinatorMetrics;
+  metrics: EpochMetrics;
   log: Logger;
   now: () => number;
 }): EpochService {
@@ -71,4 +72,9 @@ export function createEpochService({
       }
     },
   };
+}
+
+/** Records, snapshots and settles epochs as they fall due; at start too. */
+export function epochSchedule(epochs: EpochService): Schedule {
+  return { name: 'epochs', intervalMs: epochs.tickIntervalMs, runAtStart: true, task: () => epochs.tick() };
 }

@@ -2,7 +2,7 @@ import type { VigilConfig } from '../../config/schema.ts';
 import { toIso } from '../../core/time.ts';
 import type { Db } from '../../store/capabilities.ts';
 import { type EpochRow, epochMemberCount, getEpoch, recordedRange } from '../../store/repositories/epochs.ts';
-import { notFound, ProblemError } from '../http/problem.ts';
+import { Conflict, type DomainError, notFound } from '../errors.ts';
 import { boundsRow } from './lifecycle.ts';
 import type { EpochService } from './service.ts';
 
@@ -63,25 +63,24 @@ export async function findEpoch(
 }
 
 /** Seconds until something an agent waits for (a seed, a settlement) may exist: at least one tick. */
-export function retryAfterSeconds(epochs: EpochService, dueMs: number | null, now: number): string {
+export function retryAfterSeconds(epochs: EpochService, dueMs: number | null, now: number): number {
   const tickMs = epochs.tickIntervalMs;
   const waitMs = dueMs === null ? tickMs : Math.max(0, dueMs - now) + tickMs;
-  return String(Math.max(1, Math.ceil(waitMs / 1000)));
+  return Math.max(1, Math.ceil(waitMs / 1000));
 }
 
 /** 409 `epoch-not-ready`: the seed (or the member snapshot) of the epoch is not known yet. */
-export function epochNotReady(epochs: EpochService, row: EpochRow, now: number): ProblemError {
+export function epochNotReady(epochs: EpochService, row: EpochRow, now: number): DomainError {
   const previousWindowEnd =
     row.epoch === 0 ? null : epochs.schedule.epochBounds(row.epoch - 1).report_window_end_ms;
   const due = previousWindowEnd !== null && previousWindowEnd > now ? previousWindowEnd : null;
-  return new ProblemError(
-    409,
+  return new Conflict(
     'epoch-not-ready',
     'Epoch not ready',
     row.epoch === 0 || row.seed !== null
       ? `epoch ${row.epoch}'s members are not taken yet; try again shortly`
       : `epoch ${row.epoch}'s seed is not known until epoch ${row.epoch - 1} settles${due === null ? '' : ` at ${toIso(due)}`}; try again then`,
-    { headers: { 'Retry-After': retryAfterSeconds(epochs, due, now) } },
+    { retryAfterS: retryAfterSeconds(epochs, due, now) },
   );
 }
 

@@ -1,11 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
+import type { Registry } from 'prom-client';
 import { Type } from 'typebox';
-import { ProblemError } from '../http/problem.ts';
-import type { ApiDeps } from '../routes/deps.ts';
+import type { Store } from '../../store/store.ts';
+import { Unavailable } from '../errors.ts';
+
+export interface HealthDeps {
+  store: Store;
+  registry: Registry;
+}
 
 /** Liveness, readiness and the Prometheus endpoint. */
-export function healthRoutes(app: FastifyInstance, { store, metrics }: ApiDeps): void {
+export function healthRoutes(app: FastifyInstance, { store, registry }: HealthDeps): void {
   app.get(
     '/healthz',
     {
@@ -33,8 +39,7 @@ export function healthRoutes(app: FastifyInstance, { store, metrics }: ApiDeps):
       try {
         await sql`select 1`.execute(store.db);
       } catch (error) {
-        throw new ProblemError(
-          503,
+        throw new Unavailable(
           'not-ready',
           'Not ready',
           `the database is unreachable: ${(error as Error).message}`,
@@ -51,8 +56,8 @@ export function healthRoutes(app: FastifyInstance, { store, metrics }: ApiDeps):
       schema: { tags: ['health'], summary: 'Prometheus metrics (text exposition format)' },
     },
     async (_request, reply) => {
-      reply.type(metrics.registry.contentType);
-      return metrics.registry.metrics();
+      reply.type(registry.contentType);
+      return registry.metrics();
     },
   );
 }

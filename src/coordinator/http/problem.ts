@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../platform/log.ts';
+import { DomainError, type DomainErrorKind } from '../errors.ts';
 
 /**
  * An RFC 9457 problem. Every error the API returns is one of these, with a `detail` a person
@@ -31,11 +32,24 @@ export class ProblemError extends Error {
   }
 }
 
-export const notFound = (what: string) => new ProblemError(404, 'not-found', 'Not found', what);
-export const conflict = (detail: string, extras?: Record<string, unknown>) =>
-  new ProblemError(409, 'conflict', 'Conflict', detail, extras === undefined ? {} : { extras });
-export const badRequest = (detail: string, extras?: Record<string, unknown>) =>
-  new ProblemError(400, 'invalid-request', 'Invalid request', detail, extras === undefined ? {} : { extras });
+/** The one place a domain refusal becomes an HTTP status. */
+const STATUS_OF: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  'not-permitted': 403,
+  'not-found': 404,
+  conflict: 409,
+  'too-large': 413,
+  unprocessable: 422,
+  unavailable: 503,
+};
+
+/** A domain refusal as the problem the API answers with. */
+export function problemOf(error: DomainError): ProblemError {
+  return new ProblemError(STATUS_OF[error.kind], error.slug, error.title, error.message, {
+    extras: error.extras,
+    headers: error.retryAfterS === null ? {} : { 'Retry-After': String(error.retryAfterS) },
+  });
+}
 
 function send(reply: FastifyReply, request: FastifyRequest, p: ProblemError): FastifyReply {
   for (const [k, v] of Object.entries(p.headers)) reply.header(k, v);
@@ -86,11 +100,12 @@ function describeIssue(context: string, issue: ValidationIssue): { location: str
 /** Turns whatever a handler or Fastify threw into problem+json; only the unexpected is a 500. */
 export function problemErrorHandler(log: Logger, { bodyLimitBytes }: { bodyLimitBytes: number }) {
   return function handleError(
-    error: FastifyError | ProblemError,
+    error: FastifyError | ProblemError | DomainError,
     request: FastifyRequest,
     reply: FastifyReply,
   ) {
     if (error instanceof ProblemError) return send(reply, request, error);
+    if (error instanceof DomainError) return send(reply, request, problemOf(error));
     const fe = error as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
     if (fe.validation) {
       const errors = fe.validation.map((i) => describeIssue(fe.validationContext ?? 'body', i));

@@ -24,10 +24,13 @@ export function createHeartbeatBatcher({
   store,
   sliceMs,
   maxBatch = 5_000,
+  onWritten = () => {},
 }: {
   store: Store;
   sliceMs: number;
   maxBatch?: number;
+  /** Told of each heartbeat once written: whether its node is registered (for metrics). */
+  onWritten?: (known: boolean) => void;
 }): HeartbeatBatcher {
   let queue: Pending[] = [];
   let flushing: Promise<void> | null = null;
@@ -45,7 +48,11 @@ export function createHeartbeatBatcher({
             store.capabilities,
           ),
         );
-        for (const p of batch) p.resolve(!unknown.has(p.beat.node_id));
+        for (const p of batch) {
+          const known = !unknown.has(p.beat.node_id);
+          onWritten(known);
+          p.resolve(known);
+        }
       } catch (error) {
         for (const p of batch) p.reject(error);
       }

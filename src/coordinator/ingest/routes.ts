@@ -1,11 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
+import type { VigilConfig } from '../../config/schema.ts';
 import { rollupGrain } from '../../core/sla/rollup.ts';
 import { parseTimestamp } from '../../core/time.ts';
 import { type Outcome, recordOutcomes } from '../../store/repositories/outcomes.ts';
-import { badRequest, notFound, ProblemError } from '../http/problem.ts';
+import type { Store } from '../../store/store.ts';
+import { badRequest, notFound, Unprocessable } from '../errors.ts';
 import { NodeId, NullableString, problemResponses, StringEnum, Timestamp } from '../http/schemas.ts';
-import type { ApiDeps } from '../routes/deps.ts';
+import type { HeartbeatBatcher } from './heartbeat-batcher.ts';
+import type { IngestMetrics } from './metrics.ts';
 
 const Heartbeat = Type.Object(
   {
@@ -52,9 +55,18 @@ function toOutcome(o: Static<typeof OutcomeBody>, index: number | null): Outcome
 }
 
 /** Heartbeats and job outcomes: the high-volume writes nodes make. */
+export interface IngestDeps {
+  store: Store;
+  heartbeats: HeartbeatBatcher;
+  metrics: IngestMetrics;
+  api: Pick<VigilConfig['api'], 'max_batch_size'>;
+  sla: Pick<VigilConfig['sla'], 'response_time_sample_size' | 'completion_window_s'>;
+  now: () => number;
+}
+
 export function telemetryRoutes(
   app: FastifyInstance,
-  { store, config, metrics, heartbeats, now }: ApiDeps,
+  { store, heartbeats, metrics, api, sla, now }: IngestDeps,
 ): void {
   const Params = Type.Object({ node_id: NodeId });
   app.post(
@@ -79,7 +91,6 @@ export function telemetryRoutes(
         queue_length: body.queue_length,
         version: body.version ?? null,
       });
-      metrics.heartbeats.inc({ result: known ? 'accepted' : 'unknown_node' });
       if (!known) throw notFound(`node ${node_id} is not registered; register it with POST /nodes first`);
       reply.status(202);
       return { accepted: true };
@@ -88,7 +99,7 @@ export function telemetryRoutes(
 
   const OutcomeBatch = Type.Union([
     OutcomeBody,
-    Type.Array(OutcomeBody, { minItems: 1, maxItems: config.api.max_batch_size }),
+    Type.Array(OutcomeBody, { minItems: 1, maxItems: api.max_batch_size }),
   ]);
   app.post(
     '/outcomes',
@@ -97,7 +108,7 @@ export function telemetryRoutes(
       schema: {
         tags: ['telemetry'],
         summary: 'Record job outcomes, one or a batch; idempotent by job_id',
-        description: `A batch holds at most ${config.api.max_batch_size} outcomes and is all-or-nothing: if any names an unregistered node, nothing is stored.`,
+        description: `A batch holds at most ${api.max_batch_size} outcomes and is all-or-nothing: if any names an unregistered node, nothing is stored.`,
         body: OutcomeBatch,
         response: { 200: OutcomeResult, 422: problemResponses[400], ...problemResponses },
       },
@@ -108,14 +119,13 @@ export function telemetryRoutes(
       const result = await store.db.transaction().execute((trx) =>
         recordOutcomes(trx, outcomes, {
           now: now(),
-          sampleSize: config.sla.response_time_sample_size,
-          grain: rollupGrain(config.sla.completion_window_s),
+          sampleSize: sla.response_time_sample_size,
+          grain: rollupGrain(sla.completion_window_s),
           caps: store.capabilities,
         }),
       );
       if (result.kind === 'unknown_nodes') {
-        throw new ProblemError(
-          422,
+        throw new Unprocessable(
           'unknown-node',
           'Unknown node',
           `outcomes name unregistered node(s) ${result.nodeIds.slice(0, 10).join(', ')}; nothing was stored`,

@@ -4,7 +4,7 @@ import { TOPIC_NAME } from '../../core/work/topic.ts';
 import { Limit, Problem, problemResponses, StringEnum } from '../http/schemas.ts';
 import { actingTenant, tenantScope } from '../jobs/tenants.ts';
 import { jobView } from '../jobs/views.ts';
-import type { ApiDeps } from '../routes/deps.ts';
+import type { JobService } from './service.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const TopicName = Type.String({ pattern: TOPIC_NAME.source, description: 'A topic name (GET /topics)' });
@@ -75,9 +75,7 @@ const Accepted = Type.Object({ job_id: Type.String(), status: StringEnum(JOB_STA
 const JobParams = Type.Object({ job_id: JobId });
 
 /** Tenants' jobs: submit, read, list, cancel (docs/design/work-contract.md). */
-export function jobRoutes(app: FastifyInstance, { work }: ApiDeps): void {
-  const { jobs } = work;
-
+export function jobRoutes(app: FastifyInstance, { jobs }: { jobs: JobService }): void {
   app.post(
     '/jobs',
     {

@@ -10,7 +10,8 @@ import {
   transitionJob,
 } from '../../store/repositories/jobs.ts';
 import type { Store } from '../../store/store.ts';
-import { ProblemError } from '../http/problem.ts';
+import { Conflict, NotFound } from '../errors.ts';
+import type { Schedule } from '../scheduler.ts';
 import { type ClaimedJob, type ClaimRequest, claimJobs } from './claim.ts';
 import type { WorkContext } from './context.ts';
 import { extendLeases, type LeaseStanding } from './leases.ts';
@@ -90,7 +91,7 @@ export function createJobService({
     const row = await getJob(store.db, jobId);
     // Another tenant's job is answered like a missing one: its existence is not theirs to learn.
     if (row === undefined || (tenant !== null && row.tenant_id !== tenant)) {
-      throw new ProblemError(404, 'not-found', 'Not found', `there is no job ${jobId}`);
+      throw new NotFound('not-found', 'Not found', `there is no job ${jobId}`);
     }
     return row;
   }
@@ -106,8 +107,7 @@ export function createJobService({
         const row = await visible(jobId, tenant);
         if (row.status === 'cancelled') return row;
         if (row.status !== 'queued' && row.status !== 'running') {
-          throw new ProblemError(
-            409,
+          throw new Conflict(
             'job-finished',
             'Job finished',
             `job ${jobId} is already ${row.status}; only queued or running jobs can be cancelled`,
@@ -141,4 +141,21 @@ export function createJobService({
     },
     close: () => waiters.close(),
   };
+}
+
+/** Lease recovery and queue reconciliation, the job service's periodic steps. */
+export function jobSchedules(
+  jobs: JobService,
+  queue: Pick<VigilConfig['queue'], 'recover_interval_ms' | 'reconcile_interval_s'>,
+): Schedule[] {
+  return [
+    { name: 'lease recovery', intervalMs: queue.recover_interval_ms, task: () => jobs.recoverExpired() },
+    {
+      // At start too: a queue that lost items while the coordinator was down is rebuilt at once.
+      name: 'queue reconciliation',
+      intervalMs: queue.reconcile_interval_s * 1000,
+      runAtStart: true,
+      task: () => jobs.reconcile(),
+    },
+  ];
 }

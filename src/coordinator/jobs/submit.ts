@@ -2,7 +2,7 @@ import { canonicalJson } from '../../core/crypto/canonical-json.ts';
 import { uuidv7 } from '../../core/ids.ts';
 import { findByIdempotencyKey, insertJob, type JobRow } from '../../store/repositories/jobs.ts';
 import { getTopic } from '../../store/repositories/topics.ts';
-import { ProblemError } from '../http/problem.ts';
+import { Conflict, type DomainError, NotFound, TooLarge, Unprocessable } from '../errors.ts';
 import type { WorkContext } from './context.ts';
 
 export interface Submission {
@@ -12,9 +12,8 @@ export interface Submission {
   idempotencyKey: string | null;
 }
 
-export function unknownTopic(name: string, status: 404 | 422): ProblemError {
-  return new ProblemError(
-    status,
+export function unknownTopic(name: string, status: 404 | 422): DomainError {
+  return new (status === 404 ? NotFound : Unprocessable)(
     'unknown-topic',
     'Unknown topic',
     `there is no topic ${name}; GET /topics lists them, and an operator adds one with POST /topics or in the configuration`,
@@ -34,8 +33,7 @@ export async function submitJob(ctx: WorkContext, s: Submission): Promise<{ job:
   const bytes = Buffer.byteLength(payload);
   const limit = ctx.config.jobs.max_payload_bytes;
   if (bytes > limit) {
-    throw new ProblemError(
-      413,
+    throw new TooLarge(
       'payload-too-large',
       'Payload too large',
       `the payload is ${bytes} bytes of JSON, above this coordinator's jobs.max_payload_bytes (${limit}); send large inputs by reference`,
@@ -108,8 +106,7 @@ function sameSubmission(first: JobRow, s: Submission): JobRow {
     first.topic === s.topic &&
     canonicalJson(JSON.parse(first.payload) as unknown) === canonicalJson(s.payload);
   if (!same) {
-    throw new ProblemError(
-      409,
+    throw new Conflict(
       'idempotency-conflict',
       'Idempotency conflict',
       `idempotency key ${JSON.stringify(s.idempotencyKey)} was first used for job ${first.job_id} with ${first.topic === s.topic ? 'another payload' : `topic ${first.topic}`}; use a new key for a new job`,

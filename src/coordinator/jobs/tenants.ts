@@ -1,5 +1,5 @@
 import type { VerifiedKey } from '../auth/keys.ts';
-import { ProblemError } from '../http/problem.ts';
+import { NotPermitted } from '../errors.ts';
 
 /** Jobs submitted by an operator or admin without naming a tenant belong to this one. */
 export const DEFAULT_TENANT = 'default';
@@ -26,8 +26,7 @@ export function actingTenant(actor: VerifiedKey | null, named: string | undefine
   const own = tenantScope(actor);
   if (own === null) return named ?? DEFAULT_TENANT;
   if (named !== undefined && named !== own) {
-    throw new ProblemError(
-      403,
+    throw new NotPermitted(
       'forbidden',
       'Forbidden',
       `this tenant key acts for tenant ${own}; it may not name tenant ${named}`,

@@ -2,10 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { TOPIC_NAME } from '../../core/work/topic.ts';
 import { getTopic } from '../../store/repositories/topics.ts';
+import type { Store } from '../../store/store.ts';
 import { Problem, problemResponses, StringEnum } from '../http/schemas.ts';
 import { unknownTopic } from '../jobs/submit.ts';
-import type { ApiDeps } from '../routes/deps.ts';
 import { checkClaimAdmission } from '../workers/admission.ts';
+import type { JobService } from './service.ts';
 
 export const WorkerId = Type.String({
   pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$',
@@ -53,9 +54,20 @@ const ResultItem = Type.Object(
 const DISPOSITIONS = ['recorded', 'retrying', 'dead', 'released', 'duplicate', 'cancelled', 'lost'] as const;
 
 /** The worker-facing calls: claim, extend leases, send results. Signed with the node's key. */
-export function workRoutes(app: FastifyInstance, { store, config, work }: ApiDeps): void {
-  const { jobs } = work;
+export interface WorkerCallDeps {
+  store: Store;
+  jobs: JobService;
+  /** Longest a claim may wait for work. */
+  claimMaxWaitMs: number;
+  /** The API's body limit and the largest result: a results batch may be larger than the first. */
+  bodyLimitBytes: number;
+  maxResultBytes: number;
+}
 
+export function workRoutes(
+  app: FastifyInstance,
+  { store, jobs, claimMaxWaitMs, bodyLimitBytes, maxResultBytes }: WorkerCallDeps,
+): void {
   const ClaimParams = Type.Object({ topic: Type.String({ pattern: TOPIC_NAME.source }) });
   const ClaimBody = Type.Object(
     {
@@ -112,7 +124,7 @@ export function workRoutes(app: FastifyInstance, { store, config, work }: ApiDep
           workerId: body.worker_id,
           max: body.max ?? 1,
           // Capped rather than refused: a worker configured to wait longer still gets work.
-          waitMs: Math.min(body.wait_ms ?? 0, config.queue.claim_max_wait_ms),
+          waitMs: Math.min(body.wait_ms ?? 0, claimMaxWaitMs),
           signal: hungUp.signal,
         });
         return { jobs: claimed };
@@ -175,7 +187,7 @@ export function workRoutes(app: FastifyInstance, { store, config, work }: ApiDep
       config: { access: 'node-signed' },
       // A result up to jobs.max_result_bytes must always get through (to be recorded, or
       // refused as result-too-large), even where that limit is above the API's body limit.
-      bodyLimit: Math.max(config.api.body_limit_bytes, 2 * config.jobs.max_result_bytes),
+      bodyLimit: Math.max(bodyLimitBytes, 2 * maxResultBytes),
       schema: {
         tags: ['work'],
         summary: 'Record a batch of results (a worker outbox’s); each item gets its disposition',

@@ -14,9 +14,9 @@ import {
 } from '../../store/repositories/nodes.ts';
 import { statesOfNode } from '../../store/repositories/worker-states.ts';
 import { workersOfNode } from '../../store/repositories/workers.ts';
-import { badRequest, conflict, notFound } from '../http/problem.ts';
+import type { Store } from '../../store/store.ts';
+import { badRequest, conflict, notFound } from '../errors.ts';
 import { Iso, Limit, NodeId, NullableString, problemResponses, StringEnum } from '../http/schemas.ts';
-import type { ApiDeps } from '../routes/deps.ts';
 import { qualityView } from '../workers/quality.ts';
 import { StatesQuery } from '../workers/read-routes.ts';
 import { statesView, WorkerStateName, WorkerStatesView, WorkerView, workerView } from '../workers/views.ts';
@@ -130,8 +130,15 @@ export function nodeView(n: NodeRow & Partial<NodeWithStatus>, liveSince: number
   };
 }
 
-export function nodeRoutes(app: FastifyInstance, { store, config, now }: ApiDeps): void {
-  const liveSince = () => now() - config.sla.liveness_timeout_s * 1000;
+export interface NodeRouteDeps {
+  store: Store;
+  /** A node is live when its last heartbeat is this recent (`sla.liveness_timeout_s`). */
+  livenessTimeoutS: number;
+  now: () => number;
+}
+
+export function nodeRoutes(app: FastifyInstance, { store, livenessTimeoutS, now }: NodeRouteDeps): void {
+  const liveSince = () => now() - livenessTimeoutS * 1000;
 
   /** Every answer about one node is the full view, so a write's answer equals the next read. */
   async function nodeDetail(node: NodeRow & Partial<NodeWithStatus>) {

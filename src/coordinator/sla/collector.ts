@@ -24,6 +24,7 @@ import {
 } from '../../store/repositories/sla-results.ts';
 import type { MetricType } from '../../store/schema.ts';
 import type { Store } from '../../store/store.ts';
+import type { Schedule } from '../scheduler.ts';
 
 /** The `sla` section of the configuration, as the collector uses it. */
 export interface SlaSettings {
@@ -171,4 +172,9 @@ export function createSlaCollector({
       return next;
     },
   };
+}
+
+/** One collection every `sla.collection_interval_s`. */
+export function collectionSchedule(collector: SlaCollector, collectionIntervalS: number): Schedule {
+  return { name: 'sla collection', intervalMs: collectionIntervalS * 1000, task: () => collector.collect() };
 }

@@ -11,8 +11,9 @@ import {
   readStatusCounts,
   type ViolationRow,
 } from '../../store/repositories/sla-results.ts';
+import type { Store } from '../../store/store.ts';
 import { Hours, Limit, NodeId, StringEnum } from '../http/schemas.ts';
-import type { ApiDeps } from '../routes/deps.ts';
+import type { SlaCollector } from './collector.ts';
 
 const MetricTypeParam = StringEnum(METRIC_TYPES);
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -88,7 +89,13 @@ function linkNext(reply: FastifyReply, url: string, cursor: string | undefined):
 }
 
 /** The pool hub guide's SLA endpoints, with node ids in place of miner ids. */
-export function slaRoutes(app: FastifyInstance, { store, collector, now }: ApiDeps): void {
+export interface SlaRouteDeps {
+  store: Store;
+  collector: SlaCollector;
+  now: () => number;
+}
+
+export function slaRoutes(app: FastifyInstance, { store, collector, now }: SlaRouteDeps): void {
   const MetricsQuery = Type.Object(
     {
       hours: Type.Optional(Hours),

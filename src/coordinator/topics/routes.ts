@@ -2,11 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { type Static, type TSchema, Type } from 'typebox';
 import type { z } from 'zod';
 import { TOPIC_NAME, topicSchema } from '../../config/topic-schema.ts';
+import type { JobQueue } from '../../queue/queue.ts';
 import { getTopic, listTopics, saveApiTopic } from '../../store/repositories/topics.ts';
-import { ProblemError } from '../http/problem.ts';
+import type { Store } from '../../store/store.ts';
+import { Conflict, type DomainError, InvalidInput } from '../errors.ts';
 import { Problem, problemResponses } from '../http/schemas.ts';
 import { unknownTopic } from '../jobs/submit.ts';
-import type { ApiDeps } from '../routes/deps.ts';
 import { topicView } from './views.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -45,15 +46,14 @@ export const TopicView = Type.Object(
 const TopicParams = Type.Object({ name: Type.String({ pattern: TOPIC_NAME.source }) });
 
 /** Zod's issues as the API's validation problem: a readable detail and every issue listed. */
-function invalidTopic(error: z.ZodError): ProblemError {
+function invalidTopic(error: z.ZodError): DomainError {
   const errors = error.issues.map((issue) => ({
     location: ['body', ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))]
       .join('.')
       .replaceAll('.[', '['),
     message: issue.message,
   }));
-  return new ProblemError(
-    400,
+  return new InvalidInput(
     'invalid-request',
     'Invalid request',
     errors.map((e) => `${e.location}: ${e.message}`).join('; '),
@@ -62,8 +62,15 @@ function invalidTopic(error: z.ZodError): ProblemError {
 }
 
 /** Topics: kinds of work, from the configuration or the API (docs/design/work-contract.md). */
-export function topicRoutes(app: FastifyInstance, { store, work, now }: ApiDeps): void {
-  const queueStats = async () => new Map((await work.queue.stats(now())).map((s) => [s.topic, s]));
+export interface TopicRouteDeps {
+  store: Store;
+  /** For each topic's queue depth and oldest job. */
+  queue: Pick<JobQueue, 'stats'>;
+  now: () => number;
+}
+
+export function topicRoutes(app: FastifyInstance, { store, queue, now }: TopicRouteDeps): void {
+  const queueStats = async () => new Map((await queue.stats(now())).map((s) => [s.topic, s]));
 
   app.get(
     '/topics',
@@ -119,8 +126,7 @@ export function topicRoutes(app: FastifyInstance, { store, work, now }: ApiDeps)
       if (!parsed.success) throw invalidTopic(parsed.error);
       const saved = await saveApiTopic(store.db, parsed.data, now());
       if (saved.outcome === 'from-config') {
-        throw new ProblemError(
-          409,
+        throw new Conflict(
           'topic-from-config',
           'Topic from configuration',
           `topic ${parsed.data.name} is declared in the coordinator's configuration; change it there (it is applied at the next start)`,

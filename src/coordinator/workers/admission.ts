@@ -1,6 +1,6 @@
 import type { TopicDefinition } from '../../core/work/topic.ts';
 import type { Db } from '../../store/capabilities.ts';
-import { ProblemError } from '../http/problem.ts';
+import { Conflict, type DomainError, NotFound, NotPermitted } from '../errors.ts';
 
 /** What admission reads of a worker: one primary-key lookup. */
 interface AdmissionRow {
@@ -20,9 +20,8 @@ function readWorker(db: Db, workerId: string): Promise<AdmissionRow | undefined>
 }
 
 /** A worker id another node owns is answered like an unknown one: it says nothing about that node. */
-export function unknownWorker(workerId: string, nodeId: string): ProblemError {
-  return new ProblemError(
-    404,
+export function unknownWorker(workerId: string, nodeId: string): DomainError {
+  return new NotFound(
     'unknown-worker',
     'Unknown worker',
     `node ${nodeId} has no worker ${workerId}; workers are created by POST /workers/sync or POST /pools/{pool}/workers`,
@@ -33,11 +32,10 @@ function ownedAndEnabled(
   row: AdmissionRow | undefined,
   nodeId: string,
   workerId: string,
-): ProblemError | null {
+): DomainError | null {
   if (row === undefined || row.node_id !== nodeId) return unknownWorker(workerId, nodeId);
   if (row.enabled === 0) {
-    return new ProblemError(
-      409,
+    return new Conflict(
       'worker-disabled',
       'Worker disabled',
       `worker ${workerId} is disabled; an operator enables it with POST /pools/{pool}/workers/{worker_id}/enable`,
@@ -46,9 +44,8 @@ function ownedAndEnabled(
   return null;
 }
 
-function notAssigned(workerId: string, topic: string, what: 'run' | 'verify'): ProblemError {
-  return new ProblemError(
-    409,
+function notAssigned(workerId: string, topic: string, what: 'run' | 'verify'): DomainError {
+  return new Conflict(
     'topic-not-assigned',
     'Topic not assigned',
     `worker ${workerId} does not ${what} topic ${topic}; its topics come from its host's configuration or PATCH /pools/{pool}/workers/{worker_id}`,
@@ -63,7 +60,7 @@ function notAssigned(workerId: string, topic: string, what: 'run' | 'verify'): P
 export async function checkClaimAdmission(
   db: Db,
   { nodeId, workerId, topic }: { nodeId: string; workerId: string; topic: TopicDefinition },
-): Promise<ProblemError | null> {
+): Promise<DomainError | null> {
   const row = await readWorker(db, workerId);
   const refused = ownedAndEnabled(row, nodeId, workerId);
   if (refused !== null || row === undefined) return refused;
@@ -73,8 +70,7 @@ export async function checkClaimAdmission(
   const score = scores[topic.name];
   const minimum = topic.min_benchmark_score;
   if (minimum > 0 && (score === undefined || score < minimum)) {
-    return new ProblemError(
-      403,
+    return new NotPermitted(
       'benchmark-too-low',
       'Benchmark too low',
       score === undefined
@@ -90,7 +86,7 @@ export async function checkClaimAdmission(
 export async function checkVerificationAdmission(
   db: Db,
   { nodeId, workerId, topic }: { nodeId: string; workerId: string; topic: string },
-): Promise<ProblemError | null> {
+): Promise<DomainError | null> {
   const row = await readWorker(db, workerId);
   const refused = ownedAndEnabled(row, nodeId, workerId);
   if (refused !== null || row === undefined) return refused;

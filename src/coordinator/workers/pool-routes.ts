@@ -13,9 +13,9 @@ import {
   type WorkerRow,
   workersOfPools,
 } from '../../store/repositories/workers.ts';
-import { badRequest, ProblemError } from '../http/problem.ts';
+import type { Store } from '../../store/store.ts';
+import { badRequest, Conflict, NotFound } from '../errors.ts';
 import { NodeId, NullableString, Problem, problemResponses } from '../http/schemas.ts';
-import type { ApiDeps } from '../routes/deps.ts';
 import {
   checkDistinctTopics,
   unknownPool,
@@ -92,7 +92,7 @@ async function checkTopicsExist(
 }
 
 /** Pools and the operator's changes to workers (docs/design/work-contract.md). */
-export function poolRoutes(app: FastifyInstance, { store, now }: ApiDeps): void {
+export function poolRoutes(app: FastifyInstance, { store, now }: { store: Store; now: () => number }): void {
   const db = store.db;
 
   async function requirePool(name: string): Promise<PoolRow> {
@@ -191,8 +191,7 @@ export function poolRoutes(app: FastifyInstance, { store, now }: ApiDeps): void 
         .where('state', '=', 'active')
         .executeTakeFirst();
       if (node === undefined) {
-        throw new ProblemError(
-          404,
+        throw new NotFound(
           'unknown-node',
           'Unknown node',
           `node ${body.node_id} is not registered (or was deregistered)`,
@@ -220,12 +219,7 @@ export function poolRoutes(app: FastifyInstance, { store, now }: ApiDeps): void 
         ),
       );
       if (!inserted) {
-        throw new ProblemError(
-          409,
-          'worker-exists',
-          'Worker exists',
-          `there is already a worker ${workerId}`,
-        );
+        throw new Conflict('worker-exists', 'Worker exists', `there is already a worker ${workerId}`);
       }
       reply.status(201).header('location', `/workers/${encodeURIComponent(workerId)}`);
       return workerView((await getWorker(db, workerId))!);

@@ -1,25 +1,18 @@
-import { badRequest, ProblemError } from '../http/problem.ts';
+import { badRequest, Conflict, NotFound, Unprocessable } from '../errors.ts';
 
 /** The problems of the pool and worker calls, named as docs/design/work-contract.md names them. */
 export const unknownPool = (pool: string) =>
-  new ProblemError(
-    404,
-    'unknown-pool',
-    'Unknown pool',
-    `there is no pool ${pool}; create it with POST /pools`,
-  );
+  new NotFound('unknown-pool', 'Unknown pool', `there is no pool ${pool}; create it with POST /pools`);
 
 export const workerNotInPool = (pool: string, workerId: string) =>
-  new ProblemError(
-    404,
+  new NotFound(
     'unknown-worker',
     'Unknown worker',
     `pool ${pool} has no worker ${workerId}; GET /pools/${pool} lists its workers`,
   );
 
 export const unknownTopics = (names: readonly string[]) =>
-  new ProblemError(
-    422,
+  new Unprocessable(
     'unknown-topic',
     'Unknown topic',
     `no topic ${names.join(', ')}; declare it in the configuration or with POST /topics`,
@@ -28,8 +21,7 @@ export const unknownTopics = (names: readonly string[]) =>
 
 /** `todo` says what to do in the host's configuration instead, e.g. "change its topics". */
 export const workerFromConfig = (workerId: string, nodeId: string, todo: string) =>
-  new ProblemError(
-    409,
+  new Conflict(
     'worker-from-config',
     'Worker from configuration',
     `worker ${workerId} is declared by node ${nodeId}'s own configuration; ${todo} there (enable, disable and restart work here)`,

@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { statesOfWorker } from '../../store/repositories/worker-states.ts';
 import { getWorker } from '../../store/repositories/workers.ts';
-import { ProblemError } from '../http/problem.ts';
+import type { Store } from '../../store/store.ts';
+import { type DomainError, NotFound } from '../errors.ts';
 import { Limit, problemResponses } from '../http/schemas.ts';
-import type { ApiDeps } from '../routes/deps.ts';
 import { statesView, WorkerId, WorkerStatesView, WorkerView, workerView } from './views.ts';
 
 /** `?since_ms&limit` of the state histories. */
@@ -15,12 +15,12 @@ export const StatesQuery = Type.Object(
 
 const Params = Type.Object({ worker_id: WorkerId });
 
-function unknownWorker(workerId: string): ProblemError {
-  return new ProblemError(404, 'unknown-worker', 'Unknown worker', `there is no worker ${workerId}`);
+function unknownWorker(workerId: string): DomainError {
+  return new NotFound('unknown-worker', 'Unknown worker', `there is no worker ${workerId}`);
 }
 
 /** One worker and its state history (worker ids hold `/`: send it as %2F). */
-export function workerReadRoutes(app: FastifyInstance, { store }: ApiDeps): void {
+export function workerReadRoutes(app: FastifyInstance, { store }: { store: Store }): void {
   app.get(
     '/workers/:worker_id',
     {

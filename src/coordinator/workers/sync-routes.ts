@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { getTopics } from '../../store/repositories/topics.ts';
+import type { Store } from '../../store/store.ts';
 import { NullableString, Problem, problemResponses } from '../http/schemas.ts';
-import type { ApiDeps } from '../routes/deps.ts';
+import type { HeartbeatBatcher } from '../ingest/heartbeat-batcher.ts';
 import { applySync, type WorkerReport } from './sync.ts';
 import { PoolName, TopicName, TopicSlots, VerifyTopics, WorkerId, WorkerStateName } from './views.ts';
 
@@ -57,7 +58,15 @@ const SyncAnswer = Type.Object({
 });
 
 /** `POST /workers/sync`: a host's heartbeat, its workers' states, and what it should run. */
-export function syncRoute(app: FastifyInstance, { store, config, heartbeats, metrics, now }: ApiDeps): void {
+export function syncRoute(
+  app: FastifyInstance,
+  {
+    store,
+    heartbeats,
+    leaseMs,
+    now,
+  }: { store: Store; heartbeats: HeartbeatBatcher; leaseMs: number; now: () => number },
+): void {
   app.post(
     '/workers/sync',
     {
@@ -85,7 +94,6 @@ export function syncRoute(app: FastifyInstance, { store, config, heartbeats, met
         queue_length: synced.queue_length,
         version: body.version,
       });
-      metrics.heartbeats.inc({ result: known ? 'accepted' : 'unknown_node' });
       const desired = synced.workers.map((w) => ({
         worker_id: w.worker_id,
         pool: w.pool,
@@ -98,7 +106,7 @@ export function syncRoute(app: FastifyInstance, { store, config, heartbeats, met
       return {
         node_id: nodeId,
         server_time_ms: at,
-        lease_ms: config.queue.lease_ms,
+        lease_ms: leaseMs,
         workers: desired,
         topics: [...(await getTopics(store.db, topicsServed(desired))).values()].map((t) => t.definition),
         refused: synced.refused,

@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import { type Static, Type } from 'typebox';
 import { rollupGrain } from '../../core/sla/rollup.ts';
 import { countVerdict } from '../../store/repositories/node-quality.ts';
 import { failRecordedSuccess } from '../../store/repositories/outcome-corrections.ts';
 import { claimSamples, recordVerdict, type VerdictDisposition } from '../../store/repositories/verdicts.ts';
-import { ProblemError } from '../http/problem.ts';
+import type { Store } from '../../store/store.ts';
+import { NotFound } from '../errors.ts';
 import { NullableString, Problem, problemResponses, StringEnum } from '../http/schemas.ts';
-import type { ApiDeps } from '../routes/deps.ts';
 import { checkVerificationAdmission } from '../workers/admission.ts';
 import { registerVerificationCounter } from '../workers/metrics.ts';
 import { TopicName, WorkerId } from '../workers/views.ts';
@@ -45,9 +46,18 @@ const DISPOSITIONS = ['recorded', 'duplicate', 'not-claimed', 'unknown-job'] as 
 const TopicParams = Type.Object({ topic: TopicName });
 
 /** Verifiers' claims of sampled jobs and their verdicts (docs/design/work-contract.md, Verification). */
-export function verificationRoutes(app: FastifyInstance, { store, config, metrics, now }: ApiDeps): void {
-  const verifications = registerVerificationCounter(metrics.registry);
-  const grain = rollupGrain(config.sla.completion_window_s);
+export function verificationRoutes(
+  app: FastifyInstance,
+  {
+    store,
+    registry,
+    leaseMs,
+    completionWindowS,
+    now,
+  }: { store: Store; registry: Registry; leaseMs: number; completionWindowS: number; now: () => number },
+): void {
+  const verifications = registerVerificationCounter(registry);
+  const grain = rollupGrain(completionWindowS);
 
   app.post(
     '/topics/:topic/verifications/claim',
@@ -75,7 +85,7 @@ export function verificationRoutes(app: FastifyInstance, { store, config, metric
         .where('name', '=', topic)
         .executeTakeFirst();
       if (known === undefined) {
-        throw new ProblemError(404, 'unknown-topic', 'Unknown topic', `there is no topic ${topic}`);
+        throw new NotFound('unknown-topic', 'Unknown topic', `there is no topic ${topic}`);
       }
       const refused = await checkVerificationAdmission(store.db, { nodeId, workerId: body.worker_id, topic });
       if (refused !== null) throw refused;
@@ -85,7 +95,7 @@ export function verificationRoutes(app: FastifyInstance, { store, config, metric
         nodeId,
         max: body.max ?? 10,
         now: now(),
-        claimMs: config.queue.lease_ms,
+        claimMs: leaseMs,
       });
       return {
         samples: samples.map((s) => ({

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.ts';
-import { alertExtensions } from '../../../src/coordinator/alerts/wiring.ts';
 import { createApiKey } from '../../../src/coordinator/auth/keys.ts';
 import { type RunningCoordinator, startCoordinator } from '../../../src/coordinator/server.ts';
 import { silentLogger } from '../../../src/platform/log.ts';
@@ -59,10 +58,7 @@ describeEachBackend('a running coordinator', (backend) => {
         },
       },
     });
-    coordinator = await startCoordinator(config, {
-      log: silentLogger,
-      extensions: alertExtensions(config, silentLogger),
-    });
+    coordinator = await startCoordinator(config, { log: silentLogger });
     const key = (await createApiKey(coordinator.store.db, 'operator', 'test')).key;
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
 

@@ -1,5 +1,6 @@
 import { beforeEach, expect, it } from 'vitest';
 import { type TopicDefinition, topicSchema } from '../../../src/config/topic-schema.ts';
+import { problemOf } from '../../../src/coordinator/http/problem.ts';
 import {
   checkClaimAdmission,
   checkVerificationAdmission,
@@ -35,7 +36,9 @@ describeEachBackend('workers: claim admission', (backend) => {
 
   async function claimRefusal(nodeId: string, workerId: string, topic: TopicDefinition) {
     const problem = await checkClaimAdmission(api().store.db, { nodeId, workerId, topic });
-    return problem === null ? null : { status: problem.status, type: problem.type.split(':').at(-1) };
+    if (problem === null) return null;
+    const { status, type } = problemOf(problem);
+    return { status, type: type.split(':').at(-1) };
   }
 
   async function report(benchmark: Record<string, number>, verify: string[] = []) {
@@ -84,7 +87,7 @@ describeEachBackend('workers: claim admission', (backend) => {
     expect(await claimRefusal(a.id, worker(), hash)).toEqual({ status: 403, type: 'benchmark-too-low' });
     await report({ hash: 1.99 });
     const low = await checkClaimAdmission(api().store.db, { nodeId: a.id, workerId: worker(), topic: hash });
-    expect(low?.status).toBe(403);
+    expect(low === null ? null : problemOf(low).status).toBe(403);
     expect(low?.extras).toEqual({ score: 1.99, min_benchmark_score: 2 });
     expect(low?.message).toMatch(/scored 1\.99.*minimum of 2/);
     await report({ hash: 2.5 });
@@ -96,7 +99,7 @@ describeEachBackend('workers: claim admission', (backend) => {
     const check = (nodeId: string, topic: string) =>
       checkVerificationAdmission(api().store.db, { nodeId, workerId: worker(), topic });
     expect(await check(a.id, 'primes')).toBeNull();
-    expect((await check(a.id, 'hash'))?.type).toBe('urn:vigil:problem:topic-not-assigned');
-    expect((await check(b.id, 'primes'))?.type).toBe('urn:vigil:problem:unknown-worker');
+    expect((await check(a.id, 'hash'))?.slug).toBe('topic-not-assigned');
+    expect((await check(b.id, 'primes'))?.slug).toBe('unknown-worker');
   });
 });

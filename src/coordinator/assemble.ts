@@ -1,0 +1,203 @@
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { VigilConfig } from '../config/schema.ts';
+import type { Logger } from '../platform/log.ts';
+import { openQueue } from '../queue/index.ts';
+import type { JobQueue } from '../queue/queue.ts';
+import { upsertConfigTopics } from '../store/repositories/topics.ts';
+import type { Store } from '../store/store.ts';
+import type { FetchLike } from './alerts/send.ts';
+import { type Alerting, createAlerting } from './alerts/wiring.ts';
+import { buildApp } from './app.ts';
+import { signaturePruning } from './auth/signed-requests.ts';
+import { identityRoutes } from './epochs/identity-routes.ts';
+import { interimRoutes } from './epochs/interim-routes.ts';
+import { createEpochMetrics } from './epochs/metrics.ts';
+import { reportRoutes } from './epochs/report-routes.ts';
+import { epochRoutes } from './epochs/routes.ts';
+import { createEpochService, type EpochService, epochSchedule } from './epochs/service.ts';
+import type { CoordinatorKey } from './epochs/signing-key.ts';
+import { healthRoutes } from './health/routes.ts';
+import { createHeartbeatBatcher, type HeartbeatBatcher } from './ingest/heartbeat-batcher.ts';
+import { createIngestMetrics } from './ingest/metrics.ts';
+import { telemetryRoutes } from './ingest/routes.ts';
+import { jobRoutes } from './jobs/routes.ts';
+import { createJobService, type JobService, jobSchedules } from './jobs/service.ts';
+import { workRoutes } from './jobs/worker-routes.ts';
+import { createMetricsRegistry } from './metrics.ts';
+import { nodeRoutes } from './nodes/routes.ts';
+import { retentionSchedule } from './retention.ts';
+import type { Schedule } from './scheduler.ts';
+import { collectionSchedule, createSlaCollector, type SlaCollector } from './sla/collector.ts';
+import { createSlaMetrics, publishCollection } from './sla/metrics.ts';
+import { slaRoutes } from './sla/routes.ts';
+import { topicRoutes } from './topics/routes.ts';
+import { workerRoutes } from './workers/routes.ts';
+
+export interface AssembleOptions {
+  log: Logger;
+  now?: () => number;
+  /** For backoff jitter; tests pass a fixed one. */
+  random?: () => number;
+  /** How often a long-polling claim looks at the queue when no wake-up comes. */
+  claimPollMs?: number;
+  /** Where alert deliveries go; tests pass a fake receiver. */
+  alertFetch?: FetchLike;
+}
+
+/** A coordinator's parts, built and wired but not yet listening or running its schedules. */
+export interface Coordinator {
+  app: FastifyInstance;
+  store: Store;
+  registry: Registry;
+  epochs: EpochService;
+  collector: SlaCollector;
+  heartbeats: HeartbeatBatcher;
+  queue: JobQueue;
+  jobs: JobService;
+  alerts: Alerting;
+  /** What runs periodically once the coordinator is started (server.ts). */
+  schedules: Schedule[];
+}
+
+/**
+ * The composition root: builds each feature's service from only what it needs and hands each
+ * feature's routes only what they use. The coordinator process (server.ts) and the tests'
+ * in-process API both start from here, so they are the same coordinator.
+ */
+export async function assembleCoordinator(
+  store: Store,
+  config: VigilConfig,
+  key: CoordinatorKey,
+  { log, now = Date.now, random = Math.random, claimPollMs, alertFetch }: AssembleOptions,
+): Promise<Coordinator> {
+  const registry = createMetricsRegistry();
+  const slaMetrics = createSlaMetrics(registry);
+  const epochMetrics = createEpochMetrics(registry);
+  const ingestMetrics = createIngestMetrics(registry);
+
+  const epochs = createEpochService({
+    store,
+    config,
+    key,
+    metrics: epochMetrics,
+    log: log.child({ component: 'epochs' }),
+    now,
+  });
+  const alerts = createAlerting({
+    store,
+    config,
+    registry,
+    log: log.child({ component: 'alerts' }),
+    ...(alertFetch === undefined ? {} : { fetch: alertFetch }),
+  });
+  const collector = createSlaCollector({
+    store,
+    settings: config.sla,
+    log: log.child({ component: 'sla' }),
+    now,
+    sinks: {
+      onTransitions: alerts.onTransitions,
+      onCollected: (readings, summary, open, applied) =>
+        publishCollection(slaMetrics, readings, summary, open, applied),
+    },
+  });
+  const heartbeats = createHeartbeatBatcher({
+    store,
+    sliceMs: config.sla.slice_s * 1000,
+    onWritten: (known) => ingestMetrics.heartbeats.inc({ result: known ? 'accepted' : 'unknown_node' }),
+  });
+
+  await upsertConfigTopics(store.db, config.topics, now());
+  const jobLog = log.child({ component: 'jobs' });
+  // The queue may report losing its contents before the job service exists: bind late.
+  let queueLostContents = () => {};
+  const queue = await openQueue(config.queue, store, {
+    log: log.child({ component: 'queue' }),
+    onContentsLost: () => queueLostContents(),
+  });
+  const jobs = createJobService({
+    store,
+    queue,
+    config,
+    registry,
+    log: jobLog,
+    now,
+    random,
+    ...(claimPollMs === undefined ? {} : { claimPollMs }),
+  });
+  queueLostContents = () => {
+    jobLog.warn(
+      { backend: queue.backend },
+      'the queue lost its contents; offering every unfinished job again',
+    );
+    jobs
+      .reconcile({ everything: true })
+      .catch((err: unknown) => jobLog.error({ err }, 'reconciliation failed'));
+  };
+
+  const app = await buildApp({
+    store,
+    config,
+    registry,
+    log,
+    now,
+    routes(app) {
+      healthRoutes(app, { store, registry });
+      nodeRoutes(app, { store, livenessTimeoutS: config.sla.liveness_timeout_s, now });
+      telemetryRoutes(app, {
+        store,
+        heartbeats,
+        metrics: ingestMetrics,
+        api: config.api,
+        sla: config.sla,
+        now,
+      });
+      slaRoutes(app, { store, collector, now });
+      epochRoutes(app, { store, epochs, monitoring: config.monitoring, now });
+      reportRoutes(app, { store, epochs, metrics: epochMetrics, now });
+      interimRoutes(app, {
+        store,
+        epochs,
+        metrics: epochMetrics,
+        probeIntervalS: config.monitoring.probe_interval_s,
+        clockSkewMs: config.auth.signed_request_window_s * 1000,
+        sliceMs: config.sla.slice_s * 1000,
+        now,
+      });
+      identityRoutes(app, { publicKey: key.publicKey });
+      topicRoutes(app, { store, queue, now });
+      jobRoutes(app, { jobs });
+      workRoutes(app, {
+        store,
+        jobs,
+        claimMaxWaitMs: config.queue.claim_max_wait_ms,
+        bodyLimitBytes: config.api.body_limit_bytes,
+        maxResultBytes: config.jobs.max_result_bytes,
+      });
+      workerRoutes(app, {
+        store,
+        registry,
+        heartbeats,
+        leaseMs: config.queue.lease_ms,
+        completionWindowS: config.sla.completion_window_s,
+        now,
+      });
+    },
+  });
+
+  const schedules: Schedule[] = [
+    collectionSchedule(collector, config.sla.collection_interval_s),
+    epochSchedule(epochs),
+    signaturePruning({ db: store.db, windowMs: config.auth.signed_request_window_s * 1000, now }),
+    ...jobSchedules(jobs, config.queue),
+    retentionSchedule({
+      store,
+      retention: config.retention,
+      completionWindowS: config.sla.completion_window_s,
+      log,
+      now,
+    }),
+  ];
+  return { app, store, registry, epochs, collector, heartbeats, queue, jobs, alerts, schedules };
+}
