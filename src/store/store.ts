@@ -1,4 +1,4 @@
-import { Kysely, type Transaction } from 'kysely';
+import { Kysely, sql, type Transaction } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import type { Db, StoreCapabilities } from './capabilities.ts';
 import { isPostgresUrl } from './database-url.ts';
@@ -10,8 +10,12 @@ import { createSqliteDialect } from './sqlite/dialect.ts';
 export interface Store {
   readonly db: Db;
   readonly capabilities: StoreCapabilities;
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   /** A transaction that also holds the named cross-coordinator lock until it ends. */
   exclusive<T>(lockName: string, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /** Resolves when the database answers a trivial query; rejects with why it cannot. */
+  ping(): Promise<void>;
   /** Periodic upkeep the database needs from us (run with retention). */
   maintain(): Promise<void>;
   /** Applies pending migrations; returns the names applied. */
@@ -54,6 +58,10 @@ export function openStore({ databaseUrl, maxConnections }: StoreConfig): Store {
   return {
     db,
     capabilities: hooks.capabilities,
+    transaction: (fn) => db.transaction().execute(fn),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
     exclusive(lockName, fn) {
       return db.transaction().execute(async (trx) => {
         await hooks.lockForTransaction(trx, lockName);

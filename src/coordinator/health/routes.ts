@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import type { Registry } from 'prom-client';
 import { Type } from 'typebox';
 import type { Store } from '../../store/store.ts';
@@ -37,7 +36,7 @@ export function healthRoutes(app: FastifyInstance, { store, registry }: HealthDe
     },
     async () => {
       try {
-        await sql`select 1`.execute(store.db);
+        await store.ping();
       } catch (error) {
         throw new Unavailable(
           'not-ready',

@@ -40,7 +40,7 @@ export function createHeartbeatBatcher({
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);
       try {
-        const unknown = await store.db.transaction().execute((trx) =>
+        const unknown = await store.transaction((trx) =>
           writeHeartbeats(
             trx,
             batch.map((p) => p.beat),

@@ -116,7 +116,7 @@ export function telemetryRoutes(
     async (request) => {
       const body = request.body as Static<typeof OutcomeBatch>;
       const outcomes = Array.isArray(body) ? body.map((o, i) => toOutcome(o, i)) : [toOutcome(body, null)];
-      const result = await store.db.transaction().execute((trx) =>
+      const result = await store.transaction((trx) =>
         recordOutcomes(trx, outcomes, {
           now: now(),
           sampleSize: sla.response_time_sample_size,

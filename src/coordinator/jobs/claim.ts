@@ -76,7 +76,7 @@ async function claimOnce(ctx: WorkContext, request: ClaimRequest): Promise<Claim
   }
   const claimed: ClaimedJob[] = [];
   if (simple.length > 0) {
-    const taken = await ctx.store.db.transaction().execute(async (trx) => {
+    const taken = await ctx.store.transaction(async (trx) => {
       const ok: Array<{ lease: Lease; row: JobRow; attempt: number }> = [];
       for (const { lease, row } of simple) {
         const attempt = Math.max(lease.attempts, row.attempts + 1);
@@ -175,7 +175,7 @@ async function takeLease(ctx: WorkContext, request: ClaimRequest, lease: Lease):
     }
     // The queue's count is the claim's unless it was rebuilt with fewer (a lost Redis).
     const attempt = Math.max(lease.attempts, row.attempts + 1);
-    const taken = await ctx.store.db.transaction().execute(async (trx) => {
+    const taken = await ctx.store.transaction(async (trx) => {
       const changed = await transitionJob(
         trx,
         row.job_id,
@@ -197,7 +197,7 @@ async function takeLease(ctx: WorkContext, request: ClaimRequest, lease: Lease):
 
 /** Marks a job that reached its deadline before an attempt could start as dead. */
 async function expireAtClaim(ctx: WorkContext, row: JobRow, now: number): Promise<boolean> {
-  const changed = await ctx.store.db.transaction().execute(async (trx) => {
+  const changed = await ctx.store.transaction(async (trx) => {
     const ok = await transitionJob(
       trx,
       row.job_id,

@@ -40,7 +40,7 @@ async function settleRecovered(ctx: WorkContext, lease: RecoveredLease): Promise
   const now = ctx.now();
   const late = pastDeadline(row, now);
   const dead = lease.outcome === 'dead' || late;
-  const changed = await ctx.store.db.transaction().execute(async (trx) => {
+  const changed = await ctx.store.transaction(async (trx) => {
     const ok = await transitionJob(
       trx,
       row.job_id,

@@ -119,7 +119,7 @@ interface Held {
 
 /** Every held item's conditional update and the attempts' outcomes, in one transaction; returns those applied. */
 async function applyPlans(ctx: WorkContext, held: readonly Held[]): Promise<Set<Held>> {
-  return ctx.store.db.transaction().execute(async (trx) => {
+  return ctx.store.transaction(async (trx) => {
     const changed = new Set<Held>();
     for (const h of held) {
       const ok = await transitionJob(

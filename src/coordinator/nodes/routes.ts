@@ -178,7 +178,7 @@ export function nodeRoutes(app: FastifyInstance, { store, livenessTimeoutS, now 
       const body = request.body as Static<typeof Registration>;
       checkUrls(body);
       const at = now();
-      const result = await store.db.transaction().execute((trx) =>
+      const result = await store.transaction((trx) =>
         registerNode(
           trx,
           {
@@ -312,7 +312,7 @@ export function nodeRoutes(app: FastifyInstance, { store, livenessTimeoutS, now 
       const { node_id } = request.params as Static<typeof Params>;
       const body = request.body as Static<typeof Patch>;
       checkUrls(body);
-      const changed = await store.db.transaction().execute((trx) => patchNode(trx, node_id, body, now()));
+      const changed = await store.transaction((trx) => patchNode(trx, node_id, body, now()));
       if (!changed) throw notFound(`node ${node_id} is not registered (or was deregistered)`);
       const node = await getNode(store.db, node_id);
       return nodeDetail(node!);
@@ -332,7 +332,7 @@ export function nodeRoutes(app: FastifyInstance, { store, livenessTimeoutS, now 
     },
     async (request) => {
       const { node_id } = request.params as Static<typeof Params>;
-      const removed = await store.db.transaction().execute((trx) => deregisterNode(trx, node_id, now()));
+      const removed = await store.transaction((trx) => deregisterNode(trx, node_id, now()));
       if (!removed) throw notFound(`node ${node_id} is not registered (or was already deregistered)`);
       const node = await getNode(store.db, node_id);
       return nodeDetail(node!);

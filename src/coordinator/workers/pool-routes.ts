@@ -204,7 +204,7 @@ export function poolRoutes(app: FastifyInstance, { store, now }: { store: Store;
           `the generated worker id ${workerId} is longer than 128 characters; name the worker with worker_id`,
         );
       }
-      const inserted = await db.transaction().execute((trx) =>
+      const inserted = await store.transaction((trx) =>
         insertWorker(
           trx,
           {
@@ -231,7 +231,7 @@ export function poolRoutes(app: FastifyInstance, { store, now }: { store: Store;
     workerId: string,
     what: WorkerChange,
   ): Promise<ReturnType<typeof workerView>> {
-    await db.transaction().execute((trx) => changeWorker(trx, pool, workerId, what, now()));
+    await store.transaction((trx) => changeWorker(trx, pool, workerId, what, now()));
     return workerView(await requireWorker(pool, workerId));
   }
 
@@ -313,7 +313,7 @@ export function poolRoutes(app: FastifyInstance, { store, now }: { store: Store;
       const { pool, worker_id } = request.params as Static<typeof WorkerParams>;
       const worker = await requireWorker(pool, worker_id);
       if (worker.source === 'config') throw workerFromConfig(worker_id, worker.node_id, 'remove it');
-      const deleted = await db.transaction().execute((trx) => deleteApiWorker(trx, pool, worker_id));
+      const deleted = await store.transaction((trx) => deleteApiWorker(trx, pool, worker_id));
       if (!deleted) throw workerNotInPool(pool, worker_id);
       return workerView(worker);
     },

@@ -151,7 +151,7 @@ export function verificationRoutes(
         const at = now();
         // One transaction per verdict: the verdict, the outcome it turns and the counters
         // commit together, so a resent verdict is a duplicate and nothing counts twice.
-        const outcome: VerdictDisposition = await store.db.transaction().execute(async (trx) => {
+        const outcome: VerdictDisposition = await store.transaction(async (trx) => {
           const recorded = await recordVerdict(trx, { ...v, node_id: nodeId }, at);
           if (recorded.disposition !== 'recorded') return recorded;
           if (!v.pass) await failRecordedSuccess(trx, `${v.job_id}:${recorded.attempt}`, grain);

@@ -19,7 +19,7 @@ export async function claimReady(
 ): Promise<Lease[]> {
   if (max < 1) return [];
   const leaseExpiresAt = now + leaseMs;
-  return store.db.transaction().execute(async (trx) => {
+  return store.transaction(async (trx) => {
     const picked = await trx
       .selectFrom('queue_items')
       .select('id')

@@ -39,7 +39,6 @@ export async function enqueueItems(
   }
 
   // A single statement is atomic by itself: skip the transaction's extra round trips.
-  const added =
-    chunks.length <= 1 ? await insertChunks(store.db) : await store.db.transaction().execute(insertChunks);
+  const added = chunks.length <= 1 ? await insertChunks(store.db) : await store.transaction(insertChunks);
   return { added, existing: items.length - added };
 }

@@ -15,7 +15,7 @@ export async function recoverExpiredLeases(
   limit: number,
 ): Promise<RecoveredLease[]> {
   if (limit < 1) return [];
-  return store.db.transaction().execute(async (trx) => {
+  return store.transaction(async (trx) => {
     const expired = await trx
       .selectFrom('queue_items')
       .select(['id', 'topic', 'lease_owner', 'lease_token', 'attempts', 'max_attempts'])
