@@ -2,6 +2,7 @@ import type { ColumnType } from 'kysely';
 import type { CapacityReading } from '../core/sla/capacity.ts';
 import type { MetricType, Severity } from '../core/sla/types.ts';
 import type { EpochTables } from './schema-epochs.ts';
+import type { OutboxTables } from './schema-outbox.ts';
 import type { PeerTables } from './schema-peer.ts';
 import type { WorkTables } from './schema-work.ts';
 
@@ -11,7 +12,7 @@ export type { MetricType, Severity };
  * The tables as Kysely sees them. Times are UTC epoch milliseconds (integers);
  * JSON documents are stored as text so both dialects read them the same way.
  */
-export interface Database extends EpochTables, PeerTables, WorkTables {
+export interface Database extends EpochTables, PeerTables, WorkTables, OutboxTables {
   nodes: NodesTable;
   node_topics: NodeTopicsTable;
   node_status: NodeStatusTable;
@@ -22,7 +23,6 @@ export interface Database extends EpochTables, PeerTables, WorkTables {
   sla_metrics: SlaMetricsTable;
   sla_violations: SlaViolationsTable;
   capacity_snapshots: CapacitySnapshotsTable;
-  alert_deliveries: AlertDeliveriesTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
 }
@@ -139,20 +139,6 @@ export interface CapacitySnapshotsTable extends CapacityReading {
   id: string;
   timestamp: number;
   metadata: string;
-}
-
-export type AlertDeliveryState = 'pending' | 'delivered' | 'failed';
-
-export interface AlertDeliveriesTable {
-  id: string;
-  channel: string;
-  payload: string;
-  state: AlertDeliveryState;
-  attempts: number;
-  next_attempt_at: number;
-  last_error: string | null;
-  created_at: number;
-  delivered_at: number | null;
 }
 
 export type Role = 'admin' | 'operator' | 'node' | 'tenant' | 'read';

@@ -2,9 +2,16 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { rollupGrain } from '../../src/core/sla/rollup.ts';
 import { writeHeartbeats } from '../../src/store/repositories/heartbeats.ts';
 import { registerNode } from '../../src/store/repositories/nodes.ts';
+import {
+  claimDelivery,
+  dueDeliveries,
+  enqueueDeliveries,
+  listDeliveries,
+  settleDelivery,
+} from '../../src/store/repositories/outbox.ts';
 import { recordOutcomes } from '../../src/store/repositories/outcomes.ts';
 import { recordPeerProbes } from '../../src/store/repositories/peer-slices.ts';
-import { pruneExpired } from '../../src/store/repositories/retention.ts';
+import { pruneExpired, RETENTION_RULES } from '../../src/store/repositories/retention.ts';
 import type { Store } from '../../src/store/store.ts';
 import { describeEachBackend } from '../helpers/backends.ts';
 
@@ -190,5 +197,49 @@ describeEachBackend('retention', (backend) => {
     expect(jobs.map((j) => j.job_id)).toEqual(['old-running', 'recent-done']);
     const items = await store.db.selectFrom('queue_items').select('id').orderBy('id').execute();
     expect(items.map((i) => i.id)).toEqual(['old-ready', 'recent-dead']);
+  });
+
+  it('prunes settled outbox rows past raw retention and keeps pending ones whatever their age', async () => {
+    const old = NOW - 100 * DAY;
+    const [sent, failed, waiting] = await enqueueDeliveries(
+      store.db,
+      'alerts',
+      [
+        { channel: 'a', payload: '{}' },
+        { channel: 'b', payload: '{}' },
+        { channel: 'c', payload: '{}' },
+      ],
+      old,
+    );
+    const due = await dueDeliveries(store.db, 'alerts', old, 10);
+    for (const row of due.filter((r) => r.id !== waiting)) {
+      expect(await claimDelivery(store.db, row, old + 1)).toBe(true);
+      const claimed = { id: row.id, attempts: 1, leaseUntil: old + 1 };
+      await settleDelivery(
+        store.db,
+        claimed,
+        row.id === sent
+          ? { state: 'delivered', delivered_at: old, last_error: null }
+          : { state: 'failed', last_error: 'gone' },
+      );
+    }
+    const deleted = await pruneExpired(store.db, {
+      rawBefore: NOW - 90 * DAY,
+      rollupBefore: NOW - 400 * DAY,
+      fineRollupMs: 3_600_000,
+    });
+    expect(deleted.outbox).toBe(2);
+    expect((await listDeliveries(store.db, 'alerts')).map((r) => r.id)).toEqual([waiting]);
+    expect(failed).toBeDefined();
+  });
+
+  it('runs every rule on an empty store and names each in its counts', async () => {
+    const deleted = await pruneExpired(store.db, {
+      rawBefore: NOW,
+      rollupBefore: NOW,
+      fineRollupMs: 3_600_000,
+    });
+    expect(Object.keys(deleted)).toEqual(RETENTION_RULES.map((r) => r.name));
+    expect(Object.values(deleted).every((n) => n === 0)).toBe(true);
   });
 });

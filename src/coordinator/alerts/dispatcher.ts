@@ -1,9 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
 import { backoffMs } from '../../platform/retry.ts';
+import {
+  claimDelivery,
+  type DeliverySettlement,
+  type DueDelivery,
+  dueDeliveries,
+  settleDelivery,
+} from '../../store/repositories/outbox.ts';
 import type { Store } from '../../store/store.ts';
-import { type AlertsConfig, channelTargets } from './config.ts';
+import { type AlertsConfig, type ChannelTarget, channelTargets } from './config.ts';
 import { type DeliveryMetrics, type DeliveryResult, deliveryMetrics } from './metrics.ts';
+import { ALERTS_STREAM } from './outbox.ts';
 import { type FetchLike, type SendOutcome, sendPayload } from './send.ts';
 
 /** The subset of a pino logger the dispatcher uses. */
@@ -46,35 +54,49 @@ export interface AlertDispatcher {
   runOnce(): Promise<DispatchResult>;
 }
 
-interface DueRow {
-  id: string;
-  channel: string;
-  payload: string;
-  attempts: number;
-  next_attempt_at: number;
-}
-
 // A claimed row is left alone by others this long beyond the request timeout, so a
 // coordinator that dies mid-send hands the row to another after the lease: delivery is
 // at least once, and a receiver may, rarely, see a body twice.
 const LEASE_MARGIN_MS = 30_000;
+
+/** What one pass needs; built once by createAlertDispatcher. */
+interface Delivery {
+  db: Store['db'];
+  config: AlertsConfig;
+  targets: ReadonlyMap<string, ChannelTarget>;
+  metrics: DeliveryMetrics;
+  log: AlertLog;
+  fetch: FetchLike;
+  now: () => number;
+  random: () => number;
+  batchSize: number;
+  concurrency: number;
+}
 
 /** Sends the outbox's pending alerts, retrying with backoff; see docs/alerts.md. */
 export function createAlertDispatcher({
   store,
   config,
   log,
-  fetch: fetchFn = fetch,
+  fetch = globalThis.fetch,
   now = Date.now,
   random = Math.random,
   registry,
   batchSize = 100,
   concurrency = 8,
 }: AlertDispatcherOptions): AlertDispatcher {
-  const { db } = store;
-  const targets = channelTargets(config);
-  const metrics: DeliveryMetrics = deliveryMetrics(registry);
-  const leaseMs = config.timeout_ms + LEASE_MARGIN_MS;
+  const delivery: Delivery = {
+    db: store.db,
+    config,
+    targets: channelTargets(config),
+    metrics: deliveryMetrics(registry),
+    log,
+    fetch,
+    now,
+    random,
+    batchSize,
+    concurrency,
+  };
   const inFlight = new Set<Promise<unknown>>();
   let controller: AbortController | undefined;
   let loopDone: Promise<void> | undefined;
@@ -84,139 +106,9 @@ export function createAlertDispatcher({
     return work.finally(() => inFlight.delete(work));
   }
 
-  /**
-   * Takes the row by moving its due time to the end of a lease, on the condition that
-   * nobody moved it since it was read: of two coordinators on one database, exactly one
-   * sees its update change a row. Counting the attempt here means a crash mid-send
-   * still uses one up.
-   */
-  async function claim(row: DueRow): Promise<{ attempts: number; leaseUntil: number } | null> {
-    const attempts = row.attempts + 1;
-    const leaseUntil = now() + leaseMs;
-    const result = await db
-      .updateTable('alert_deliveries')
-      .set({ attempts, next_attempt_at: leaseUntil })
-      .where('id', '=', row.id)
-      .where('state', '=', 'pending')
-      .where('attempts', '=', row.attempts)
-      .where('next_attempt_at', '=', row.next_attempt_at)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1 ? { attempts, leaseUntil } : null;
-  }
-
-  function settlement(outcome: SendOutcome, attempts: number, at: number) {
-    if (outcome.kind === 'delivered') {
-      return {
-        result: 'delivered',
-        patch: { state: 'delivered', delivered_at: at, last_error: null },
-      } as const;
-    }
-    if (outcome.kind === 'permanent' || attempts >= config.max_attempts) {
-      return { result: 'failed', patch: { state: 'failed', last_error: outcome.error } } as const;
-    }
-    const wait = backoffMs(attempts, {
-      initialMs: config.initial_backoff_ms,
-      maxMs: config.max_backoff_ms,
-      jitter: 'full',
-      retryAfterMs: outcome.retryAfterMs,
-      random,
-    });
-    return {
-      result: 'retried',
-      patch: { next_attempt_at: at + wait, last_error: outcome.error },
-    } as const;
-  }
-
-  /** Claims, sends and records one row; null when another dispatcher had it. Never rejects. */
-  async function deliver(row: DueRow): Promise<DeliveryResult | null> {
-    try {
-      const claimed = await claim(row);
-      if (claimed === null) return null;
-      const target = targets.get(row.channel);
-      const outcome: SendOutcome =
-        target === undefined
-          ? { kind: 'permanent', error: `channel ${row.channel} is no longer configured` }
-          : await sendPayload(fetchFn, target, row.payload, { timeoutMs: config.timeout_ms, now: now() });
-      const { result, patch } = settlement(outcome, claimed.attempts, now());
-      const written = await db
-        .updateTable('alert_deliveries')
-        .set(patch)
-        .where('id', '=', row.id)
-        .where('state', '=', 'pending')
-        .where('attempts', '=', claimed.attempts)
-        .where('next_attempt_at', '=', claimed.leaseUntil)
-        .executeTakeFirst();
-      const context = { delivery_id: row.id, channel: row.channel, attempts: claimed.attempts };
-      if (Number(written.numUpdatedRows) !== 1) {
-        // The lease ran out and another dispatcher took the row, or a newer Alertmanager snapshot replaced it.
-        log.warn({ ...context, result }, 'alert delivery changed hands while it was being sent');
-        return null;
-      }
-      metrics.record(row.channel, result);
-      if (result === 'failed') {
-        log.error({ ...context, last_error: patch.last_error }, 'alert delivery failed; giving up');
-      } else if (result === 'retried') {
-        log.warn(
-          { ...context, last_error: patch.last_error, next_attempt_at: patch.next_attempt_at },
-          'alert delivery will be retried',
-        );
-      } else {
-        log.debug(context, 'alert delivered');
-      }
-      return result;
-    } catch (err) {
-      log.error(
-        { err, delivery_id: row.id, channel: row.channel },
-        'alert outbox update failed; the row will be retried after its lease',
-      );
-      return null;
-    }
-  }
-
-  /**
-   * Channels are sent to in parallel (up to `concurrency`), each channel's rows one after
-   * another, oldest first: a healthy receiver sees collections in order, and one that
-   * fails is tried once per run rather than with every row queued for it.
-   */
-  async function sendChannel(rows: readonly DueRow[], tally: DispatchResult): Promise<void> {
-    for (const row of rows) {
-      const result = await deliver(row);
-      if (result !== null) tally[result]++;
-      if (result === 'retried') return;
-    }
-  }
-
-  async function dispatchBatch(): Promise<{ tally: DispatchResult; due: number }> {
-    const tally: DispatchResult = { delivered: 0, retried: 0, failed: 0 };
-    let due: DueRow[];
-    try {
-      due = await db
-        .selectFrom('alert_deliveries')
-        .select(['id', 'channel', 'payload', 'attempts', 'next_attempt_at'])
-        .where('state', '=', 'pending')
-        .where('next_attempt_at', '<=', now())
-        // Oldest alert first, not longest due: a retried row goes before later news for the same receiver.
-        .orderBy('created_at')
-        .orderBy('id')
-        .limit(batchSize)
-        .execute();
-    } catch (err) {
-      log.error({ err }, 'alert outbox could not be read; will try again');
-      return { tally, due: 0 };
-    }
-    const byChannel = new Map<string, DueRow[]>();
-    for (const row of due) {
-      const rows = byChannel.get(row.channel);
-      if (rows === undefined) byChannel.set(row.channel, [row]);
-      else rows.push(row);
-    }
-    await forEachLimited([...byChannel.values()], concurrency, (rows) => sendChannel(rows, tally));
-    return { tally, due: due.length };
-  }
-
   async function loop(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      const { tally, due } = await track(dispatchBatch());
+      const { tally, due } = await track(dispatchBatch(delivery));
       // A full batch with nothing left to wait for means more is queued: go on at once.
       if (due >= batchSize && tally.retried === 0) continue;
       await sleep(config.dispatch_interval_ms, undefined, { signal, ref: false }).catch(() => {});
@@ -239,9 +131,110 @@ export function createAlertDispatcher({
       loopDone = undefined;
     },
     async runOnce() {
-      return (await track(dispatchBatch())).tally;
+      return (await track(dispatchBatch(delivery))).tally;
     },
   };
+}
+
+/** One pass: the due rows, grouped by channel, each channel's sent in order. */
+async function dispatchBatch(d: Delivery): Promise<{ tally: DispatchResult; due: number }> {
+  const tally: DispatchResult = { delivered: 0, retried: 0, failed: 0 };
+  let due: DueDelivery[];
+  try {
+    due = await dueDeliveries(d.db, ALERTS_STREAM, d.now(), d.batchSize);
+  } catch (err) {
+    d.log.error({ err }, 'alert outbox could not be read; will try again');
+    return { tally, due: 0 };
+  }
+  const byChannel = new Map<string, DueDelivery[]>();
+  for (const row of due) {
+    const rows = byChannel.get(row.channel);
+    if (rows === undefined) byChannel.set(row.channel, [row]);
+    else rows.push(row);
+  }
+  await forEachLimited([...byChannel.values()], d.concurrency, (rows) => sendChannel(d, rows, tally));
+  return { tally, due: due.length };
+}
+
+/**
+ * Channels are sent to in parallel (up to `concurrency`), each channel's rows one after
+ * another, oldest first: a healthy receiver sees collections in order, and one that fails is
+ * tried once per run rather than with every row queued for it.
+ */
+async function sendChannel(d: Delivery, rows: readonly DueDelivery[], tally: DispatchResult): Promise<void> {
+  for (const row of rows) {
+    const result = await deliver(d, row);
+    if (result !== null) tally[result]++;
+    if (result === 'retried') return;
+  }
+}
+
+/**
+ * Claims, sends and records one row; null when another dispatcher had it. Never rejects.
+ * Counting the attempt at the claim means a crash mid-send still uses one up.
+ */
+async function deliver(d: Delivery, row: DueDelivery): Promise<DeliveryResult | null> {
+  try {
+    const claimed = {
+      id: row.id,
+      attempts: row.attempts + 1,
+      leaseUntil: d.now() + d.config.timeout_ms + LEASE_MARGIN_MS,
+    };
+    if (!(await claimDelivery(d.db, row, claimed.leaseUntil))) return null;
+    const target = d.targets.get(row.channel);
+    const outcome: SendOutcome =
+      target === undefined
+        ? { kind: 'permanent', error: `channel ${row.channel} is no longer configured` }
+        : await sendPayload(d.fetch, target, row.payload, { timeoutMs: d.config.timeout_ms, now: d.now() });
+    const { result, settlement } = settle(d, outcome, claimed.attempts, d.now());
+    const context = { delivery_id: row.id, channel: row.channel, attempts: claimed.attempts };
+    if (!(await settleDelivery(d.db, claimed, settlement))) {
+      // The lease ran out and another dispatcher took the row, or a newer Alertmanager snapshot replaced it.
+      d.log.warn({ ...context, result }, 'alert delivery changed hands while it was being sent');
+      return null;
+    }
+    d.metrics.record(row.channel, result);
+    if (result === 'failed') {
+      d.log.error({ ...context, last_error: settlement.last_error }, 'alert delivery failed; giving up');
+    } else if (result === 'retried' && 'next_attempt_at' in settlement) {
+      d.log.warn(
+        { ...context, last_error: settlement.last_error, next_attempt_at: settlement.next_attempt_at },
+        'alert delivery will be retried',
+      );
+    } else {
+      d.log.debug(context, 'alert delivered');
+    }
+    return result;
+  } catch (err) {
+    d.log.error(
+      { err, delivery_id: row.id, channel: row.channel },
+      'alert outbox update failed; the row will be retried after its lease',
+    );
+    return null;
+  }
+}
+
+/** What an attempt's outcome means for its row: delivered, given up, or due again after a backoff. */
+function settle(
+  d: Delivery,
+  outcome: SendOutcome,
+  attempts: number,
+  at: number,
+): { result: DeliveryResult; settlement: DeliverySettlement } {
+  if (outcome.kind === 'delivered') {
+    return { result: 'delivered', settlement: { state: 'delivered', delivered_at: at, last_error: null } };
+  }
+  if (outcome.kind === 'permanent' || attempts >= d.config.max_attempts) {
+    return { result: 'failed', settlement: { state: 'failed', last_error: outcome.error } };
+  }
+  const wait = backoffMs(attempts, {
+    initialMs: d.config.initial_backoff_ms,
+    maxMs: d.config.max_backoff_ms,
+    jitter: 'full',
+    retryAfterMs: outcome.retryAfterMs,
+    random: d.random,
+  });
+  return { result: 'retried', settlement: { next_attempt_at: at + wait, last_error: outcome.error } };
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time. */

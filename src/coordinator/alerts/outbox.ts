@@ -1,6 +1,10 @@
-import type { Insertable, Kysely } from 'kysely';
-import { uuidv7 } from '../../core/ids.ts';
-import type { AlertDeliveriesTable, Database } from '../../store/schema.ts';
+import type { Db, Tx } from '../../store/capabilities.ts';
+import {
+  deletePendingDeliveries,
+  enqueueDeliveries,
+  type NewDelivery,
+  pendingDeliveries,
+} from '../../store/repositories/outbox.ts';
 import { ALERTMANAGER_CHANNEL, type AlertsConfig, webhookChannel } from './config.ts';
 import type { CollectionAlerts } from './events.ts';
 import { type AlertmanagerAlert, alertKey, formatAlertmanager } from './format-alertmanager.ts';
@@ -16,6 +20,9 @@ export interface EnqueueOptions {
 
 const DEFAULT_COLLECTION_INTERVAL_MS = 300_000;
 
+/** The alerts' rows in the coordinator's outbox. */
+export const ALERTS_STREAM = 'alerts';
+
 /**
  * Writes one collection's alerts to the outbox, inside the collection's own transaction:
  * the alerts exist exactly when the violations they speak of do, and nothing here waits
@@ -25,22 +32,12 @@ const DEFAULT_COLLECTION_INTERVAL_MS = 300_000;
  * row when anything is firing or has just ended. Returns the ids written.
  */
 export async function enqueueAlerts(
-  trx: Kysely<Database>,
+  trx: Db | Tx,
   alerts: CollectionAlerts,
   { now, config, collectionIntervalMs = DEFAULT_COLLECTION_INTERVAL_MS }: EnqueueOptions,
 ): Promise<string[]> {
-  const rows: Insertable<AlertDeliveriesTable>[] = [];
-  const row = (channel: string, body: unknown): Insertable<AlertDeliveriesTable> => ({
-    id: uuidv7(now),
-    channel,
-    payload: JSON.stringify(body),
-    state: 'pending',
-    attempts: 0,
-    next_attempt_at: now,
-    last_error: null,
-    created_at: now,
-    delivered_at: null,
-  });
+  const rows: NewDelivery[] = [];
+  const row = (channel: string, body: unknown): NewDelivery => ({ channel, payload: JSON.stringify(body) });
 
   if (alerts.events.length > 0) {
     const seen = new Set<string>();
@@ -59,9 +56,7 @@ export async function enqueueAlerts(
     if (fresh.length > 0) rows.push(row(ALERTMANAGER_CHANNEL, await supersedePending(trx, fresh)));
   }
 
-  if (rows.length === 0) return [];
-  await trx.insertInto('alert_deliveries').values(rows).execute();
-  return rows.map((r) => r.id);
+  return enqueueDeliveries(trx, ALERTS_STREAM, rows, now);
 }
 
 /**
@@ -72,16 +67,8 @@ export async function enqueueAlerts(
  * dispatcher is sending it may still arrive; every alert in it is also in the new row or
  * ended, and Alertmanager takes repeats in its stride.
  */
-async function supersedePending(
-  trx: Kysely<Database>,
-  fresh: AlertmanagerAlert[],
-): Promise<AlertmanagerAlert[]> {
-  const older = await trx
-    .selectFrom('alert_deliveries')
-    .select(['id', 'payload', 'created_at'])
-    .where('channel', '=', ALERTMANAGER_CHANNEL)
-    .where('state', '=', 'pending')
-    .execute();
+async function supersedePending(trx: Db | Tx, fresh: AlertmanagerAlert[]): Promise<AlertmanagerAlert[]> {
+  const older = await pendingDeliveries(trx, ALERTS_STREAM, ALERTMANAGER_CHANNEL);
   if (older.length === 0) return fresh;
 
   const freshKeys = new Set(fresh.map(alertKey));
@@ -97,15 +84,10 @@ async function supersedePending(
       if (previous === undefined || previous.endsAt < endsAt) carried.set(key, { alert, endsAt });
     }
   }
-  await trx
-    .deleteFrom('alert_deliveries')
-    .where(
-      'id',
-      'in',
-      older.map((r) => r.id),
-    )
-    .where('state', '=', 'pending')
-    .execute();
+  await deletePendingDeliveries(
+    trx,
+    older.map((r) => r.id),
+  );
   return [...fresh, ...[...carried.values()].map((c) => c.alert)];
 }
 

@@ -3,6 +3,7 @@ import * as m0001 from './0001_initial.ts';
 import * as m0002 from './0002_epochs.ts';
 import * as m0003 from './0003_peer_slices.ts';
 import * as m0004 from './0004_work.ts';
+import * as m0005 from './0005_outbox.ts';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '0002_epochs': m0002,
   '0003_peer_slices': m0003,
   '0004_work': m0004,
+  '0005_outbox': m0005,
 };
 
 export const migrationProvider: MigrationProvider = {

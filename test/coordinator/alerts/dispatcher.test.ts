@@ -69,7 +69,7 @@ describeEachBackend('alert dispatcher', (backend) => {
     return { store, dispatcher, entries };
   }
 
-  const deliveries = (s: Store) => s.db.selectFrom('alert_deliveries').selectAll().orderBy('id').execute();
+  const deliveries = (s: Store) => s.db.selectFrom('outbox').selectAll().orderBy('id').execute();
 
   it('delivers generic JSON, Slack and Alertmanager bodies with the configured headers', async () => {
     const r = await receiver();

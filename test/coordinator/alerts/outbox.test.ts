@@ -34,7 +34,7 @@ describeEachBackend('alert outbox', (backend) => {
   });
 
   const rows = (s: Store) =>
-    s.db.selectFrom('alert_deliveries').selectAll().orderBy('created_at').orderBy('id').execute();
+    s.db.selectFrom('outbox').selectAll().orderBy('created_at').orderBy('id').execute();
 
   it('writes nothing when nothing happened and nothing is open', async () => {
     store = await backend.open();
@@ -138,7 +138,7 @@ describeEachBackend('alert outbox', (backend) => {
       { now: T0, config: cfg },
     );
     await store.db
-      .updateTable('alert_deliveries')
+      .updateTable('outbox')
       .set({ state: 'delivered', delivered_at: T0 })
       .where('id', '=', first!)
       .execute();

@@ -97,7 +97,7 @@ describeEachBackend('a running coordinator', (backend) => {
     const status = (await (await fetch(`${coordinator.url}/sla/status`)).json()) as { status: string };
     expect(status.status).toBe('degraded');
     const delivered = await coordinator.store.db
-      .selectFrom('alert_deliveries')
+      .selectFrom('outbox')
       .select(['channel', 'state'])
       .where('state', '=', 'delivered')
       .execute();
