@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { createApiKey, ROLES } from '../../coordinator/auth/keys.ts';
 import { toIso } from '../../core/time.ts';
+import { listApiKeys, revokeApiKey } from '../../store/repositories/api-keys.ts';
 import type { Role } from '../../store/schema.ts';
 import type { Store } from '../../store/store.ts';
 import { configFor, databaseUrlOption } from '../options.ts';
@@ -46,7 +47,7 @@ export function keysCommand(): Command {
   const list = new Command('list').description('list API keys (prefixes only; keys are stored hashed)');
   databaseUrlOption(list).action(async (opts: { databaseUrl?: string }) => {
     await withStore(list, opts.databaseUrl, async (store) => {
-      const rows = await store.db.selectFrom('api_keys').selectAll().orderBy('created_at').execute();
+      const rows = await listApiKeys(store.db);
       for (const r of rows) {
         const state = r.revoked_at === null ? 'active' : `revoked ${toIso(r.revoked_at)}`;
         console.log(`${r.id}  ${r.prefix}…  ${r.role.padEnd(8)}  ${state.padEnd(8)}  ${r.label ?? ''}`);
@@ -59,13 +60,9 @@ export function keysCommand(): Command {
     .argument('<id-or-prefix>');
   databaseUrlOption(revoke).action(async (which: string, opts: { databaseUrl?: string }) => {
     await withStore(revoke, opts.databaseUrl, async (store) => {
-      const result = await store.db
-        .updateTable('api_keys')
-        .set({ revoked_at: Date.now() })
-        .where((eb) => eb.or([eb('id', '=', which), eb('prefix', '=', which)]))
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) throw new Error(`no active key with id or prefix ${which}`);
+      if (!(await revokeApiKey(store.db, which, Date.now()))) {
+        throw new Error(`no active key with id or prefix ${which}`);
+      }
       console.log(`revoked ${which}`);
     });
   });

@@ -63,16 +63,12 @@ export function upCommand(): Command {
     const log = loggerFor(config);
     const { startCoordinator } = await import('../../coordinator/server.ts');
     const { createApiKey } = await import('../../coordinator/auth/keys.ts');
+    const { revokeKeysLabelled } = await import('../../store/repositories/api-keys.ts');
     const coordinator = await startCoordinator(config, { log });
     const base = coordinator.url.replace('://[::1]', '://127.0.0.1');
 
     // Keys from an earlier run are revoked: each run prints the only ones that work.
-    await coordinator.store.db
-      .updateTable('api_keys')
-      .set({ revoked_at: Date.now() })
-      .where('label', '=', UP_LABEL)
-      .where('revoked_at', 'is', null)
-      .execute();
+    await revokeKeysLabelled(coordinator.store.db, UP_LABEL, Date.now());
     const admin = await createApiKey(coordinator.store.db, 'admin', UP_LABEL);
     // Operator, not node: the fleet re-points its nodes' health and agent URLs on every run.
     const fleetKey = await createApiKey(coordinator.store.db, 'operator', UP_LABEL);

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { uuidv7 } from '../../core/ids.ts';
 import type { Db } from '../../store/capabilities.ts';
+import { findActiveKey, insertApiKey } from '../../store/repositories/api-keys.ts';
 import type { Role } from '../../store/schema.ts';
 
 export const ROLES: readonly Role[] = ['admin', 'operator', 'node', 'tenant', 'read'];
@@ -29,10 +30,7 @@ export async function createApiKey(
   const key = KEY_PREFIX + randomBytes(32).toString('base64url');
   const id = uuidv7(now);
   const prefix = key.slice(0, 12);
-  await db
-    .insertInto('api_keys')
-    .values({ id, key_hash: hashKey(key), prefix, role, label, created_at: now, revoked_at: null })
-    .execute();
+  await insertApiKey(db, { id, key_hash: hashKey(key), prefix, role, label, created_at: now });
   return { id, key, prefix, role };
 }
 
@@ -54,12 +52,7 @@ export function createKeyVerifier(db: Db, { ttlMs, now = Date.now }: { ttlMs: nu
     const hash = hashKey(key);
     const hit = cache.get(hash);
     if (hit !== undefined && hit.expires > now()) return hit.key;
-    const row = await db
-      .selectFrom('api_keys')
-      .select(['id', 'prefix', 'role', 'label'])
-      .where('key_hash', '=', hash)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
+    const row = await findActiveKey(db, hash);
     const verified =
       row === undefined ? null : { id: row.id, prefix: row.prefix, role: row.role, label: row.label };
     if (cache.size > 10_000) cache.clear();

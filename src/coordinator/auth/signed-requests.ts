@@ -10,6 +10,7 @@ import {
   verifyRequest,
 } from '../../core/crypto/index.ts';
 import type { Db } from '../../store/capabilities.ts';
+import { activePublicKey } from '../../store/repositories/nodes.ts';
 import {
   pruneRequestSignatures,
   recordRequestSignature,
@@ -91,13 +92,7 @@ export function createSignedRequestVerifier({
   };
 
   async function keyOf(nodeId: string) {
-    const row = await db
-      .selectFrom('nodes')
-      .select('public_key')
-      .where('node_id', '=', nodeId)
-      .where('state', '=', 'active')
-      .executeTakeFirst();
-    const text = row?.public_key;
+    const text = await activePublicKey(db, nodeId);
     return isPublicKeyText(text) ? importPublicKey(text) : null;
   }
 

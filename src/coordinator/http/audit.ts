@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { uuidv7 } from '../../core/ids.ts';
 import type { Logger } from '../../platform/log.ts';
 import type { Db } from '../../store/capabilities.ts';
+import { recordAudit } from '../../store/repositories/audit.ts';
 
 /**
  * Routes whose calls are telemetry, recorded in their own tables (heartbeat slices, job
@@ -21,23 +21,19 @@ export function registerAudit(
     const route = request.routeOptions.url ?? 'unmatched';
     if (TELEMETRY.has(route)) return;
     try {
-      await db
-        .insertInto('audit_log')
-        .values({
-          id: uuidv7(now()),
-          at: now(),
-          // A node-signed call is the signing node's (once its signature checked out).
-          actor: request.actor?.prefix ?? (request.signer === null ? 'anonymous' : `node:${request.signer}`),
-          role: request.actor?.role ?? (request.signer === null ? null : 'node-signed'),
-          method: request.method,
-          route,
-          path: request.url,
-          status_code: reply.statusCode,
-          request_id: String(request.id),
-          ip: request.ip ?? null,
-          detail: JSON.stringify({ params: request.params ?? {} }),
-        })
-        .execute();
+      await recordAudit(db, {
+        at: now(),
+        // A node-signed call is the signing node's (once its signature checked out).
+        actor: request.actor?.prefix ?? (request.signer === null ? 'anonymous' : `node:${request.signer}`),
+        role: request.actor?.role ?? (request.signer === null ? null : 'node-signed'),
+        method: request.method,
+        route,
+        path: request.url,
+        status_code: reply.statusCode,
+        request_id: String(request.id),
+        ip: request.ip ?? null,
+        detail: JSON.stringify({ params: request.params ?? {} }),
+      });
     } catch (err) {
       log.error({ err, request_id: request.id }, 'audit log write failed');
     }

@@ -1,11 +1,9 @@
-import type { Updateable } from 'kysely';
 import { backoffDelayMs } from '../../core/work/backoff.ts';
 import type { JobResult } from '../../core/work/protocol.ts';
 import { sampledForVerification } from '../../core/work/sampling.ts';
 import type { TopicDefinition } from '../../core/work/topic.ts';
-import { getJob, getJobs, type JobRow, transitionJob } from '../../store/repositories/jobs.ts';
+import { getJob, getJobs, type JobPatch, type JobRow, transitionJob } from '../../store/repositories/jobs.ts';
 import { getTopic } from '../../store/repositories/topics.ts';
-import type { JobsTable } from '../../store/schema-work.ts';
 import { deadlineError, pastDeadline } from './attempts.ts';
 import type { WorkContext } from './context.ts';
 import { type AttemptEnd, recordAttemptOutcomes } from './outcomes.ts';
@@ -166,7 +164,7 @@ const clamp = (value: number, low: number, high: number) =>
 /** What an accepted result does: the row's new values, the outcome to record, the queue step. */
 interface Plan {
   disposition: 'recorded' | 'retrying' | 'dead' | 'released';
-  values: Updateable<JobsTable>;
+  values: JobPatch;
   outcome: 'success' | 'failure' | null;
   retryAt: number | null;
 }

@@ -1,5 +1,6 @@
 import type { TopicDefinition } from '../../core/work/topic.ts';
 import type { Db } from '../../store/capabilities.ts';
+import { getWorker } from '../../store/repositories/workers.ts';
 import { Conflict, type DomainError, NotFound, NotPermitted } from '../errors.ts';
 
 /** What admission reads of a worker: one primary-key lookup. */
@@ -9,14 +10,6 @@ interface AdmissionRow {
   topics: string;
   verify_topics: string;
   benchmark: string;
-}
-
-function readWorker(db: Db, workerId: string): Promise<AdmissionRow | undefined> {
-  return db
-    .selectFrom('workers')
-    .select(['node_id', 'enabled', 'topics', 'verify_topics', 'benchmark'])
-    .where('worker_id', '=', workerId)
-    .executeTakeFirst();
 }
 
 /** A worker id another node owns is answered like an unknown one: it says nothing about that node. */
@@ -61,7 +54,7 @@ export async function checkClaimAdmission(
   db: Db,
   { nodeId, workerId, topic }: { nodeId: string; workerId: string; topic: TopicDefinition },
 ): Promise<DomainError | null> {
-  const row = await readWorker(db, workerId);
+  const row = await getWorker(db, workerId);
   const refused = ownedAndEnabled(row, nodeId, workerId);
   if (refused !== null || row === undefined) return refused;
   const topics = JSON.parse(row.topics) as Array<{ topic: string }>;
@@ -87,7 +80,7 @@ export async function checkVerificationAdmission(
   db: Db,
   { nodeId, workerId, topic }: { nodeId: string; workerId: string; topic: string },
 ): Promise<DomainError | null> {
-  const row = await readWorker(db, workerId);
+  const row = await getWorker(db, workerId);
   const refused = ownedAndEnabled(row, nodeId, workerId);
   if (refused !== null || row === undefined) return refused;
   const verifies = JSON.parse(row.verify_topics) as string[];

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { Db } from '../../store/capabilities.ts';
+import { activeNodeIds } from '../../store/repositories/nodes.ts';
 import { getPool, listPools, type PoolRow, savePool } from '../../store/repositories/pools.ts';
 import { getTopics } from '../../store/repositories/topics.ts';
 import {
@@ -184,13 +185,7 @@ export function poolRoutes(app: FastifyInstance, { store, now }: { store: Store;
       const { pool } = request.params as Static<typeof PoolParams>;
       const body = request.body as Static<typeof NewWorker>;
       await requirePool(pool);
-      const node = await db
-        .selectFrom('nodes')
-        .select('node_id')
-        .where('node_id', '=', body.node_id)
-        .where('state', '=', 'active')
-        .executeTakeFirst();
-      if (node === undefined) {
+      if (!(await activeNodeIds(db, [body.node_id])).has(body.node_id)) {
         throw new NotFound(
           'unknown-node',
           'Unknown node',

@@ -87,7 +87,7 @@ export function syncRoute(
         .execute((trx) =>
           applySync(trx, nodeId, body.workers as WorkerReport[], { now: at, caps: store.capabilities }),
         );
-      const known = await heartbeats.submit({
+      await heartbeats.submit({
         node_id: nodeId,
         at,
         busy_slots: synced.busy_slots,

@@ -4,7 +4,9 @@ import { type Static, Type } from 'typebox';
 import { rollupGrain } from '../../core/sla/rollup.ts';
 import { countVerdict } from '../../store/repositories/node-quality.ts';
 import { failRecordedSuccess } from '../../store/repositories/outcome-corrections.ts';
+import { getTopic } from '../../store/repositories/topics.ts';
 import { claimSamples, recordVerdict, type VerdictDisposition } from '../../store/repositories/verdicts.ts';
+import { workersOwnedBy } from '../../store/repositories/workers.ts';
 import type { Store } from '../../store/store.ts';
 import { NotFound } from '../errors.ts';
 import { NullableString, Problem, problemResponses, StringEnum } from '../http/schemas.ts';
@@ -79,11 +81,7 @@ export function verificationRoutes(
       const nodeId = request.signer!;
       const { topic } = request.params as Static<typeof TopicParams>;
       const body = request.body as Static<typeof ClaimBody>;
-      const known = await store.db
-        .selectFrom('topics')
-        .select('name')
-        .where('name', '=', topic)
-        .executeTakeFirst();
+      const known = await getTopic(store.db, topic);
       if (known === undefined) {
         throw new NotFound('unknown-topic', 'Unknown topic', `there is no topic ${topic}`);
       }
@@ -131,16 +129,7 @@ export function verificationRoutes(
       const nodeId = request.signer!;
       const { verdicts } = request.body as Static<typeof VerdictBatch>;
       const workerIds = [...new Set(verdicts.map((v) => v.worker_id))];
-      const owned = new Set(
-        (
-          await store.db
-            .selectFrom('workers')
-            .select('worker_id')
-            .where('worker_id', 'in', workerIds)
-            .where('node_id', '=', nodeId)
-            .execute()
-        ).map((r) => r.worker_id),
-      );
+      const owned = await workersOwnedBy(store.db, nodeId, workerIds);
       const answers: Array<{ job_id: string; disposition: (typeof DISPOSITIONS)[number] }> = [];
       for (const v of verdicts) {
         // A worker id of another node never holds a claim this node may settle.

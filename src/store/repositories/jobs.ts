@@ -3,6 +3,8 @@ import type { Db, Tx } from '../capabilities.ts';
 import type { JobStatus, JobsTable } from '../schema-work.ts';
 
 export type JobRow = Selectable<JobsTable>;
+/** New values for some of a job's columns. */
+export type JobPatch = Updateable<JobsTable>;
 
 /** Statuses a job never leaves (but for a failed verification of a success, which is the verifier's). */
 export const FINISHED_STATUSES: readonly JobStatus[] = [

@@ -195,3 +195,14 @@ export async function activeNodeIds(db: Db | Tx, ids: readonly string[]): Promis
     .execute();
   return new Set(rows.map((r) => r.node_id));
 }
+
+/** The public key of an active node, as registered (null without one or for an unknown node). */
+export async function activePublicKey(db: Db | Tx, nodeId: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('nodes')
+    .select('public_key')
+    .where('node_id', '=', nodeId)
+    .where('state', '=', 'active')
+    .executeTakeFirst();
+  return row?.public_key ?? null;
+}

@@ -214,3 +214,19 @@ export async function countWorkersByState(db: Db): Promise<Array<{ state: Worker
     .execute();
   return rows.map((r) => ({ state: r.state, count: Number(r.count) }));
 }
+
+/** Which of these workers belong to the node. */
+export async function workersOwnedBy(
+  db: Db | Tx,
+  nodeId: string,
+  workerIds: readonly string[],
+): Promise<Set<string>> {
+  if (workerIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('workers')
+    .select('worker_id')
+    .where('worker_id', 'in', [...workerIds])
+    .where('node_id', '=', nodeId)
+    .execute();
+  return new Set(rows.map((r) => r.worker_id));
+}
