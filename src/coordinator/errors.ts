@@ -25,6 +25,7 @@ export abstract class DomainError extends Error {
     { extras = {}, retryAfterS = null }: DomainErrorOptions = {},
   ) {
     super(detail);
+    this.name = new.target.name;
     this.slug = slug;
     this.title = title;
     this.extras = extras;
@@ -43,43 +44,36 @@ export type DomainErrorKind =
 
 /** The request is malformed or breaks a rule of its own (400). */
 export class InvalidInput extends DomainError {
-  override name = 'InvalidInput';
   readonly kind = 'invalid';
 }
 
 /** The caller is known but may not do this (403). */
 export class NotPermitted extends DomainError {
-  override name = 'NotPermitted';
   readonly kind = 'not-permitted';
 }
 
 /** What the request names does not exist, or not for this caller (404). */
 export class NotFound extends DomainError {
-  override name = 'NotFound';
   readonly kind = 'not-found';
 }
 
 /** It clashes with what is already recorded, or is not possible yet (409). */
 export class Conflict extends DomainError {
-  override name = 'Conflict';
   readonly kind = 'conflict';
 }
 
 /** Larger than this coordinator accepts (413). */
 export class TooLarge extends DomainError {
-  override name = 'TooLarge';
   readonly kind = 'too-large';
 }
 
 /** Well formed, but refers to things that do not exist (an unknown topic or node) (422). */
 export class Unprocessable extends DomainError {
-  override name = 'Unprocessable';
   readonly kind = 'unprocessable';
 }
 
 /** The coordinator cannot serve this now, through no fault of the request (503). */
 export class Unavailable extends DomainError {
-  override name = 'Unavailable';
   readonly kind = 'unavailable';
 }
 

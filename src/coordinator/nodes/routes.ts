@@ -18,8 +18,8 @@ import type { Store } from '../../store/store.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { Iso, Limit, NodeId, NullableString, problemResponses, StringEnum } from '../http/schemas.ts';
 import { qualityView } from '../workers/quality.ts';
-import { StatesQuery } from '../workers/read-routes.ts';
-import { statesView, WorkerStateName, WorkerStatesView, WorkerView, workerView } from '../workers/views.ts';
+import { stateHistoryRoute } from '../workers/read-routes.ts';
+import { WorkerStateName, WorkerView, workerView } from '../workers/views.ts';
 
 const Topics = Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 64, uniqueItems: true });
 const MaxParallel = Type.Integer({ minimum: 1, maximum: 100_000, description: 'Parallel job slots' });
@@ -271,30 +271,17 @@ export function nodeRoutes(app: FastifyInstance, { store, livenessTimeoutS, now 
     },
   );
 
-  app.get(
-    '/nodes/:node_id/states',
-    {
-      config: { access: 'read' },
-      schema: {
-        tags: ['nodes'],
-        summary: 'The state transitions of the node’s workers, newest first',
-        params: Params,
-        querystring: StatesQuery,
-        response: { 200: WorkerStatesView, ...problemResponses },
-      },
+  stateHistoryRoute(app, {
+    url: '/nodes/:node_id/states',
+    tag: 'nodes',
+    summary: 'The state transitions of the node’s workers, newest first',
+    param: 'node_id',
+    idPattern: NodeId,
+    async check(nodeId) {
+      if ((await getNode(store.db, nodeId)) === undefined) throw notFound(`node ${nodeId} is not registered`);
     },
-    async (request) => {
-      const { node_id } = request.params as Static<typeof Params>;
-      const q = request.query as Static<typeof StatesQuery>;
-      if ((await getNode(store.db, node_id)) === undefined)
-        throw notFound(`node ${node_id} is not registered`);
-      const rows = await statesOfNode(store.db, node_id, {
-        ...(q.since_ms === undefined ? {} : { sinceMs: q.since_ms }),
-        limit: q.limit ?? 100,
-      });
-      return statesView(rows);
-    },
-  );
+    read: (nodeId, query) => statesOfNode(store.db, nodeId, query),
+  });
 
   app.patch(
     '/nodes/:node_id',

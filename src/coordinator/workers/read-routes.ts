@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { type Static, Type } from 'typebox';
-import { statesOfWorker } from '../../store/repositories/worker-states.ts';
+import { type Static, type TSchema, Type } from 'typebox';
+import { statesOfWorker, type WorkerStateRow } from '../../store/repositories/worker-states.ts';
 import { getWorker } from '../../store/repositories/workers.ts';
 import type { Store } from '../../store/store.ts';
 import { type DomainError, NotFound } from '../errors.ts';
@@ -40,23 +40,61 @@ export function workerReadRoutes(app: FastifyInstance, { store }: { store: Store
     },
   );
 
+  stateHistoryRoute(app, {
+    url: '/workers/:worker_id/states',
+    tag: 'workers',
+    summary: 'A worker’s state transitions, newest first',
+    param: 'worker_id',
+    idPattern: WorkerId,
+    async check(workerId) {
+      if ((await getWorker(store.db, workerId)) === undefined) throw unknownWorker(workerId);
+    },
+    read: (workerId, query) => statesOfWorker(store.db, workerId, query),
+  });
+}
+
+/**
+ * A state history route (`GET …/states?since_ms&limit`): `check` refuses an unknown subject,
+ * then its workers' transitions, newest first. Nodes and workers both have one.
+ */
+export function stateHistoryRoute(
+  app: FastifyInstance,
+  {
+    url,
+    tag,
+    summary,
+    param,
+    idPattern,
+    check,
+    read,
+  }: {
+    url: string;
+    tag: string;
+    summary: string;
+    param: string;
+    idPattern: TSchema;
+    check(id: string): Promise<void>;
+    read(id: string, query: { sinceMs?: number; limit: number }): Promise<WorkerStateRow[]>;
+  },
+): void {
+  const Params = Type.Object({ [param]: idPattern });
   app.get(
-    '/workers/:worker_id/states',
+    url,
     {
       config: { access: 'read' },
       schema: {
-        tags: ['workers'],
-        summary: 'A worker’s state transitions, newest first',
+        tags: [tag],
+        summary,
         params: Params,
         querystring: StatesQuery,
         response: { 200: WorkerStatesView, ...problemResponses },
       },
     },
     async (request) => {
-      const { worker_id } = request.params as Static<typeof Params>;
+      const id = (request.params as Record<string, string>)[param] as string;
       const q = request.query as Static<typeof StatesQuery>;
-      if ((await getWorker(store.db, worker_id)) === undefined) throw unknownWorker(worker_id);
-      const rows = await statesOfWorker(store.db, worker_id, {
+      await check(id);
+      const rows = await read(id, {
         ...(q.since_ms === undefined ? {} : { sinceMs: q.since_ms }),
         limit: q.limit ?? 100,
       });

@@ -1,3 +1,4 @@
+import type { WorkerReport as WireWorkerReport } from '../../core/work/protocol.ts';
 import type { StoreCapabilities, Tx } from '../../store/capabilities.ts';
 import { ensurePools } from '../../store/repositories/pools.ts';
 import { recordTransitions, type WorkerStateRow } from '../../store/repositories/worker-states.ts';
@@ -10,19 +11,11 @@ import {
 } from '../../store/repositories/workers.ts';
 import type { WorkerState } from '../../store/schema-work.ts';
 
-/** One worker's entry in `POST /workers/sync`, as the host sends it. */
-export interface WorkerReport {
-  worker_id: string;
-  pool: string | null;
-  declared: { topics: WorkerTopic[]; verify_topics: string[] } | null;
-  generation: number;
-  state: WorkerState;
-  reason: string | null;
-  busy_slots: number;
-  queue_length: number;
-  benchmark: Record<string, number>;
-  transitions: Array<{ state: WorkerState; reason: string | null; at_ms: number }>;
-}
+/**
+ * One worker's entry in `POST /workers/sync`, as the contract defines it, except that the
+ * coordinator also takes a report without a pool (null: the host's default pool).
+ */
+export type WorkerReport = Omit<WireWorkerReport, 'pool'> & { pool: string | null };
 
 /** A report the coordinator ignored, and why; the rest of the sync goes on. */
 export interface RefusedReport {

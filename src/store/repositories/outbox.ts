@@ -1,6 +1,6 @@
 import { uuidv7 } from '../../core/ids.ts';
 import type { Db, Tx } from '../capabilities.ts';
-import type { OutboxState } from '../schema-outbox.ts';
+import type { OutboxTable } from '../schema-outbox.ts';
 
 /** A body to deliver to a channel; the dispatcher finds where the channel is at send time. */
 export interface NewDelivery {
@@ -136,18 +136,7 @@ export async function settleDelivery(
 }
 
 /** A delivery as tests and operators inspect it. */
-export interface DeliveryRow {
-  id: string;
-  stream: string;
-  channel: string;
-  payload: string;
-  state: OutboxState;
-  attempts: number;
-  next_attempt_at: number;
-  last_error: string | null;
-  created_at: number;
-  delivered_at: number | null;
-}
+export type DeliveryRow = OutboxTable;
 
 /** Every delivery of a stream, oldest first. */
 export async function listDeliveries(db: Db, stream: string): Promise<DeliveryRow[]> {
