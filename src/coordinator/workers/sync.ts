@@ -6,10 +6,8 @@ import {
   recordObservation,
   upsertDeclaredWorker,
   type WorkerRow,
-  type WorkerTopic,
   workersOfNode,
 } from '../../store/repositories/workers.ts';
-import type { WorkerState } from '../../store/schema-work.ts';
 
 /**
  * One worker's entry in `POST /workers/sync`, as the contract defines it, except that the

@@ -4,7 +4,7 @@ import type { RollupGrain } from '../../core/sla/rollup.ts';
 import { floorTo } from '../../core/time.ts';
 import { chunkForBinds, chunkKeys } from '../batching.ts';
 import type { StoreCapabilities, Tx } from '../capabilities.ts';
-import type { JobOutcomesTable } from '../schema.ts';
+import type { JobOutcomesTable, OutcomeRollupsTable } from '../schema.ts';
 import { activeNodeIds } from './nodes.ts';
 import { decodeSamples, encodeSamples } from './response-samples.ts';
 
@@ -71,14 +71,7 @@ async function addToRollups(
   grain: RollupGrain,
   caps: StoreCapabilities,
 ): Promise<void> {
-  type Bucket = {
-    node_id: string;
-    bucket_ms: number;
-    bucket_start: number;
-    successes: number;
-    failures: number;
-    duration_sum_ms: number;
-  };
+  type Bucket = OutcomeRollupsTable;
   const buckets = new Map<string, Bucket>();
   for (const o of fresh) {
     // Each outcome counts once in each grain.

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { majorityUp, mergeVotes, type VoteMasks, votesFromProbes } from '../../core/sla/peer-verdicts.ts';
 import { chunkForBinds, chunkKeys } from '../batching.ts';
 import type { StoreCapabilities, Tx } from '../capabilities.ts';
+import type { PeerSlicesTable } from '../schema-peer.ts';
 import type { Store } from '../store.ts';
 
 /** One monitor's interim summary, as the route hands it over (times in ms). */
@@ -14,14 +15,7 @@ export interface PeerProbeSummary {
   targets: Array<{ target: string; probes: Array<[number, 0 | 1]> }>;
 }
 
-interface MonitorRow {
-  node_id: string;
-  slice_ms: number;
-  row_start: number;
-  monitor_id: string;
-  up_mask: number;
-  down_mask: number;
-}
+type MonitorRow = PeerSlicesTable;
 
 /** Two `IN` lists per statement: together they stay far inside either dialect's bind limit. */
 const KEYS_PER_LIST = 2_500;
