@@ -5,10 +5,9 @@ import {
   endOf,
   MINUTE_MS,
   signedInject,
-  startNetwork,
+  startMonitoredNetwork,
   startOf,
   type TestNode,
-  targetsOf,
   tickAt,
   useEpochApi,
   windowEndOf,
@@ -30,9 +29,7 @@ describeEachBackend('API: interim summaries', (backend) => {
   let targets: string[];
 
   beforeEach(async () => {
-    nodes = await startNetwork(api(), 4);
-    monitor = nodes[0] as TestNode;
-    targets = await targetsOf(api(), 0, monitor.id);
+    ({ nodes, monitor, targets } = await startMonitoredNetwork(api(), 4));
     api().clock.now = startOf(0) + 20 * MINUTE_MS;
   });
 

@@ -11,7 +11,7 @@ import {
   makeNodes,
   registerNode,
   reportOf,
-  startNetwork,
+  startMonitoredNetwork,
   submitReport,
   type TestNode,
   targetsOf,
@@ -29,9 +29,7 @@ describeEachBackend('API: epoch reports', (backend) => {
   let targets: string[];
 
   beforeEach(async () => {
-    nodes = await startNetwork(api(), 4);
-    monitor = nodes[0] as TestNode;
-    targets = await targetsOf(api(), 0, monitor.id);
+    ({ nodes, monitor, targets } = await startMonitoredNetwork(api(), 4));
     await tickAt(api(), endOf(0) + MINUTE_MS);
   });
 

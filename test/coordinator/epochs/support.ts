@@ -91,6 +91,16 @@ export async function startNetwork(api: TestApi, count: number): Promise<TestNod
   return nodes;
 }
 
+/** A started network whose first node is the monitor a test speaks for, with its epoch-0 targets. */
+export async function startMonitoredNetwork(
+  api: TestApi,
+  count: number,
+): Promise<{ nodes: TestNode[]; monitor: TestNode; targets: string[] }> {
+  const nodes = await startNetwork(api, count);
+  const monitor = nodes[0] as TestNode;
+  return { nodes, monitor, targets: await targetsOf(api, 0, monitor.id) };
+}
+
 export interface SignOptions {
   method?: string;
   /** The body bytes sent; undefined sends none. */

@@ -1,78 +1,28 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { createSlaCollector, type SlaSettings } from '../../../src/coordinator/sla/collector.ts';
+import { beforeEach, expect, it } from 'vitest';
 import { rollupGrain } from '../../../src/core/sla/rollup.ts';
-import { DEFAULT_BANDS } from '../../../src/core/sla/rules.ts';
-import { silentLogger } from '../../../src/platform/log.ts';
-import { writeHeartbeats } from '../../../src/store/repositories/heartbeats.ts';
-import { registerNode } from '../../../src/store/repositories/nodes.ts';
 import { type Outcome, recordOutcomes } from '../../../src/store/repositories/outcomes.ts';
 import { listViolations } from '../../../src/store/repositories/sla-results.ts';
-import type { Store } from '../../../src/store/store.ts';
 import { describeEachBackend } from '../../helpers/backends.ts';
-
-const MIN = 60_000;
-const settings: SlaSettings = {
-  thresholds: {
-    uptime_pct: 95,
-    response_time_ms: 1000,
-    completion_rate_pct: 90,
-    capacity_availability_pct: 80,
-  },
-  severities: DEFAULT_BANDS,
-  slice_s: 60,
-  uptime_window_s: 60 * 60,
-  response_time_percentile: 95,
-  completion_window_s: 24 * 3600,
-  liveness_timeout_s: 120,
-};
-const T0 = Date.UTC(2026, 10, 1, 0, 0, 0);
+import { MIN, SLA_SETTINGS as settings, T0, useSlaFixture } from './support.ts';
 
 describeEachBackend('SLA collection', (backend) => {
-  let store: Store;
+  const fixture = useSlaFixture(backend);
   let clock = T0;
-  beforeEach(async () => {
-    store = await backend.open();
+  beforeEach(() => {
     clock = T0;
   });
-  afterEach(async () => store.close());
 
-  const collector = () => createSlaCollector({ store, settings, log: silentLogger, now: () => clock });
-
-  async function register(id: string, maxParallel = 4) {
-    await store.db.transaction().execute((trx) =>
-      registerNode(
-        trx,
-        {
-          node_id: id,
-          public_key: null,
-          endpoint: null,
-          operator: 'op',
-          topics: [],
-          max_parallel: maxParallel,
-        },
-        T0 - 60 * MIN,
-      ),
-    );
-  }
-  async function beat(id: string, at: number, busy = 0) {
-    await store.db
-      .transaction()
-      .execute((trx) =>
-        writeHeartbeats(
-          trx,
-          [{ node_id: id, at, busy_slots: busy, queue_length: 0, version: null }],
-          60_000,
-          store.capabilities,
-        ),
-      );
-  }
+  const collector = () => fixture.collector(() => clock);
+  const register = (id: string, maxParallel = 4) => fixture.register(id, { maxParallel, at: T0 - 60 * MIN });
+  const beat = (id: string, at: number, busy = 0) =>
+    fixture.heartbeats([{ node_id: id, at, busy_slots: busy }]);
   async function outcomes(list: Outcome[]) {
-    return store.db.transaction().execute((trx) =>
+    return fixture.store().transaction((trx) =>
       recordOutcomes(trx, list, {
         now: clock,
         sampleSize: 100,
         grain: rollupGrain(settings.completion_window_s),
-        caps: store.capabilities,
+        caps: fixture.store().capabilities,
       }),
     );
   }
@@ -87,7 +37,7 @@ describeEachBackend('SLA collection', (backend) => {
     }
     const first = await collector().collect();
     expect(first.nodes_processed).toBe(2);
-    const open = await listViolations(store.db, { resolved: false, limit: 10 });
+    const open = await listViolations(fixture.store().db, { resolved: false, limit: 10 });
     const uptimeB = open.filter((v) => v.node_id === 'b' && v.violation_type === 'uptime_pct');
     expect(uptimeB).toHaveLength(1);
     expect(uptimeB[0]?.severity).toBe('critical');
@@ -98,7 +48,7 @@ describeEachBackend('SLA collection', (backend) => {
     clock += MIN;
     await collector().collect();
     expect(
-      (await listViolations(store.db, { resolved: false, nodeId: 'b', limit: 10 })).filter(
+      (await listViolations(fixture.store().db, { resolved: false, nodeId: 'b', limit: 10 })).filter(
         (v) => v.violation_type === 'uptime_pct',
       ),
     ).toHaveLength(1);
@@ -108,7 +58,7 @@ describeEachBackend('SLA collection', (backend) => {
     clock += 61 * MIN;
     const last = await collector().collect();
     expect(last.violations_resolved).toBeGreaterThanOrEqual(1);
-    const resolved = await listViolations(store.db, { resolved: true, nodeId: 'b', limit: 10 });
+    const resolved = await listViolations(fixture.store().db, { resolved: true, nodeId: 'b', limit: 10 });
     const r = resolved.find((v) => v.violation_type === 'uptime_pct');
     expect(r?.resolved_at).toBe(clock);
     expect(r?.violation_duration_ms).toBe(62 * MIN);
@@ -118,10 +68,11 @@ describeEachBackend('SLA collection', (backend) => {
     await register('silent');
     await collector().collect();
     // The fleet has no live capacity (a fleet-wide violation), but the node itself has no data.
-    const open = await listViolations(store.db, { resolved: false, limit: 10 });
+    const open = await listViolations(fixture.store().db, { resolved: false, limit: 10 });
     expect(open.filter((v) => v.node_id === 'silent')).toEqual([]);
-    const rows = await store.db
-      .selectFrom('sla_metrics')
+    const rows = await fixture
+      .store()
+      .db.selectFrom('sla_metrics')
       .selectAll()
       .where('node_id', '=', 'silent')
       .execute();
@@ -156,7 +107,12 @@ describeEachBackend('SLA collection', (backend) => {
     });
 
     await collector().collect();
-    const rows = await store.db.selectFrom('sla_metrics').selectAll().where('node_id', '=', 'w').execute();
+    const rows = await fixture
+      .store()
+      .db.selectFrom('sla_metrics')
+      .selectAll()
+      .where('node_id', '=', 'w')
+      .execute();
     const byType = Object.fromEntries(rows.map((r) => [r.metric_type, r]));
     expect(byType.response_time_ms?.metric_value).toBe(1900); // nearest-rank p95 of 100..2000
     expect(JSON.parse(byType.response_time_ms?.metadata ?? '{}').mean_ms).toBe(1050);
@@ -173,7 +129,7 @@ describeEachBackend('SLA collection', (backend) => {
     // y never beat: its 4 slots are unavailable; x has 1 of 4 free → 1/8.
     expect(summary.capacity.capacity_availability_pct).toBe(12.5);
     expect(summary.capacity.live_nodes).toBe(1);
-    const fleet = await listViolations(store.db, { resolved: false, limit: 10 });
+    const fleet = await listViolations(fixture.store().db, { resolved: false, limit: 10 });
     expect(fleet.find((v) => v.subject === 'fleet')?.severity).toBe('high');
   });
 });

@@ -1,68 +1,27 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { createSlaCollector, type SlaSettings } from '../../../src/coordinator/sla/collector.ts';
-import { DEFAULT_BANDS } from '../../../src/core/sla/rules.ts';
-import { silentLogger } from '../../../src/platform/log.ts';
-import { writeHeartbeats } from '../../../src/store/repositories/heartbeats.ts';
-import { registerNode } from '../../../src/store/repositories/nodes.ts';
+import { expect, it } from 'vitest';
 import { recordPeerProbes } from '../../../src/store/repositories/peer-slices.ts';
 import { listViolations } from '../../../src/store/repositories/sla-results.ts';
-import type { Store } from '../../../src/store/store.ts';
 import { describeEachBackend } from '../../helpers/backends.ts';
+import { MIN, SLA_SETTINGS as settings, T0, useSlaFixture } from './support.ts';
 
-const MIN = 60_000;
-const settings: SlaSettings = {
-  thresholds: {
-    uptime_pct: 95,
-    response_time_ms: 1000,
-    completion_rate_pct: 90,
-    capacity_availability_pct: 80,
-  },
-  severities: DEFAULT_BANDS,
-  slice_s: 60,
-  uptime_window_s: 60 * 60,
-  response_time_percentile: 95,
-  completion_window_s: 24 * 3600,
-  liveness_timeout_s: 120,
-};
-const T0 = Date.UTC(2026, 10, 1, 0, 0, 0);
 const HOUR_AGO = T0 - 60 * MIN;
 
 describeEachBackend('SLA collection with peer verdicts', (backend) => {
-  let store: Store;
-  beforeEach(async () => {
-    store = await backend.open();
-  });
-  afterEach(async () => store.close());
+  const fixture = useSlaFixture(backend);
 
-  async function register(id: string) {
-    await store.db
-      .transaction()
-      .execute((trx) =>
-        registerNode(
-          trx,
-          { node_id: id, public_key: null, endpoint: null, operator: 'op', topics: [], max_parallel: 1 },
-          HOUR_AGO - 60 * MIN,
-        ),
-      );
-  }
+  const register = (id: string) => fixture.register(id, { at: HOUR_AGO - 60 * MIN });
   /** Heartbeats in the first `minutes` minutes of the window. */
-  async function beats(id: string, minutes: number) {
-    const list = Array.from({ length: minutes }, (_, m) => ({
-      node_id: id,
-      at: HOUR_AGO + m * MIN + 5_000,
-      busy_slots: 0,
-      queue_length: 0,
-      version: null,
-    }));
-    await store.db.transaction().execute((trx) => writeHeartbeats(trx, list, MIN, store.capabilities));
-  }
+  const beats = (id: string, minutes: number) =>
+    fixture.heartbeats(
+      Array.from({ length: minutes }, (_, m) => ({ node_id: id, at: HOUR_AGO + m * MIN + 5_000 })),
+    );
   /** A monitor probing `target` every 5 minutes over the window, seeing `verdict(minute)`. */
   async function watch(monitor: string, target: string, verdict: (minute: number) => 0 | 1) {
     const probes = Array.from({ length: 12 }, (_, i): [number, 0 | 1] => [
       HOUR_AGO + i * 5 * MIN + 2_000,
       verdict(i * 5),
     ]);
-    await recordPeerProbes(store, {
+    await recordPeerProbes(fixture.store(), {
       monitor,
       sliceMs: settings.slice_s * 1000,
       probeIntervalMs: 5 * MIN,
@@ -70,8 +29,9 @@ describeEachBackend('SLA collection with peer verdicts', (backend) => {
     });
   }
   async function uptimes() {
-    const rows = await store.db
-      .selectFrom('sla_metrics')
+    const rows = await fixture
+      .store()
+      .db.selectFrom('sla_metrics')
       .select(['node_id', 'metric_value'])
       .where('metric_type', '=', 'uptime_pct')
       .execute();
@@ -101,7 +61,7 @@ describeEachBackend('SLA collection with peer verdicts', (backend) => {
     for (const m of ['h1', 'h2', 'h3']) await watch(m, 'outvoted', (minute) => (minute < 30 ? 1 : 0));
     for (const m of ['liar1', 'liar2']) await watch(m, 'outvoted', up);
 
-    await createSlaCollector({ store, settings, log: silentLogger, now: () => T0 }).collect();
+    await fixture.collector(() => T0).collect();
 
     expect(await uptimes()).toEqual({
       rescued: 100,
@@ -110,7 +70,7 @@ describeEachBackend('SLA collection with peer verdicts', (backend) => {
       outvoted: 50,
       silent: null,
     });
-    const open = await listViolations(store.db, { resolved: false, limit: 50 });
+    const open = await listViolations(fixture.store().db, { resolved: false, limit: 50 });
     const uptimeViolations = open
       .filter((v) => v.violation_type === 'uptime_pct')
       .map((v) => v.node_id)
@@ -122,7 +82,7 @@ describeEachBackend('SLA collection with peer verdicts', (backend) => {
     await register('late');
     // Peers first probed it 20 minutes ago and saw it up ever since.
     const start = T0 - 20 * MIN;
-    await recordPeerProbes(store, {
+    await recordPeerProbes(fixture.store(), {
       monitor: 'm1',
       sliceMs: MIN,
       probeIntervalMs: 5 * MIN,
@@ -130,10 +90,11 @@ describeEachBackend('SLA collection with peer verdicts', (backend) => {
         { target: 'late', probes: [0, 1, 2, 3].map((i): [number, 0 | 1] => [start + i * 5 * MIN, 1]) },
       ],
     });
-    const summary = await createSlaCollector({ store, settings, log: silentLogger, now: () => T0 }).collect();
+    const summary = await fixture.collector(() => T0).collect();
     expect(summary.nodes_processed).toBe(1);
-    const row = await store.db
-      .selectFrom('sla_metrics')
+    const row = await fixture
+      .store()
+      .db.selectFrom('sla_metrics')
       .select(['metric_value', 'metadata'])
       .where('node_id', '=', 'late')
       .where('metric_type', '=', 'uptime_pct')

@@ -7,16 +7,7 @@ import {
 } from '../../../src/coordinator/workers/admission.ts';
 import { describeEachBackend } from '../../helpers/backends.ts';
 import { useApi } from '../api/support.ts';
-import {
-  addTopic,
-  declared,
-  enc,
-  makeNodes,
-  operator,
-  registerNode,
-  syncOk,
-  type TestNode,
-} from './support.ts';
+import { declared, enc, hostsWithTopics, operator, syncOk, type TestNode } from './support.ts';
 
 describeEachBackend('workers: claim admission', (backend) => {
   const api = useApi(backend);
@@ -27,11 +18,7 @@ describeEachBackend('workers: claim admission', (backend) => {
   const worker = () => `${a.id}/main`;
 
   beforeEach(async () => {
-    [a, b] = makeNodes(2, 'host') as [TestNode, TestNode];
-    await registerNode(api(), a);
-    await registerNode(api(), b);
-    await addTopic(api(), hash);
-    await addTopic(api(), primes);
+    [a, b] = (await hostsWithTopics(api(), 2, [hash, primes])) as [TestNode, TestNode];
   });
 
   async function claimRefusal(nodeId: string, workerId: string, topic: TopicDefinition) {

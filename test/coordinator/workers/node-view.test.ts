@@ -2,9 +2,9 @@ import { beforeEach, expect, it } from 'vitest';
 import { describeEachBackend } from '../../helpers/backends.ts';
 import { expectProblem, get, useApi } from '../api/support.ts';
 import {
-  addTopic,
   declared,
   enc,
+  hostsWithTopics,
   makeNodes,
   operator,
   registerNode,
@@ -24,10 +24,8 @@ describeEachBackend('workers: the node view', (backend) => {
   let registeredAt: number;
 
   beforeEach(async () => {
-    [a] = makeNodes(1, 'host') as [TestNode];
     registeredAt = api().clock.now;
-    await registerNode(api(), a);
-    await addTopic(api(), { name: 'hash' });
+    [a] = (await hostsWithTopics(api(), 1, [{ name: 'hash' }])) as [TestNode];
   });
 
   const node = async () => {

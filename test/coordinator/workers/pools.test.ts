@@ -1,16 +1,7 @@
 import { beforeEach, expect, it } from 'vitest';
 import { describeEachBackend } from '../../helpers/backends.ts';
 import { expectProblem, get, useApi } from '../api/support.ts';
-import {
-  addTopic,
-  declared,
-  enc,
-  makeNodes,
-  operator,
-  registerNode,
-  syncOk,
-  type TestNode,
-} from './support.ts';
+import { declared, enc, hostsWithTopics, operator, syncOk, type TestNode } from './support.ts';
 
 interface WorkerJson {
   worker_id: string;
@@ -30,11 +21,10 @@ describeEachBackend('workers: pools and the operator API', (backend) => {
   let b: TestNode;
 
   beforeEach(async () => {
-    [a, b] = makeNodes(2, 'host') as [TestNode, TestNode];
-    await registerNode(api(), a);
-    await registerNode(api(), b);
-    await addTopic(api(), { name: 'hash' });
-    await addTopic(api(), { name: 'primes' });
+    [a, b] = (await hostsWithTopics(api(), 2, [{ name: 'hash' }, { name: 'primes' }])) as [
+      TestNode,
+      TestNode,
+    ];
     expect(
       (await operator(api(), 'POST', '/pools', { name: 'gpu', description: 'big cards' })).statusCode,
     ).toBe(201);

@@ -4,7 +4,7 @@ import { rollupGrain } from '../../../src/core/sla/rollup.ts';
 import { recordOutcomes } from '../../../src/store/repositories/outcomes.ts';
 import type { TestApi } from '../../helpers/api.ts';
 import type { Response } from '../api/support.ts';
-import { signedInject, type TestNode } from '../epochs/support.ts';
+import { makeNodes, registerNode, signedInject, type TestNode } from '../epochs/support.ts';
 
 export { makeNodes, registerNode, type TestNode } from '../epochs/support.ts';
 
@@ -21,6 +21,18 @@ export async function addTopic(api: TestApi, input: TopicInput): Promise<void> {
       updated_at: api.clock.now,
     })
     .execute();
+}
+
+/** The usual start of a workers test: `count` registered hosts (host-1, …) and the given topics. */
+export async function hostsWithTopics(
+  api: TestApi,
+  count: number,
+  topics: readonly TopicInput[],
+): Promise<TestNode[]> {
+  const hosts = makeNodes(count, 'host');
+  for (const host of hosts) await registerNode(api, host);
+  for (const topic of topics) await addTopic(api, topic);
+  return hosts;
 }
 
 export interface ReportJson {

@@ -3,12 +3,10 @@ import { describeEachBackend } from '../../helpers/backends.ts';
 import { expectProblem, get, useApi } from '../api/support.ts';
 import { signedInject } from '../epochs/support.ts';
 import {
-  addTopic,
   declared,
   enc,
-  makeNodes,
+  hostsWithTopics,
   operator,
-  registerNode,
   type SyncJson,
   sync,
   syncOk,
@@ -21,12 +19,11 @@ describeEachBackend('workers: sync', (backend) => {
   let b: TestNode;
 
   beforeEach(async () => {
-    [a, b] = makeNodes(2, 'host') as [TestNode, TestNode];
-    await registerNode(api(), a);
-    await registerNode(api(), b);
-    await addTopic(api(), { name: 'hash', min_benchmark_score: 2 });
-    await addTopic(api(), { name: 'primes' });
-    await addTopic(api(), { name: 'unused' });
+    [a, b] = (await hostsWithTopics(api(), 2, [
+      { name: 'hash', min_benchmark_score: 2 },
+      { name: 'primes' },
+      { name: 'unused' },
+    ])) as [TestNode, TestNode];
   });
 
   it('upserts declared workers, creates their pool, and answers the desired state with full topics', async () => {

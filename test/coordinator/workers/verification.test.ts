@@ -1,16 +1,7 @@
 import { beforeEach, expect, it } from 'vitest';
 import { describeEachBackend } from '../../helpers/backends.ts';
 import { collect, expectProblem, get, useApi } from '../api/support.ts';
-import {
-  addTopic,
-  declared,
-  makeNodes,
-  registerNode,
-  signedPost,
-  succeededJob,
-  syncOk,
-  type TestNode,
-} from './support.ts';
+import { declared, hostsWithTopics, signedPost, succeededJob, syncOk, type TestNode } from './support.ts';
 
 interface SampleJson {
   job_id: string;
@@ -30,10 +21,11 @@ describeEachBackend('workers: verification', (backend) => {
   const verifier = (node: TestNode) => `${node.id}/verify`;
 
   beforeEach(async () => {
-    [runner, v1, v2] = makeNodes(3, 'host') as [TestNode, TestNode, TestNode];
-    for (const node of [runner, v1, v2]) await registerNode(api(), node);
-    await addTopic(api(), { name: 'hash' });
-    await addTopic(api(), { name: 'other' });
+    [runner, v1, v2] = (await hostsWithTopics(api(), 3, [{ name: 'hash' }, { name: 'other' }])) as [
+      TestNode,
+      TestNode,
+      TestNode,
+    ];
     for (const node of [runner, v1, v2]) {
       await syncOk(api(), node, [declared(verifier(node), { declared: verifyOnly })]);
     }
