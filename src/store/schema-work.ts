@@ -70,7 +70,7 @@ export interface JobsTable {
 
 export type QueueItemState = 'ready' | 'leased' | 'dead';
 
-/** The in-database queue backend's items (src/queue/database/). */
+/** The in-database queue backend's items (src/queue/database/, statements in repositories/queue-items.ts). */
 export interface QueueItemsTable {
   id: string;
   topic: string;

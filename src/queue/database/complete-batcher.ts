@@ -1,8 +1,5 @@
-import { sql } from 'kysely';
 import type { Db } from '../../store/capabilities.ts';
-
-/** Items per DELETE: each costs three bind parameters (the IN list and its CASE arm). */
-const MAX_PER_STATEMENT = 500;
+import { deleteHeld, HELD_ITEMS_PER_DELETE } from '../../store/repositories/queue-items.ts';
 
 interface PendingCompletion {
   id: string;
@@ -41,10 +38,7 @@ export function createCompletionBatcher(
     inFlight++;
     schedule();
     try {
-      const deleted = await deleteHeld(
-        db,
-        batch.map(({ id, token }) => ({ id, token })),
-      );
+      const deleted = await deleteHeld(db, batch);
       for (const p of batch) p.settle(deleted.has(p.id));
     } catch (error) {
       for (const p of batch) p.fail(error);
@@ -55,7 +49,7 @@ export function createCompletionBatcher(
   }
 
   /**
-   * Up to MAX_PER_STATEMENT calls, one per id, since a statement reports deleted ids only.
+   * Up to HELD_ITEMS_PER_DELETE calls, one per id, since a statement reports deleted ids only.
    * A repeat goes in a later statement: the database then lets only one of them delete.
    */
   function takeBatch(): PendingCompletion[] {
@@ -63,7 +57,7 @@ export function createCompletionBatcher(
     const ids = new Set<string>();
     const later: PendingCompletion[] = [];
     for (const p of pending) {
-      if (batch.length < MAX_PER_STATEMENT && !ids.has(p.id)) {
+      if (batch.length < HELD_ITEMS_PER_DELETE && !ids.has(p.id)) {
         ids.add(p.id);
         batch.push(p);
       } else later.push(p);
@@ -78,27 +72,4 @@ export function createCompletionBatcher(
       schedule();
     });
   };
-}
-
-/** Deletes the leased items whose token matches; returns their ids. The ids must be distinct. */
-async function deleteHeld(
-  db: Db,
-  completions: readonly { id: string; token: string }[],
-): Promise<Set<string>> {
-  const tokenOfRow = sql<string>`case id ${sql.join(
-    completions.map(({ id, token }) => sql`when ${id} then ${token}`),
-    sql` `,
-  )} end`;
-  const rows = await db
-    .deleteFrom('queue_items')
-    .where(
-      'id',
-      'in',
-      completions.map((c) => c.id),
-    )
-    .where('state', '=', 'leased')
-    .where('lease_token', '=', tokenOfRow)
-    .returning('id')
-    .execute();
-  return new Set(rows.map((r) => r.id));
 }
