@@ -5,7 +5,7 @@
  * without persistence). See docs/design/work-contract.md.
  *
  * Every backend (the in-database one on SQLite and PostgreSQL, the Redis one) passes the
- * same conformance suite, `test/queue/conformance.test.ts`. Times are UTC ms and always
+ * same conformance suite, `test/queue/conformance-*.test.ts`. Times are UTC ms and always
  * passed in (`now`), so tests and the coordinator's clock agree.
  */
 export interface JobQueue {
