@@ -159,16 +159,64 @@ export function settleExaminedReports({
   previousSettlementHash,
   assignments,
   examined,
-  rewardPool,
-  quorumFraction = DEFAULT_QUORUM_FRACTION,
-  downtimeAllowanceFraction = DEFAULT_DOWNTIME_ALLOWANCE_FRACTION,
-  latencyAllowanceMs = DEFAULT_LATENCY_ALLOWANCE_MS,
+  ...terms
 }: SettleExaminedInput): Settlement {
   if (!Number.isSafeInteger(epoch) || epoch < 0)
     throw new RangeError(`epoch must be an integer ≥ 0, got ${epoch}`);
   if (!isSha256Hex(previousSettlementHash)) {
     throw new RangeError('previous settlement hash must be SHA-256 as 64 lowercase hex digits');
   }
+  const valid = checkedTerms(terms);
+  const groups = indexGroups(assignments);
+  const { evidence, digests, rejected } = intake(epoch, examined, groups);
+  const nodeIds = [...assignments.keys()].sort(compareCodeUnits);
+
+  let total = 0n;
+  const nodes = nodeIds.map((node): NodeSettlement => {
+    const settled = settleNode(
+      node,
+      assignments.get(node) as readonly string[],
+      evidence,
+      valid,
+      nodeIds.length,
+    );
+    total += settled.reward;
+    return settled.row;
+  });
+
+  return {
+    version: 1,
+    epoch,
+    previous_settlement_hash: previousSettlementHash,
+    reports_merkle_root: merkleRoot(digests),
+    reports_accepted: digests.length,
+    reports_rejected: rejected,
+    parameters: {
+      reward_pool: valid.pool.toString(),
+      quorum_fraction: formatFraction(valid.quorum),
+      downtime_allowance_fraction: formatFraction(valid.downtimeAllowance),
+      latency_allowance_ms: valid.latencyAllowanceUs / 1000,
+    },
+    nodes,
+    total_reward: total.toString(),
+    withheld: (valid.pool - total).toString(),
+  };
+}
+
+/** The settlement's terms, checked and in the exact forms the arithmetic uses. */
+interface Terms {
+  pool: bigint;
+  quorum: Fraction;
+  downtimeAllowance: Fraction;
+  latencyAllowanceUs: number;
+}
+
+function checkedTerms({
+  rewardPool,
+  quorumFraction = DEFAULT_QUORUM_FRACTION,
+  downtimeAllowanceFraction = DEFAULT_DOWNTIME_ALLOWANCE_FRACTION,
+  latencyAllowanceMs = DEFAULT_LATENCY_ALLOWANCE_MS,
+}: Omit<SettleExaminedInput, 'epoch' | 'previousSettlementHash' | 'assignments' | 'examined'>): Terms {
   const pool = parsePool(rewardPool);
   const quorum = fractionWithin(quorumFraction, 'quorum fraction', false, true);
   const downtimeAllowance = fractionWithin(
@@ -181,83 +229,68 @@ export function settleExaminedReports({
   if (!(Number.isFinite(latencyAllowanceMs) && latencyAllowanceUs >= 1 && latencyAllowanceUs < MAX_MICROS)) {
     throw new RangeError(`latency allowance must be at least 0.001 ms, got ${latencyAllowanceMs}`);
   }
+  return { pool, quorum, downtimeAllowance, latencyAllowanceUs };
+}
 
-  const groups = indexGroups(assignments);
-  const { evidence, digests, rejected } = intake(epoch, examined, groups);
-  const nodeIds = [...assignments.keys()].sort(compareCodeUnits);
-
-  let total = 0n;
-  const nodes = nodeIds.map((node): NodeSettlement => {
-    const monitors = assignments.get(node) as readonly string[];
-    // Plain loops: this runs for every node, and array helpers allocated most of its time.
-    const samples: number[] = [];
-    const downtimes: number[] = [];
-    const latencies: number[] = [];
-    for (const entry of evidence.about(node)) {
-      // A report with no samples of the node carries no evidence about it.
-      if (entry === undefined || !(entry.samples > 0)) continue;
-      samples.push(entry.samples);
-      downtimes.push(entry.downtime_intervals);
-      if (entry.mean_latency_ms !== null) latencies.push(entry.mean_latency_ms);
-    }
-    const required = Math.max(1, ceilTimes(monitors.length, quorum));
-    const base = {
-      node,
-      monitors_assigned: monitors.length,
-      reports_counted: samples.length,
-      quorum_required: required,
-      quorum_met: samples.length >= required,
-    };
-    if (!base.quorum_met) {
-      return {
-        ...base,
-        checks: null,
-        downtime_intervals: null,
-        latency_ms: null,
-        score_ppm: null,
-        reward: '0',
-        reason: monitors.length === 0 ? 'no_monitors' : 'quorum_not_met',
-      };
-    }
-    const { checks, downtime } = medianDowntime(samples, downtimes);
-    const latency = latencies.length === 0 ? null : medianOf(latencies);
-    const score = scorePpm({
-      checks,
-      downtimeIntervals: downtime,
-      latencyUs: latency === null ? null : toMicros(latency),
-      downtimeAllowance,
-      latencyAllowanceUs,
-    });
-    const reward = rewardOf(pool, score, nodeIds.length);
-    total += reward;
-    return {
-      ...base,
-      checks,
-      downtime_intervals: downtime,
-      latency_ms: latency,
-      score_ppm: score,
-      reward: reward.toString(),
-      reason: reward > 0n ? null : score === 0 ? 'zero_score' : 'rounded_to_zero',
-    };
-  });
-
-  return {
-    version: 1,
-    epoch,
-    previous_settlement_hash: previousSettlementHash,
-    reports_merkle_root: merkleRoot(digests),
-    reports_accepted: digests.length,
-    reports_rejected: rejected,
-    parameters: {
-      reward_pool: pool.toString(),
-      quorum_fraction: formatFraction(quorum),
-      downtime_allowance_fraction: formatFraction(downtimeAllowance),
-      latency_allowance_ms: latencyAllowanceUs / 1000,
-    },
-    nodes,
-    total_reward: total.toString(),
-    withheld: (pool - total).toString(),
+/** One node's row: the medians of its monitors' evidence, its score and its reward, or why it has none. */
+function settleNode(
+  node: string,
+  monitors: readonly string[],
+  evidence: GroupEvidence,
+  terms: Terms,
+  nodeCount: number,
+): { row: NodeSettlement; reward: bigint } {
+  // Plain loops: this runs for every node, and array helpers allocated most of its time.
+  const samples: number[] = [];
+  const downtimes: number[] = [];
+  const latencies: number[] = [];
+  for (const entry of evidence.about(node)) {
+    // A report with no samples of the node carries no evidence about it.
+    if (entry === undefined || !(entry.samples > 0)) continue;
+    samples.push(entry.samples);
+    downtimes.push(entry.downtime_intervals);
+    if (entry.mean_latency_ms !== null) latencies.push(entry.mean_latency_ms);
+  }
+  const required = Math.max(1, ceilTimes(monitors.length, terms.quorum));
+  const base = {
+    node,
+    monitors_assigned: monitors.length,
+    reports_counted: samples.length,
+    quorum_required: required,
+    quorum_met: samples.length >= required,
   };
+  if (!base.quorum_met) {
+    const row: NodeSettlement = {
+      ...base,
+      checks: null,
+      downtime_intervals: null,
+      latency_ms: null,
+      score_ppm: null,
+      reward: '0',
+      reason: monitors.length === 0 ? 'no_monitors' : 'quorum_not_met',
+    };
+    return { row, reward: 0n };
+  }
+  const { checks, downtime } = medianDowntime(samples, downtimes);
+  const latency = latencies.length === 0 ? null : medianOf(latencies);
+  const score = scorePpm({
+    checks,
+    downtimeIntervals: downtime,
+    latencyUs: latency === null ? null : toMicros(latency),
+    downtimeAllowance: terms.downtimeAllowance,
+    latencyAllowanceUs: terms.latencyAllowanceUs,
+  });
+  const reward = rewardOf(terms.pool, score, nodeCount);
+  const row: NodeSettlement = {
+    ...base,
+    checks,
+    downtime_intervals: downtime,
+    latency_ms: latency,
+    score_ppm: score,
+    reward: reward.toString(),
+    reason: reward > 0n ? null : score === 0 ? 'zero_score' : 'rounded_to_zero',
+  };
+  return { row, reward };
 }
 
 /**
