@@ -46,15 +46,7 @@ export async function connectRedis({
     connectionName: 'vigil-queue',
   });
   const target = redactedTarget(url);
-  let connected = false;
-  let reportedDown = false;
-  redis.on('error', (error: Error) => {
-    // ioredis reports every failed reconnect; one warning per outage is enough.
-    if (!connected) return;
-    if (!reportedDown) log.warn({ err: error.message, redis: target }, 'redis queue: connection lost');
-    reportedDown = true;
-  });
-
+  const outages = reportOutages(redis, log, target);
   try {
     await redis.connect();
   } catch (error) {
@@ -63,9 +55,9 @@ export async function connectRedis({
       cause: error,
     });
   }
-  connected = true;
+  outages.connected = true;
   // Without a run id (INFO refused) every reconnect counts as a restart: re-offering is idempotent.
-  let runId = await serverRunId(redis).catch((error: Error) => {
+  const runId = await serverRunId(redis).catch((error: Error) => {
     log.warn(
       { err: error.message },
       'redis queue: cannot read the server run id; every reconnect re-offers jobs',
@@ -73,10 +65,54 @@ export async function connectRedis({
     return null;
   });
   await warnIfNotAppendOnly(redis, log);
+  watchRestarts(redis, { log, target, runId, outages, onContentsLost });
 
+  return {
+    redis,
+    async close() {
+      outages.connected = false;
+      // QUIT lets replies in flight arrive; a dead connection is cut instead of waited on.
+      await Promise.race([redis.quit().catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())]);
+      redis.disconnect();
+    },
+  };
+}
+
+/** Logs one warning per outage, not one per failed reconnect; `connected` is set once up. */
+function reportOutages(redis: Redis, log: Logger, target: string) {
+  const state = { connected: false, reportedDown: false };
+  redis.on('error', (error: Error) => {
+    if (!state.connected) return;
+    if (!state.reportedDown) log.warn({ err: error.message, redis: target }, 'redis queue: connection lost');
+    state.reportedDown = true;
+  });
+  return state;
+}
+
+/**
+ * At every reconnect, compares the server's run id with the last one seen: a changed one means
+ * the server restarted, and a Redis without persistence lost every item.
+ */
+function watchRestarts(
+  redis: Redis,
+  {
+    log,
+    target,
+    runId: firstRunId,
+    outages,
+    onContentsLost,
+  }: {
+    log: Logger;
+    target: string;
+    runId: string | null;
+    outages: { reportedDown: boolean };
+    onContentsLost: () => void;
+  },
+): void {
+  let runId = firstRunId;
   redis.on('ready', () => {
-    if (reportedDown) log.info({ redis: target }, 'redis queue: reconnected');
-    reportedDown = false;
+    if (outages.reportedDown) log.info({ redis: target }, 'redis queue: reconnected');
+    outages.reportedDown = false;
     serverRunId(redis).then(
       (current) => {
         if (current === runId) return;
@@ -96,16 +132,6 @@ export async function connectRedis({
       },
     );
   });
-
-  return {
-    redis,
-    async close() {
-      connected = false;
-      // QUIT lets replies in flight arrive; a dead connection is cut instead of waited on.
-      await Promise.race([redis.quit().catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())]);
-      redis.disconnect();
-    },
-  };
 }
 
 async function serverRunId(redis: Redis): Promise<string> {

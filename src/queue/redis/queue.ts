@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../platform/log.ts';
 import type {
+  ClaimRequest,
   DeadLetter,
   EnqueueItem,
   FailResult,
@@ -9,7 +10,7 @@ import type {
   RecoveredLease,
   TopicQueueStats,
 } from '../queue.ts';
-import { connectRedis } from './connection.ts';
+import { connectRedis, type RedisConnection } from './connection.ts';
 import { queueKeys } from './keys.ts';
 import { QUEUE_SCRIPTS, SCRIPT_KEY_COUNT, type ScriptName } from './scripts.ts';
 
@@ -42,144 +43,147 @@ export async function createRedisQueue({
   onContentsLost?: () => void;
 }): Promise<JobQueue> {
   const connection = await connectRedis({ url, log, onContentsLost });
-  const { redis } = connection;
   for (const [name, lua] of Object.entries(QUEUE_SCRIPTS)) {
-    redis.defineCommand(name, { lua, numberOfKeys: SCRIPT_KEY_COUNT });
+    connection.redis.defineCommand(name, { lua, numberOfKeys: SCRIPT_KEY_COUNT });
   }
-  const keys = queueKeys(prefix);
-  const scripts = redis as unknown as Record<ScriptName, ScriptCall>;
-  const run = (name: ScriptName, ...args: (string | number)[]): Promise<unknown> =>
-    scripts[name](keys.leases, keys.topics, keys.base, ...args);
-  let closed: Promise<void> | undefined;
+  return new RedisQueue(connection, queueKeys(prefix));
+}
 
-  return {
-    backend: 'redis',
+/** A flat script reply of `width` fields per row, as rows. */
+function rowsOf<T>(reply: unknown, width: number, row: (fields: (string | number)[]) => T): T[] {
+  const flat = reply as (string | number)[];
+  const rows: T[] = [];
+  for (let i = 0; i < flat.length; i += width) rows.push(row(flat.slice(i, i + width)));
+  return rows;
+}
 
-    async enqueue(items: readonly EnqueueItem[], now: number) {
-      let added = 0;
-      let existing = 0;
-      for (const chunk of enqueueChunks(items)) {
-        const args: (string | number)[] = [now];
-        for (const item of chunk) {
-          args.push(item.id, item.topic, item.payload, item.attempts, item.maxAttempts, item.availableAt);
-        }
-        const [a, e] = (await run('vigilEnqueue', ...args)) as [number, number];
-        added += a;
-        existing += e;
+class RedisQueue implements JobQueue {
+  readonly backend = 'redis' as const;
+  readonly #connection: RedisConnection;
+  readonly #scripts: Record<ScriptName, ScriptCall>;
+  readonly #keys: ReturnType<typeof queueKeys>;
+  #closed: Promise<void> | undefined;
+
+  constructor(connection: RedisConnection, keys: ReturnType<typeof queueKeys>) {
+    this.#connection = connection;
+    this.#scripts = connection.redis as unknown as Record<ScriptName, ScriptCall>;
+    this.#keys = keys;
+  }
+
+  #run(name: ScriptName, ...args: (string | number)[]): Promise<unknown> {
+    return this.#scripts[name](this.#keys.leases, this.#keys.topics, this.#keys.base, ...args);
+  }
+
+  async enqueue(items: readonly EnqueueItem[], now: number) {
+    let added = 0;
+    let existing = 0;
+    for (const chunk of enqueueChunks(items)) {
+      const args: (string | number)[] = [now];
+      for (const item of chunk) {
+        args.push(item.id, item.topic, item.payload, item.attempts, item.maxAttempts, item.availableAt);
       }
-      return { added, existing };
-    },
+      const [a, e] = (await this.#run('vigilEnqueue', ...args)) as [number, number];
+      added += a;
+      existing += e;
+    }
+    return { added, existing };
+  }
 
-    async claim({ topic, owner, max, leaseMs, now }) {
-      if (max < 1) return [];
-      const leaseExpiresAt = now + leaseMs;
-      const tokens = Array.from({ length: max }, () => randomUUID());
-      const reply = (await run('vigilClaim', topic, owner, now, leaseExpiresAt, max, ...tokens)) as (
-        | string
-        | number
-      )[];
-      const leases: Lease[] = [];
-      for (let i = 0; i < reply.length; i += 6) {
-        leases.push({
-          id: String(reply[i]),
-          topic,
-          payload: String(reply[i + 1]),
-          attempts: Number(reply[i + 2]),
-          maxAttempts: Number(reply[i + 3]),
-          token: String(reply[i + 4]),
-          leaseExpiresAt,
-          enqueuedAt: Number(reply[i + 5]),
-        });
-      }
-      return leases;
-    },
+  async claim({ topic, owner, max, leaseMs, now }: ClaimRequest): Promise<Lease[]> {
+    if (max < 1) return [];
+    const leaseExpiresAt = now + leaseMs;
+    const tokens = Array.from({ length: max }, () => randomUUID());
+    const reply = await this.#run('vigilClaim', topic, owner, now, leaseExpiresAt, max, ...tokens);
+    return rowsOf(reply, 6, ([id, payload, attempts, maxAttempts, token, enqueuedAt]) => ({
+      id: String(id),
+      topic,
+      payload: String(payload),
+      attempts: Number(attempts),
+      maxAttempts: Number(maxAttempts),
+      token: String(token),
+      leaseExpiresAt,
+      enqueuedAt: Number(enqueuedAt),
+    }));
+  }
 
-    async extendLease(id, token, leaseMs, now) {
-      return (await run('vigilExtendLease', id, token, now + leaseMs)) === 1;
-    },
+  async extendLease(id: string, token: string, leaseMs: number, now: number) {
+    return (await this.#run('vigilExtendLease', id, token, now + leaseMs)) === 1;
+  }
 
-    async complete(id, token) {
-      return (await run('vigilComplete', id, token)) === 1;
-    },
+  async complete(id: string, token: string) {
+    return (await this.#run('vigilComplete', id, token)) === 1;
+  }
 
-    async fail(id, token, { retryAt, now }): Promise<FailResult> {
-      const [kind, availableAt] = (await run('vigilFail', id, token, retryAt ?? '', now)) as [
-        string,
-        string?,
-      ];
-      if (kind === 'retrying') return { kind, availableAt: Number(availableAt) };
-      if (kind === 'dead') return { kind };
-      return { kind: 'lost' };
-    },
+  async fail(
+    id: string,
+    token: string,
+    { retryAt, now }: { retryAt: number | null; now: number },
+  ): Promise<FailResult> {
+    const [kind, availableAt] = (await this.#run('vigilFail', id, token, retryAt ?? '', now)) as [
+      string,
+      string?,
+    ];
+    if (kind === 'retrying') return { kind, availableAt: Number(availableAt) };
+    if (kind === 'dead') return { kind };
+    return { kind: 'lost' };
+  }
 
-    async remove(id) {
-      return (await run('vigilRemove', id)) === 1;
-    },
+  async remove(id: string) {
+    return (await this.#run('vigilRemove', id)) === 1;
+  }
 
-    async recoverExpired(now, limit = DEFAULT_RECOVER_LIMIT) {
-      const reply = (await run('vigilRecoverExpired', now, limit)) as (string | number)[];
-      const recovered: RecoveredLease[] = [];
-      for (let i = 0; i < reply.length; i += 6) {
-        recovered.push({
-          id: String(reply[i]),
-          topic: String(reply[i + 1]),
-          owner: String(reply[i + 2]),
-          token: String(reply[i + 3]),
-          attempts: Number(reply[i + 4]),
-          outcome: reply[i + 5] === 'dead' ? 'dead' : 'requeued',
-        });
-      }
-      return recovered;
-    },
+  async recoverExpired(now: number, limit = DEFAULT_RECOVER_LIMIT): Promise<RecoveredLease[]> {
+    const reply = await this.#run('vigilRecoverExpired', now, limit);
+    return rowsOf(reply, 6, ([id, topic, owner, token, attempts, outcome]) => ({
+      id: String(id),
+      topic: String(topic),
+      owner: String(owner),
+      token: String(token),
+      attempts: Number(attempts),
+      outcome: outcome === 'dead' ? 'dead' : 'requeued',
+    }));
+  }
 
-    async has(ids) {
-      const found = new Set<string>();
-      for (let start = 0; start < ids.length; start += HAS_CHUNK) {
-        const chunk = ids.slice(start, start + HAS_CHUNK);
-        const flags = (await run('vigilHas', ...chunk)) as number[];
-        chunk.forEach((id, i) => {
-          if (flags[i] === 1) found.add(id);
-        });
-      }
-      return found;
-    },
+  async has(ids: readonly string[]) {
+    const found = new Set<string>();
+    for (let start = 0; start < ids.length; start += HAS_CHUNK) {
+      const chunk = ids.slice(start, start + HAS_CHUNK);
+      const flags = (await this.#run('vigilHas', ...chunk)) as number[];
+      chunk.forEach((id, i) => {
+        if (flags[i] === 1) found.add(id);
+      });
+    }
+    return found;
+  }
 
-    async stats(now) {
-      const reply = (await run('vigilStats', now)) as (string | number)[];
-      const stats: TopicQueueStats[] = [];
-      for (let i = 0; i < reply.length; i += 6) {
-        stats.push({
-          topic: String(reply[i]),
-          ready: Number(reply[i + 1]),
-          readyNow: Number(reply[i + 2]),
-          leased: Number(reply[i + 3]),
-          dead: Number(reply[i + 4]),
-          oldestReadyAgeMs: Number(reply[i + 5]),
-        });
-      }
-      return stats.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
-    },
+  async stats(now: number): Promise<TopicQueueStats[]> {
+    const reply = await this.#run('vigilStats', now);
+    const stats = rowsOf(reply, 6, ([topic, ready, readyNow, leased, dead, oldest]) => ({
+      topic: String(topic),
+      ready: Number(ready),
+      readyNow: Number(readyNow),
+      leased: Number(leased),
+      dead: Number(dead),
+      oldestReadyAgeMs: Number(oldest),
+    }));
+    return stats.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
+  }
 
-    async deadLetters(topic, limit) {
-      if (limit < 1) return [];
-      const reply = (await run('vigilDeadLetters', topic, limit)) as (string | number)[];
-      const letters: DeadLetter[] = [];
-      for (let i = 0; i < reply.length; i += 3) {
-        letters.push({
-          id: String(reply[i]),
-          topic,
-          attempts: Number(reply[i + 1]),
-          deadAt: Number(reply[i + 2]),
-        });
-      }
-      return letters;
-    },
+  async deadLetters(topic: string, limit: number): Promise<DeadLetter[]> {
+    if (limit < 1) return [];
+    const reply = await this.#run('vigilDeadLetters', topic, limit);
+    return rowsOf(reply, 3, ([id, attempts, deadAt]) => ({
+      id: String(id),
+      topic,
+      attempts: Number(attempts),
+      deadAt: Number(deadAt),
+    }));
+  }
 
-    close() {
-      closed ??= connection.close();
-      return closed;
-    },
-  };
+  close(): Promise<void> {
+    this.#closed ??= this.#connection.close();
+    return this.#closed;
+  }
 }
 
 function* enqueueChunks(items: readonly EnqueueItem[]): Generator<EnqueueItem[]> {
