@@ -1,6 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 
 /** The coordinator's first schema: registry, heartbeats, outcomes, SLA, capacity, alerts, keys, audit. */
+// Long by nature: a migration is one schema written top to bottom, shipped once and never
+// edited afterwards (migrations/index.ts), so it is kept whole rather than split into pieces.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('nodes')
