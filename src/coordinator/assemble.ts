@@ -12,14 +12,14 @@ import { buildApp } from './app.ts';
 import { signaturePruning } from './auth/signed-requests.ts';
 import { identityRoutes } from './epochs/identity-routes.ts';
 import { interimRoutes } from './epochs/interim-routes.ts';
-import { createEpochMetrics } from './epochs/metrics.ts';
+import { createEpochMetrics, type EpochMetrics } from './epochs/metrics.ts';
 import { reportRoutes } from './epochs/report-routes.ts';
 import { epochRoutes } from './epochs/routes.ts';
 import { createEpochService, type EpochService, epochSchedule } from './epochs/service.ts';
 import type { CoordinatorKey } from './epochs/signing-key.ts';
 import { healthRoutes } from './health/routes.ts';
 import { createHeartbeatBatcher, type HeartbeatBatcher } from './ingest/heartbeat-batcher.ts';
-import { createIngestMetrics } from './ingest/metrics.ts';
+import { createIngestMetrics, type IngestMetrics } from './ingest/metrics.ts';
 import { telemetryRoutes } from './ingest/routes.ts';
 import { jobRoutes } from './jobs/routes.ts';
 import { createJobService, type JobService, jobSchedules } from './jobs/service.ts';
@@ -60,22 +60,32 @@ export interface Coordinator {
   schedules: Schedule[];
 }
 
-/**
- * The composition root: builds each feature's service from only what it needs and hands each
- * feature's routes only what they use. The coordinator process (server.ts) and the tests'
- * in-process API both start from here, so they are the same coordinator.
- */
-export async function assembleCoordinator(
-  store: Store,
-  config: VigilConfig,
-  key: CoordinatorKey,
-  { log, now = Date.now, random = Math.random, claimPollMs, alertFetch }: AssembleOptions,
-): Promise<Coordinator> {
-  const registry = createMetricsRegistry();
+/** What assembly passes from step to step: the store, the settings and the clock. */
+interface Base {
+  store: Store;
+  config: VigilConfig;
+  key: CoordinatorKey;
+  log: Logger;
+  now: () => number;
+  registry: Registry;
+}
+
+/** The feature services and metrics the routes and schedules are built on. */
+interface Services {
+  epochMetrics: EpochMetrics;
+  ingestMetrics: IngestMetrics;
+  epochs: EpochService;
+  alerts: Alerting;
+  collector: SlaCollector;
+  heartbeats: HeartbeatBatcher;
+}
+
+/** The SLA engine, epochs, alerting and heartbeat intake, each from only what it needs. */
+function buildServices(base: Base, alertFetch: FetchLike | undefined): Services {
+  const { store, config, key, log, now, registry } = base;
   const slaMetrics = createSlaMetrics(registry);
   const epochMetrics = createEpochMetrics(registry);
   const ingestMetrics = createIngestMetrics(registry);
-
   const epochs = createEpochService({
     store,
     config,
@@ -107,7 +117,15 @@ export async function assembleCoordinator(
     sliceMs: config.sla.slice_s * 1000,
     onWritten: (known) => ingestMetrics.heartbeats.inc({ result: known ? 'accepted' : 'unknown_node' }),
   });
+  return { epochMetrics, ingestMetrics, epochs, alerts, collector, heartbeats };
+}
 
+/** The configured topics recorded, the job queue opened and the job service on top of it. */
+async function openWork(
+  base: Base,
+  { random, claimPollMs }: { random: () => number; claimPollMs: number | undefined },
+): Promise<{ queue: JobQueue; jobs: JobService }> {
+  const { store, config, log, now, registry } = base;
   await upsertConfigTopics(store.db, config.topics, now());
   const jobLog = log.child({ component: 'jobs' });
   // The queue may report losing its contents before the job service exists: bind late.
@@ -135,58 +153,63 @@ export async function assembleCoordinator(
       .reconcile({ everything: true })
       .catch((err: unknown) => jobLog.error({ err }, 'reconciliation failed'));
   };
+  return { queue, jobs };
+}
 
-  const app = await buildApp({
+/** Each feature's routes, handed only what they use. The order is the OpenAPI document's. */
+function registerRoutes(
+  app: FastifyInstance,
+  { store, config, key, now, registry }: Base,
+  s: Services & { queue: JobQueue; jobs: JobService },
+): void {
+  healthRoutes(app, { store, registry });
+  nodeRoutes(app, { store, livenessTimeoutS: config.sla.liveness_timeout_s, now });
+  telemetryRoutes(app, {
     store,
-    config,
-    registry,
-    log,
+    heartbeats: s.heartbeats,
+    metrics: s.ingestMetrics,
+    api: config.api,
+    sla: config.sla,
     now,
-    routes(app) {
-      healthRoutes(app, { store, registry });
-      nodeRoutes(app, { store, livenessTimeoutS: config.sla.liveness_timeout_s, now });
-      telemetryRoutes(app, {
-        store,
-        heartbeats,
-        metrics: ingestMetrics,
-        api: config.api,
-        sla: config.sla,
-        now,
-      });
-      slaRoutes(app, { store, collector, now });
-      epochRoutes(app, { store, epochs, monitoring: config.monitoring, now });
-      reportRoutes(app, { store, epochs, metrics: epochMetrics, now });
-      interimRoutes(app, {
-        store,
-        epochs,
-        metrics: epochMetrics,
-        probeIntervalS: config.monitoring.probe_interval_s,
-        clockSkewMs: config.auth.signed_request_window_s * 1000,
-        sliceMs: config.sla.slice_s * 1000,
-        now,
-      });
-      identityRoutes(app, { publicKey: key.publicKey });
-      topicRoutes(app, { store, queue, now });
-      jobRoutes(app, { jobs });
-      workRoutes(app, {
-        store,
-        jobs,
-        claimMaxWaitMs: config.queue.claim_max_wait_ms,
-        bodyLimitBytes: config.api.body_limit_bytes,
-        maxResultBytes: config.jobs.max_result_bytes,
-      });
-      workerRoutes(app, {
-        store,
-        registry,
-        heartbeats,
-        leaseMs: config.queue.lease_ms,
-        completionWindowS: config.sla.completion_window_s,
-        now,
-      });
-    },
   });
+  slaRoutes(app, { store, collector: s.collector, now });
+  epochRoutes(app, { store, epochs: s.epochs, monitoring: config.monitoring, now });
+  reportRoutes(app, { store, epochs: s.epochs, metrics: s.epochMetrics, now });
+  interimRoutes(app, {
+    store,
+    epochs: s.epochs,
+    metrics: s.epochMetrics,
+    probeIntervalS: config.monitoring.probe_interval_s,
+    clockSkewMs: config.auth.signed_request_window_s * 1000,
+    sliceMs: config.sla.slice_s * 1000,
+    now,
+  });
+  identityRoutes(app, { publicKey: key.publicKey });
+  topicRoutes(app, { store, queue: s.queue, now });
+  jobRoutes(app, { jobs: s.jobs });
+  workRoutes(app, {
+    store,
+    jobs: s.jobs,
+    claimMaxWaitMs: config.queue.claim_max_wait_ms,
+    bodyLimitBytes: config.api.body_limit_bytes,
+    maxResultBytes: config.jobs.max_result_bytes,
+  });
+  workerRoutes(app, {
+    store,
+    registry,
+    heartbeats: s.heartbeats,
+    leaseMs: config.queue.lease_ms,
+    completionWindowS: config.sla.completion_window_s,
+    now,
+  });
+}
 
-  const schedules: Schedule[] = [
+/** What runs periodically once the coordinator is started. */
+function coordinatorSchedules(
+  { store, config, log, now }: Base,
+  { collector, epochs, jobs }: { collector: SlaCollector; epochs: EpochService; jobs: JobService },
+): Schedule[] {
+  return [
     collectionSchedule(collector, config.sla.collection_interval_s),
     epochSchedule(epochs),
     signaturePruning({ db: store.db, windowMs: config.auth.signed_request_window_s * 1000, now }),
@@ -199,5 +222,41 @@ export async function assembleCoordinator(
       now,
     }),
   ];
-  return { app, store, registry, epochs, collector, heartbeats, queue, jobs, alerts, schedules };
+}
+
+/**
+ * The composition root: builds each feature's service from only what it needs and hands each
+ * feature's routes only what they use. The coordinator process (server.ts) and the tests'
+ * in-process API both start from here, so they are the same coordinator.
+ */
+export async function assembleCoordinator(
+  store: Store,
+  config: VigilConfig,
+  key: CoordinatorKey,
+  { log, now = Date.now, random = Math.random, claimPollMs, alertFetch }: AssembleOptions,
+): Promise<Coordinator> {
+  const base: Base = { store, config, key, log, now, registry: createMetricsRegistry() };
+  const services = buildServices(base, alertFetch);
+  const { queue, jobs } = await openWork(base, { random, claimPollMs });
+  const app = await buildApp({
+    store,
+    config,
+    registry: base.registry,
+    log,
+    now,
+    routes: (app) => registerRoutes(app, base, { ...services, queue, jobs }),
+  });
+  const { epochs, collector, heartbeats, alerts } = services;
+  return {
+    app,
+    store,
+    registry: base.registry,
+    epochs,
+    collector,
+    heartbeats,
+    queue,
+    jobs,
+    alerts,
+    schedules: coordinatorSchedules(base, { collector, epochs, jobs }),
+  };
 }

@@ -61,17 +61,128 @@ export interface SignedRequestVerifier {
 
 const TIMESTAMP = /^\d{1,16}$/;
 
+/** What checking signed requests uses; `onRefused` counts refusals by reason. */
+interface VerifierDeps {
+  db: Db;
+  windowMs: number;
+  now: () => number;
+  onRefused: (reason: SignedRequestRefusal) => void;
+}
+
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+/** The 401 problem for a refusal, counted. */
+function refuse(deps: VerifierDeps, reason: SignedRequestRefusal, detail: string): ProblemError {
+  deps.onRefused(reason);
+  return new ProblemError(401, reason, TITLES[reason], detail, {
+    headers: { 'WWW-Authenticate': `Signature scheme="${REQUEST_SIGNATURE_SCHEME}"` },
+  });
+}
+
+/** The four signature headers, present and well formed; the signature itself is checked later. */
+function claimedParts(deps: VerifierDeps, request: FastifyRequest): SignedParts {
+  const names = Object.values(REQUEST_SIGNATURE_HEADERS);
+  const missing = names.filter((name) => header(request, name) === undefined);
+  if (missing.length > 0) {
+    throw refuse(
+      deps,
+      'signature-required',
+      `this call must be signed with the node's key; missing ${missing.join(', ')}`,
+    );
+  }
+  const keyId = header(request, REQUEST_SIGNATURE_HEADERS.keyId) as string;
+  const timestampText = header(request, REQUEST_SIGNATURE_HEADERS.timestampMs) as string;
+  const bodySha256 = header(request, REQUEST_SIGNATURE_HEADERS.bodySha256) as string;
+  const signature = header(request, REQUEST_SIGNATURE_HEADERS.signature) as string;
+  if (!TIMESTAMP.test(timestampText)) {
+    throw refuse(
+      deps,
+      'signature-required',
+      `${REQUEST_SIGNATURE_HEADERS.timestampMs} must be UTC milliseconds as digits`,
+    );
+  }
+  if (!isSha256Hex(bodySha256)) {
+    throw refuse(
+      deps,
+      'signature-required',
+      `${REQUEST_SIGNATURE_HEADERS.bodySha256} must be the body's SHA-256 as 64 lowercase hex digits`,
+    );
+  }
+  return { keyId, timestampMs: Number(timestampText), bodySha256, signature };
+}
+
+async function keyOf(db: Db, nodeId: string) {
+  const text = await activePublicKey(db, nodeId);
+  return isPublicKeyText(text) ? importPublicKey(text) : null;
+}
+
+/** Before the body is read: the headers, the key, the clock and the signature over the claimed digest. */
+async function checkHeaders(deps: VerifierDeps, request: FastifyRequest): Promise<void> {
+  const parts = claimedParts(deps, request);
+  const { keyId, timestampMs, signature } = parts;
+  const key = await keyOf(deps.db, keyId);
+  if (key === null) {
+    throw refuse(
+      deps,
+      'unknown-key',
+      `key id ${JSON.stringify(keyId.slice(0, 128))} is not an active node with a public key`,
+    );
+  }
+  const skewMs = timestampMs - deps.now();
+  if (Math.abs(skewMs) > deps.windowMs) {
+    throw refuse(
+      deps,
+      'stale-request',
+      `the request's timestamp is ${Math.round(Math.abs(skewMs) / 1000)} s ${skewMs < 0 ? 'behind' : 'ahead of'} the coordinator's clock; at most ${deps.windowMs / 1000} s is accepted (check the node's clock, and sign each attempt afresh)`,
+    );
+  }
+  const signed = { method: request.method, path: request.url, ...parts };
+  if (!verifyRequest(signed, signature, key)) {
+    throw refuse(
+      deps,
+      'bad-signature',
+      `the signature does not verify with ${keyId}'s registered key over ${request.method} ${request.url}`,
+    );
+  }
+  request.signedParts = parts;
+}
+
+/** Once the body is read: its digest, then whether this signature was seen before (recording it if not). */
+async function checkBody(deps: VerifierDeps, request: FastifyRequest): Promise<void> {
+  const parts = request.signedParts;
+  if (parts === undefined) throw refuse(deps, 'signature-required', 'this call must be signed');
+  const actual = request.rawBody === undefined ? EMPTY_SHA256 : sha256Hex(request.rawBody);
+  if (actual !== parts.bodySha256) {
+    throw refuse(
+      deps,
+      'digest-mismatch',
+      `the body's SHA-256 is ${actual}, not the ${parts.bodySha256} that was signed; sign the exact bytes sent`,
+    );
+  }
+  const fresh = await recordRequestSignature(deps.db, {
+    signature: parts.signature,
+    nodeId: parts.keyId,
+    seenAt: deps.now(),
+  });
+  if (!fresh) {
+    throw refuse(
+      deps,
+      'replayed-request',
+      'this exact signed request was already received; a retry must be signed again with a fresh timestamp',
+    );
+  }
+  request.signer = parts.keyId;
 }
 
 /**
  * Verifies node-signed requests as docs/design/peer-monitoring-contract.md says, refusing
  * each failure with a 401 problem naming it. The signature is remembered before the route
  * acts, so a replay of an accepted request is refused even while the first is in flight;
- * signatures are kept long enough to outlive the timestamp window (see pruning in
- * coordinator/epochs/). `onRefused` counts refusals by reason.
+ * signatures are kept long enough to outlive the timestamp window (see signaturePruning
+ * below). `onRefused` counts refusals by reason.
  */
 export function createSignedRequestVerifier({
   db,
@@ -84,93 +195,10 @@ export function createSignedRequestVerifier({
   now: () => number;
   onRefused?: (reason: SignedRequestRefusal) => void;
 }): SignedRequestVerifier {
-  const refuse = (reason: SignedRequestRefusal, detail: string) => {
-    onRefused(reason);
-    return new ProblemError(401, reason, TITLES[reason], detail, {
-      headers: { 'WWW-Authenticate': `Signature scheme="${REQUEST_SIGNATURE_SCHEME}"` },
-    });
-  };
-
-  async function keyOf(nodeId: string) {
-    const text = await activePublicKey(db, nodeId);
-    return isPublicKeyText(text) ? importPublicKey(text) : null;
-  }
-
+  const deps: VerifierDeps = { db, windowMs, now, onRefused };
   return {
-    async checkHeaders(request) {
-      const names = Object.values(REQUEST_SIGNATURE_HEADERS);
-      const missing = names.filter((name) => header(request, name) === undefined);
-      if (missing.length > 0) {
-        throw refuse(
-          'signature-required',
-          `this call must be signed with the node's key; missing ${missing.join(', ')}`,
-        );
-      }
-      const keyId = header(request, REQUEST_SIGNATURE_HEADERS.keyId) as string;
-      const timestampText = header(request, REQUEST_SIGNATURE_HEADERS.timestampMs) as string;
-      const bodySha256 = header(request, REQUEST_SIGNATURE_HEADERS.bodySha256) as string;
-      const signature = header(request, REQUEST_SIGNATURE_HEADERS.signature) as string;
-      if (!TIMESTAMP.test(timestampText)) {
-        throw refuse(
-          'signature-required',
-          `${REQUEST_SIGNATURE_HEADERS.timestampMs} must be UTC milliseconds as digits`,
-        );
-      }
-      if (!isSha256Hex(bodySha256)) {
-        throw refuse(
-          'signature-required',
-          `${REQUEST_SIGNATURE_HEADERS.bodySha256} must be the body's SHA-256 as 64 lowercase hex digits`,
-        );
-      }
-      const key = await keyOf(keyId);
-      if (key === null) {
-        throw refuse(
-          'unknown-key',
-          `key id ${JSON.stringify(keyId.slice(0, 128))} is not an active node with a public key`,
-        );
-      }
-      const timestampMs = Number(timestampText);
-      const skewMs = timestampMs - now();
-      if (Math.abs(skewMs) > windowMs) {
-        throw refuse(
-          'stale-request',
-          `the request's timestamp is ${Math.round(Math.abs(skewMs) / 1000)} s ${skewMs < 0 ? 'behind' : 'ahead of'} the coordinator's clock; at most ${windowMs / 1000} s is accepted (check the node's clock, and sign each attempt afresh)`,
-        );
-      }
-      const parts = { keyId, timestampMs, bodySha256, signature };
-      const signed = { method: request.method, path: request.url, ...parts };
-      if (!verifyRequest(signed, signature, key)) {
-        throw refuse(
-          'bad-signature',
-          `the signature does not verify with ${keyId}'s registered key over ${request.method} ${request.url}`,
-        );
-      }
-      request.signedParts = parts;
-    },
-
-    async checkBody(request) {
-      const parts = request.signedParts;
-      if (parts === undefined) throw refuse('signature-required', 'this call must be signed');
-      const actual = request.rawBody === undefined ? EMPTY_SHA256 : sha256Hex(request.rawBody);
-      if (actual !== parts.bodySha256) {
-        throw refuse(
-          'digest-mismatch',
-          `the body's SHA-256 is ${actual}, not the ${parts.bodySha256} that was signed; sign the exact bytes sent`,
-        );
-      }
-      const fresh = await recordRequestSignature(db, {
-        signature: parts.signature,
-        nodeId: parts.keyId,
-        seenAt: now(),
-      });
-      if (!fresh) {
-        throw refuse(
-          'replayed-request',
-          'this exact signed request was already received; a retry must be signed again with a fresh timestamp',
-        );
-      }
-      request.signer = parts.keyId;
-    },
+    checkHeaders: (request) => checkHeaders(deps, request),
+    checkBody: (request) => checkBody(deps, request),
   };
 }
 

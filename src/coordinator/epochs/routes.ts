@@ -1,16 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { VigilConfig } from '../../config/schema.ts';
-import { compareCodeUnits } from '../../core/reports/summarize.ts';
-import { toIso } from '../../core/time.ts';
-import { type EpochMemberContact, epochMemberContacts } from '../../store/repositories/epochs.ts';
-import { getSettlement } from '../../store/repositories/settlements.ts';
 import type { Store } from '../../store/store.ts';
-import { isReady } from '../epochs/assignments.ts';
-import { currentEpoch, epochNotReady, epochView, findEpoch, retryAfterSeconds } from '../epochs/views.ts';
-import { badRequest, Conflict, notFound } from '../errors.ts';
 import { NodeId, Problem, problemResponses } from '../http/schemas.ts';
+import { readAssignments, readSettlement } from './reads.ts';
 import type { EpochService } from './service.ts';
+import { currentEpoch, epochView, findEpoch } from './views.ts';
 
 const Hash = Type.Union([Type.String({ pattern: '^[0-9a-f]{64}$' }), Type.Null()]);
 const Count = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]);
@@ -72,8 +67,6 @@ const SettlementView = Type.Object({
   hash: Type.String({ description: 'settlementHash(settlement): the next epoch’s previous_settlement_hash' }),
 });
 
-const sorted = (ids: readonly string[]) => [...ids].sort(compareCodeUnits);
-
 /** Epochs, their monitoring groups and their settlements: public reads anyone can verify. */
 export interface EpochRouteDeps {
   store: Store;
@@ -82,7 +75,14 @@ export interface EpochRouteDeps {
   now: () => number;
 }
 
-export function epochRoutes(app: FastifyInstance, { store, epochs, monitoring, now }: EpochRouteDeps): void {
+export function epochRoutes(app: FastifyInstance, deps: EpochRouteDeps): void {
+  currentEpochRoute(app, deps);
+  epochRoute(app, deps);
+  assignmentsRoute(app, deps);
+  settlementRoute(app, deps);
+}
+
+function currentEpochRoute(app: FastifyInstance, { store, epochs, monitoring, now }: EpochRouteDeps): void {
   app.get(
     '/epochs/current',
     {
@@ -99,7 +99,9 @@ export function epochRoutes(app: FastifyInstance, { store, epochs, monitoring, n
       return epochView(store.db, found, monitoring, t);
     },
   );
+}
 
+function epochRoute(app: FastifyInstance, { store, epochs, monitoring, now }: EpochRouteDeps): void {
   app.get(
     '/epochs/:epoch',
     {
@@ -117,7 +119,9 @@ export function epochRoutes(app: FastifyInstance, { store, epochs, monitoring, n
       return epochView(store.db, await findEpoch(store.db, epochs, epoch, t), monitoring, t);
     },
   );
+}
 
+function assignmentsRoute(app: FastifyInstance, { store, epochs, now }: EpochRouteDeps): void {
   app.get(
     '/epochs/:epoch/assignments',
     {
@@ -133,49 +137,13 @@ export function epochRoutes(app: FastifyInstance, { store, epochs, monitoring, n
     },
     async (request) => {
       const { epoch } = request.params as Static<typeof EpochParams>;
-      const { monitor, target } = request.query as Static<typeof AssignmentQuery>;
-      if (monitor !== undefined && target !== undefined) {
-        throw badRequest('give monitor or target, not both');
-      }
-      const t = now();
-      const { row } = await findEpoch(store.db, epochs, epoch, t);
-      if (!isReady(row)) throw epochNotReady(epochs, row, t);
-      const { assignment } = await epochs.groupsOf(store.db, row);
-      const contacts = new Map<string, EpochMemberContact>();
-      for (const c of await epochMemberContacts(store.db, epoch)) contacts.set(c.node_id, c);
-      const head = { epoch, seed: row.seed, group_size: assignment.groupSize };
-      const membersOf = (ids: readonly string[]) =>
-        sorted(ids).map((id) => contacts.get(id) as EpochMemberContact);
-      const member = (id: string) => {
-        if (!contacts.has(id)) throw notFound(`node ${id} is not a member of epoch ${epoch}`);
-        return id;
-      };
-      if (monitor !== undefined) {
-        return {
-          ...head,
-          monitor: member(monitor),
-          targets: membersOf(assignment.targetsOf.get(monitor) ?? []),
-        };
-      }
-      if (target !== undefined) {
-        return {
-          ...head,
-          target: member(target),
-          monitors: membersOf(assignment.monitorsOf.get(target) ?? []),
-        };
-      }
-      const members = [...contacts.values()];
-      return {
-        ...head,
-        members,
-        groups: members.map(({ node_id }) => ({
-          target: node_id,
-          monitors: sorted(assignment.monitorsOf.get(node_id) ?? []),
-        })),
-      };
+      const query = request.query as Static<typeof AssignmentQuery>;
+      return readAssignments(store.db, epochs, { epoch, ...query }, now());
     },
   );
+}
 
+function settlementRoute(app: FastifyInstance, { store, epochs, now }: EpochRouteDeps): void {
   app.get(
     '/epochs/:epoch/settlement',
     {
@@ -189,18 +157,7 @@ export function epochRoutes(app: FastifyInstance, { store, epochs, monitoring, n
     },
     async (request) => {
       const { epoch } = request.params as Static<typeof EpochParams>;
-      const t = now();
-      const { row } = await findEpoch(store.db, epochs, epoch, t);
-      const stored = await getSettlement(store.db, epoch);
-      if (stored === undefined) {
-        const due = Math.max(row.report_window_end_ms, t);
-        throw new Conflict(
-          'not-settled',
-          'Not settled',
-          `epoch ${epoch} is settled when its report window closes at ${toIso(row.report_window_end_ms)}`,
-          { retryAfterS: retryAfterSeconds(epochs, due, t) },
-        );
-      }
+      const stored = await readSettlement(store.db, epochs, epoch, now());
       return {
         settlement: JSON.parse(stored.document) as unknown,
         signature: stored.signature,

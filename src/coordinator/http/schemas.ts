@@ -1,4 +1,4 @@
-import { type TUnsafe, Type } from 'typebox';
+import { type TSchema, type TUnsafe, Type } from 'typebox';
 
 /** Shapes shared by several routes. JSON is snake_case; times go out as RFC 3339 strings. */
 export const NodeId = Type.String({
@@ -12,6 +12,9 @@ export const Timestamp = Type.Union([
 ]);
 
 export const NullableString = (maxLength: number) => Type.Union([Type.String({ maxLength }), Type.Null()]);
+
+/** `t`, or null. */
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 export const Iso = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 

@@ -1,10 +1,14 @@
 import type { ClaimedJob } from '../../core/work/protocol.ts';
 import type { TopicDefinition } from '../../core/work/topic.ts';
 import type { Lease } from '../../queue/queue.ts';
+import type { Db } from '../../store/capabilities.ts';
 import { getJob, getJobs, isFinished, type JobRow, transitionJob } from '../../store/repositories/jobs.ts';
+import { getTopic } from '../../store/repositories/topics.ts';
+import { checkClaimAdmission } from '../workers/admission.ts';
 import { countExpiredAttempt, deadlineError, pastDeadline, recordExpiredAttempt } from './attempts.ts';
 import type { WorkContext } from './context.ts';
 import { recordResults } from './results.ts';
+import { unknownTopic } from './submit.ts';
 
 /** A job handed to a worker (the claim answer's items). */
 export type { ClaimedJob };
@@ -18,6 +22,21 @@ export interface ClaimRequest {
   waitMs: number;
   /** Ends the wait early (the worker hung up). */
   signal?: AbortSignal;
+}
+
+/**
+ * The topic a node's worker claims from, once the worker may claim it: an unknown topic is a
+ * 404, and admission's refusal (workers/admission.ts) is thrown as it is.
+ */
+export async function admitClaim(
+  db: Db,
+  { topicName, nodeId, workerId }: { topicName: string; nodeId: string; workerId: string },
+): Promise<TopicDefinition> {
+  const topic = await getTopic(db, topicName);
+  if (topic === undefined) throw unknownTopic(topicName, 404);
+  const refused = await checkClaimAdmission(db, { nodeId, workerId, topic: topic.definition });
+  if (refused !== null) throw refused;
+  return topic.definition;
 }
 
 /** How often a waiting claim looks at the queue itself, for work no wake-up announces. */

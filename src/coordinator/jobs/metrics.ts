@@ -4,6 +4,8 @@ import type { TopicQueueStats } from '../../queue/queue.ts';
 /** How long one scrape's queue figures are reused by the three queue gauges. */
 const STATS_REUSE_MS = 1000;
 
+type QueueStatsReader = () => Promise<TopicQueueStats[] | null>;
+
 /**
  * The coordinator's job and queue metrics (docs/design/work-contract.md), on the
  * coordinator's registry. The queue gauges are read from the queue when Prometheus scrapes,
@@ -16,36 +18,12 @@ export function createJobMetrics(
     onError = () => {},
   }: { queueStats: () => Promise<TopicQueueStats[]>; onError?: (err: unknown) => void },
 ) {
-  let last: { at: number; stats: Promise<TopicQueueStats[] | null> } | null = null;
-  // The three gauges are collected one after another for one scrape: one read serves them all.
-  const stats = () => {
-    const at = performance.now();
-    if (last === null || at - last.at > STATS_REUSE_MS) {
-      last = {
-        at,
-        stats: queueStats().catch((err: unknown) => {
-          onError(err);
-          return null;
-        }),
-      };
-    }
-    return last.stats;
-  };
-  const queueGauge = (name: string, help: string, value: (s: TopicQueueStats) => number) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['topic'],
-      registers: [registry],
-      async collect() {
-        const current = await stats();
-        // A failed read keeps the previous figures rather than showing an empty queue.
-        if (current === null) return;
-        this.reset();
-        for (const s of current) this.set({ topic: s.topic }, value(s));
-      },
-    });
+  return { ...jobCounters(registry), ...queueGauges(registry, sharedQueueStats(queueStats, onError)) };
+}
 
+export type JobMetrics = ReturnType<typeof createJobMetrics>;
+
+function jobCounters(registry: Registry) {
   return {
     submitted: new Counter({
       name: 'vigil_jobs_submitted_total',
@@ -89,6 +67,25 @@ export function createJobMetrics(
       labelNames: ['disposition'],
       registers: [registry],
     }),
+  };
+}
+
+function queueGauges(registry: Registry, stats: QueueStatsReader) {
+  const queueGauge = (name: string, help: string, value: (s: TopicQueueStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['topic'],
+      registers: [registry],
+      async collect() {
+        const current = await stats();
+        // A failed read keeps the previous figures rather than showing an empty queue.
+        if (current === null) return;
+        this.reset();
+        for (const s of current) this.set({ topic: s.topic }, value(s));
+      },
+    });
+  return {
     queueDepth: queueGauge('vigil_queue_depth', 'Jobs ready to be claimed now, by topic', (s) => s.readyNow),
     queueOldestAge: queueGauge(
       'vigil_queue_oldest_age_seconds',
@@ -99,4 +96,26 @@ export function createJobMetrics(
   };
 }
 
-export type JobMetrics = ReturnType<typeof createJobMetrics>;
+/**
+ * The three gauges are collected one after another for one scrape: one read serves them all.
+ * A failed read is reported to `onError` and answers null.
+ */
+function sharedQueueStats(
+  queueStats: () => Promise<TopicQueueStats[]>,
+  onError: (err: unknown) => void,
+): QueueStatsReader {
+  let last: { at: number; stats: Promise<TopicQueueStats[] | null> } | null = null;
+  return () => {
+    const at = performance.now();
+    if (last === null || at - last.at > STATS_REUSE_MS) {
+      last = {
+        at,
+        stats: queueStats().catch((err: unknown) => {
+          onError(err);
+          return null;
+        }),
+      };
+    }
+    return last.stats;
+  };
+}

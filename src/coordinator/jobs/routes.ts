@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { type Static, type TSchema, Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { TOPIC_NAME } from '../../core/work/topic.ts';
-import { Limit, Problem, problemResponses, StringEnum } from '../http/schemas.ts';
-import { actingTenant, tenantScope } from '../jobs/tenants.ts';
-import { jobView } from '../jobs/views.ts';
+import { Limit, Nullable, Problem, problemResponses, StringEnum } from '../http/schemas.ts';
 import type { JobService } from './service.ts';
+import { actingTenant, tenantScope } from './tenants.ts';
+import { jobView } from './views.ts';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const TopicName = Type.String({ pattern: TOPIC_NAME.source, description: 'A topic name (GET /topics)' });
 const TenantId = Type.String({ minLength: 1, maxLength: 128 });
 const JobId = Type.String({ minLength: 1, maxLength: 128 });
@@ -74,8 +73,28 @@ const Submission = Type.Object(
 const Accepted = Type.Object({ job_id: Type.String(), status: StringEnum(JOB_STATUSES) });
 const JobParams = Type.Object({ job_id: JobId });
 
+const ListQuery = Type.Object(
+  {
+    topic: Type.Optional(TopicName),
+    status: Type.Optional(StringEnum(JOB_STATUSES)),
+    tenant_id: Type.Optional(TenantId),
+    limit: Type.Optional(Limit(1000, 100)),
+    before_ms: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'Jobs created before this instant: the next page' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /** Tenants' jobs: submit, read, list, cancel (docs/design/work-contract.md). */
-export function jobRoutes(app: FastifyInstance, { jobs }: { jobs: JobService }): void {
+export function jobRoutes(app: FastifyInstance, deps: { jobs: JobService }): void {
+  submitJobRoute(app, deps);
+  getJobRoute(app, deps);
+  listJobsRoute(app, deps);
+  cancelJobRoute(app, deps);
+}
+
+function submitJobRoute(app: FastifyInstance, { jobs }: { jobs: JobService }): void {
   app.post(
     '/jobs',
     {
@@ -110,7 +129,9 @@ export function jobRoutes(app: FastifyInstance, { jobs }: { jobs: JobService }):
       return { job_id: job.job_id, status: job.status };
     },
   );
+}
 
+function getJobRoute(app: FastifyInstance, { jobs }: { jobs: JobService }): void {
   app.get(
     '/jobs/:job_id',
     {
@@ -127,19 +148,9 @@ export function jobRoutes(app: FastifyInstance, { jobs }: { jobs: JobService }):
       return jobView(await jobs.get(job_id, tenantScope(request.actor)));
     },
   );
+}
 
-  const ListQuery = Type.Object(
-    {
-      topic: Type.Optional(TopicName),
-      status: Type.Optional(StringEnum(JOB_STATUSES)),
-      tenant_id: Type.Optional(TenantId),
-      limit: Type.Optional(Limit(1000, 100)),
-      before_ms: Type.Optional(
-        Type.Integer({ minimum: 0, description: 'Jobs created before this instant: the next page' }),
-      ),
-    },
-    { additionalProperties: false },
-  );
+function listJobsRoute(app: FastifyInstance, { jobs }: { jobs: JobService }): void {
   app.get(
     '/jobs',
     {
@@ -167,7 +178,9 @@ export function jobRoutes(app: FastifyInstance, { jobs }: { jobs: JobService }):
       return { jobs: rows.map(jobView) };
     },
   );
+}
 
+function cancelJobRoute(app: FastifyInstance, { jobs }: { jobs: JobService }): void {
   app.post(
     '/jobs/:job_id/cancel',
     {

@@ -1,11 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { TOPIC_NAME } from '../../core/work/topic.ts';
-import { getTopic } from '../../store/repositories/topics.ts';
 import type { Store } from '../../store/store.ts';
 import { Problem, problemResponses, StringEnum } from '../http/schemas.ts';
-import { unknownTopic } from '../jobs/submit.ts';
-import { checkClaimAdmission } from '../workers/admission.ts';
+import { admitClaim } from './claim.ts';
 import type { JobService } from './service.ts';
 
 export const WorkerId = Type.String({
@@ -53,6 +51,44 @@ const ResultItem = Type.Object(
 
 const DISPOSITIONS = ['recorded', 'retrying', 'dead', 'released', 'duplicate', 'cancelled', 'lost'] as const;
 
+const ClaimParams = Type.Object({ topic: Type.String({ pattern: TOPIC_NAME.source }) });
+
+const ClaimBody = Type.Object(
+  {
+    worker_id: WorkerId,
+    max: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 1 })),
+    wait_ms: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 60_000,
+        default: 0,
+        description:
+          'How long to wait for work when there is none (long poll), ms; at most queue.claim_max_wait_ms is waited',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const ExtendBody = Type.Object(
+  {
+    worker_id: WorkerId,
+    leases: Type.Array(
+      Type.Object({ job_id: JobId, lease_token: LeaseToken }, { additionalProperties: false }),
+      {
+        minItems: 1,
+        maxItems: 500,
+      },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const ResultsBody = Type.Object(
+  { results: Type.Array(ResultItem, { minItems: 1, maxItems: 500 }) },
+  { additionalProperties: false },
+);
+
 /** The worker-facing calls: claim, extend leases, send results. Signed with the node's key. */
 export interface WorkerCallDeps {
   store: Store;
@@ -64,27 +100,28 @@ export interface WorkerCallDeps {
   maxResultBytes: number;
 }
 
-export function workRoutes(
+export function workRoutes(app: FastifyInstance, deps: WorkerCallDeps): void {
+  claimRoute(app, deps);
+  extendRoute(app, deps);
+  resultsRoute(app, deps);
+}
+
+/** An AbortSignal that fires when the caller hangs up before its answer is sent; `stop` ends the watch. */
+function hangUpSignal(request: FastifyRequest, reply: FastifyReply): { signal: AbortSignal; stop(): void } {
+  const hungUp = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableEnded) hungUp.abort();
+  };
+  reply.raw.once('close', onClose);
+  // Gone before the listener was there: the claim must know it too.
+  if (request.raw.socket?.destroyed) hungUp.abort();
+  return { signal: hungUp.signal, stop: () => reply.raw.off('close', onClose) };
+}
+
+function claimRoute(
   app: FastifyInstance,
-  { store, jobs, claimMaxWaitMs, bodyLimitBytes, maxResultBytes }: WorkerCallDeps,
+  { store, jobs, claimMaxWaitMs }: Pick<WorkerCallDeps, 'store' | 'jobs' | 'claimMaxWaitMs'>,
 ): void {
-  const ClaimParams = Type.Object({ topic: Type.String({ pattern: TOPIC_NAME.source }) });
-  const ClaimBody = Type.Object(
-    {
-      worker_id: WorkerId,
-      max: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 1 })),
-      wait_ms: Type.Optional(
-        Type.Integer({
-          minimum: 0,
-          maximum: 60_000,
-          default: 0,
-          description:
-            'How long to wait for work when there is none (long poll), ms; at most queue.claim_max_wait_ms is waited',
-        }),
-      ),
-    },
-    { additionalProperties: false },
-  );
   app.post(
     '/topics/:topic/claim',
     {
@@ -101,25 +138,12 @@ export function workRoutes(
       const { topic: name } = request.params as Static<typeof ClaimParams>;
       const body = request.body as Static<typeof ClaimBody>;
       const nodeId = request.signer!;
-      const topic = await getTopic(store.db, name);
-      if (topic === undefined) throw unknownTopic(name, 404);
-      const refused = await checkClaimAdmission(store.db, {
-        nodeId,
-        workerId: body.worker_id,
-        topic: topic.definition,
-      });
-      if (refused !== null) throw refused;
+      const topic = await admitClaim(store.db, { topicName: name, nodeId, workerId: body.worker_id });
       // A worker that hangs up stops waiting; its claim must not take jobs nobody will run.
-      const hungUp = new AbortController();
-      const onClose = () => {
-        if (!reply.raw.writableEnded) hungUp.abort();
-      };
-      reply.raw.once('close', onClose);
-      // Gone before the listener was there: the claim must know it too.
-      if (request.raw.socket?.destroyed) hungUp.abort();
+      const hungUp = hangUpSignal(request, reply);
       try {
         const claimed = await jobs.claim({
-          topic: topic.definition,
+          topic,
           nodeId,
           workerId: body.worker_id,
           max: body.max ?? 1,
@@ -129,24 +153,13 @@ export function workRoutes(
         });
         return { jobs: claimed };
       } finally {
-        reply.raw.off('close', onClose);
+        hungUp.stop();
       }
     },
   );
+}
 
-  const ExtendBody = Type.Object(
-    {
-      worker_id: WorkerId,
-      leases: Type.Array(
-        Type.Object({ job_id: JobId, lease_token: LeaseToken }, { additionalProperties: false }),
-        {
-          minItems: 1,
-          maxItems: 500,
-        },
-      ),
-    },
-    { additionalProperties: false },
-  );
+function extendRoute(app: FastifyInstance, { jobs }: Pick<WorkerCallDeps, 'jobs'>): void {
   app.post(
     '/leases/extend',
     {
@@ -176,11 +189,16 @@ export function workRoutes(
       };
     },
   );
+}
 
-  const ResultsBody = Type.Object(
-    { results: Type.Array(ResultItem, { minItems: 1, maxItems: 500 }) },
-    { additionalProperties: false },
-  );
+function resultsRoute(
+  app: FastifyInstance,
+  {
+    jobs,
+    bodyLimitBytes,
+    maxResultBytes,
+  }: Pick<WorkerCallDeps, 'jobs' | 'bodyLimitBytes' | 'maxResultBytes'>,
+): void {
   app.post(
     '/results',
     {

@@ -1,9 +1,9 @@
 import { uuidv7 } from '../../core/ids.ts';
 import type { CapacityReading } from '../../core/sla/capacity.ts';
 import type { MetricReading } from '../../core/sla/evaluate.ts';
-import { evaluateFleet } from '../../core/sla/evaluate-fleet.ts';
-import { rollupGrain } from '../../core/sla/rollup.ts';
-import { rulesFromSettings, type SeverityBand } from '../../core/sla/rules.ts';
+import { evaluateFleet, type FleetEvidence } from '../../core/sla/evaluate-fleet.ts';
+import { type RollupGrain, rollupGrain } from '../../core/sla/rollup.ts';
+import { type MetricRules, rulesFromSettings, type SeverityBand } from '../../core/sla/rules.ts';
 import { type OpenViolation, planTransitions } from '../../core/sla/violations.ts';
 import type { Logger } from '../../platform/log.ts';
 import type { Tx } from '../../store/capabilities.ts';
@@ -74,6 +74,103 @@ export interface SlaCollector {
   collect(): Promise<CollectionSummary>;
 }
 
+/** What one collection uses: the options, with the rules and grains derived from the settings once. */
+interface CollectorDeps {
+  store: Store;
+  settings: SlaSettings;
+  sinks: CollectionSinks;
+  log: Logger;
+  now: () => number;
+  rules: MetricRules;
+  sliceMs: number;
+  grain: RollupGrain;
+}
+
+/** The whole fleet's evidence at `at`, with a fixed number of set-based queries (never one per node). */
+async function readEvidence(
+  { store, settings, sliceMs, grain }: CollectorDeps,
+  at: number,
+): Promise<FleetEvidence> {
+  const windowStart = at - settings.uptime_window_s * 1000;
+  const [fleet, slices, peerVerdicts, completion, durations] = await Promise.all([
+    readFleet(store.db),
+    readHeartbeatSlices(store.db, sliceMs, windowStart, at),
+    readPeerVerdictSlices(store.db, sliceMs, windowStart, at),
+    readCompletionCounts(store.db, at - settings.completion_window_s * 1000, grain),
+    readResponseDurations(store.db),
+  ]);
+  return { fleet, slices, peerVerdicts, durations, completion };
+}
+
+/**
+ * Writes the metrics, the capacity snapshot and the violation transitions in one transaction
+ * under a lock that keeps two coordinators on one database from collecting at once; the
+ * alerts the transitions cause commit in the same transaction.
+ */
+async function writeCollection(
+  { store, sinks }: CollectorDeps,
+  { readings, capacity }: { readings: readonly MetricReading[]; capacity: CapacityReading },
+  metricRows: ReturnType<typeof metricRowsFor>,
+  at: number,
+): Promise<{ applied: AppliedTransition[]; open: OpenViolation[] }> {
+  return store.exclusive('sla-collect', async (trx) => {
+    const openBefore = await readOpenViolations(trx);
+    const transitions = planTransitions(
+      openBefore,
+      readings.map((r) => r.evaluation),
+      at,
+    );
+    await insertMetrics(trx, metricRows, store.capabilities);
+    await insertCapacitySnapshot(trx, { id: uuidv7(at), timestamp: at, ...capacity, metadata: '{}' });
+    const applied = await applyTransitions(trx, transitions, at);
+    await sinks.onTransitions?.(trx, applied, at, openBefore);
+    return { applied, open: await readOpenViolations(trx) };
+  });
+}
+
+/** Reads, evaluates with the pure SLA core, writes, then tells the sinks and the log. */
+async function collectOnce(deps: CollectorDeps): Promise<CollectionSummary> {
+  const { settings, rules, sliceMs } = deps;
+  const started = performance.now();
+  const at = deps.now();
+  const evidence = await readEvidence(deps, at);
+  const { readings, capacity } = evaluateFleet(evidence, rules, {
+    at,
+    sliceMs,
+    uptimeWindowMs: settings.uptime_window_s * 1000,
+    livenessTimeoutMs: settings.liveness_timeout_s * 1000,
+    responsePercentile: settings.response_time_percentile,
+  });
+  const metricRows = metricRowsFor(readings, at);
+  const { applied, open } = await writeCollection(deps, { readings, capacity }, metricRows, at);
+
+  const count = (kind: string) => applied.filter((a) => a.transition.kind === kind).length;
+  const summary: CollectionSummary = {
+    collected_at: at,
+    nodes_processed: evidence.fleet.length,
+    metrics_collected: metricRows.length,
+    violations_detected: readings.filter((r) => r.evaluation.severity !== null).length,
+    violations_opened: count('opened'),
+    violations_escalated: count('escalated'),
+    violations_resolved: count('resolved'),
+    open_violations: open.length,
+    capacity,
+    duration_ms: Math.round(performance.now() - started),
+  };
+  deps.sinks.onCollected?.(readings, summary, open, applied);
+  deps.log.info(
+    {
+      nodes: summary.nodes_processed,
+      opened: summary.violations_opened,
+      resolved: summary.violations_resolved,
+      open: summary.open_violations,
+      duration_ms: summary.duration_ms,
+    },
+    'sla collection done',
+  );
+  return summary;
+}
+
 /**
  * One collection reads the whole fleet with a fixed number of set-based queries (never a
  * query per node), evaluates it with the pure SLA core, and writes metrics, the capacity
@@ -93,81 +190,21 @@ export function createSlaCollector({
   log: Logger;
   now?: () => number;
 }): SlaCollector {
-  const rules = rulesFromSettings(settings);
-  const sliceMs = settings.slice_s * 1000;
-  const grain = rollupGrain(settings.completion_window_s);
+  const deps: CollectorDeps = {
+    store,
+    settings,
+    sinks,
+    log,
+    now,
+    rules: rulesFromSettings(settings),
+    sliceMs: settings.slice_s * 1000,
+    grain: rollupGrain(settings.completion_window_s),
+  };
   let running: Promise<unknown> = Promise.resolve();
-
-  async function collectOnce(): Promise<CollectionSummary> {
-    const started = performance.now();
-    const at = now();
-    const windowStart = at - settings.uptime_window_s * 1000;
-    const [fleet, slices, peerVerdicts, completion, durations] = await Promise.all([
-      readFleet(store.db),
-      readHeartbeatSlices(store.db, sliceMs, windowStart, at),
-      readPeerVerdictSlices(store.db, sliceMs, windowStart, at),
-      readCompletionCounts(store.db, at - settings.completion_window_s * 1000, grain),
-      readResponseDurations(store.db),
-    ]);
-
-    const { readings, capacity } = evaluateFleet(
-      { fleet, slices, peerVerdicts, durations, completion },
-      rules,
-      {
-        at,
-        sliceMs,
-        uptimeWindowMs: settings.uptime_window_s * 1000,
-        livenessTimeoutMs: settings.liveness_timeout_s * 1000,
-        responsePercentile: settings.response_time_percentile,
-      },
-    );
-
-    const metricRows = metricRowsFor(readings, at);
-
-    const { applied, open } = await store.exclusive('sla-collect', async (trx) => {
-      const openBefore = await readOpenViolations(trx);
-      const transitions = planTransitions(
-        openBefore,
-        readings.map((r) => r.evaluation),
-        at,
-      );
-      await insertMetrics(trx, metricRows, store.capabilities);
-      await insertCapacitySnapshot(trx, { id: uuidv7(at), timestamp: at, ...capacity, metadata: '{}' });
-      const applied = await applyTransitions(trx, transitions, at);
-      await sinks.onTransitions?.(trx, applied, at, openBefore);
-      return { applied, open: await readOpenViolations(trx) };
-    });
-
-    const count = (kind: string) => applied.filter((a) => a.transition.kind === kind).length;
-    const summary: CollectionSummary = {
-      collected_at: at,
-      nodes_processed: fleet.length,
-      metrics_collected: metricRows.length,
-      violations_detected: readings.filter((r) => r.evaluation.severity !== null).length,
-      violations_opened: count('opened'),
-      violations_escalated: count('escalated'),
-      violations_resolved: count('resolved'),
-      open_violations: open.length,
-      capacity,
-      duration_ms: Math.round(performance.now() - started),
-    };
-    sinks.onCollected?.(readings, summary, open, applied);
-    log.info(
-      {
-        nodes: summary.nodes_processed,
-        opened: summary.violations_opened,
-        resolved: summary.violations_resolved,
-        open: summary.open_violations,
-        duration_ms: summary.duration_ms,
-      },
-      'sla collection done',
-    );
-    return summary;
-  }
-
   return {
     collect() {
-      const next = running.then(collectOnce, collectOnce);
+      const once = () => collectOnce(deps);
+      const next = running.then(once, once);
       running = next.catch(() => {});
       return next;
     },

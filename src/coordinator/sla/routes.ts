@@ -2,83 +2,53 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { METRIC_TYPES } from '../../core/sla/rules.ts';
 import { toIso } from '../../core/time.ts';
-import {
-  type CapacitySnapshotRow,
-  listCapacitySnapshots,
-  listMetrics,
-  listViolations,
-  type MetricRow,
-  readStatusCounts,
-  type ViolationRow,
-} from '../../store/repositories/sla-results.ts';
+import { listCapacitySnapshots, listMetrics, listViolations } from '../../store/repositories/sla-results.ts';
 import type { Store } from '../../store/store.ts';
 import { Hours, Limit, NodeId, StringEnum } from '../http/schemas.ts';
 import type { SlaCollector } from './collector.ts';
+import { readSlaStatus } from './status.ts';
+import {
+  CollectionView,
+  MetricView,
+  metricView,
+  SnapshotView,
+  StatusView,
+  snapshotView,
+  ViolationView,
+  violationView,
+} from './views.ts';
 
 const MetricTypeParam = StringEnum(METRIC_TYPES);
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
-const MetricView = Type.Object({
-  id: Type.String(),
-  node_id: Nullable(Type.String()),
-  metric_type: Type.String(),
-  metric_value: Nullable(Type.Number()),
-  threshold: Type.Number(),
-  is_violation: Type.Boolean(),
-  severity: Nullable(Type.String()),
-  timestamp: Type.String(),
-  metadata: Type.Record(Type.String(), Type.Unknown()),
-});
+const MetricsQuery = Type.Object(
+  {
+    hours: Type.Optional(Hours),
+    metric_type: Type.Optional(MetricTypeParam),
+    node_id: Type.Optional(NodeId),
+    limit: Type.Optional(Limit(10_000, 1_000)),
+    cursor: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
 
-const ViolationView = Type.Object({
-  id: Type.String(),
-  node_id: Nullable(Type.String()),
-  subject: Type.String(),
-  violation_type: Type.String(),
-  severity: Type.String(),
-  metric_value: Type.Number(),
-  worst_value: Type.Number(),
-  threshold: Type.Number(),
-  created_at: Type.String(),
-  updated_at: Type.String(),
-  resolved_at: Nullable(Type.String()),
-  violation_duration_ms: Nullable(Type.Integer()),
-  metadata: Type.Record(Type.String(), Type.Unknown()),
-});
+const NodeParams = Type.Object({ node_id: NodeId });
 
-const SnapshotView = Type.Object({
-  id: Type.String(),
-  timestamp: Type.String(),
-  total_nodes: Type.Integer(),
-  live_nodes: Type.Integer(),
-  total_parallel_capacity: Type.Integer(),
-  live_parallel_capacity: Type.Integer(),
-  busy_slots: Type.Integer(),
-  free_slots: Type.Integer(),
-  total_queue_length: Type.Integer(),
-  capacity_utilization_pct: Nullable(Type.Number()),
-  capacity_availability_pct: Nullable(Type.Number()),
-});
+const ViolationsQuery = Type.Object(
+  {
+    resolved: Type.Optional(Type.Boolean()),
+    node_id: Type.Optional(NodeId),
+    metric_type: Type.Optional(MetricTypeParam),
+    severity: Type.Optional(StringEnum(['critical', 'high'])),
+    limit: Type.Optional(Limit(10_000, 1_000)),
+    cursor: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
 
-const metricView = (m: MetricRow) => ({
-  ...m,
-  is_violation: m.severity !== null,
-  timestamp: toIso(m.timestamp),
-  metadata: JSON.parse(m.metadata) as Record<string, unknown>,
-});
-
-const violationView = (v: ViolationRow) => ({
-  ...v,
-  created_at: toIso(v.created_at),
-  updated_at: toIso(v.updated_at),
-  resolved_at: v.resolved_at === null ? null : toIso(v.resolved_at),
-  metadata: JSON.parse(v.metadata) as Record<string, unknown>,
-});
-
-const snapshotView = ({ metadata: _m, ...s }: CapacitySnapshotRow) => ({
-  ...s,
-  timestamp: toIso(s.timestamp),
-});
+const SnapshotsQuery = Type.Object(
+  { hours: Type.Optional(Hours), limit: Type.Optional(Limit(10_000, 1_000)) },
+  { additionalProperties: false },
+);
 
 /** Large listings keep the pool hub guide's bare-array shape and page with a Link header. */
 function linkNext(reply: FastifyReply, url: string, cursor: string | undefined): void {
@@ -95,19 +65,16 @@ export interface SlaRouteDeps {
   now: () => number;
 }
 
-export function slaRoutes(app: FastifyInstance, { store, collector, now }: SlaRouteDeps): void {
-  const MetricsQuery = Type.Object(
-    {
-      hours: Type.Optional(Hours),
-      metric_type: Type.Optional(MetricTypeParam),
-      node_id: Type.Optional(NodeId),
-      limit: Type.Optional(Limit(10_000, 1_000)),
-      cursor: Type.Optional(Type.String({ maxLength: 64 })),
-    },
-    { additionalProperties: false },
-  );
-  const NodeParams = Type.Object({ node_id: NodeId });
+export function slaRoutes(app: FastifyInstance, deps: SlaRouteDeps): void {
+  metricsRoutes(app, deps);
+  violationsRoute(app, deps);
+  collectRoute(app, deps);
+  snapshotsRoute(app, deps);
+  statusRoute(app, deps);
+}
 
+/** `GET /sla/metrics/{node_id}` and `GET /sla/metrics`: one listing, by path or by query. */
+function metricsRoutes(app: FastifyInstance, { store, now }: Pick<SlaRouteDeps, 'store' | 'now'>): void {
   async function metrics(
     q: Static<typeof MetricsQuery>,
     nodeId: string | undefined,
@@ -163,18 +130,9 @@ export function slaRoutes(app: FastifyInstance, { store, collector, now }: SlaRo
       return metrics(q, q.node_id, reply, request.url);
     },
   );
+}
 
-  const ViolationsQuery = Type.Object(
-    {
-      resolved: Type.Optional(Type.Boolean()),
-      node_id: Type.Optional(NodeId),
-      metric_type: Type.Optional(MetricTypeParam),
-      severity: Type.Optional(StringEnum(['critical', 'high'])),
-      limit: Type.Optional(Limit(10_000, 1_000)),
-      cursor: Type.Optional(Type.String({ maxLength: 64 })),
-    },
-    { additionalProperties: false },
-  );
+function violationsRoute(app: FastifyInstance, { store }: Pick<SlaRouteDeps, 'store'>): void {
   app.get(
     '/sla/violations',
     {
@@ -201,7 +159,9 @@ export function slaRoutes(app: FastifyInstance, { store, collector, now }: SlaRo
       return rows.map(violationView);
     },
   );
+}
 
+function collectRoute(app: FastifyInstance, { collector }: Pick<SlaRouteDeps, 'collector'>): void {
   app.post(
     '/sla/metrics/collect',
     {
@@ -209,28 +169,7 @@ export function slaRoutes(app: FastifyInstance, { store, collector, now }: SlaRo
       schema: {
         tags: ['sla'],
         summary: 'Run one SLA collection now and return what it found',
-        response: {
-          200: Type.Object({
-            collected_at: Type.String(),
-            nodes_processed: Type.Integer(),
-            metrics_collected: Type.Integer(),
-            violations_detected: Type.Integer(),
-            violations_opened: Type.Integer(),
-            violations_escalated: Type.Integer(),
-            violations_resolved: Type.Integer(),
-            open_violations: Type.Integer(),
-            duration_ms: Type.Integer(),
-            capacity: Type.Object({
-              total_nodes: Type.Integer(),
-              active_nodes: Type.Integer(),
-              capacity_availability_pct: Nullable(Type.Number()),
-              capacity_utilization_pct: Nullable(Type.Number()),
-              total_parallel_capacity: Type.Integer(),
-              free_slots: Type.Integer(),
-              total_queue_length: Type.Integer(),
-            }),
-          }),
-        },
+        response: { 200: CollectionView },
       },
     },
     async () => {
@@ -242,11 +181,9 @@ export function slaRoutes(app: FastifyInstance, { store, collector, now }: SlaRo
       };
     },
   );
+}
 
-  const SnapshotsQuery = Type.Object(
-    { hours: Type.Optional(Hours), limit: Type.Optional(Limit(10_000, 1_000)) },
-    { additionalProperties: false },
-  );
+function snapshotsRoute(app: FastifyInstance, { store, now }: Pick<SlaRouteDeps, 'store' | 'now'>): void {
   app.get(
     '/sla/capacity/snapshots',
     {
@@ -268,7 +205,9 @@ export function slaRoutes(app: FastifyInstance, { store, collector, now }: SlaRo
       return rows.map(snapshotView);
     },
   );
+}
 
+function statusRoute(app: FastifyInstance, { store, now }: Pick<SlaRouteDeps, 'store' | 'now'>): void {
   app.get(
     '/sla/status',
     {
@@ -277,28 +216,18 @@ export function slaRoutes(app: FastifyInstance, { store, collector, now }: SlaRo
         tags: ['sla'],
         summary:
           'Overall SLA health: critical when any critical violation is open, degraded when any is open',
-        response: {
-          200: Type.Object({
-            status: Type.Union([Type.Literal('healthy'), Type.Literal('degraded'), Type.Literal('critical')]),
-            active_violations: Type.Integer(),
-            active_violations_by_severity: Type.Record(Type.String(), Type.Integer()),
-            recent_metrics_count: Type.Integer(),
-            last_collection_at: Nullable(Type.String()),
-            timestamp: Type.String(),
-          }),
-        },
+        response: { 200: StatusView },
       },
     },
     async () => {
       const at = now();
-      const counts = await readStatusCounts(store.db, at - 3_600_000);
-      const active = Object.values(counts.openBySeverity).reduce((a, b) => a + b, 0);
+      const status = await readSlaStatus(store.db, at);
       return {
-        status: (counts.openBySeverity.critical ?? 0) > 0 ? 'critical' : active > 0 ? 'degraded' : 'healthy',
-        active_violations: active,
-        active_violations_by_severity: counts.openBySeverity,
-        recent_metrics_count: counts.recentMetrics,
-        last_collection_at: counts.lastCollectionAt === null ? null : toIso(counts.lastCollectionAt),
+        status: status.health,
+        active_violations: status.active,
+        active_violations_by_severity: status.openBySeverity,
+        recent_metrics_count: status.recentMetrics,
+        last_collection_at: status.lastCollectionAt === null ? null : toIso(status.lastCollectionAt),
         timestamp: toIso(at),
       };
     },

@@ -1,16 +1,15 @@
 import type { FastifyInstance } from 'fastify';
-import { type Static, type TSchema, Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import type { z } from 'zod';
 import { TOPIC_NAME, topicSchema } from '../../config/topic-schema.ts';
 import type { JobQueue } from '../../queue/queue.ts';
 import { getTopic, listTopics, saveApiTopic } from '../../store/repositories/topics.ts';
 import type { Store } from '../../store/store.ts';
 import { Conflict, type DomainError, InvalidInput } from '../errors.ts';
-import { Problem, problemResponses } from '../http/schemas.ts';
+import { Nullable, Problem, problemResponses } from '../http/schemas.ts';
 import { unknownTopic } from '../jobs/submit.ts';
 import { topicView } from './views.ts';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Open = (description: string) => Type.Object({}, { additionalProperties: true, description });
 
 export const TopicView = Type.Object(

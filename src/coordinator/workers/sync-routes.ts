@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
-import { getTopics } from '../../store/repositories/topics.ts';
 import type { Store } from '../../store/store.ts';
 import { NullableString, Problem, problemResponses } from '../http/schemas.ts';
 import type { HeartbeatBatcher } from '../ingest/heartbeat-batcher.ts';
-import { applySync, type WorkerReport } from './sync.ts';
+import { syncHost, type WorkerReport } from './sync.ts';
 import { PoolName, TopicName, TopicSlots, VerifyTopics, WorkerId, WorkerStateName } from './views.ts';
 
 const Transition = Type.Object(
@@ -60,12 +59,7 @@ const SyncAnswer = Type.Object({
 /** `POST /workers/sync`: a host's heartbeat, its workers' states, and what it should run. */
 export function syncRoute(
   app: FastifyInstance,
-  {
-    store,
-    heartbeats,
-    leaseMs,
-    now,
-  }: { store: Store; heartbeats: HeartbeatBatcher; leaseMs: number; now: () => number },
+  deps: { store: Store; heartbeats: HeartbeatBatcher; leaseMs: number; now: () => number },
 ): void {
   app.post(
     '/workers/sync',
@@ -81,41 +75,18 @@ export function syncRoute(
     async (request) => {
       const nodeId = request.signer!;
       const body = request.body as Static<typeof SyncBody>;
-      const at = now();
-      const synced = await store.db
-        .transaction()
-        .execute((trx) =>
-          applySync(trx, nodeId, body.workers as WorkerReport[], { now: at, caps: store.capabilities }),
-        );
-      await heartbeats.submit({
-        node_id: nodeId,
-        at,
-        busy_slots: synced.busy_slots,
-        queue_length: synced.queue_length,
+      const synced = await syncHost(deps, nodeId, {
         version: body.version,
+        workers: body.workers as WorkerReport[],
       });
-      const desired = synced.workers.map((w) => ({
-        worker_id: w.worker_id,
-        pool: w.pool,
-        source: w.source,
-        enabled: w.enabled !== 0,
-        generation: w.generation,
-        topics: JSON.parse(w.topics) as Array<{ topic: string; concurrency: number }>,
-        verify_topics: JSON.parse(w.verify_topics) as string[],
-      }));
       return {
         node_id: nodeId,
-        server_time_ms: at,
-        lease_ms: leaseMs,
-        workers: desired,
-        topics: [...(await getTopics(store.db, topicsServed(desired))).values()].map((t) => t.definition),
+        server_time_ms: synced.at,
+        lease_ms: deps.leaseMs,
+        workers: synced.workers,
+        topics: synced.topics,
         refused: synced.refused,
       };
     },
   );
-}
-
-/** The topics a node's workers run or verify: the definitions its sync answer carries. */
-function topicsServed(workers: ReadonlyArray<{ topics: Array<{ topic: string }>; verify_topics: string[] }>) {
-  return new Set(workers.flatMap((w) => [...w.topics.map((t) => t.topic), ...w.verify_topics]));
 }

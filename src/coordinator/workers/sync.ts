@@ -1,6 +1,8 @@
 import type { WorkerReport as WireWorkerReport } from '../../core/work/protocol.ts';
+import type { TopicDefinition } from '../../core/work/topic.ts';
 import type { StoreCapabilities, Tx } from '../../store/capabilities.ts';
 import { ensurePools } from '../../store/repositories/pools.ts';
+import { getTopics } from '../../store/repositories/topics.ts';
 import { recordTransitions, type WorkerStateRow } from '../../store/repositories/worker-states.ts';
 import {
   recordObservation,
@@ -8,6 +10,9 @@ import {
   type WorkerRow,
   workersOfNode,
 } from '../../store/repositories/workers.ts';
+import type { Store } from '../../store/store.ts';
+import type { HeartbeatBatcher } from '../ingest/heartbeat-batcher.ts';
+import { type DesiredWorker, desiredWorker } from './desired.ts';
 
 /**
  * One worker's entry in `POST /workers/sync`, as the contract defines it, except that the
@@ -128,4 +133,48 @@ function declarationChanged(stored: WorkerRow | undefined, report: WorkerReport)
     stored.topics !== JSON.stringify(declared.topics) ||
     stored.verify_topics !== JSON.stringify(declared.verify_topics)
   );
+}
+
+/** What a host learns from its sync, besides the coordinator's clock and lease. */
+export interface HostSync {
+  at: number;
+  workers: DesiredWorker[];
+  /** The definition of every topic its workers run or verify. */
+  topics: TopicDefinition[];
+  refused: RefusedReport[];
+}
+
+/**
+ * A host's sync: its reports applied (applySync), its node's heartbeat recorded from the
+ * accepted reports, and what it should run now with the topics that takes.
+ */
+export async function syncHost(
+  { store, heartbeats, now }: { store: Store; heartbeats: HeartbeatBatcher; now: () => number },
+  nodeId: string,
+  { version, workers }: { version: string; workers: readonly WorkerReport[] },
+): Promise<HostSync> {
+  const at = now();
+  const synced = await store.transaction((trx) =>
+    applySync(trx, nodeId, workers, { now: at, caps: store.capabilities }),
+  );
+  await heartbeats.submit({
+    node_id: nodeId,
+    at,
+    busy_slots: synced.busy_slots,
+    queue_length: synced.queue_length,
+    version,
+  });
+  const desired = synced.workers.map(desiredWorker);
+  const topics = await getTopics(store.db, topicsServed(desired));
+  return {
+    at,
+    workers: desired,
+    topics: [...topics.values()].map((t) => t.definition),
+    refused: synced.refused,
+  };
+}
+
+/** The topics a node's workers run or verify: the definitions its sync answer carries. */
+function topicsServed(workers: readonly DesiredWorker[]) {
+  return new Set(workers.flatMap((w) => [...w.topics.map((t) => t.topic), ...w.verify_topics]));
 }

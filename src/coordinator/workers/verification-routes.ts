@@ -2,17 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { type Static, Type } from 'typebox';
 import { rollupGrain } from '../../core/sla/rollup.ts';
-import { countVerdict } from '../../store/repositories/node-quality.ts';
-import { failRecordedSuccess } from '../../store/repositories/outcome-corrections.ts';
-import { getTopic } from '../../store/repositories/topics.ts';
-import { claimSamples, recordVerdict, type VerdictDisposition } from '../../store/repositories/verdicts.ts';
-import { workersOwnedBy } from '../../store/repositories/workers.ts';
 import type { Store } from '../../store/store.ts';
-import { NotFound } from '../errors.ts';
 import { NullableString, Problem, problemResponses, StringEnum } from '../http/schemas.ts';
-import { checkVerificationAdmission } from '../workers/admission.ts';
-import { registerVerificationCounter } from '../workers/metrics.ts';
-import { TopicName, WorkerId } from '../workers/views.ts';
+import { registerVerificationCounter } from './metrics.ts';
+import { claimVerificationSamples, recordVerdicts, type VerificationDeps } from './verification.ts';
+import { TopicName, WorkerId } from './views.ts';
 
 const ClaimBody = Type.Object(
   { worker_id: WorkerId, max: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 10 })) },
@@ -59,8 +53,18 @@ export function verificationRoutes(
   }: { store: Store; registry: Registry; leaseMs: number; completionWindowS: number; now: () => number },
 ): void {
   const verifications = registerVerificationCounter(registry);
-  const grain = rollupGrain(completionWindowS);
+  const deps: VerificationDeps = {
+    store,
+    leaseMs,
+    grain: rollupGrain(completionWindowS),
+    now,
+    onRecorded: (topic, pass) => verifications.inc({ topic, verdict: pass ? 'pass' : 'fail' }),
+  };
+  claimSamplesRoute(app, deps);
+  verdictsRoute(app, deps);
+}
 
+function claimSamplesRoute(app: FastifyInstance, deps: VerificationDeps): void {
   app.post(
     '/topics/:topic/verifications/claim',
     {
@@ -78,22 +82,13 @@ export function verificationRoutes(
       },
     },
     async (request) => {
-      const nodeId = request.signer!;
       const { topic } = request.params as Static<typeof TopicParams>;
       const body = request.body as Static<typeof ClaimBody>;
-      const known = await getTopic(store.db, topic);
-      if (known === undefined) {
-        throw new NotFound('unknown-topic', 'Unknown topic', `there is no topic ${topic}`);
-      }
-      const refused = await checkVerificationAdmission(store.db, { nodeId, workerId: body.worker_id, topic });
-      if (refused !== null) throw refused;
-      const samples = await claimSamples(store.db, {
-        topic,
+      const samples = await claimVerificationSamples(deps, {
+        nodeId: request.signer!,
         workerId: body.worker_id,
-        nodeId,
+        topic,
         max: body.max ?? 10,
-        now: now(),
-        claimMs: leaseMs,
       });
       return {
         samples: samples.map((s) => ({
@@ -106,7 +101,9 @@ export function verificationRoutes(
       };
     },
   );
+}
 
+function verdictsRoute(app: FastifyInstance, deps: VerificationDeps): void {
   app.post(
     '/verdicts',
     {
@@ -126,33 +123,8 @@ export function verificationRoutes(
       },
     },
     async (request) => {
-      const nodeId = request.signer!;
       const { verdicts } = request.body as Static<typeof VerdictBatch>;
-      const workerIds = [...new Set(verdicts.map((v) => v.worker_id))];
-      const owned = await workersOwnedBy(store.db, nodeId, workerIds);
-      const answers: Array<{ job_id: string; disposition: (typeof DISPOSITIONS)[number] }> = [];
-      for (const v of verdicts) {
-        // A worker id of another node never holds a claim this node may settle.
-        if (!owned.has(v.worker_id)) {
-          answers.push({ job_id: v.job_id, disposition: 'not-claimed' });
-          continue;
-        }
-        const at = now();
-        // One transaction per verdict: the verdict, the outcome it turns and the counters
-        // commit together, so a resent verdict is a duplicate and nothing counts twice.
-        const outcome: VerdictDisposition = await store.transaction(async (trx) => {
-          const recorded = await recordVerdict(trx, { ...v, node_id: nodeId }, at);
-          if (recorded.disposition !== 'recorded') return recorded;
-          if (!v.pass) await failRecordedSuccess(trx, `${v.job_id}:${recorded.attempt}`, grain);
-          if (recorded.node_id !== '') await countVerdict(trx, recorded.node_id, !v.pass, at);
-          return recorded;
-        });
-        if (outcome.disposition === 'recorded') {
-          verifications.inc({ topic: outcome.topic, verdict: v.pass ? 'pass' : 'fail' });
-        }
-        answers.push({ job_id: v.job_id, disposition: outcome.disposition });
-      }
-      return { verdicts: answers };
+      return { verdicts: await recordVerdicts(deps, request.signer!, verdicts) };
     },
   );
 }

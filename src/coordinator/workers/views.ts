@@ -1,8 +1,9 @@
 import { Type } from 'typebox';
 import { WORKER_STATES } from '../../core/work/lifecycle.ts';
 import { TOPIC_NAME } from '../../core/work/topic.ts';
-import type { WorkerRow, WorkerTopic } from '../../store/repositories/workers.ts';
+import type { WorkerRow } from '../../store/repositories/workers.ts';
 import { StringEnum } from '../http/schemas.ts';
+import { desiredWorker } from './desired.ts';
 
 /** Shapes of the worker and pool calls (docs/design/work-contract.md). */
 export const WorkerId = Type.String({
@@ -60,14 +61,8 @@ export const WorkerStatesView = Type.Object({
 
 export function workerView(w: WorkerRow) {
   return {
-    worker_id: w.worker_id,
+    ...desiredWorker(w),
     node_id: w.node_id,
-    pool: w.pool,
-    source: w.source,
-    enabled: w.enabled !== 0,
-    generation: w.generation,
-    topics: JSON.parse(w.topics) as WorkerTopic[],
-    verify_topics: JSON.parse(w.verify_topics) as string[],
     state: w.state,
     reason: w.reason,
     state_at_ms: w.state_at,

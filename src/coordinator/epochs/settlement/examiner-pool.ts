@@ -55,84 +55,114 @@ export function createReportExaminerPool({
     throw new RangeError(`workers must be an integer ≥ 1, got ${workers}`);
   if (!Number.isSafeInteger(batchSize) || batchSize < 1)
     throw new RangeError(`batchSize must be an integer ≥ 1, got ${batchSize}`);
+  return new ExaminerThreads(workers, batchSize);
+}
 
-  const threads = Array.from({ length: workers }, () => new Worker(WORKER_URL));
-  const inFlight = new Map<Worker, number>(threads.map((t) => [t, 0]));
-  let job: Job | null = null;
-  let queue: Promise<unknown> = Promise.resolve();
-  let failure: Error | null = null;
-  let starting = workers;
-  const started = Promise.withResolvers<void>();
-  // Nobody may ever ask; a failure to start still reaches them through examine().
-  started.promise.catch(() => {});
+/**
+ * The threads and the one job they share: each thread is kept fed with up to
+ * BATCHES_IN_FLIGHT batches of the job, and the first failure of any thread fails the job and
+ * closes the pool.
+ */
+class ExaminerThreads implements ReportExaminerPool {
+  readonly workers: number;
+  readonly #batchSize: number;
+  readonly #threads: Worker[];
+  readonly #inFlight: Map<Worker, number>;
+  readonly #started = Promise.withResolvers<void>();
+  #starting: number;
+  #job: Job | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+  #failure: Error | null = null;
 
-  function fail(error: Error): void {
-    if (failure !== null) return;
-    failure = error;
-    started.reject(error);
-    job?.reject(error);
-    job = null;
-    for (const thread of threads) void thread.terminate();
+  constructor(workers: number, batchSize: number) {
+    this.workers = workers;
+    this.#batchSize = batchSize;
+    this.#starting = workers;
+    // Nobody may ever ask; a failure to start still reaches them through examine().
+    this.#started.promise.catch(() => {});
+    this.#threads = Array.from({ length: workers }, () => new Worker(WORKER_URL));
+    this.#inFlight = new Map(this.#threads.map((t) => [t, 0]));
+    for (const thread of this.#threads) {
+      thread.on('message', (reply: FromExaminer) => this.#onReply(thread, reply));
+      thread.on('error', (error) => this.#fail(error));
+      thread.on('exit', (code) => this.#fail(new Error(`a report examiner thread exited with code ${code}`)));
+    }
   }
 
-  function feed(thread: Worker): void {
-    while (job !== null && job.next < job.texts.length && (inFlight.get(thread) ?? 0) < BATCHES_IN_FLIGHT) {
+  ready(): Promise<void> {
+    return this.#started.promise;
+  }
+
+  examine(
+    texts: readonly string[],
+    monitorKeys: ReadonlyMap<string, PublicKeyInput>,
+  ): Promise<ExaminedReport[]> {
+    const result = this.#queue.then(() => this.#run(texts, monitorKeys));
+    this.#queue = result.catch(() => {});
+    return result;
+  }
+
+  async close(): Promise<void> {
+    this.#fail(new Error('the report examiner pool is closed'));
+    await Promise.all(this.#threads.map((t) => t.terminate()));
+  }
+
+  #fail(error: Error): void {
+    if (this.#failure !== null) return;
+    this.#failure = error;
+    this.#started.reject(error);
+    this.#job?.reject(error);
+    this.#job = null;
+    for (const thread of this.#threads) void thread.terminate();
+  }
+
+  #feed(thread: Worker): void {
+    const job = this.#job;
+    while (
+      job !== null &&
+      job.next < job.texts.length &&
+      (this.#inFlight.get(thread) ?? 0) < BATCHES_IN_FLIGHT
+    ) {
       const first = job.next;
-      job.next = Math.min(job.texts.length, first + batchSize);
+      job.next = Math.min(job.texts.length, first + this.#batchSize);
       const message: BatchMessage = { type: 'batch', first, texts: job.texts.slice(first, job.next) };
-      inFlight.set(thread, (inFlight.get(thread) ?? 0) + 1);
+      this.#inFlight.set(thread, (this.#inFlight.get(thread) ?? 0) + 1);
       thread.postMessage(message);
     }
   }
 
-  for (const thread of threads) {
-    thread.on('message', (reply: FromExaminer) => {
-      if (reply.type === 'ready') {
-        if (--starting === 0) started.resolve();
-        return;
-      }
-      inFlight.set(thread, (inFlight.get(thread) ?? 1) - 1);
-      if (job === null) return;
-      if (reply.type === 'failed') {
-        fail(new Error(`examining reports from ${reply.first} failed: ${reply.message}`));
-        return;
-      }
-      const { results } = job;
-      for (let i = 0; i < reply.examined.length; i++)
-        results[reply.first + i] = reply.examined[i] as ExaminedReport;
-      job.left -= reply.examined.length;
-      if (job.left === 0) {
-        const done = job;
-        job = null;
-        done.resolve(done.results);
-      } else feed(thread);
-    });
-    thread.on('error', (error) => fail(error));
-    thread.on('exit', (code) => fail(new Error(`a report examiner thread exited with code ${code}`)));
+  #onReply(thread: Worker, reply: FromExaminer): void {
+    if (reply.type === 'ready') {
+      if (--this.#starting === 0) this.#started.resolve();
+      return;
+    }
+    this.#inFlight.set(thread, (this.#inFlight.get(thread) ?? 1) - 1);
+    const job = this.#job;
+    if (job === null) return;
+    if (reply.type === 'failed') {
+      this.#fail(new Error(`examining reports from ${reply.first} failed: ${reply.message}`));
+      return;
+    }
+    for (let i = 0; i < reply.examined.length; i++)
+      job.results[reply.first + i] = reply.examined[i] as ExaminedReport;
+    job.left -= reply.examined.length;
+    if (job.left === 0) {
+      this.#job = null;
+      job.resolve(job.results);
+    } else this.#feed(thread);
   }
 
-  function run(texts: readonly string[], monitorKeys: ReadonlyMap<string, PublicKeyInput>) {
+  #run(
+    texts: readonly string[],
+    monitorKeys: ReadonlyMap<string, PublicKeyInput>,
+  ): Promise<ExaminedReport[]> {
     return new Promise<ExaminedReport[]>((resolve, reject) => {
-      if (failure !== null) return reject(failure);
+      if (this.#failure !== null) return reject(this.#failure);
       if (texts.length === 0) return resolve([]);
       const keys: KeysMessage = { type: 'keys', keys: [...monitorKeys] };
-      for (const thread of threads) thread.postMessage(keys);
-      job = { texts, results: new Array(texts.length), next: 0, left: texts.length, resolve, reject };
-      for (const thread of threads) feed(thread);
+      for (const thread of this.#threads) thread.postMessage(keys);
+      this.#job = { texts, results: new Array(texts.length), next: 0, left: texts.length, resolve, reject };
+      for (const thread of this.#threads) this.#feed(thread);
     });
   }
-
-  return {
-    workers,
-    ready: () => started.promise,
-    examine(texts, monitorKeys) {
-      const result = queue.then(() => run(texts, monitorKeys));
-      queue = result.catch(() => {});
-      return result;
-    },
-    async close() {
-      fail(new Error('the report examiner pool is closed'));
-      await Promise.all(threads.map((t) => t.terminate()));
-    },
-  };
 }
