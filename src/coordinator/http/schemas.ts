@@ -6,6 +6,12 @@ export const NodeId = Type.String({
   description: 'Letters, digits and . _ : -, starting with a letter or digit, at most 128 characters',
 });
 
+/** A worker's id: node-scoped ids hold `/` (send it as %2F in a path). */
+export const WorkerId = Type.String({
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$',
+  description: 'Letters, digits and . _ : / -, starting with a letter or digit, at most 128 characters',
+});
+
 export const Timestamp = Type.Union([
   Type.String({ format: 'date-time', description: 'RFC 3339' }),
   Type.Integer({ minimum: 0, description: 'epoch milliseconds' }),

@@ -2,14 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { TOPIC_NAME } from '../../core/work/topic.ts';
 import type { Store } from '../../store/store.ts';
-import { Problem, problemResponses, StringEnum } from '../http/schemas.ts';
+import { Problem, problemResponses, StringEnum, WorkerId } from '../http/schemas.ts';
 import { admitClaim } from './claim.ts';
 import type { JobService } from './service.ts';
 
-export const WorkerId = Type.String({
-  pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$',
-  description: 'Letters, digits and . _ : / -, starting with a letter or digit, at most 128 characters',
-});
 const JobId = Type.String({ minLength: 1, maxLength: 128 });
 const LeaseToken = Type.String({ minLength: 1, maxLength: 128 });
 const Ms = Type.Integer({ minimum: 0 });

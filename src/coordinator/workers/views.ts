@@ -2,15 +2,13 @@ import { Type } from 'typebox';
 import { WORKER_STATES } from '../../core/work/lifecycle.ts';
 import { TOPIC_NAME } from '../../core/work/topic.ts';
 import type { WorkerRow } from '../../store/repositories/workers.ts';
-import { StringEnum } from '../http/schemas.ts';
+import { StringEnum, WorkerId } from '../http/schemas.ts';
+
+export { WorkerId };
+
 import { desiredWorker } from './desired.ts';
 
 /** Shapes of the worker and pool calls (docs/design/work-contract.md). */
-export const WorkerId = Type.String({
-  pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$',
-  description: 'Letters, digits and . _ : / -, starting with a letter or digit, at most 128 characters',
-});
-
 export const PoolName = Type.String({
   pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
   description: 'Letters, digits and . _ -, starting with a letter or digit, at most 64 characters',
