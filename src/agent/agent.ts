@@ -1,21 +1,20 @@
 import type { Registry } from 'prom-client';
 import type { VigilConfig } from '../config/schema.ts';
 import { loadOrCreateIdentity } from '../node-client/identity.ts';
+import { startRegistration } from '../node-client/registration.ts';
+import { createSignedClient } from '../node-client/signed-client.ts';
 import { type Logger, silentLogger } from '../platform/log.ts';
-import { backoffMs } from '../platform/retry.ts';
-import { createWaker } from '../platform/wait.ts';
-import { CoordinatorError, createCoordinatorClient } from './coordinator-client.ts';
+import { createAgentCalls } from './coordinator-calls.ts';
 import { createEpochMonitor, type EpochMonitor } from './epoch-monitor.ts';
 import { createLimiter } from './limiter.ts';
 import { openAgentLog } from './log/database.ts';
 import { latestReportRow, outboxDepth } from './log/outbox.ts';
 import { createSampleWriter, DEFAULT_SAMPLE_FLUSH_MS } from './log/sample-writer.ts';
 import { createAgentMetrics, type ReportStatus } from './metrics.ts';
-import { createOutboxSender, DEFAULT_BASE_BACKOFF_MS, type OutboxSender } from './outbox-sender.ts';
+import { DEFAULT_BASE_BACKOFF_MS, startAgentOutbox } from './outbox-delivery.ts';
 import { createProbeAgents } from './probes/http-get.ts';
 import { createReferenceGate, DEFAULT_REFERENCE_CACHE_MS } from './probes/reference.ts';
 import type { ProbeKind } from './probes/types.ts';
-import { registerNode } from './register.ts';
 import { type AgentServer, startAgentServer } from './server.ts';
 import { createStatusSource } from './status.ts';
 
@@ -137,7 +136,8 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     cleanups.push(() => db.close());
     const metrics = createAgentMetrics({ defaultMetrics, outboxDepth: () => outboxDepth(db) });
     const latest = latestReportRow(db);
-    if (latest !== null) metrics.setLastReport(latest.epoch, REPORT_STATUS_BY_STATE[latest.state] ?? 'none');
+    if (latest !== null)
+      metrics.setLastReport(latest.subject, REPORT_STATUS_BY_STATE[latest.state] ?? 'none');
 
     const agents = createProbeAgents();
     cleanups.push(() => agents.close());
@@ -146,13 +146,14 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     cleanups.push(() => server.close());
     const agentUrl = options.agentUrl ?? server.url;
 
-    const client = createCoordinatorClient({
+    const client = createSignedClient({
       baseUrl: base,
       nodeId,
       privateKey: identity.privateKey,
       requestTimeoutMs,
       now,
     });
+    const calls = createAgentCalls(client);
     const references = options.referenceTargets?.length ? options.referenceTargets : [`${base}/healthz`];
     const gate = createReferenceGate({
       urls: references,
@@ -176,9 +177,9 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       onError: (error, lost) => log.error({ error: error.message, lost }, 'could not log probes'),
     });
     cleanups.push(() => writer.close());
-    const sender: OutboxSender = createOutboxSender({
+    const sender = startAgentOutbox({
       db,
-      client,
+      calls,
       log,
       maxBackoffMs: outboxMaxBackoffS * 1000,
       baseBackoffMs: outboxBaseBackoffMs,
@@ -186,57 +187,33 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       onSettled(row, outcome) {
         if (row.kind !== 'report') return;
         const newest = latestReportRow(db);
-        if (newest === null || newest.epoch === row.epoch) {
-          metrics.setLastReport(row.epoch, outcome === 'delivered' ? 'accepted' : 'failed');
+        if (newest === null || newest.subject === row.subject) {
+          metrics.setLastReport(row.subject, outcome === 'delivered' ? 'accepted' : 'failed');
         }
       },
     });
     cleanups.push(() => sender.close());
 
     if (options.register) {
-      const registration = {
-        node_id: nodeId,
-        public_key: identity.publicKey,
-        endpoint: options.register.endpoint,
-        agent_url: agentUrl,
-        max_parallel: 1,
-      };
-      const apiKey = options.register.apiKey;
-      try {
-        await registerNode(client, apiKey, registration, log);
-      } catch (error) {
-        if (!(error instanceof CoordinatorError && error.retryable)) throw error;
-        log.warn({ error: error.message }, 'could not register the node yet; trying again in the background');
-        const waker = createWaker();
-        let stopped = false;
-        const retrying = (async () => {
-          for (let attempt = 1; !stopped; attempt++) {
-            await waker.sleep(
-              backoffMs(attempt, { initialMs: outboxBaseBackoffMs, maxMs: outboxMaxBackoffS * 1000 }),
-            );
-            if (stopped) return;
-            try {
-              await registerNode(client, apiKey, registration, log);
-              return;
-            } catch (retryError) {
-              if (!(retryError instanceof CoordinatorError && retryError.retryable)) {
-                log.error({ error: (retryError as Error).message }, 'registration refused');
-                return;
-              }
-            }
-          }
-        })();
-        cleanups.push(async () => {
-          stopped = true;
-          waker.wake();
-          await retrying;
-        });
-      }
+      const registration = await startRegistration({
+        client,
+        apiKey: options.register.apiKey,
+        registration: {
+          node_id: nodeId,
+          public_key: identity.publicKey,
+          endpoint: options.register.endpoint,
+          agent_url: agentUrl,
+          max_parallel: 1,
+        },
+        log,
+        backoff: { initialMs: outboxBaseBackoffMs, maxMs: outboxMaxBackoffS * 1000 },
+      });
+      cleanups.push(() => registration.stop());
     }
 
     const monitor: EpochMonitor = createEpochMonitor({
       db,
-      client,
+      calls,
       nodeId,
       privateKey: identity.privateKey,
       log,
@@ -256,7 +233,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       // Both loops stop first, then calls in flight are cut: a coordinator that hangs must not
       // hold the agent open, and a call cut short is not counted as a failed attempt.
       const stopping = [monitor.close(), sender.close()];
-      client.close();
+      await client.close();
       await Promise.all(stopping);
     });
     log.info(

@@ -1,9 +1,11 @@
 import type { KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { DatabaseSync } from 'node:sqlite';
+import { CoordinatorError } from '../node-client/errors.ts';
+import type { OutboxSender } from '../node-client/outbox/sender.ts';
 import type { Logger } from '../platform/log.ts';
 import { createWaker } from '../platform/wait.ts';
-import { type CoordinatorClient, CoordinatorError } from './coordinator-client.ts';
+import type { AgentCalls } from './coordinator-calls.ts';
 import type { EpochView } from './coordinator-views.ts';
 import type { Limiter } from './limiter.ts';
 import {
@@ -16,7 +18,6 @@ import { queueInterimSummary } from './log/interim.ts';
 import { reportRow } from './log/outbox.ts';
 import type { SampleWriter } from './log/sample-writer.ts';
 import type { AgentMetrics } from './metrics.ts';
-import type { OutboxSender } from './outbox-sender.ts';
 import type { ReferenceGate } from './probes/reference.ts';
 import { probeTarget, type TargetPlan } from './probes/target.ts';
 import type { ProbeAgents, ProbeKind } from './probes/types.ts';
@@ -30,7 +31,7 @@ const MIN_TICK_MS = 20;
 
 export interface EpochMonitorOptions {
   db: DatabaseSync;
-  client: CoordinatorClient;
+  calls: AgentCalls;
   nodeId: string;
   privateKey: KeyObject;
   log: Logger;
@@ -61,7 +62,7 @@ interface Run {
  * down) resumes probing, and reports an epoch that ended while the agent was away.
  */
 export function createEpochMonitor(o: EpochMonitorOptions) {
-  const { db, client, nodeId, log, metrics, now } = o;
+  const { db, calls, nodeId, log, metrics, now } = o;
   const runs = new Map<number, Run>();
   const announcedNotMember = new Set<number>();
   /** Per target, whether the last counted sample was up: transitions are logged, not every probe. */
@@ -181,7 +182,7 @@ export function createEpochMonitor(o: EpochMonitorOptions) {
 
   async function fetchAssignment(epoch: EpochView): Promise<StoredAssignment | null> {
     try {
-      const answer = await client.assignment(epoch.epoch, nodeId);
+      const answer = await calls.assignment(epoch.epoch, nodeId);
       const assignment: StoredAssignment = {
         epoch: epoch.epoch,
         start_ms: epoch.start_ms,
@@ -224,7 +225,7 @@ export function createEpochMonitor(o: EpochMonitorOptions) {
 
   async function tick(): Promise<void> {
     try {
-      view = await client.currentEpoch();
+      view = await calls.currentEpoch();
       if (coordinatorDown) log.info({ epoch: view.epoch }, 'the current epoch is known again');
       coordinatorDown = false;
       metrics.epoch.set(view.epoch);

@@ -1,16 +1,18 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
+import { CallAbortedError } from '../node-client/errors.ts';
 import { loadOrCreateIdentity } from '../node-client/identity.ts';
+import { startRegistration } from '../node-client/registration.ts';
+import { createSignedClient, type SignedClient } from '../node-client/signed-client.ts';
 import { type Logger, silentLogger } from '../platform/log.ts';
 import { createWaker } from '../platform/wait.ts';
 import { WORKER_API_KEY_VAR, type WorkerConfig } from './config.ts';
-import { CallAbortedError, createWorkerClient, type WorkerCoordinatorClient } from './coordinator-client.ts';
+import { createWorkerCalls, type WorkerCalls } from './coordinator-calls.ts';
 import { createLeaseKeeper, type LeaseKeeper } from './leases.ts';
 import { createWorkerMetrics, type MetricsServer, startMetricsServer } from './metrics.ts';
 import { createOutbox, type Outbox } from './outbox.ts';
-import { type OutboxStore, openOutboxStore } from './outbox-store.ts';
+import { openWorkerOutboxFile } from './outbox-file.ts';
 import { createReconciler, type WorkerSummary } from './reconciler.ts';
-import { registerWorkerNode } from './registration.ts';
 
 export const WORKER_VERSION = '0.1.0';
 /** Calls coalesced into one sync after a state change. */
@@ -81,19 +83,19 @@ export async function startWorkerHost(
   const closeAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   };
-  let store: OutboxStore;
-  let client: WorkerCoordinatorClient;
+  let client: SignedClient;
+  let calls: WorkerCalls;
   let outbox: Outbox;
   let leases: LeaseKeeper;
   let metricsServer: MetricsServer | null = null;
   const metrics = createWorkerMetrics({
     defaultMetrics: options.defaultMetrics ?? false,
-    outboxDepth: (kind) => store.depth(kind),
+    outboxDepth: (kind) => outbox.depth(kind),
   });
   try {
-    store = openOutboxStore(at(config.data_dir));
-    cleanups.push(() => store.close());
-    client = createWorkerClient({
+    const file = openWorkerOutboxFile(at(config.data_dir));
+    cleanups.push(() => file.close());
+    client = createSignedClient({
       baseUrl: config.coordinator_url,
       nodeId,
       privateKey: identity.privateKey,
@@ -105,32 +107,38 @@ export async function startWorkerHost(
       },
     });
     cleanups.push(() => client.close());
+    calls = createWorkerCalls(client);
     const apiKey = env[WORKER_API_KEY_VAR];
     if (apiKey !== undefined && apiKey !== '') {
-      const stopRegistering = await registerWorkerNode({
-        coordinatorUrl: config.coordinator_url,
-        nodeId,
-        identity,
+      const registration = await startRegistration({
+        client,
         apiKey,
-        maxParallel: Math.max(
-          1,
-          config.topics.reduce((sum, t) => sum + t.concurrency, 0),
-        ),
-        requestTimeoutMs: config.request_timeout_ms,
+        registration: {
+          node_id: nodeId,
+          public_key: identity.publicKey,
+          endpoint: null,
+          agent_url: null,
+          max_parallel: Math.max(
+            1,
+            config.topics.reduce((sum, t) => sum + t.concurrency, 0),
+          ),
+        },
         log,
+        backoff: { initialMs: 1_000, maxMs: 30_000 },
+        random,
       });
-      cleanups.push(stopRegistering);
+      cleanups.push(() => registration.stop());
     }
     outbox = createOutbox({
-      store,
-      client,
+      db: file,
+      calls,
       log,
       metrics,
       maxBackoffMs: config.outbox_max_backoff_ms,
       now,
       random,
     });
-    leases = createLeaseKeeper({ client, log });
+    leases = createLeaseKeeper({ calls, log });
   } catch (error) {
     await closeAll();
     throw error;
@@ -167,7 +175,7 @@ export async function startWorkerHost(
     deps: {
       config,
       baseDir,
-      client,
+      calls,
       outbox,
       leases,
       metrics,
@@ -186,7 +194,7 @@ export async function startWorkerHost(
     syncWaiters = [];
     const sent = workers.reports();
     try {
-      const answer = await client.sync({ version: WORKER_VERSION, workers: sent }, signal);
+      const answer = await calls.sync({ version: WORKER_VERSION, workers: sent }, signal);
       workers.sent(sent);
       lastSyncAtMs = now();
       if (syncFailures > 0) log.info({ after_failures: syncFailures }, 'sync answered again');

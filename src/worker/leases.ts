@@ -1,7 +1,8 @@
 import type { LeaseRef } from '../core/work/protocol.ts';
+import { CallAbortedError } from '../node-client/errors.ts';
 import type { Logger } from '../platform/log.ts';
 import { createWaker } from '../platform/wait.ts';
-import { CallAbortedError, type WorkerCoordinatorClient } from './coordinator-client.ts';
+import type { WorkerCalls } from './coordinator-calls.ts';
 
 /** The contract's limit on leases per extend call. */
 const MAX_LEASES_PER_CALL = 500;
@@ -31,11 +32,11 @@ export interface LeaseKeeper {
  * next tick tries again, and a third of the lease is left for it.
  */
 export function createLeaseKeeper({
-  client,
+  calls,
   log,
   leaseMs: initialLeaseMs = 30_000,
 }: {
-  client: WorkerCoordinatorClient;
+  calls: WorkerCalls;
   log: Logger;
   leaseMs?: number;
 }): LeaseKeeper {
@@ -56,7 +57,7 @@ export function createLeaseKeeper({
       for (let i = 0; i < list.length; i += MAX_LEASES_PER_CALL) {
         const chunk = list.slice(i, i + MAX_LEASES_PER_CALL);
         try {
-          const answer = await client.extendLeases(
+          const answer = await calls.extendLeases(
             workerId,
             chunk.map((h) => h.lease),
             cut.signal,

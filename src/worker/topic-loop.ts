@@ -1,8 +1,9 @@
 import type { ClaimedJob, JobResult } from '../core/work/protocol.ts';
+import { CallAbortedError, CoordinatorError } from '../node-client/errors.ts';
 import type { Logger } from '../platform/log.ts';
 import { createWaker, settlesWithin, sleep } from '../platform/wait.ts';
 import type { Adapter } from './adapters/index.ts';
-import { CallAbortedError, CoordinatorError, type WorkerCoordinatorClient } from './coordinator-client.ts';
+import type { WorkerCalls } from './coordinator-calls.ts';
 import type { LeaseGone, LeaseKeeper } from './leases.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { Outbox } from './outbox.ts';
@@ -29,7 +30,7 @@ export interface TopicLoopOptions {
   leaseMs: () => number;
   /** How long to wait before claiming again after a refusal that may clear (a sync first). */
   pauseMs: number;
-  client: WorkerCoordinatorClient;
+  calls: WorkerCalls;
   outbox: Outbox;
   leases: LeaseKeeper;
   metrics: WorkerMetrics;
@@ -78,7 +79,7 @@ export function startTopicLoop(options: TopicLoopOptions): TopicLoop {
     workerId,
     topic,
     adapter,
-    client,
+    calls,
     outbox,
     leases,
     metrics,
@@ -198,7 +199,7 @@ export function startTopicLoop(options: TopicLoopOptions): TopicLoop {
       const askedAt = now();
       let jobs: ClaimedJob[];
       try {
-        jobs = await client.claim(
+        jobs = await calls.claim(
           topic,
           { worker_id: workerId, max: free, wait_ms: options.claimWaitMs },
           claiming.signal,

@@ -1,7 +1,8 @@
+import { CallAbortedError, CoordinatorError } from '../node-client/errors.ts';
 import type { Logger } from '../platform/log.ts';
 import { settlesWithin, sleep } from '../platform/wait.ts';
 import type { Adapter } from './adapters/index.ts';
-import { CallAbortedError, CoordinatorError, type WorkerCoordinatorClient } from './coordinator-client.ts';
+import type { WorkerCalls } from './coordinator-calls.ts';
 import { JudgeError, judge } from './judge.ts';
 import type { Outbox } from './outbox.ts';
 
@@ -29,7 +30,7 @@ export function startVerifier({
   maxLoss,
   timeoutMs,
   intervalMs,
-  client,
+  calls,
   outbox,
   log: parentLog,
   onBusyChange = () => {},
@@ -41,7 +42,7 @@ export function startVerifier({
   maxLoss: number | null;
   timeoutMs: number;
   intervalMs: number;
-  client: WorkerCoordinatorClient;
+  calls: WorkerCalls;
   outbox: Outbox;
   log: Logger;
   onBusyChange?: () => void;
@@ -54,9 +55,9 @@ export function startVerifier({
 
   async function loop(): Promise<void> {
     while (!stopping.signal.aborted) {
-      let samples: Awaited<ReturnType<WorkerCoordinatorClient['claimSamples']>> = [];
+      let samples: Awaited<ReturnType<WorkerCalls['claimSamples']>> = [];
       try {
-        samples = await client.claimSamples(
+        samples = await calls.claimSamples(
           topic,
           { worker_id: workerId, max: SAMPLES_PER_CLAIM },
           stopping.signal,

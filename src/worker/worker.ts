@@ -1,11 +1,12 @@
 import type { DesiredWorker, TopicSlots } from '../core/work/protocol.ts';
 import type { AdapterSpec, TopicDefinition } from '../core/work/topic.ts';
+import type { CoordinatorError } from '../node-client/errors.ts';
 import type { Logger } from '../platform/log.ts';
 import { jobAdapterFor, verifyAdapterFor } from './adapter-choice.ts';
 import { type Adapter, createAdapter } from './adapters/index.ts';
 import { runBenchmark } from './benchmark.ts';
 import type { WorkerConfig } from './config.ts';
-import type { CoordinatorError, WorkerCoordinatorClient } from './coordinator-client.ts';
+import type { WorkerCalls } from './coordinator-calls.ts';
 import type { LeaseKeeper } from './leases.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { Outbox } from './outbox.ts';
@@ -20,7 +21,7 @@ export const IDLE_GRACE_MS = 1_000;
 export interface WorkerDeps {
   config: WorkerConfig;
   baseDir: string;
-  client: WorkerCoordinatorClient;
+  calls: WorkerCalls;
   outbox: Outbox;
   leases: LeaseKeeper;
   metrics: WorkerMetrics;
@@ -194,7 +195,7 @@ export function startWorker({
           claimWaitMs: config.claim_wait_ms,
           leaseMs: deps.leaseMs,
           pauseMs: config.heartbeat_interval_ms,
-          client: deps.client,
+          calls: deps.calls,
           outbox: deps.outbox,
           leases: deps.leases,
           metrics,
@@ -216,7 +217,7 @@ export function startWorker({
           maxLoss: definition.verification?.max_loss ?? null,
           timeoutMs: definition.timeout_ms,
           intervalMs: deps.verifyIntervalMs,
-          client: deps.client,
+          calls: deps.calls,
           outbox: deps.outbox,
           log,
           onBusyChange,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { exportPublicKey, generateKeyPair } from '../../src/core/crypto/index.ts';
-import { DataDirInUseError } from '../../src/worker/outbox-store.ts';
+import { DataDirInUseError } from '../../src/worker/outbox-file.ts';
 import { eventually, metricValue } from '../agent/support/network.ts';
 import { echo, harnesses, setJobBehaviour, testModuleAdapter } from './support/harness.ts';
 

@@ -1,0 +1,54 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { OUTBOX_SCHEMA } from '../node-client/outbox/store.ts';
+import { openLocalDatabase } from '../store/sqlite/local-file.ts';
+
+/** The file in `data_dir` holding the worker's outbox. */
+export const WORKER_OUTBOX_FILE = 'worker.sqlite';
+
+// Schema 2 moved the outbox into the table every node's outbox shares (OUTBOX_SCHEMA,
+// `outbox_items`: the job id in `subject`, the item's JSON in `body`); schema 1 had a table of
+// its own.
+const SCHEMA_VERSION = 2;
+
+// A file written by schema 1 has its outbox in `outbox`: its rows move to `outbox_items`, ids
+// and attempts as they were, all pending and due, when schema 2 first opens the file. The
+// schema is applied at every open, so this is written to be idempotent: on a file without the
+// old table it is created empty and dropped again at once.
+const SCHEMA_1_OUTBOX_MOVED = `
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL CHECK (kind IN ('results', 'verdicts')),
+  job_id TEXT NOT NULL,
+  item TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  created_at_ms INTEGER NOT NULL
+);
+INSERT INTO outbox_items (id, kind, subject, body, attempts, next_attempt_at, last_error, created_at)
+  SELECT id, kind, job_id, item, attempts, created_at_ms, last_error, created_at_ms FROM outbox;
+DROP TABLE outbox;
+`;
+
+// One item per result or verdict, stored before the first attempt to send it and deleted only
+// once the coordinator answered 200 for a batch holding it. Nothing else is kept: leases in
+// flight are not worth keeping across a restart (they expire at the coordinator; see decision
+// 0020).
+const SCHEMA = `${OUTBOX_SCHEMA}${SCHEMA_1_OUTBOX_MOVED}`;
+
+export { DataDirInUseError } from '../store/sqlite/local-file.ts';
+
+/**
+ * Opens (creating) the worker's outbox file in `dataDir`. WAL with synchronous=NORMAL: a
+ * commit survives the process crashing; an OS crash may lose the last ones, which only means
+ * those jobs run again when their leases expire. locking_mode=EXCLUSIVE makes a second host on
+ * the same directory fail at start (DataDirInUseError) instead of sending the same results twice.
+ */
+export function openWorkerOutboxFile(dataDir: string): DatabaseSync {
+  return openLocalDatabase({
+    dataDir,
+    file: WORKER_OUTBOX_FILE,
+    schema: SCHEMA,
+    schemaVersion: SCHEMA_VERSION,
+    owner: 'worker',
+  });
+}
