@@ -10,7 +10,7 @@ import {
 } from '../../src/core/crypto/index.ts';
 import { CallAbortedError, CoordinatorError } from '../../src/node-client/errors.ts';
 import { createSignedClient, type SignedClientOptions } from '../../src/node-client/signed-client.ts';
-import { bodyOf, closedPort, type LocalServer, sendJson, sendProblem, serve } from '../agent/support/http.ts';
+import { bodyOf, closedPort, type LocalServer, sendJson, sendProblem, serve } from '../helpers/http.ts';
 
 describe('signed coordinator client', () => {
   const { privateKey } = generateKeyPair();

@@ -7,8 +7,8 @@ import {
   type SignedReport,
   verifySignedReport,
 } from '../../../src/core/reports/index.ts';
-import { bodyOf, type LocalServer, sendJson, sendProblem, serve } from './http.ts';
-import { checkSignedRequests } from './signed-requests.ts';
+import { bodyOf, type LocalServer, sendJson, sendProblem, serve } from '../../helpers/http.ts';
+import { checkSignedRequests } from '../../node-client/support/signed-requests.ts';
 
 /**
  * A stand-in for the coordinator that follows docs/design/peer-monitoring-contract.md: epochs

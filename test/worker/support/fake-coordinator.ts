@@ -9,8 +9,8 @@ import type {
   Verdict,
   WorkerReport,
 } from '../../../src/core/work/protocol.ts';
-import { bodyOf, type LocalServer, sendJson, sendProblem, serve } from '../../agent/support/http.ts';
-import { checkSignedRequests } from '../../agent/support/signed-requests.ts';
+import { bodyOf, type LocalServer, sendJson, sendProblem, serve } from '../../helpers/http.ts';
+import { checkSignedRequests } from '../../node-client/support/signed-requests.ts';
 import { type Route, routeOf } from './routes.ts';
 
 export interface FakeJob {
