@@ -79,28 +79,7 @@ export function createSignedClient({
   const base = baseUrl.replace(/\/+$/, '');
   const pools = createPools(requestTimeoutMs, onReconnect);
   const closing = new AbortController();
-  // ed25519 signatures are deterministic, and the coordinator refuses a signature it saw
-  // before: two identical calls in one millisecond (two slots claiming, a report resent at
-  // once) would collide, so every call gets a timestamp later than the previous one.
-  let lastTimestampMs = 0;
-
-  function headersFor({ method, path, body, auth }: Outgoing): Record<string, string> {
-    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (auth.kind === 'api-key') headers['authorization'] = `Bearer ${auth.apiKey}`;
-    if (auth.kind !== 'signed') return headers;
-    const bodySha256 = body === undefined ? EMPTY_SHA256 : sha256Hex(body);
-    lastTimestampMs = Math.max(Math.trunc(now()), lastTimestampMs + 1);
-    const timestampMs = lastTimestampMs;
-    headers[REQUEST_SIGNATURE_HEADERS.keyId] = nodeId;
-    headers[REQUEST_SIGNATURE_HEADERS.timestampMs] = String(timestampMs);
-    headers[REQUEST_SIGNATURE_HEADERS.bodySha256] = bodySha256;
-    headers[REQUEST_SIGNATURE_HEADERS.signature] = signRequest(
-      { method, path, bodySha256, timestampMs, keyId: nodeId },
-      privateKey,
-    );
-    return headers;
-  }
+  const sign = createSigner(nodeId, privateKey, now);
 
   async function call<T>(outgoing: Outgoing, options: CallOptions = {}): Promise<Answer<T>> {
     const what = `${outgoing.method} ${outgoing.path}`;
@@ -113,7 +92,7 @@ export function createSignedClient({
     try {
       const response = await request(`${base}${outgoing.path}`, {
         method: outgoing.method,
-        headers: headersFor(outgoing),
+        headers: requestHeaders(outgoing, sign),
         ...(outgoing.body === undefined ? {} : { body: outgoing.body }),
         dispatcher: used,
         signal: AbortSignal.any(signals),
@@ -156,6 +135,41 @@ export function createSignedClient({
       closing.abort(new Error('the client is closed'));
       await pools.destroy();
     },
+  };
+}
+
+/** The signature headers of one request. */
+type Signer = (request: { method: Method; path: string; body: string | undefined }) => Record<string, string>;
+
+/** Signs as the contract says: method, path and query, SHA-256 of the body bytes, time, key id. */
+function createSigner(nodeId: string, privateKey: KeyObject, now: () => number): Signer {
+  // ed25519 signatures are deterministic, and the coordinator refuses a signature it saw
+  // before: two identical calls in one millisecond (two slots claiming, a report resent at
+  // once) would collide, so every call gets a timestamp later than the previous one.
+  let lastTimestampMs = 0;
+  return ({ method, path, body }) => {
+    const bodySha256 = body === undefined ? EMPTY_SHA256 : sha256Hex(body);
+    lastTimestampMs = Math.max(Math.trunc(now()), lastTimestampMs + 1);
+    const timestampMs = lastTimestampMs;
+    return {
+      [REQUEST_SIGNATURE_HEADERS.keyId]: nodeId,
+      [REQUEST_SIGNATURE_HEADERS.timestampMs]: String(timestampMs),
+      [REQUEST_SIGNATURE_HEADERS.bodySha256]: bodySha256,
+      [REQUEST_SIGNATURE_HEADERS.signature]: signRequest(
+        { method, path, bodySha256, timestampMs, keyId: nodeId },
+        privateKey,
+      ),
+    };
+  };
+}
+
+function requestHeaders(outgoing: Outgoing, sign: Signer): Record<string, string> {
+  const { body, auth } = outgoing;
+  return {
+    accept: 'application/json, application/problem+json',
+    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    ...(auth.kind === 'api-key' ? { authorization: `Bearer ${auth.apiKey}` } : {}),
+    ...(auth.kind === 'signed' ? sign(outgoing) : {}),
   };
 }
 

@@ -24,6 +24,13 @@ export interface LeaseKeeper {
   close(): Promise<void>;
 }
 
+export interface LeaseKeeperOptions {
+  calls: WorkerCalls;
+  log: Logger;
+  /** The lease length until the coordinator says (`setLeaseMs`). */
+  leaseMs?: number;
+}
+
 /**
  * Extends every lease this host holds, every `lease_ms / 3`, in one call per worker (the call
  * names one worker) of up to 500 leases: a thousand jobs in flight cost a few calls, not a
@@ -35,11 +42,7 @@ export function createLeaseKeeper({
   calls,
   log,
   leaseMs: initialLeaseMs = 30_000,
-}: {
-  calls: WorkerCalls;
-  log: Logger;
-  leaseMs?: number;
-}): LeaseKeeper {
+}: LeaseKeeperOptions): LeaseKeeper {
   const held = new Map<string, Held>();
   const waker = createWaker();
   const cut = new AbortController();
@@ -47,13 +50,7 @@ export function createLeaseKeeper({
   let closed = false;
 
   async function extendAll(): Promise<void> {
-    const byWorker = new Map<string, Held[]>();
-    for (const h of held.values()) {
-      const list = byWorker.get(h.workerId) ?? [];
-      list.push(h);
-      byWorker.set(h.workerId, list);
-    }
-    for (const [workerId, list] of byWorker) {
+    for (const [workerId, list] of byWorker(held.values())) {
       for (let i = 0; i < list.length; i += MAX_LEASES_PER_CALL) {
         const chunk = list.slice(i, i + MAX_LEASES_PER_CALL);
         try {
@@ -113,4 +110,15 @@ export function createLeaseKeeper({
       await running;
     },
   };
+}
+
+/** The held leases grouped by the worker holding them: an extend call names one worker. */
+function byWorker(held: Iterable<Held>): Map<string, Held[]> {
+  const groups = new Map<string, Held[]>();
+  for (const h of held) {
+    const list = groups.get(h.workerId) ?? [];
+    list.push(h);
+    groups.set(h.workerId, list);
+  }
+  return groups;
 }
