@@ -199,7 +199,10 @@ class Workers implements Reconciler {
   #settle(slot: Slot): void {
     const want = slot.desired;
     if (slot.transition !== null || this.#draining) return;
-    if (want === null || !want.enabled) return this.#retire(slot, want);
+    if (want === null || !want.enabled) {
+      this.#retire(slot, want);
+      return;
+    }
     const worker = slot.worker;
     if (worker === null) {
       this.#deps.log.info({ worker_id: slot.id, generation: want.generation }, 'starting worker');
