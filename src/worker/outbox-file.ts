@@ -1,11 +1,10 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { OUTBOX_SCHEMA } from '../node-client/outbox/store.ts';
-import { openLocalDatabase } from '../store/sqlite/local-file.ts';
+import { openNodeFile } from '../node-client/local-file.ts';
 
 /** The file in `data_dir` holding the worker's outbox. */
 export const WORKER_OUTBOX_FILE = 'worker.sqlite';
 
-// Schema 2 moved the outbox into the table every node's outbox shares (OUTBOX_SCHEMA,
+// Schema 2 moved the outbox into the table every node's file has (openNodeFile's
 // `outbox_items`: the job id in `subject`, the item's JSON in `body`); schema 1 had a table of
 // its own.
 const SCHEMA_VERSION = 2;
@@ -29,25 +28,24 @@ INSERT INTO outbox_items (id, kind, subject, body, attempts, next_attempt_at, la
 DROP TABLE outbox;
 `;
 
-// One item per result or verdict, stored before the first attempt to send it and deleted only
-// once the coordinator answered 200 for a batch holding it. Nothing else is kept: leases in
-// flight are not worth keeping across a restart (they expire at the coordinator; see decision
-// 0020).
-const SCHEMA = `${OUTBOX_SCHEMA}${SCHEMA_1_OUTBOX_MOVED}`;
-
-export { DataDirInUseError } from '../store/sqlite/local-file.ts';
+export { DataDirInUseError } from '../node-client/local-file.ts';
 
 /**
- * Opens (creating) the worker's outbox file in `dataDir`. WAL with synchronous=NORMAL: a
- * commit survives the process crashing; an OS crash may lose the last ones, which only means
- * those jobs run again when their leases expire. locking_mode=EXCLUSIVE makes a second host on
- * the same directory fail at start (DataDirInUseError) instead of sending the same results twice.
+ * Opens (creating) the worker's outbox file in `dataDir`: one item per result or verdict,
+ * stored before the first attempt to send it and deleted only once the coordinator answered
+ * 200 for a batch holding it. Nothing else is kept: leases in flight are not worth keeping
+ * across a restart (they expire at the coordinator; see decision 0020).
+ *
+ * WAL with synchronous=NORMAL: a commit survives the process crashing; an OS crash may lose
+ * the last ones, which only means those jobs run again when their leases expire.
+ * locking_mode=EXCLUSIVE makes a second host on the same directory fail at start
+ * (DataDirInUseError) instead of sending the same results twice.
  */
 export function openWorkerOutboxFile(dataDir: string): DatabaseSync {
-  return openLocalDatabase({
+  return openNodeFile({
     dataDir,
     file: WORKER_OUTBOX_FILE,
-    schema: SCHEMA,
+    schema: SCHEMA_1_OUTBOX_MOVED,
     schemaVersion: SCHEMA_VERSION,
     owner: 'worker',
   });

@@ -1,11 +1,10 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { OUTBOX_SCHEMA } from '../../node-client/outbox/store.ts';
-import { openLocalDatabase } from '../../store/sqlite/local-file.ts';
+import { openNodeFile } from '../../node-client/local-file.ts';
 
 /** The file in `agent.data_dir` holding the probe log, the outbox and the assignments. */
 export const AGENT_LOG_FILE = 'agent.sqlite';
 
-// Schema 2 moved the outbox into the table every node's outbox shares (OUTBOX_SCHEMA,
+// Schema 2 moved the outbox into the table every node's file has (openNodeFile's
 // `outbox_items`, the epoch in `subject`); schema 1 had a table of its own.
 const SCHEMA_VERSION = 2;
 
@@ -54,7 +53,6 @@ CREATE TABLE IF NOT EXISTS interim_cursor (
   epoch INTEGER PRIMARY KEY,
   through_rowid INTEGER NOT NULL
 );
-${OUTBOX_SCHEMA}
 ${SCHEMA_1_OUTBOX_MOVED}
 CREATE UNIQUE INDEX IF NOT EXISTS outbox_items_one_report_per_epoch ON outbox_items (subject) WHERE kind = 'report';
 CREATE TABLE IF NOT EXISTS assignments (
@@ -69,7 +67,7 @@ CREATE TABLE IF NOT EXISTS assignments (
 );
 `;
 
-export { DataDirInUseError } from '../../store/sqlite/local-file.ts';
+export { DataDirInUseError } from '../../node-client/local-file.ts';
 
 /**
  * Opens (creating) the agent's SQLite log in `dataDir`.
@@ -84,7 +82,7 @@ export { DataDirInUseError } from '../../store/sqlite/local-file.ts';
  * agent pointed at the same data dir fails at start instead of probing and reporting twice.
  */
 export function openAgentLog(dataDir: string): DatabaseSync {
-  return openLocalDatabase({
+  return openNodeFile({
     dataDir,
     file: AGENT_LOG_FILE,
     schema: SCHEMA,
