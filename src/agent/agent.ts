@@ -221,24 +221,23 @@ async function serveStatus(
   return { agents, server };
 }
 
-/** Registers the node with what peers need to probe it, now or in the background. */
+/**
+ * Registers the node with what peers need to probe it, now or in the background; retries
+ * back off like the outbox.
+ */
 async function register(
-  { settings, identity, nodeId, log, closers }: AgentContext,
+  { settings, identity, log, closers }: AgentContext,
   client: SignedClient,
   { apiKey, endpoint, agentUrl }: { apiKey: string; endpoint: string | null; agentUrl: string },
 ): Promise<void> {
+  const { outboxBaseBackoffMs, outboxMaxBackoffS } = settings;
   const registration = await startRegistration({
     client,
     apiKey,
-    registration: {
-      node_id: nodeId,
-      public_key: identity.publicKey,
-      endpoint,
-      agent_url: agentUrl,
-      max_parallel: 1,
-    },
+    publicKey: identity.publicKey,
+    reach: { endpoint, agent_url: agentUrl, max_parallel: 1 },
     log,
-    backoff: { initialMs: settings.outboxBaseBackoffMs, maxMs: settings.outboxMaxBackoffS * 1000 },
+    backoff: { initialMs: outboxBaseBackoffMs, maxMs: outboxMaxBackoffS * 1000 },
   });
   closers.add(() => registration.stop());
 }

@@ -61,7 +61,10 @@ export async function registerNode(
 export interface RegistrationOptions {
   client: SignedClient;
   apiKey: string;
-  registration: NodeRegistration;
+  /** The node's key, as registered: its id's public key. */
+  publicKey: string;
+  /** Where the node is reached and how much it runs at once: the rest of its registration. */
+  reach: Omit<NodeRegistration, 'node_id' | 'public_key'>;
   log: Logger;
   /** Waits between background attempts: the first up to `initialMs`, doubling up to `maxMs`. */
   backoff: { initialMs: number; maxMs: number };
@@ -81,7 +84,8 @@ export interface Registration {
  * background, is logged and ends the attempts.
  */
 export async function startRegistration(options: RegistrationOptions): Promise<Registration> {
-  const { client, apiKey, registration, log } = options;
+  const { client, apiKey, log } = options;
+  const registration = { node_id: client.nodeId, public_key: options.publicKey, ...options.reach };
   try {
     await registerNode(client, apiKey, registration, log);
     return { stop: async () => {} };
@@ -89,17 +93,13 @@ export async function startRegistration(options: RegistrationOptions): Promise<R
     if (!(error instanceof CoordinatorError && error.retryable)) throw error;
     log.warn({ error: error.message }, 'could not register the node yet; trying again in the background');
   }
-  return retryInBackground(options);
+  return retryInBackground(options, registration);
 }
 
-function retryInBackground({
-  client,
-  apiKey,
-  registration,
-  log,
-  backoff,
-  random,
-}: RegistrationOptions): Registration {
+function retryInBackground(
+  { client, apiKey, log, backoff, random }: RegistrationOptions,
+  registration: NodeRegistration,
+): Registration {
   const waker = createWaker();
   const stopping = new AbortController();
   const retrying = (async () => {

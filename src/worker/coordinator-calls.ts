@@ -34,6 +34,19 @@ const topicPath = (topic: string, rest: string) => `/topics/${encodeURIComponent
 export function createWorkerCalls(client: SignedClient): WorkerCalls {
   const post = async <T>(path: string, payload: unknown, options: CallOptions): Promise<T> =>
     (await client.post<T>(path, JSON.stringify(payload), options)).body;
+  /** `POST /results` or `/verdicts`: the items under their kind's name, a disposition each. */
+  const batch = async <D extends string>(
+    kind: 'results' | 'verdicts',
+    items: unknown[],
+    signal: AbortSignal | undefined,
+  ): Promise<BatchAnswer<D>> => {
+    const answer = await post<Record<string, BatchAnswer<D>['items']>>(
+      `/${kind}`,
+      { [kind]: items },
+      { signal },
+    );
+    return { items: answer[kind]! };
+  };
 
   return {
     sync: (body, signal) => post<SyncAnswer>('/workers/sync', body, { signal }),
@@ -43,25 +56,11 @@ export function createWorkerCalls(client: SignedClient): WorkerCalls {
     },
     extendLeases: (workerId, leases, signal) =>
       post<ExtendAnswer>('/leases/extend', { worker_id: workerId, leases }, { signal }),
-    async submitResults(results, signal) {
-      const answer = await post<{ results: BatchAnswer<ResultDisposition>['items'] }>(
-        '/results',
-        { results },
-        { signal },
-      );
-      return { items: answer.results };
-    },
+    submitResults: (results, signal) => batch<ResultDisposition>('results', results, signal),
     async claimSamples(topic, body, signal) {
       return (await post<{ samples: Sample[] }>(topicPath(topic, 'verifications/claim'), body, { signal }))
         .samples;
     },
-    async submitVerdicts(verdicts, signal) {
-      const answer = await post<{ verdicts: BatchAnswer<VerdictDisposition>['items'] }>(
-        '/verdicts',
-        { verdicts },
-        { signal },
-      );
-      return { items: answer.verdicts };
-    },
+    submitVerdicts: (verdicts, signal) => batch<VerdictDisposition>('verdicts', verdicts, signal),
   };
 }

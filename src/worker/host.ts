@@ -195,7 +195,23 @@ async function connect(context: HostContext, defaultMetrics: boolean): Promise<N
   });
   closers.add(() => client.close());
   const apiKey = settings.env[WORKER_API_KEY_VAR];
-  if (apiKey !== undefined && apiKey !== '') await register(context, client, apiKey);
+  if (apiKey !== undefined && apiKey !== '') {
+    // As many parallel slots as its topics declare.
+    const max_parallel = Math.max(
+      1,
+      config.topics.reduce((sum, t) => sum + t.concurrency, 0),
+    );
+    const registration = await startRegistration({
+      client,
+      apiKey,
+      publicKey: identity.publicKey,
+      reach: { endpoint: null, agent_url: null, max_parallel },
+      log,
+      backoff: { initialMs: 1_000, maxMs: 30_000 },
+      random: settings.random,
+    });
+    closers.add(() => registration.stop());
+  }
   const calls = createWorkerCalls(client);
   outbox = createOutbox({
     db: file,
@@ -211,32 +227,6 @@ async function connect(context: HostContext, defaultMetrics: boolean): Promise<N
   const leases = createLeaseKeeper({ calls, log });
   closers.add(() => leases.close());
   return { client, calls, outbox, leases, metrics };
-}
-
-/** Registers the node with as many parallel slots as its topics declare, now or in the background. */
-async function register(
-  { config, settings, identity, nodeId, log, closers }: HostContext,
-  client: SignedClient,
-  apiKey: string,
-): Promise<void> {
-  const registration = await startRegistration({
-    client,
-    apiKey,
-    registration: {
-      node_id: nodeId,
-      public_key: identity.publicKey,
-      endpoint: null,
-      agent_url: null,
-      max_parallel: Math.max(
-        1,
-        config.topics.reduce((sum, t) => sum + t.concurrency, 0),
-      ),
-    },
-    log,
-    backoff: { initialMs: 1_000, maxMs: 30_000 },
-    random: settings.random,
-  });
-  closers.add(() => registration.stop());
 }
 
 /** The worker this host's configuration declares, so the coordinator learns of it; null without topics. */

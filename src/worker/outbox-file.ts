@@ -1,20 +1,16 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { openNodeFile } from '../node-client/local-file.ts';
+import { type FormerOutbox, openNodeFile } from '../node-client/local-file.ts';
 
 /** The file in `data_dir` holding the worker's outbox. */
 export const WORKER_OUTBOX_FILE = 'worker.sqlite';
 
-// Schema 2 moved the outbox into the table every node's file has (openNodeFile's
-// `outbox_items`: the job id in `subject`, the item's JSON in `body`); schema 1 had a table of
-// its own.
+// Schema 2 moved the outbox into the table every node's file has (`outbox_items`: the job id
+// in `subject`, the item's JSON in `body`); schema 1 had the table below, whose rows move there
+// at the first open, all pending and due.
 const SCHEMA_VERSION = 2;
 
-// A file written by schema 1 has its outbox in `outbox`: its rows move to `outbox_items`, ids
-// and attempts as they were, all pending and due, when schema 2 first opens the file. The
-// schema is applied at every open, so this is written to be idempotent: on a file without the
-// old table it is created empty and dropped again at once.
-const SCHEMA_1_OUTBOX_MOVED = `
-CREATE TABLE IF NOT EXISTS outbox (
+const SCHEMA_1_OUTBOX: FormerOutbox = {
+  table: `CREATE TABLE IF NOT EXISTS outbox (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   kind TEXT NOT NULL CHECK (kind IN ('results', 'verdicts')),
   job_id TEXT NOT NULL,
@@ -22,11 +18,9 @@ CREATE TABLE IF NOT EXISTS outbox (
   attempts INTEGER NOT NULL DEFAULT 0,
   last_error TEXT,
   created_at_ms INTEGER NOT NULL
-);
-INSERT INTO outbox_items (id, kind, subject, body, attempts, next_attempt_at, last_error, created_at)
-  SELECT id, kind, job_id, item, attempts, created_at_ms, last_error, created_at_ms FROM outbox;
-DROP TABLE outbox;
-`;
+)`,
+  columns: "id, kind, job_id, item, 'pending', attempts, created_at_ms, last_error, created_at_ms, NULL",
+};
 
 export { DataDirInUseError } from '../node-client/local-file.ts';
 
@@ -45,7 +39,8 @@ export function openWorkerOutboxFile(dataDir: string): DatabaseSync {
   return openNodeFile({
     dataDir,
     file: WORKER_OUTBOX_FILE,
-    schema: SCHEMA_1_OUTBOX_MOVED,
+    schema: '',
+    formerOutbox: SCHEMA_1_OUTBOX,
     schemaVersion: SCHEMA_VERSION,
     owner: 'worker',
   });

@@ -50,12 +50,23 @@ describe('node registration', () => {
       agent_url: 'http://127.0.0.1:9100',
       max_parallel: 1,
     };
+    const log = captureLog();
     return {
       registry,
       failures,
       client,
       registration,
-      log: captureLog(),
+      log,
+      /** Registers in the background, with quick retries. */
+      start: () =>
+        startRegistration({
+          client,
+          apiKey: API_KEY,
+          publicKey: registration.public_key,
+          reach: { endpoint: null, agent_url: registration.agent_url, max_parallel: 1 },
+          log,
+          backoff: { initialMs: 10, maxMs: 50 },
+        }),
       calls: () => calls,
       holdAnswers: () => {
         hold = true;
@@ -89,28 +100,14 @@ describe('node registration', () => {
     await expect(registerNode(t.client, API_KEY, t.registration, t.log)).rejects.toBeInstanceOf(
       RegistrationConflictError,
     );
-    await expect(
-      startRegistration({
-        client: t.client,
-        apiKey: API_KEY,
-        registration: t.registration,
-        log: t.log,
-        backoff: { initialMs: 10, maxMs: 50 },
-      }),
-    ).rejects.toThrow(/registered with another public key/);
+    await expect(t.start()).rejects.toThrow(/registered with another public key/);
   });
 
   it('keeps trying in the background while the coordinator cannot say yes yet', async () => {
     const t = await setup();
     t.failures.failNext('nodes', 2, 503, 'unavailable');
     t.failures.failNext('nodes', 1, 401, 'unauthorized');
-    const registration = await startRegistration({
-      client: t.client,
-      apiKey: API_KEY,
-      registration: t.registration,
-      log: t.log,
-      backoff: { initialMs: 10, maxMs: 50 },
-    });
+    const registration = await t.start();
     expect(t.log.entries[0]).toMatchObject({
       level: 'warn',
       msg: expect.stringMatching(/not register the node yet/),
@@ -124,13 +121,7 @@ describe('node registration', () => {
     const t = await setup();
     t.failures.failNext('nodes', 1, 503, 'unavailable');
     t.failures.failNext('nodes', 1, 403, 'forbidden');
-    const registration = await startRegistration({
-      client: t.client,
-      apiKey: API_KEY,
-      registration: t.registration,
-      log: t.log,
-      backoff: { initialMs: 10, maxMs: 50 },
-    });
+    const registration = await t.start();
     await eventually('refused', () => t.log.entries.find((e) => e.msg === 'registration refused'));
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(t.calls()).toBe(2);
@@ -140,13 +131,7 @@ describe('node registration', () => {
   it('stop cuts an attempt in flight', async () => {
     const t = await setup();
     t.failures.failNext('nodes', 1, 503, 'unavailable');
-    const registration = await startRegistration({
-      client: t.client,
-      apiKey: API_KEY,
-      registration: t.registration,
-      log: t.log,
-      backoff: { initialMs: 10, maxMs: 50 },
-    });
+    const registration = await t.start();
     t.holdAnswers();
     await eventually('a second attempt waiting', () => t.calls() === 2);
     const started = Date.now();

@@ -11,15 +11,9 @@ import { harnesses } from './support/harness.ts';
 
 // The worker's outbox file as schema 1 wrote it: running nodes have these files.
 const SCHEMA_1 = `
-CREATE TABLE IF NOT EXISTS outbox (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  kind TEXT NOT NULL CHECK (kind IN ('results', 'verdicts')),
-  job_id TEXT NOT NULL,
-  item TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  last_error TEXT,
-  created_at_ms INTEGER NOT NULL
-);
+CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL CHECK (kind IN ('results', 'verdicts')), job_id TEXT NOT NULL, item TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, created_at_ms INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS outbox_by_kind ON outbox (kind, id);
 PRAGMA user_version = 1;
 `;

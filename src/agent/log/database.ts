@@ -1,19 +1,15 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { openNodeFile } from '../../node-client/local-file.ts';
+import { type FormerOutbox, openNodeFile } from '../../node-client/local-file.ts';
 
 /** The file in `agent.data_dir` holding the probe log, the outbox and the assignments. */
 export const AGENT_LOG_FILE = 'agent.sqlite';
 
-// Schema 2 moved the outbox into the table every node's file has (openNodeFile's
-// `outbox_items`, the epoch in `subject`); schema 1 had a table of its own.
+// Schema 2 moved the outbox into the table every node's file has (`outbox_items`, the epoch
+// in `subject`); schema 1 had the table below, whose rows move there at the first open.
 const SCHEMA_VERSION = 2;
 
-// A log written by schema 1 has its outbox in `outbox`: its rows move to `outbox_items`, ids,
-// states, attempts and times as they were, when schema 2 first opens the file. The schema is
-// applied at every open, so this is written to be idempotent: on a file without the old table
-// it is created empty and dropped again at once.
-const SCHEMA_1_OUTBOX_MOVED = `
-CREATE TABLE IF NOT EXISTS outbox (
+const SCHEMA_1_OUTBOX: FormerOutbox = {
+  table: `CREATE TABLE IF NOT EXISTS outbox (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   kind TEXT NOT NULL CHECK (kind IN ('report', 'interim')),
   epoch INTEGER NOT NULL,
@@ -24,11 +20,9 @@ CREATE TABLE IF NOT EXISTS outbox (
   last_error TEXT,
   created_at INTEGER NOT NULL,
   delivered_at INTEGER
-);
-INSERT INTO outbox_items (id, kind, subject, body, state, attempts, next_attempt_at, last_error, created_at, settled_at)
-  SELECT id, kind, epoch, body, state, attempts, next_attempt_at, last_error, created_at, delivered_at FROM outbox;
-DROP TABLE outbox;
-`;
+)`,
+  columns: 'id, kind, epoch, body, state, attempts, next_attempt_at, last_error, created_at, delivered_at',
+};
 
 // samples: one row per counted probe. The primary key is the probe's identity, so logging the
 // same probe twice (a replayed batch) is a no-op. Rows are read back in rowid order for interim
@@ -53,7 +47,6 @@ CREATE TABLE IF NOT EXISTS interim_cursor (
   epoch INTEGER PRIMARY KEY,
   through_rowid INTEGER NOT NULL
 );
-${SCHEMA_1_OUTBOX_MOVED}
 CREATE UNIQUE INDEX IF NOT EXISTS outbox_items_one_report_per_epoch ON outbox_items (subject) WHERE kind = 'report';
 CREATE TABLE IF NOT EXISTS assignments (
   epoch INTEGER PRIMARY KEY,
@@ -88,6 +81,7 @@ export function openAgentLog(dataDir: string): DatabaseSync {
     schema: SCHEMA,
     schemaVersion: SCHEMA_VERSION,
     owner: 'agent',
+    formerOutbox: SCHEMA_1_OUTBOX,
   });
 }
 
