@@ -123,6 +123,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       requestTimeoutMs: settings.requestTimeoutMs,
       now: settings.now,
     });
+    closers.add(() => client.close());
     const calls = createAgentCalls(client);
     const writer = createSampleWriter(db, {
       flushMs: settings.sampleFlushMs,

@@ -255,6 +255,16 @@ describe('outbox sender', () => {
     ]);
   });
 
+  it('on close, stops as soon as nothing due is left, well before the flush time', async () => {
+    const h = harness(async () => 'ok', { hold: 'outbox', idleRecheckMs: 60_000 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const subject of ['a', 'b']) h.store.add('results', subject, '{}', Date.now());
+    const started = Date.now();
+    await h.sender.close(5_000);
+    expect(h.delivered).toEqual(['a', 'b']);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
   it('closed without a flush time, stops at once', async () => {
     const h = harness(async () => 'ok', { idleRecheckMs: 60_000 });
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -123,7 +123,8 @@ class Sender<K extends string, S extends string | number, A> {
         continue;
       }
       this.#failures = 0;
-      if (pass.full) continue;
+      // Stopping: straight back to the check at the top, which ends once nothing is due.
+      if (pass.full || this.#stopping) continue;
       const next = store.nextDueAt();
       await this.#sleep(next === null ? idleRecheckMs : Math.min(next - this.#now(), idleRecheckMs));
     }
