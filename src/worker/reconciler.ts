@@ -52,14 +52,16 @@ export interface Reconciler {
  * this host's configuration declares is always reported (with `declared`), so the coordinator
  * learns of it; others only while the coordinator lists them.
  */
-export function createReconciler(options: {
+export function createReconciler(options: ReconcilerOptions): Reconciler {
+  return new Workers(options);
+}
+
+export interface ReconcilerOptions {
   declaredId: string;
   declared: WorkerReport['declared'];
   pool: string;
   drainTimeoutMs: number;
   deps: WorkerDeps;
-}): Reconciler {
-  return new Workers(options);
 }
 
 class Workers implements Reconciler {
@@ -73,19 +75,7 @@ class Workers implements Reconciler {
   #topics = new Map<string, TopicDefinition>();
   #draining = false;
 
-  constructor({
-    declaredId,
-    declared,
-    pool,
-    drainTimeoutMs,
-    deps,
-  }: {
-    declaredId: string;
-    declared: WorkerReport['declared'];
-    pool: string;
-    drainTimeoutMs: number;
-    deps: WorkerDeps;
-  }) {
+  constructor({ declaredId, declared, pool, drainTimeoutMs, deps }: ReconcilerOptions) {
     this.#declaredId = declaredId;
     this.#declared = declared;
     this.#pool = pool;

@@ -59,14 +59,16 @@ const sameSet = (a: readonly string[], b: readonly string[]) =>
  * adapter and passed its benchmark, and until a sync carried its scores to the coordinator.
  * Its state lives in `tracker`, which the host reports and which outlives a restart.
  */
-export function startWorker(options: {
+export function startWorker(options: WorkerOptions): RunningWorker {
+  return new Worker(options);
+}
+
+export interface WorkerOptions {
   desired: DesiredWorker;
   /** The definitions of the topics this worker serves or verifies, from the sync answer. */
   topics: ReadonlyMap<string, TopicDefinition>;
   tracker: WorkerStateTracker;
   deps: WorkerDeps;
-}): RunningWorker {
-  return new Worker(options);
 }
 
 /** The adapters a worker runs its topics' jobs and judges with. */
@@ -92,17 +94,7 @@ class Worker implements RunningWorker {
   readonly #started: Promise<void>;
   #stopped: Promise<void> | null = null;
 
-  constructor({
-    desired,
-    topics,
-    tracker,
-    deps,
-  }: {
-    desired: DesiredWorker;
-    topics: ReadonlyMap<string, TopicDefinition>;
-    tracker: WorkerStateTracker;
-    deps: WorkerDeps;
-  }) {
+  constructor({ desired, topics, tracker, deps }: WorkerOptions) {
     this.id = desired.worker_id;
     this.generation = desired.generation;
     this.#desired = desired;
