@@ -9,8 +9,9 @@ import { createApiKey } from '../src/coordinator/auth/keys.ts';
 import { type RunningCoordinator, startCoordinator } from '../src/coordinator/server.ts';
 import type { JobResult } from '../src/core/work/protocol.ts';
 import { loadOrCreateIdentity } from '../src/node-client/identity.ts';
+import { createSignedClient, type SignedClient } from '../src/node-client/signed-client.ts';
 import { silentLogger } from '../src/platform/log.ts';
-import { createWorkerClient, type WorkerCoordinatorClient } from '../src/worker/coordinator-client.ts';
+import { createWorkerCalls, type WorkerCalls } from '../src/worker/coordinator-calls.ts';
 import {
   type BackendName,
   createBenchDatabase,
@@ -74,7 +75,7 @@ async function runBackend(backend: BackendName, opts: Options): Promise<void> {
   const db = await createBenchDatabase(backend);
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-jobs-'));
   let coordinator: RunningCoordinator | undefined;
-  const clients: WorkerCoordinatorClient[] = [];
+  const clients: SignedClient[] = [];
   try {
     const config = defaultConfig();
     config.database_url = db.databaseUrl;
@@ -89,7 +90,7 @@ async function runBackend(backend: BackendName, opts: Options): Promise<void> {
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${operator.key}` };
 
     // Worker nodes: registered, each with one declared worker serving the topic.
-    const workers: Array<{ client: WorkerCoordinatorClient; workerId: string }> = [];
+    const workers: Array<{ client: WorkerCalls; workerId: string }> = [];
     for (let i = 0; i < opts.workers; i++) {
       const nodeId = `bench-${i}`;
       const identity = await loadOrCreateIdentity(join(dir, `${nodeId}.key`));
@@ -99,13 +100,14 @@ async function runBackend(backend: BackendName, opts: Options): Promise<void> {
         body: JSON.stringify({ node_id: nodeId, public_key: identity.publicKey, max_parallel: opts.batch }),
       });
       if (registered.status !== 201) throw new Error(`registering ${nodeId}: ${await registered.text()}`);
-      const client = createWorkerClient({
+      const signed = createSignedClient({
         baseUrl: base,
         nodeId,
         privateKey: identity.privateKey,
         requestTimeoutMs: 30_000,
       });
-      clients.push(client);
+      clients.push(signed);
+      const client = createWorkerCalls(signed);
       const workerId = `${nodeId}/main`;
       await client.sync({
         version: 'bench',

@@ -1,21 +1,23 @@
+import type { DatabaseSync } from 'node:sqlite';
 import type { Registry } from 'prom-client';
 import type { VigilConfig } from '../config/schema.ts';
-import { loadOrCreateIdentity } from '../node-client/identity.ts';
+import { loadOrCreateIdentity, type NodeIdentity } from '../node-client/identity.ts';
+import type { OutboxSender } from '../node-client/outbox/sender.ts';
+import { startRegistration } from '../node-client/registration.ts';
+import { createSignedClient, type SignedClient } from '../node-client/signed-client.ts';
+import { Closers } from '../platform/closers.ts';
 import { type Logger, silentLogger } from '../platform/log.ts';
-import { backoffMs } from '../platform/retry.ts';
-import { createWaker } from '../platform/wait.ts';
-import { CoordinatorError, createCoordinatorClient } from './coordinator-client.ts';
-import { createEpochMonitor, type EpochMonitor } from './epoch-monitor.ts';
+import { type AgentCalls, createAgentCalls } from './coordinator-calls.ts';
+import { createEpochMonitor } from './epoch-monitor.ts';
 import { createLimiter } from './limiter.ts';
 import { openAgentLog } from './log/database.ts';
 import { latestReportRow, outboxDepth } from './log/outbox.ts';
 import { createSampleWriter, DEFAULT_SAMPLE_FLUSH_MS } from './log/sample-writer.ts';
-import { createAgentMetrics, type ReportStatus } from './metrics.ts';
-import { createOutboxSender, DEFAULT_BASE_BACKOFF_MS, type OutboxSender } from './outbox-sender.ts';
+import { type AgentMetrics, createAgentMetrics, type ReportStatus } from './metrics.ts';
+import { DEFAULT_BASE_BACKOFF_MS, startAgentOutbox } from './outbox-delivery.ts';
 import { createProbeAgents } from './probes/http-get.ts';
-import { createReferenceGate, DEFAULT_REFERENCE_CACHE_MS } from './probes/reference.ts';
-import type { ProbeKind } from './probes/types.ts';
-import { registerNode } from './register.ts';
+import { createReferenceGate, DEFAULT_REFERENCE_CACHE_MS, type ReferenceGate } from './probes/reference.ts';
+import type { ProbeAgents, ProbeKind } from './probes/types.ts';
 import { type AgentServer, startAgentServer } from './server.ts';
 import { createStatusSource } from './status.ts';
 
@@ -103,167 +105,64 @@ const REPORT_STATUS_BY_STATE: Record<string, ReportStatus> = {
  * many agents (each with its own key and data dir) can run in one process.
  */
 export async function startAgent(options: StartAgentOptions): Promise<RunningAgent> {
-  const {
-    coordinatorUrl,
-    keyPath,
-    dataDir,
-    host = '127.0.0.1',
-    port = 0,
-    probeConcurrency = 64,
-    probeJitterFraction = 0.1,
-    checks = [],
-    dockerSocket = null,
-    outboxMaxBackoffS = 300,
-    log: baseLog = silentLogger,
-    now = Date.now,
-    defaultMetrics = false,
-    pollMs = 10_000,
-    outboxBaseBackoffMs = DEFAULT_BASE_BACKOFF_MS,
-    requestTimeoutMs = 10_000,
-    referenceCacheMs = DEFAULT_REFERENCE_CACHE_MS,
-    sampleFlushMs = DEFAULT_SAMPLE_FLUSH_MS,
-  } = options;
-  const identity = await loadOrCreateIdentity(keyPath);
+  const settings = withDefaults(options);
+  const identity = await loadOrCreateIdentity(settings.keyPath);
   const nodeId = options.nodeId ?? identity.nodeId;
-  const log = baseLog.child({ component: 'agent', node_id: nodeId });
-  const base = coordinatorUrl.replace(/\/+$/, '');
-
-  const cleanups: Array<() => Promise<void> | void> = [];
-  const closeAll = async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  };
+  const log = settings.log.child({ component: 'agent', node_id: nodeId });
+  const base = settings.coordinatorUrl.replace(/\/+$/, '');
+  const closers = new Closers();
+  const context: AgentContext = { settings, identity, nodeId, log, closers };
   try {
-    const db = openAgentLog(dataDir);
-    cleanups.push(() => db.close());
-    const metrics = createAgentMetrics({ defaultMetrics, outboxDepth: () => outboxDepth(db) });
-    const latest = latestReportRow(db);
-    if (latest !== null) metrics.setLastReport(latest.epoch, REPORT_STATUS_BY_STATE[latest.state] ?? 'none');
-
-    const agents = createProbeAgents();
-    cleanups.push(() => agents.close());
-    const status = createStatusSource({ nodeId, checks, dockerSocket, agents, now });
-    const server: AgentServer = await startAgentServer({ host, port, status, registry: metrics.registry });
-    cleanups.push(() => server.close());
+    const { db, metrics } = openLog(context);
+    const { agents, server } = await serveStatus(context, metrics);
     const agentUrl = options.agentUrl ?? server.url;
-
-    const client = createCoordinatorClient({
+    const client = createSignedClient({
       baseUrl: base,
       nodeId,
       privateKey: identity.privateKey,
-      requestTimeoutMs,
-      now,
+      requestTimeoutMs: settings.requestTimeoutMs,
+      now: settings.now,
     });
-    const references = options.referenceTargets?.length ? options.referenceTargets : [`${base}/healthz`];
-    const gate = createReferenceGate({
-      urls: references,
-      // A reference is asked as long as a probe may take: it should answer well within that.
-      timeoutMs: 5_000,
-      cacheMs: referenceCacheMs,
-      agents,
-      now,
-      onChange(healthy, detail) {
-        if (healthy)
-          log.info({ references: detail }, 'a reference target answers again; failed probes count again');
-        else
-          log.warn(
-            { references: detail },
-            'no reference target answers: failed probes are discarded, not counted as downtime',
-          );
-      },
-    });
+    closers.add(() => client.close());
+    const calls = createAgentCalls(client);
     const writer = createSampleWriter(db, {
-      flushMs: sampleFlushMs,
+      flushMs: settings.sampleFlushMs,
       onError: (error, lost) => log.error({ error: error.message, lost }, 'could not log probes'),
     });
-    cleanups.push(() => writer.close());
-    const sender: OutboxSender = createOutboxSender({
+    closers.add(() => writer.close());
+    const sender = startOutbox(context, { db, calls, metrics });
+    closers.add(() => sender.close());
+    if (options.register) await register(context, client, { ...options.register, agentUrl });
+    const gate = referenceGate(context, { references: options.referenceTargets, base, agents });
+    const monitor = createEpochMonitor({
       db,
-      client,
-      log,
-      maxBackoffMs: outboxMaxBackoffS * 1000,
-      baseBackoffMs: outboxBaseBackoffMs,
-      now,
-      onSettled(row, outcome) {
-        if (row.kind !== 'report') return;
-        const newest = latestReportRow(db);
-        if (newest === null || newest.epoch === row.epoch) {
-          metrics.setLastReport(row.epoch, outcome === 'delivered' ? 'accepted' : 'failed');
-        }
-      },
-    });
-    cleanups.push(() => sender.close());
-
-    if (options.register) {
-      const registration = {
-        node_id: nodeId,
-        public_key: identity.publicKey,
-        endpoint: options.register.endpoint,
-        agent_url: agentUrl,
-        max_parallel: 1,
-      };
-      const apiKey = options.register.apiKey;
-      try {
-        await registerNode(client, apiKey, registration, log);
-      } catch (error) {
-        if (!(error instanceof CoordinatorError && error.retryable)) throw error;
-        log.warn({ error: error.message }, 'could not register the node yet; trying again in the background');
-        const waker = createWaker();
-        let stopped = false;
-        const retrying = (async () => {
-          for (let attempt = 1; !stopped; attempt++) {
-            await waker.sleep(
-              backoffMs(attempt, { initialMs: outboxBaseBackoffMs, maxMs: outboxMaxBackoffS * 1000 }),
-            );
-            if (stopped) return;
-            try {
-              await registerNode(client, apiKey, registration, log);
-              return;
-            } catch (retryError) {
-              if (!(retryError instanceof CoordinatorError && retryError.retryable)) {
-                log.error({ error: (retryError as Error).message }, 'registration refused');
-                return;
-              }
-            }
-          }
-        })();
-        cleanups.push(async () => {
-          stopped = true;
-          waker.wake();
-          await retrying;
-        });
-      }
-    }
-
-    const monitor: EpochMonitor = createEpochMonitor({
-      db,
-      client,
+      calls,
       nodeId,
       privateKey: identity.privateKey,
       log,
       metrics,
-      limiter: createLimiter(probeConcurrency),
+      limiter: createLimiter(settings.probeConcurrency),
       agents,
       gate,
       writer,
       outbox: sender,
-      jitterFraction: probeJitterFraction,
+      jitterFraction: settings.probeJitterFraction,
       kinds: options.probeKinds,
-      pollMs,
-      now,
+      pollMs: settings.pollMs,
+      now: settings.now,
     });
     monitor.start();
-    cleanups.push(async () => {
+    closers.add(async () => {
       // Both loops stop first, then calls in flight are cut: a coordinator that hangs must not
       // hold the agent open, and a call cut short is not counted as a failed attempt.
       const stopping = [monitor.close(), sender.close()];
-      client.close();
+      await client.close();
       await Promise.all(stopping);
     });
     log.info(
-      { url: server.url, agent_url: agentUrl, coordinator: base, data_dir: dataDir },
+      { url: server.url, agent_url: agentUrl, coordinator: base, data_dir: settings.dataDir },
       'agent listening',
     );
-
     let closing: Promise<void> | null = null;
     return {
       nodeId,
@@ -273,13 +172,163 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       url: server.url,
       agentUrl,
       registry: metrics.registry,
-      close() {
-        closing ??= closeAll();
-        return closing;
-      },
+      close: () => (closing ??= closers.closeAll()),
     };
   } catch (error) {
-    await closeAll();
+    await closers.closeAll();
     throw error;
   }
+}
+
+/** What every step of an agent's start shares. */
+interface AgentContext {
+  settings: AgentSettings;
+  identity: NodeIdentity;
+  nodeId: string;
+  log: Logger;
+  /** Where each step leaves what must be closed when the agent closes. */
+  closers: Closers;
+}
+
+/** The log in the data dir, and /metrics' view of it (the newest report's status as logged). */
+function openLog({ settings, closers }: AgentContext): { db: DatabaseSync; metrics: AgentMetrics } {
+  const db = openAgentLog(settings.dataDir);
+  closers.add(() => db.close());
+  const metrics = createAgentMetrics({
+    defaultMetrics: settings.defaultMetrics,
+    outboxDepth: () => outboxDepth(db),
+  });
+  const latest = latestReportRow(db);
+  if (latest !== null) metrics.setLastReport(latest.subject, REPORT_STATUS_BY_STATE[latest.state] ?? 'none');
+  return { db, metrics };
+}
+
+/** /status (what peers probe) and /metrics, with the probe connections status checks share. */
+async function serveStatus(
+  { settings, nodeId, closers }: AgentContext,
+  metrics: AgentMetrics,
+): Promise<{ agents: ProbeAgents; server: AgentServer }> {
+  const agents = createProbeAgents();
+  closers.add(() => agents.close());
+  const { checks, dockerSocket, now } = settings;
+  const status = createStatusSource({ nodeId, checks, dockerSocket, agents, now });
+  const server = await startAgentServer({
+    host: settings.host,
+    port: settings.port,
+    status,
+    registry: metrics.registry,
+  });
+  closers.add(() => server.close());
+  return { agents, server };
+}
+
+/**
+ * Registers the node with what peers need to probe it, now or in the background; retries
+ * back off like the outbox.
+ */
+async function register(
+  { settings, identity, log, closers }: AgentContext,
+  client: SignedClient,
+  { apiKey, endpoint, agentUrl }: { apiKey: string; endpoint: string | null; agentUrl: string },
+): Promise<void> {
+  const { outboxBaseBackoffMs, outboxMaxBackoffS } = settings;
+  const registration = await startRegistration({
+    client,
+    apiKey,
+    publicKey: identity.publicKey,
+    reach: { endpoint, agent_url: agentUrl, max_parallel: 1 },
+    log,
+    backoff: { initialMs: outboxBaseBackoffMs, maxMs: outboxMaxBackoffS * 1000 },
+  });
+  closers.add(() => registration.stop());
+}
+
+type AgentSettings = ReturnType<typeof withDefaults>;
+
+function withDefaults({
+  host = '127.0.0.1',
+  port = 0,
+  probeConcurrency = 64,
+  probeJitterFraction = 0.1,
+  checks = [],
+  dockerSocket = null,
+  outboxMaxBackoffS = 300,
+  log = silentLogger,
+  now = Date.now,
+  defaultMetrics = false,
+  pollMs = 10_000,
+  outboxBaseBackoffMs = DEFAULT_BASE_BACKOFF_MS,
+  requestTimeoutMs = 10_000,
+  referenceCacheMs = DEFAULT_REFERENCE_CACHE_MS,
+  sampleFlushMs = DEFAULT_SAMPLE_FLUSH_MS,
+  ...rest
+}: StartAgentOptions) {
+  return {
+    ...rest,
+    host,
+    port,
+    probeConcurrency,
+    probeJitterFraction,
+    checks,
+    dockerSocket,
+    outboxMaxBackoffS,
+    log,
+    now,
+    defaultMetrics,
+    pollMs,
+    outboxBaseBackoffMs,
+    requestTimeoutMs,
+    referenceCacheMs,
+    sampleFlushMs,
+  };
+}
+
+/** Reports and summaries to the coordinator; /metrics follows the newest report's fate. */
+function startOutbox(
+  { settings, log }: AgentContext,
+  { db, calls, metrics }: { db: DatabaseSync; calls: AgentCalls; metrics: AgentMetrics },
+): OutboxSender {
+  return startAgentOutbox({
+    db,
+    calls,
+    log,
+    maxBackoffMs: settings.outboxMaxBackoffS * 1000,
+    baseBackoffMs: settings.outboxBaseBackoffMs,
+    now: settings.now,
+    onSettled(row, outcome) {
+      if (row.kind !== 'report') return;
+      const newest = latestReportRow(db);
+      if (newest === null || newest.subject === row.subject) {
+        metrics.setLastReport(row.subject, outcome === 'delivered' ? 'accepted' : 'failed');
+      }
+    },
+  });
+}
+
+/** Checked before a failed probe counts; the coordinator's /healthz unless others are configured. */
+function referenceGate(
+  { settings, log }: AgentContext,
+  {
+    references,
+    base,
+    agents,
+  }: { references: readonly string[] | undefined; base: string; agents: ProbeAgents },
+): ReferenceGate {
+  return createReferenceGate({
+    urls: references?.length ? references : [`${base}/healthz`],
+    // A reference is asked as long as a probe may take: it should answer well within that.
+    timeoutMs: 5_000,
+    cacheMs: settings.referenceCacheMs,
+    agents,
+    now: settings.now,
+    onChange(healthy, detail) {
+      if (healthy)
+        log.info({ references: detail }, 'a reference target answers again; failed probes count again');
+      else
+        log.warn(
+          { references: detail },
+          'no reference target answers: failed probes are discarded, not counted as downtime',
+        );
+    },
+  });
 }

@@ -65,12 +65,3 @@ export interface InterimSummary {
   probe_interval_s: number;
   targets: InterimTarget[];
 }
-
-/** The body of `POST /nodes` the agent sends with `--register`. */
-export interface NodeRegistration {
-  node_id: string;
-  public_key: string;
-  endpoint: string | null;
-  agent_url: string | null;
-  max_parallel: number;
-}

@@ -64,110 +64,118 @@ interface TargetState {
  * is still queued or running, so a backlog never grows past one probe per target, and slots
  * at or after end_ms are not probed. The concurrency bound is the limiter's.
  */
-export function createProbeScheduler({
-  span,
-  intervalMs,
-  jitterFraction,
-  phaseSalt,
-  limiter,
-  probe,
-  kinds,
-  onSkipped,
-  now = Date.now,
-  random = Math.random,
-}: ProbeSchedulerOptions): ProbeScheduler {
-  if (!(intervalMs > 0)) throw new RangeError(`probe interval must be > 0 ms, got ${intervalMs}`);
-  const states = new Map<string, TargetState>();
-  const inFlight = new Set<Promise<void>>();
-  let draining = false;
+export function createProbeScheduler(options: ProbeSchedulerOptions): ProbeScheduler {
+  if (!(options.intervalMs > 0))
+    throw new RangeError(`probe interval must be > 0 ms, got ${options.intervalMs}`);
+  return new Schedule(options);
+}
 
-  function slotTime(state: TargetState, slot: number): number {
-    return span.start_ms + state.phaseMs + slot * intervalMs;
+class Schedule implements ProbeScheduler {
+  readonly #o: ProbeSchedulerOptions;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #states = new Map<string, TargetState>();
+  readonly #inFlight = new Set<Promise<void>>();
+  #draining = false;
+
+  constructor(options: ProbeSchedulerOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+  }
+
+  setTargets(targets: readonly ProbeTarget[]): void {
+    if (this.#draining) return;
+    const wanted = new Set(targets.map((t) => t.node_id));
+    for (const id of [...this.#states.keys()]) if (!wanted.has(id)) this.#remove(id);
+    for (const target of targets) {
+      const plan = planTarget(target, this.#o.kinds);
+      const existing = this.#states.get(target.node_id);
+      if (existing !== undefined) {
+        existing.plan = plan;
+        continue;
+      }
+      const state: TargetState = {
+        plan,
+        phaseMs: phaseOf(this.#o.phaseSalt, target.node_id) * this.#o.intervalMs,
+        timer: null,
+        slot: 0,
+        busy: false,
+      };
+      this.#states.set(target.node_id, state);
+      this.#arm(target.node_id, state, this.#slotAfter(state, this.#now()));
+    }
+  }
+
+  get targets(): readonly string[] {
+    return [...this.#states.keys()];
+  }
+
+  async drain(): Promise<void> {
+    this.#draining = true;
+    for (const state of this.#states.values()) if (state.timer) clearTimeout(state.timer);
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  #slotTime(state: TargetState, slot: number): number {
+    return this.#o.span.start_ms + state.phaseMs + slot * this.#o.intervalMs;
   }
 
   /** The first slot not yet begun at `t`. */
-  function slotAfter(state: TargetState, t: number): number {
-    return Math.max(0, Math.ceil((t - span.start_ms - state.phaseMs) / intervalMs));
+  #slotAfter(state: TargetState, t: number): number {
+    return Math.max(0, Math.ceil((t - this.#o.span.start_ms - state.phaseMs) / this.#o.intervalMs));
   }
 
-  function arm(id: string, state: TargetState, slot: number): void {
-    if (draining || states.get(id) !== state) return;
-    const due = Math.floor(slotTime(state, slot) + random() * jitterFraction * intervalMs);
+  #arm(id: string, state: TargetState, slot: number): void {
+    if (this.#draining || this.#states.get(id) !== state) return;
+    const { span, intervalMs, jitterFraction } = this.#o;
+    const due = Math.floor(this.#slotTime(state, slot) + this.#random() * jitterFraction * intervalMs);
     if (due >= span.end_ms) {
       state.timer = null;
       return;
     }
     state.slot = slot;
-    state.timer = setTimeout(() => fire(id, state, due), Math.min(Math.max(0, due - now()), MAX_TIMER_MS));
+    const wait = Math.min(Math.max(0, due - this.#now()), MAX_TIMER_MS);
+    state.timer = setTimeout(() => this.#fire(id, state, due), wait);
   }
 
-  function fire(id: string, state: TargetState, due: number): void {
-    const t = now();
+  #fire(id: string, state: TargetState, due: number): void {
+    const t = this.#now();
     if (t < due) {
       // A long wait taken in steps, or a clock that moved back: wait the rest.
-      state.timer = setTimeout(() => fire(id, state, due), Math.min(due - t, MAX_TIMER_MS));
+      state.timer = setTimeout(() => this.#fire(id, state, due), Math.min(due - t, MAX_TIMER_MS));
       return;
     }
-    arm(id, state, Math.max(state.slot + 1, slotAfter(state, t)));
+    this.#arm(id, state, Math.max(state.slot + 1, this.#slotAfter(state, t)));
     if (state.busy) {
-      onSkipped?.(id);
+      this.#o.onSkipped?.(id);
       return;
     }
     state.busy = true;
-    const task = limiter
-      .run(async () => {
-        // Draining: probes not yet begun are dropped (the epoch is over, or the agent closing).
-        if (draining) return;
-        const at_ms = Math.trunc(now());
-        if (at_ms < span.start_ms || at_ms >= span.end_ms || states.get(id) !== state) return;
-        await probe(state.plan, at_ms);
-      })
+    const task = this.#o.limiter
+      .run(() => this.#probe(id, state))
       .catch(() => {
         // `probe` reports its own failures; one that escapes must not stop the schedule.
       })
       .finally(() => {
         state.busy = false;
-        inFlight.delete(task);
+        this.#inFlight.delete(task);
       });
-    inFlight.add(task);
+    this.#inFlight.add(task);
   }
 
-  function remove(id: string): void {
-    const state = states.get(id);
+  async #probe(id: string, state: TargetState): Promise<void> {
+    // Draining: probes not yet begun are dropped (the epoch is over, or the agent closing).
+    if (this.#draining) return;
+    const at_ms = Math.trunc(this.#now());
+    const { span } = this.#o;
+    if (at_ms < span.start_ms || at_ms >= span.end_ms || this.#states.get(id) !== state) return;
+    await this.#o.probe(state.plan, at_ms);
+  }
+
+  #remove(id: string): void {
+    const state = this.#states.get(id);
     if (state?.timer) clearTimeout(state.timer);
-    states.delete(id);
+    this.#states.delete(id);
   }
-
-  return {
-    setTargets(targets) {
-      if (draining) return;
-      const wanted = new Set(targets.map((t) => t.node_id));
-      for (const id of [...states.keys()]) if (!wanted.has(id)) remove(id);
-      for (const target of targets) {
-        const plan = planTarget(target, kinds);
-        const existing = states.get(target.node_id);
-        if (existing !== undefined) {
-          existing.plan = plan;
-          continue;
-        }
-        const state: TargetState = {
-          plan,
-          phaseMs: phaseOf(phaseSalt, target.node_id) * intervalMs,
-          timer: null,
-          slot: 0,
-          busy: false,
-        };
-        states.set(target.node_id, state);
-        arm(target.node_id, state, slotAfter(state, now()));
-      }
-    },
-    get targets() {
-      return [...states.keys()];
-    },
-    async drain() {
-      draining = true;
-      for (const state of states.values()) if (state.timer) clearTimeout(state.timer);
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-    },
-  };
 }

@@ -1,20 +1,25 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
-import { loadOrCreateIdentity } from '../node-client/identity.ts';
+import { loadOrCreateIdentity, type NodeIdentity } from '../node-client/identity.ts';
+import { startRegistration } from '../node-client/registration.ts';
+import { createSignedClient, type SignedClient } from '../node-client/signed-client.ts';
+import { Closers } from '../platform/closers.ts';
 import { type Logger, silentLogger } from '../platform/log.ts';
-import { createWaker } from '../platform/wait.ts';
 import { WORKER_API_KEY_VAR, type WorkerConfig } from './config.ts';
-import { CallAbortedError, createWorkerClient, type WorkerCoordinatorClient } from './coordinator-client.ts';
+import { createWorkerCalls, type WorkerCalls } from './coordinator-calls.ts';
 import { createLeaseKeeper, type LeaseKeeper } from './leases.ts';
-import { createWorkerMetrics, type MetricsServer, startMetricsServer } from './metrics.ts';
+import {
+  createWorkerMetrics,
+  type MetricsServer,
+  startMetricsServer,
+  type WorkerMetrics,
+} from './metrics.ts';
 import { createOutbox, type Outbox } from './outbox.ts';
-import { type OutboxStore, openOutboxStore } from './outbox-store.ts';
-import { createReconciler, type WorkerSummary } from './reconciler.ts';
-import { registerWorkerNode } from './registration.ts';
+import { openWorkerOutboxFile } from './outbox-file.ts';
+import { createReconciler, type Reconciler, type WorkerSummary } from './reconciler.ts';
+import { SyncLoop } from './sync-loop.ts';
 
-export const WORKER_VERSION = '0.1.0';
-/** Calls coalesced into one sync after a state change. */
-const SYNC_DEBOUNCE_MS = 50;
+export { WORKER_VERSION } from './sync-loop.ts';
 
 export interface WorkerHostOptions {
   log?: Logger;
@@ -65,228 +70,234 @@ export async function startWorkerHost(
   config: WorkerConfig,
   options: WorkerHostOptions = {},
 ): Promise<WorkerHost> {
-  const {
-    now = Date.now,
-    env = process.env,
-    baseDir = process.cwd(),
-    random = Math.random,
-    verifyIntervalMs = 3_000,
-  } = options;
-  const at = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
-  const identity = await loadOrCreateIdentity(at(config.key_path));
+  const settings = hostSettings(options);
+  const identity = await loadOrCreateIdentity(settings.at(config.key_path));
   const nodeId = config.node_id ?? identity.nodeId;
   const log = (options.log ?? silentLogger).child({ component: 'worker', node_id: nodeId });
-
-  const cleanups: Array<() => Promise<void> | void> = [];
-  const closeAll = async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  };
-  let store: OutboxStore;
-  let client: WorkerCoordinatorClient;
-  let outbox: Outbox;
-  let leases: LeaseKeeper;
-  let metricsServer: MetricsServer | null = null;
-  const metrics = createWorkerMetrics({
-    defaultMetrics: options.defaultMetrics ?? false,
-    outboxDepth: (kind) => store.depth(kind),
-  });
+  const closers = new Closers();
+  const context: HostContext = { config, settings, identity, nodeId, log, closers };
   try {
-    store = openOutboxStore(at(config.data_dir));
-    cleanups.push(() => store.close());
-    client = createWorkerClient({
-      baseUrl: config.coordinator_url,
+    const node = await connect(context, options.defaultMetrics ?? false);
+    const sync = new SyncLoop({
+      calls: node.calls,
+      leases: node.leases,
       nodeId,
-      privateKey: identity.privateKey,
-      requestTimeoutMs: config.request_timeout_ms,
-      now,
-      onReconnect(reason) {
-        metrics.reconnects.inc();
-        log.warn({ reason }, 'reconnecting to the coordinator with a fresh connection pool');
+      log,
+      now: settings.now,
+      heartbeatIntervalMs: config.heartbeat_interval_ms,
+    });
+    const declaredId = `${nodeId}/${config.worker_name}`;
+    const workers = createReconciler({
+      declaredId,
+      declared: declaredWorker(config),
+      pool: config.pool,
+      drainTimeoutMs: config.drain_timeout_ms,
+      deps: {
+        config,
+        baseDir: settings.baseDir,
+        calls: node.calls,
+        outbox: node.outbox,
+        leases: node.leases,
+        metrics: node.metrics,
+        log,
+        now: settings.now,
+        random: settings.random,
+        leaseMs: () => sync.leaseMs,
+        syncAnswered: () => sync.answered(),
+        requestSync: () => sync.request(),
+        verifyIntervalMs: settings.verifyIntervalMs,
       },
     });
-    cleanups.push(() => client.close());
-    const apiKey = env[WORKER_API_KEY_VAR];
-    if (apiKey !== undefined && apiKey !== '') {
-      const stopRegistering = await registerWorkerNode({
-        coordinatorUrl: config.coordinator_url,
-        nodeId,
-        identity,
-        apiKey,
-        maxParallel: Math.max(
-          1,
-          config.topics.reduce((sum, t) => sum + t.concurrency, 0),
-        ),
-        requestTimeoutMs: config.request_timeout_ms,
-        log,
-      });
-      cleanups.push(stopRegistering);
-    }
-    outbox = createOutbox({
-      store,
-      client,
-      log,
-      metrics,
-      maxBackoffMs: config.outbox_max_backoff_ms,
-      now,
-      random,
-    });
-    leases = createLeaseKeeper({ client, log });
+    const status = () => hostStatus(context, node, sync, workers);
+    const metricsServer = await serveMetrics(config, node.metrics, status);
+    sync.start(workers);
+    log.info(
+      {
+        coordinator: config.coordinator_url,
+        declared_worker: config.topics.length + config.verify.length === 0 ? null : declaredId,
+        data_dir: settings.at(config.data_dir),
+        metrics: metricsServer?.url ?? null,
+      },
+      'worker host started',
+    );
+    let stopping: Promise<void> | null = null;
+    return {
+      nodeId,
+      keyPath: identity.path,
+      keyCreated: identity.created,
+      registry: node.metrics.registry,
+      metricsUrl: metricsServer?.url ?? null,
+      drain: () => workers.drainAll('draining'),
+      status,
+      stop: (reason) => (stopping ??= stop(context, { node, sync, workers, metricsServer }, reason)),
+    };
   } catch (error) {
-    await closeAll();
+    await closers.closeAll();
     throw error;
   }
+}
 
-  const declaredId = `${nodeId}/${config.worker_name}`;
-  const declared =
-    config.topics.length + config.verify.length === 0
-      ? null
-      : {
-          topics: config.topics.map(({ topic, concurrency }) => ({ topic, concurrency })),
-          verify_topics: config.verify.map(({ topic }) => topic),
-        };
-  let leaseMs = 30_000;
-  let lastSyncAtMs: number | null = null;
-  let syncFailures = 0;
+type HostSettings = ReturnType<typeof hostSettings>;
 
-  const syncWaker = createWaker();
-  let debounce: NodeJS.Timeout | undefined;
-  function requestSync(): void {
-    if (debounce !== undefined) return;
-    debounce = setTimeout(() => {
-      debounce = undefined;
-      syncWaker.wake();
-    }, SYNC_DEBOUNCE_MS);
-  }
-  let syncWaiters: Array<() => void> = [];
+function hostSettings({
+  now = Date.now,
+  env = process.env,
+  baseDir = process.cwd(),
+  random = Math.random,
+  verifyIntervalMs = 3_000,
+}: WorkerHostOptions) {
+  /** A configured path, relative ones taken from `baseDir`. */
+  const at = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
+  return { now, env, baseDir, random, verifyIntervalMs, at };
+}
 
-  const workers = createReconciler({
-    declaredId,
-    declared,
-    pool: config.pool,
-    drainTimeoutMs: config.drain_timeout_ms,
-    deps: {
-      config,
-      baseDir,
-      client,
-      outbox,
-      leases,
-      metrics,
-      log,
-      now,
-      random,
-      leaseMs: () => leaseMs,
-      syncAnswered: () => new Promise<void>((done) => syncWaiters.push(done)),
-      requestSync,
-      verifyIntervalMs,
+/** What every step of a host's start and stop shares. */
+interface HostContext {
+  config: WorkerConfig;
+  settings: HostSettings;
+  identity: NodeIdentity;
+  nodeId: string;
+  log: Logger;
+  /** Where each step leaves what must be closed when the host stops. */
+  closers: Closers;
+}
+
+/** The host's link to the coordinator: its signed client and calls, the outbox and the lease keeper. */
+interface NodeLink {
+  client: SignedClient;
+  calls: WorkerCalls;
+  outbox: Outbox;
+  leases: LeaseKeeper;
+  metrics: WorkerMetrics;
+}
+
+/**
+ * Opens the outbox file first (a second host on the same directory fails here, before any
+ * call), then the client, the registration when there is an API key, the outbox's consumer
+ * and the lease keeper.
+ */
+async function connect(context: HostContext, defaultMetrics: boolean): Promise<NodeLink> {
+  const { config, settings, identity, nodeId, log, closers } = context;
+  const file = openWorkerOutboxFile(settings.at(config.data_dir));
+  closers.add(() => file.close());
+  let outbox: Outbox | null = null;
+  const metrics = createWorkerMetrics({ defaultMetrics, outboxDepth: (kind) => outbox?.depth(kind) ?? 0 });
+  const client = createSignedClient({
+    baseUrl: config.coordinator_url,
+    nodeId,
+    privateKey: identity.privateKey,
+    requestTimeoutMs: config.request_timeout_ms,
+    now: settings.now,
+    onReconnect(reason) {
+      metrics.reconnects.inc();
+      log.warn({ reason }, 'reconnecting to the coordinator with a fresh connection pool');
     },
   });
-
-  async function syncOnce(signal?: AbortSignal): Promise<boolean> {
-    const waiters = syncWaiters;
-    syncWaiters = [];
-    const sent = workers.reports();
-    try {
-      const answer = await client.sync({ version: WORKER_VERSION, workers: sent }, signal);
-      workers.sent(sent);
-      lastSyncAtMs = now();
-      if (syncFailures > 0) log.info({ after_failures: syncFailures }, 'sync answered again');
-      syncFailures = 0;
-      if (answer.node_id !== undefined && answer.node_id !== nodeId) {
-        log.warn({ answered_for: answer.node_id }, 'the coordinator answered for another node id');
-      }
-      if (answer.lease_ms > 0) {
-        leaseMs = answer.lease_ms;
-        leases.setLeaseMs(answer.lease_ms);
-      }
-      workers.apply(answer);
-      for (const done of waiters) done();
-      return true;
-    } catch (error) {
-      syncWaiters = waiters.concat(syncWaiters);
-      if (error instanceof CallAbortedError) return false;
-      syncFailures++;
-      const fields = { failures: syncFailures, error: (error as Error).message };
-      if (syncFailures === 1 || syncFailures % 10 === 0) log.warn(fields, 'sync failed');
-      else log.debug(fields, 'sync failed');
-      return false;
-    }
+  closers.add(() => client.close());
+  const apiKey = settings.env[WORKER_API_KEY_VAR];
+  if (apiKey !== undefined && apiKey !== '') {
+    // As many parallel slots as its topics declare.
+    const max_parallel = Math.max(
+      1,
+      config.topics.reduce((sum, t) => sum + t.concurrency, 0),
+    );
+    const registration = await startRegistration({
+      client,
+      apiKey,
+      publicKey: identity.publicKey,
+      reach: { endpoint: null, agent_url: null, max_parallel },
+      log,
+      backoff: { initialMs: 1_000, maxMs: 30_000 },
+      random: settings.random,
+    });
+    closers.add(() => registration.stop());
   }
+  const calls = createWorkerCalls(client);
+  outbox = createOutbox({
+    db: file,
+    calls,
+    log,
+    metrics,
+    maxBackoffMs: config.outbox_max_backoff_ms,
+    now: settings.now,
+    random: settings.random,
+  });
+  const opened = outbox;
+  closers.add(() => opened.close(0));
+  const leases = createLeaseKeeper({ calls, log });
+  closers.add(() => leases.close());
+  return { client, calls, outbox, leases, metrics };
+}
 
-  const syncStop = new AbortController();
-  const syncLoop = (async () => {
-    while (!syncStop.signal.aborted) {
-      const ok = await syncOnce(syncStop.signal);
-      if (syncStop.signal.aborted) return;
-      const retryMs = Math.min(config.heartbeat_interval_ms, 250 * 2 ** Math.min(syncFailures, 8));
-      await syncWaker.sleep(ok ? config.heartbeat_interval_ms : retryMs);
-    }
-  })();
-
-  if (config.metrics_port !== null) {
-    try {
-      metricsServer = await startMetricsServer({
-        host: config.metrics_host,
-        port: config.metrics_port,
-        registry: metrics.registry,
-        status: () => status(),
-      });
-    } catch (error) {
-      syncStop.abort();
-      await syncLoop;
-      await closeAll();
-      throw new Error(`metrics_port ${config.metrics_port}: ${(error as Error).message}`);
-    }
-  }
-  log.info(
-    {
-      coordinator: config.coordinator_url,
-      declared_worker: declared === null ? null : declaredId,
-      data_dir: at(config.data_dir),
-      metrics: metricsServer?.url ?? null,
-    },
-    'worker host started',
-  );
-
-  function status(): WorkerStatus {
-    return {
-      node_id: nodeId,
-      coordinator_url: config.coordinator_url,
-      last_sync_at_ms: lastSyncAtMs,
-      sync_failures: syncFailures,
-      reconnects: client.reconnects,
-      outbox: { results: outbox.depth('results'), verdicts: outbox.depth('verdicts') },
-      leases_held: leases.held,
-      workers: workers.summaries(),
-    };
-  }
-
-  let stopping: Promise<void> | null = null;
+/** The worker this host's configuration declares, so the coordinator learns of it; null without topics. */
+function declaredWorker(config: WorkerConfig) {
+  if (config.topics.length + config.verify.length === 0) return null;
   return {
-    nodeId,
-    keyPath: identity.path,
-    keyCreated: identity.created,
-    registry: metrics.registry,
-    metricsUrl: metricsServer?.url ?? null,
-    drain: () => workers.drainAll('draining'),
-    status,
-    stop(reason) {
-      stopping ??= (async () => {
-        log.info({ reason }, 'stopping: draining workers');
-        await workers.drainAll(reason);
-        clearTimeout(debounce);
-        syncStop.abort(new Error('stopping'));
-        syncWaker.wake();
-        await syncLoop;
-        await leases.close();
-        // Bounded: what is left goes at the next start.
-        await outbox.close(config.request_timeout_ms);
-        const final = await syncOnce();
-        log.info({ reason, final_sync: final ? 'answered' : 'failed' }, 'worker host stopped');
-        for (const done of syncWaiters.splice(0)) done();
-        await metricsServer?.close();
-        await closeAll();
-      })();
-      return stopping;
-    },
+    topics: config.topics.map(({ topic, concurrency }) => ({ topic, concurrency })),
+    verify_topics: config.verify.map(({ topic }) => topic),
   };
+}
+
+/** /metrics and /status on `metrics_port`; null without one. */
+async function serveMetrics(
+  config: WorkerConfig,
+  metrics: WorkerMetrics,
+  status: () => WorkerStatus,
+): Promise<MetricsServer | null> {
+  if (config.metrics_port === null) return null;
+  try {
+    return await startMetricsServer({
+      host: config.metrics_host,
+      port: config.metrics_port,
+      registry: metrics.registry,
+      status,
+    });
+  } catch (error) {
+    throw new Error(`metrics_port ${config.metrics_port}: ${(error as Error).message}`);
+  }
+}
+
+function hostStatus(
+  { config, nodeId }: HostContext,
+  { client, outbox, leases }: NodeLink,
+  sync: SyncLoop,
+  workers: Reconciler,
+): WorkerStatus {
+  return {
+    node_id: nodeId,
+    coordinator_url: config.coordinator_url,
+    last_sync_at_ms: sync.lastSyncAtMs,
+    sync_failures: sync.failures,
+    reconnects: client.reconnects,
+    outbox: { results: outbox.depth('results'), verdicts: outbox.depth('verdicts') },
+    leases_held: leases.held,
+    workers: workers.summaries(),
+  };
+}
+
+/**
+ * Drains every worker, ends the heartbeat and the lease keeper, flushes the outbox for at
+ * most `request_timeout_ms` (what is left goes at the next start), and tells the coordinator
+ * what the workers ended as in one last sync.
+ */
+async function stop(
+  { config, log, closers }: HostContext,
+  {
+    node,
+    sync,
+    workers,
+    metricsServer,
+  }: { node: NodeLink; sync: SyncLoop; workers: Reconciler; metricsServer: MetricsServer | null },
+  reason: string,
+): Promise<void> {
+  log.info({ reason }, 'stopping: draining workers');
+  await workers.drainAll(reason);
+  await sync.stop();
+  await node.leases.close();
+  await node.outbox.close(config.request_timeout_ms);
+  const final = await sync.syncOnce();
+  log.info({ reason, final_sync: final ? 'answered' : 'failed' }, 'worker host stopped');
+  sync.releaseWaiters();
+  await metricsServer?.close();
+  await closers.closeAll();
 }

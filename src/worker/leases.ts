@@ -1,7 +1,8 @@
 import type { LeaseRef } from '../core/work/protocol.ts';
+import { CallAbortedError } from '../node-client/errors.ts';
 import type { Logger } from '../platform/log.ts';
 import { createWaker } from '../platform/wait.ts';
-import { CallAbortedError, type WorkerCoordinatorClient } from './coordinator-client.ts';
+import type { WorkerCalls } from './coordinator-calls.ts';
 
 /** The contract's limit on leases per extend call. */
 const MAX_LEASES_PER_CALL = 500;
@@ -23,6 +24,13 @@ export interface LeaseKeeper {
   close(): Promise<void>;
 }
 
+export interface LeaseKeeperOptions {
+  calls: WorkerCalls;
+  log: Logger;
+  /** The lease length until the coordinator says (`setLeaseMs`). */
+  leaseMs?: number;
+}
+
 /**
  * Extends every lease this host holds, every `lease_ms / 3`, in one call per worker (the call
  * names one worker) of up to 500 leases: a thousand jobs in flight cost a few calls, not a
@@ -31,14 +39,10 @@ export interface LeaseKeeper {
  * next tick tries again, and a third of the lease is left for it.
  */
 export function createLeaseKeeper({
-  client,
+  calls,
   log,
   leaseMs: initialLeaseMs = 30_000,
-}: {
-  client: WorkerCoordinatorClient;
-  log: Logger;
-  leaseMs?: number;
-}): LeaseKeeper {
+}: LeaseKeeperOptions): LeaseKeeper {
   const held = new Map<string, Held>();
   const waker = createWaker();
   const cut = new AbortController();
@@ -46,17 +50,11 @@ export function createLeaseKeeper({
   let closed = false;
 
   async function extendAll(): Promise<void> {
-    const byWorker = new Map<string, Held[]>();
-    for (const h of held.values()) {
-      const list = byWorker.get(h.workerId) ?? [];
-      list.push(h);
-      byWorker.set(h.workerId, list);
-    }
-    for (const [workerId, list] of byWorker) {
+    for (const [workerId, list] of byWorker(held.values())) {
       for (let i = 0; i < list.length; i += MAX_LEASES_PER_CALL) {
         const chunk = list.slice(i, i + MAX_LEASES_PER_CALL);
         try {
-          const answer = await client.extendLeases(
+          const answer = await calls.extendLeases(
             workerId,
             chunk.map((h) => h.lease),
             cut.signal,
@@ -112,4 +110,15 @@ export function createLeaseKeeper({
       await running;
     },
   };
+}
+
+/** The held leases grouped by the worker holding them: an extend call names one worker. */
+function byWorker(held: Iterable<Held>): Map<string, Held[]> {
+  const groups = new Map<string, Held[]>();
+  for (const h of held) {
+    const list = groups.get(h.workerId) ?? [];
+    list.push(h);
+    groups.set(h.workerId, list);
+  }
+  return groups;
 }

@@ -8,6 +8,8 @@ export type OutboxKind = 'results' | 'verdicts';
  * The worker's Prometheus metrics (names from docs/design/work-contract.md) on a registry of
  * its own, so several hosts can run in one process (tests). Labelled by topic; the node is
  * the process's, so it is not a label. Process metrics only when asked: one set per process.
+ * Longer than most functions: it is the list of the worker's metrics, one declaration each,
+ * which reads best in one place.
  */
 export function createWorkerMetrics({
   registry = new Registry(),

@@ -1,10 +1,11 @@
-import type { JobResult, Verdict } from '../core/work/protocol.ts';
+import type { DatabaseSync } from 'node:sqlite';
+import type { BatchAnswer, JobResult, Verdict } from '../core/work/protocol.ts';
+import type { CoordinatorError } from '../node-client/errors.ts';
+import { createOutboxSender, type OutboxDelivery } from '../node-client/outbox/sender.ts';
+import { type OutboxItem, OutboxStore } from '../node-client/outbox/store.ts';
 import type { Logger } from '../platform/log.ts';
-import { backoffMs } from '../platform/retry.ts';
-import { createWaker } from '../platform/wait.ts';
-import { CallAbortedError, CoordinatorError, type WorkerCoordinatorClient } from './coordinator-client.ts';
+import type { WorkerCalls } from './coordinator-calls.ts';
 import type { OutboxKind, WorkerMetrics } from './metrics.ts';
-import type { OutboxRow, OutboxStore } from './outbox-store.ts';
 
 /** The contract's batch size: up to 100 results or verdicts per call. */
 export const OUTBOX_BATCH = 100;
@@ -12,6 +13,11 @@ const BASE_BACKOFF_MS = 500;
 /** With nothing queued the consumer still looks again this often (cheap: one indexed read). */
 const IDLE_RECHECK_MS = 30_000;
 const KINDS: readonly OutboxKind[] = ['results', 'verdicts'];
+/** Dispositions that mean the item counted; anything else is said at debug level. */
+const COUNTED = new Set(['recorded', 'retrying', 'released']);
+
+/** A result or a verdict waiting in the outbox: its job id in `subject`, its JSON in `body`. */
+type WorkerItem = OutboxItem<OutboxKind, string>;
 
 export interface Outbox {
   addResult(result: JobResult): void;
@@ -24,187 +30,121 @@ export interface Outbox {
   close(flushWithinMs: number): Promise<void>;
 }
 
-type Delivery = { kind: 'done' } | { kind: 'retry'; retryAfterMs: number | null } | { kind: 'aborted' };
-
-/**
- * Delivers results and verdicts in batches, one consumer per outbox. A row is deleted only
- * when a batch holding it was answered 200: the coordinator de-duplicates by lease token (a
- * verdict by its claim), so sending a row twice after a crash counts it once. A retryable
- * failure (no answer, 5xx, 429) backs off with jitter up to `maxBackoffMs`; a final refusal
- * (a 400 for a malformed item, say) splits the batch until the item at fault is alone, and
- * drops only that one, so one bad row never jams the rest.
- */
-export function createOutbox({
-  store,
-  client,
-  log,
-  metrics,
-  maxBackoffMs,
-  now = Date.now,
-  random = Math.random,
-}: {
-  store: OutboxStore;
-  client: WorkerCoordinatorClient;
+export interface WorkerOutboxOptions {
+  /** The open outbox file (openWorkerOutboxFile); its owner closes it after `close`. */
+  db: DatabaseSync;
+  calls: WorkerCalls;
   log: Logger;
   metrics: WorkerMetrics;
   maxBackoffMs: number;
   now?: () => number;
   random?: () => number;
-}): Outbox {
-  const waker = createWaker();
-  let stopping = false;
-  let flushDeadline = Number.POSITIVE_INFINITY;
-  const cutCalls = new AbortController();
-  let failures = 0;
+}
 
-  async function send(kind: OutboxKind, rows: OutboxRow[]): Promise<void> {
-    const items = rows.map((row) => JSON.parse(row.item) as unknown);
-    const answered =
-      kind === 'results'
-        ? await client.submitResults(items as JobResult[], cutCalls.signal)
-        : await client.submitVerdicts(items as Verdict[], cutCalls.signal);
-    store.delete(rows.map((row) => row.id));
-    metrics.submissions.inc({ kind });
-    for (const { job_id, disposition } of answered.items ?? []) {
-      if (disposition === 'recorded' || disposition === 'retrying' || disposition === 'released') continue;
-      log.debug({ kind, job_id, disposition }, 'the coordinator discarded or already had this item');
-    }
-  }
-
-  async function deliver(kind: OutboxKind, rows: OutboxRow[]): Promise<Delivery> {
-    const batches: OutboxRow[][] = [rows];
-    while (batches.length > 0) {
-      const batch = batches.shift()!;
-      try {
-        await send(kind, batch);
-      } catch (error) {
-        if (error instanceof CallAbortedError) return { kind: 'aborted' };
-        const message = (error as Error).message;
-        metrics.submissionErrors.inc({ kind });
-        const retryable = !(error instanceof CoordinatorError) || error.retryable;
-        if (retryable) {
-          store.noteFailure(
-            batches
-              .flat()
-              .concat(batch)
-              .map((row) => row.id),
-            message,
-          );
-          return {
-            kind: 'retry',
-            retryAfterMs: error instanceof CoordinatorError ? error.retryAfterMs : null,
-          };
-        }
-        if (batch.length === 1) {
-          const row = batch[0]!;
-          store.delete([row.id]);
-          const instead = kind === 'results' ? tooLargeInstead(row, error) : null;
-          if (instead !== null) {
-            // The job ran; its result is more than the coordinator takes. Saying so ends the
-            // job as a final failure now, where dropping it would leave it to expire and rerun.
-            store.add('results', row.job_id, instead, now());
-            log.warn(
-              { job_id: row.job_id, bytes: row.item.length },
-              'the coordinator refused a result as too large; reporting the job failed with result-too-large',
-            );
-            continue;
-          }
-          metrics.dropped.inc({ kind });
-          log.error(
-            { kind, job_id: row.job_id, status: (error as CoordinatorError).status, error: message },
-            'the coordinator refused this item for good; dropped',
-          );
-          continue;
-        }
-        // Halves go first, in order: the rows around the bad one still leave soon.
-        const half = Math.ceil(batch.length / 2);
-        batches.unshift(batch.slice(0, half), batch.slice(half));
-      }
-    }
-    return { kind: 'done' };
-  }
-
-  function sleep(ms: number): Promise<void> {
-    const left = stopping ? Math.max(0, flushDeadline - now()) : ms;
-    return waker.sleep(Math.min(ms, left));
-  }
-
-  async function run(): Promise<void> {
-    for (;;) {
-      if (stopping && (store.depth() === 0 || now() >= flushDeadline)) return;
-      let sent = false;
-      let retry: Delivery | null = null;
-      try {
-        for (const kind of KINDS) {
-          const rows = store.oldest(kind, OUTBOX_BATCH);
-          if (rows.length === 0) continue;
-          const delivery = await deliver(kind, rows);
-          if (delivery.kind === 'aborted') return;
-          if (delivery.kind === 'retry') {
-            retry = delivery;
-            break;
-          }
-          sent = true;
-        }
-      } catch (error) {
-        // The outbox file itself failed (disk full): say so and look again later rather than spin.
-        log.error({ error: (error as Error).message }, 'outbox could not be read or updated');
-        await sleep(Math.min(maxBackoffMs, 5_000));
-        continue;
-      }
-      if (retry !== null && retry.kind === 'retry') {
-        failures++;
-        const wait = backoffMs(failures, {
-          initialMs: BASE_BACKOFF_MS,
-          maxMs: maxBackoffMs,
-          retryAfterMs: retry.retryAfterMs,
-          random,
-        });
-        log.warn(
-          { failures, retry_in_ms: wait, depth: store.depth() },
-          'outbox not delivered yet; will retry',
-        );
-        await sleep(wait);
-      } else {
-        failures = 0;
-        if (!sent) {
-          if (stopping) return;
-          await sleep(IDLE_RECHECK_MS);
-        }
-      }
-    }
-  }
-
-  const running = run();
+/**
+ * Delivers results and verdicts in batches of up to 100 of a kind. A row is deleted only when
+ * a batch holding it was answered 200: the coordinator de-duplicates by lease token (a verdict
+ * by its claim), so sending a row twice after a crash counts it once. A retryable failure (no
+ * answer, 5xx, 429) holds the whole outbox back, with jitter, up to `maxBackoffMs`; a final
+ * refusal (a 400 for a malformed item, say) splits the batch until the item at fault is alone,
+ * and drops only that one.
+ */
+export function createOutbox({
+  db,
+  calls,
+  log,
+  metrics,
+  maxBackoffMs,
+  now = Date.now,
+  random = Math.random,
+}: WorkerOutboxOptions): Outbox {
+  const store = new OutboxStore<OutboxKind, string>(db);
+  // Read at scrape time and in /status, which may come after the file is closed.
+  const depth = (kind?: OutboxKind) => (db.isOpen ? store.depth(kind) : 0);
+  const sender = createOutboxSender({
+    store,
+    delivery: workerDelivery({ store, calls, log, metrics, now, depth }),
+    log,
+    batchSize: OUTBOX_BATCH,
+    kinds: KINDS,
+    hold: 'outbox',
+    backoff: { initialMs: BASE_BACKOFF_MS, maxMs: maxBackoffMs },
+    idleRecheckMs: IDLE_RECHECK_MS,
+    now,
+    random,
+  });
+  const add = (kind: OutboxKind, jobId: string, item: unknown) => {
+    store.add(kind, jobId, JSON.stringify(item), now());
+    sender.wake();
+  };
   let closing: Promise<void> | null = null;
   return {
-    addResult(result) {
-      store.add('results', result.job_id, result, now());
-      waker.wake();
-    },
-    addVerdict(verdict) {
-      store.add('verdicts', verdict.job_id, verdict, now());
-      waker.wake();
-    },
-    depth: (kind) => store.depth(kind),
+    addResult: (result) => add('results', result.job_id, result),
+    addVerdict: (verdict) => add('verdicts', verdict.job_id, verdict),
+    depth,
     close(flushWithinMs) {
-      closing ??= (async () => {
-        stopping = true;
-        flushDeadline = now() + flushWithinMs;
-        waker.wake();
-        const cut = setTimeout(() => {
-          cutCalls.abort(new Error('outbox flush time is up'));
-          waker.wake();
-        }, flushWithinMs);
-        try {
-          await running;
-        } finally {
-          clearTimeout(cut);
-        }
-        const left = store.depth();
+      closing ??= sender.close(flushWithinMs).then(() => {
+        const left = depth();
         if (left > 0) log.warn({ left }, 'outbox not empty at stop; the rest is sent at the next start');
-      })();
+      });
       return closing;
+    },
+  };
+}
+
+function workerDelivery({
+  store,
+  calls,
+  log,
+  metrics,
+  now,
+  depth,
+}: {
+  store: OutboxStore<OutboxKind, string>;
+  calls: WorkerCalls;
+  log: Logger;
+  metrics: WorkerMetrics;
+  now: () => number;
+  depth: () => number;
+}): OutboxDelivery<OutboxKind, string, BatchAnswer<string>> {
+  return {
+    send(kind, items, signal) {
+      const parsed = items.map((item) => JSON.parse(item.body) as unknown);
+      return kind === 'results'
+        ? calls.submitResults(parsed as JobResult[], signal)
+        : calls.submitVerdicts(parsed as Verdict[], signal);
+    },
+    delivered(kind, items, answer) {
+      store.remove(items.map((item) => item.id));
+      metrics.submissions.inc({ kind });
+      for (const { job_id, disposition } of answer.items ?? []) {
+        if (COUNTED.has(disposition)) continue;
+        log.debug({ kind, job_id, disposition }, 'the coordinator discarded or already had this item');
+      }
+    },
+    refused(item, error) {
+      store.remove([item.id]);
+      const instead = item.kind === 'results' ? tooLargeInstead(item, error) : null;
+      if (instead !== null) {
+        // The job ran; its result is more than the coordinator takes. Saying so ends the
+        // job as a final failure now, where dropping it would leave it to expire and rerun.
+        store.add('results', item.subject, JSON.stringify(instead), now());
+        log.warn(
+          { job_id: item.subject, bytes: item.body.length },
+          'the coordinator refused a result as too large; reporting the job failed with result-too-large',
+        );
+        return;
+      }
+      metrics.dropped.inc({ kind: item.kind });
+      log.error(
+        { kind: item.kind, job_id: item.subject, status: error.status, error: error.message },
+        'the coordinator refused this item for good; dropped',
+      );
+    },
+    notDelivered({ kind, retryInMs, failures }) {
+      metrics.submissionErrors.inc({ kind });
+      if (retryInMs === null) return;
+      log.warn({ failures, retry_in_ms: retryInMs, depth: depth() }, 'outbox not delivered yet; will retry');
     },
   };
 }
@@ -213,17 +153,17 @@ export function createOutbox({
  * A success whose body the coordinator refused as too large (413), as the failure it is for
  * the coordinator: `result-too-large`, not retryable. Null for anything else.
  */
-function tooLargeInstead(row: OutboxRow, error: unknown): JobResult | null {
-  if (!(error instanceof CoordinatorError) || error.status !== 413) return null;
-  const item = JSON.parse(row.item) as JobResult;
-  if (item.status !== 'success') return null;
-  const { result: _dropped, ...rest } = item;
+function tooLargeInstead(item: WorkerItem, error: CoordinatorError): JobResult | null {
+  if (error.status !== 413) return null;
+  const result = JSON.parse(item.body) as JobResult;
+  if (result.status !== 'success') return null;
+  const { result: _dropped, ...rest } = result;
   return {
     ...rest,
     status: 'failure',
     error: {
       code: 'result-too-large',
-      message: `the result (${row.item.length} bytes of JSON with its envelope) is larger than the coordinator accepts`,
+      message: `the result (${item.body.length} bytes of JSON with its envelope) is larger than the coordinator accepts`,
       retryable: false,
     },
   };

@@ -52,27 +52,111 @@ export interface Reconciler {
  * this host's configuration declares is always reported (with `declared`), so the coordinator
  * learns of it; others only while the coordinator lists them.
  */
-export function createReconciler({
-  declaredId,
-  declared,
-  pool,
-  drainTimeoutMs,
-  deps,
-}: {
+export function createReconciler(options: ReconcilerOptions): Reconciler {
+  return new Workers(options);
+}
+
+export interface ReconcilerOptions {
   declaredId: string;
   declared: WorkerReport['declared'];
   pool: string;
   drainTimeoutMs: number;
   deps: WorkerDeps;
-}): Reconciler {
-  const { log, now } = deps;
-  const slots = new Map<string, Slot>();
-  let topics = new Map<string, TopicDefinition>();
-  let draining = false;
-  const refusalsSeen = new Set<string>();
+}
 
-  function slotFor(id: string): Slot {
-    let slot = slots.get(id);
+class Workers implements Reconciler {
+  readonly #declaredId: string;
+  readonly #declared: WorkerReport['declared'];
+  readonly #pool: string;
+  readonly #drainTimeoutMs: number;
+  readonly #deps: WorkerDeps;
+  readonly #slots = new Map<string, Slot>();
+  readonly #refusalsSeen = new Set<string>();
+  #topics = new Map<string, TopicDefinition>();
+  #draining = false;
+
+  constructor({ declaredId, declared, pool, drainTimeoutMs, deps }: ReconcilerOptions) {
+    this.#declaredId = declaredId;
+    this.#declared = declared;
+    this.#pool = pool;
+    this.#drainTimeoutMs = drainTimeoutMs;
+    this.#deps = deps;
+    if (declared !== null) this.#slotFor(declaredId);
+  }
+
+  apply(answer: SyncAnswer): void {
+    this.#sayRefusals(answer.refused ?? []);
+    this.#topics = new Map(answer.topics.map((t) => [t.name, t]));
+    const listed = new Set<string>();
+    for (const want of answer.workers) {
+      listed.add(want.worker_id);
+      this.#slotFor(want.worker_id).desired = want;
+    }
+    for (const slot of this.#slots.values()) {
+      if (!listed.has(slot.id)) slot.desired = null;
+      this.#settle(slot);
+    }
+  }
+
+  reports(): WorkerReport[] {
+    const out: WorkerReport[] = [];
+    for (const slot of this.#slots.values()) {
+      // A worker the coordinator no longer lists is not named again: it would be unknown there.
+      if (slot.desired === null && slot.id !== this.#declaredId) continue;
+      out.push({
+        worker_id: slot.id,
+        pool: slot.desired?.pool ?? this.#pool,
+        declared: slot.id === this.#declaredId ? this.#declared : null,
+        generation: slot.worker?.generation ?? slot.desired?.generation ?? 0,
+        state: slot.tracker.state,
+        reason: slot.tracker.reason,
+        busy_slots: slot.worker?.busySlots() ?? 0,
+        queue_length: 0,
+        benchmark: { ...(slot.worker?.benchmark ?? {}) },
+        transitions: slot.tracker.unsent(),
+      });
+    }
+    return out;
+  }
+
+  sent(reports: readonly WorkerReport[]): void {
+    for (const report of reports) this.#slots.get(report.worker_id)?.tracker.sent(report.transitions);
+  }
+
+  async drainAll(reason: string): Promise<void> {
+    this.#draining = true;
+    await Promise.all(
+      [...this.#slots.values()].map(async (slot) => {
+        if (slot.transition !== null) await slot.transition;
+        if (slot.worker !== null) await this.#stopWorker(slot, reason);
+      }),
+    );
+  }
+
+  summaries(): WorkerSummary[] {
+    return [...this.#slots.values()].map((slot) => ({
+      worker_id: slot.id,
+      generation: slot.worker?.generation ?? slot.desired?.generation ?? null,
+      state: slot.tracker.state,
+      reason: slot.tracker.reason,
+      busy_slots: slot.worker?.busySlots() ?? 0,
+      benchmark: { ...(slot.worker?.benchmark ?? {}) },
+      history: slot.tracker.history(),
+    }));
+  }
+
+  /** Said once per worker and reason: every heartbeat would repeat it. */
+  #sayRefusals(refused: NonNullable<SyncAnswer['refused']>): void {
+    for (const { worker_id, type, detail } of refused) {
+      const key = `${worker_id} ${detail}`;
+      if (this.#refusalsSeen.has(key)) continue;
+      this.#refusalsSeen.add(key);
+      this.#deps.log.error({ worker_id, type, detail }, 'the coordinator refused this worker’s report');
+    }
+  }
+
+  #slotFor(id: string): Slot {
+    let slot = this.#slots.get(id);
     if (slot === undefined) {
       slot = {
         id,
@@ -80,21 +164,20 @@ export function createReconciler({
         desired: null,
         transition: null,
         tracker: createStateTracker({
-          now,
-          onChange(transition) {
-            if (!QUIET_STATES.has(transition.state)) deps.requestSync();
+          now: this.#deps.now,
+          onChange: (transition) => {
+            if (!QUIET_STATES.has(transition.state)) this.#deps.requestSync();
           },
         }),
       };
-      slots.set(id, slot);
+      this.#slots.set(id, slot);
     }
     return slot;
   }
-  if (declared !== null) slotFor(declaredId);
 
-  function stopWorker(slot: Slot, reason: string, then: () => void = () => {}): Promise<void> {
+  #stopWorker(slot: Slot, reason: string, then: () => void = () => {}): Promise<void> {
     const worker = slot.worker!;
-    slot.transition = worker.stop(reason, drainTimeoutMs).then(() => {
+    slot.transition = worker.stop(reason, this.#drainTimeoutMs).then(() => {
       slot.worker = null;
       slot.transition = null;
       then();
@@ -103,94 +186,41 @@ export function createReconciler({
   }
 
   /** Brings one slot to what the coordinator wants, as far as nothing is under way. */
-  function settle(slot: Slot): void {
+  #settle(slot: Slot): void {
     const want = slot.desired;
-    if (slot.transition !== null || draining) return;
+    if (slot.transition !== null || this.#draining) return;
     if (want === null || !want.enabled) {
-      const reason = want === null ? 'removed' : 'disabled';
-      if (slot.worker !== null) {
-        void stopWorker(slot, reason, () => {
-          if (slot.desired === null && slot.id !== declaredId) slots.delete(slot.id);
-          else settle(slot);
-        });
-      } else if (want === null && slot.id !== declaredId) slots.delete(slot.id);
-      else if (want !== null && slot.tracker.state === 'registered') slot.tracker.set('stopped', reason);
+      this.#retire(slot, want);
       return;
     }
     const worker = slot.worker;
     if (worker === null) {
-      log.info({ worker_id: slot.id, generation: want.generation }, 'starting worker');
-      slot.worker = startWorker({ desired: want, topics, tracker: slot.tracker, deps });
+      this.#deps.log.info({ worker_id: slot.id, generation: want.generation }, 'starting worker');
+      slot.worker = startWorker({
+        desired: want,
+        topics: this.#topics,
+        tracker: slot.tracker,
+        deps: this.#deps,
+      });
     } else if (want.generation > worker.generation || !worker.canApply(want)) {
       const why =
         want.generation > worker.generation ? `restart for generation ${want.generation}` : 'topics changed';
-      void stopWorker(slot, why, () => settle(slot));
+      void this.#stopWorker(slot, why, () => this.#settle(slot));
     } else {
       worker.update(want);
     }
   }
 
-  return {
-    apply(answer) {
-      for (const { worker_id, type, detail } of answer.refused ?? []) {
-        // Said once per worker and reason: every heartbeat would repeat it.
-        const key = `${worker_id} ${detail}`;
-        if (refusalsSeen.has(key)) continue;
-        refusalsSeen.add(key);
-        log.error({ worker_id, type, detail }, 'the coordinator refused this worker’s report');
-      }
-      topics = new Map(answer.topics.map((t) => [t.name, t]));
-      const listed = new Set<string>();
-      for (const want of answer.workers) {
-        listed.add(want.worker_id);
-        slotFor(want.worker_id).desired = want;
-      }
-      for (const slot of slots.values()) {
-        if (!listed.has(slot.id)) slot.desired = null;
-        settle(slot);
-      }
-    },
-    reports() {
-      const out: WorkerReport[] = [];
-      for (const slot of slots.values()) {
-        // A worker the coordinator no longer lists is not named again: it would be unknown there.
-        if (slot.desired === null && slot.id !== declaredId) continue;
-        out.push({
-          worker_id: slot.id,
-          pool: slot.desired?.pool ?? pool,
-          declared: slot.id === declaredId ? declared : null,
-          generation: slot.worker?.generation ?? slot.desired?.generation ?? 0,
-          state: slot.tracker.state,
-          reason: slot.tracker.reason,
-          busy_slots: slot.worker?.busySlots() ?? 0,
-          queue_length: 0,
-          benchmark: { ...(slot.worker?.benchmark ?? {}) },
-          transitions: slot.tracker.unsent(),
-        });
-      }
-      return out;
-    },
-    sent(reports) {
-      for (const report of reports) slots.get(report.worker_id)?.tracker.sent(report.transitions);
-    },
-    async drainAll(reason) {
-      draining = true;
-      await Promise.all(
-        [...slots.values()].map(async (slot) => {
-          if (slot.transition !== null) await slot.transition;
-          if (slot.worker !== null) await stopWorker(slot, reason);
-        }),
-      );
-    },
-    summaries: () =>
-      [...slots.values()].map((slot) => ({
-        worker_id: slot.id,
-        generation: slot.worker?.generation ?? slot.desired?.generation ?? null,
-        state: slot.tracker.state,
-        reason: slot.tracker.reason,
-        busy_slots: slot.worker?.busySlots() ?? 0,
-        benchmark: { ...(slot.worker?.benchmark ?? {}) },
-        history: slot.tracker.history(),
-      })),
-  };
+  /** A worker no longer listed, or disabled: stopped, and forgotten unless it is the declared one. */
+  #retire(slot: Slot, want: DesiredWorker | null): void {
+    const reason = want === null ? 'removed' : 'disabled';
+    const forget = () => slot.desired === null && slot.id !== this.#declaredId;
+    if (slot.worker !== null) {
+      void this.#stopWorker(slot, reason, () => {
+        if (forget()) this.#slots.delete(slot.id);
+        else this.#settle(slot);
+      });
+    } else if (want === null && slot.id !== this.#declaredId) this.#slots.delete(slot.id);
+    else if (want !== null && slot.tracker.state === 'registered') slot.tracker.set('stopped', reason);
+  }
 }

@@ -1,7 +1,9 @@
+import type { Sample } from '../core/work/protocol.ts';
+import { CallAbortedError, CoordinatorError } from '../node-client/errors.ts';
 import type { Logger } from '../platform/log.ts';
 import { settlesWithin, sleep } from '../platform/wait.ts';
 import type { Adapter } from './adapters/index.ts';
-import { CallAbortedError, CoordinatorError, type WorkerCoordinatorClient } from './coordinator-client.ts';
+import type { WorkerCalls } from './coordinator-calls.ts';
 import { JudgeError, judge } from './judge.ts';
 import type { Outbox } from './outbox.ts';
 
@@ -14,6 +16,20 @@ export interface Verifier {
   readonly busy: boolean;
   /** Stops claiming samples; lets the sample being judged finish within `timeoutMs`. */
   stop(timeoutMs: number): Promise<void>;
+}
+
+export interface VerifierOptions {
+  workerId: string;
+  topic: string;
+  adapter: Adapter;
+  maxLoss: number | null;
+  timeoutMs: number;
+  intervalMs: number;
+  calls: WorkerCalls;
+  outbox: Outbox;
+  log: Logger;
+  onBusyChange?: () => void;
+  onRefusal: (error: CoordinatorError) => void;
 }
 
 /**
@@ -29,43 +45,37 @@ export function startVerifier({
   maxLoss,
   timeoutMs,
   intervalMs,
-  client,
+  calls,
   outbox,
   log: parentLog,
   onBusyChange = () => {},
   onRefusal,
-}: {
-  workerId: string;
-  topic: string;
-  adapter: Adapter;
-  maxLoss: number | null;
-  timeoutMs: number;
-  intervalMs: number;
-  client: WorkerCoordinatorClient;
-  outbox: Outbox;
-  log: Logger;
-  onBusyChange?: () => void;
-  onRefusal: (error: CoordinatorError) => void;
-}): Verifier {
+}: VerifierOptions): Verifier {
   const log = parentLog.child({ topic, role: 'verifier' });
   const stopping = new AbortController();
   const judging = new AbortController();
   let busy = false;
 
+  /** Samples to judge; null once stopping. */
+  async function claim(): Promise<Sample[] | null> {
+    try {
+      return await calls.claimSamples(
+        topic,
+        { worker_id: workerId, max: SAMPLES_PER_CLAIM },
+        stopping.signal,
+      );
+    } catch (error) {
+      if (error instanceof CallAbortedError || stopping.signal.aborted) return null;
+      if (error instanceof CoordinatorError && !error.retryable) onRefusal(error);
+      log.warn({ error: (error as Error).message }, 'could not claim samples');
+      return [];
+    }
+  }
+
   async function loop(): Promise<void> {
     while (!stopping.signal.aborted) {
-      let samples: Awaited<ReturnType<WorkerCoordinatorClient['claimSamples']>> = [];
-      try {
-        samples = await client.claimSamples(
-          topic,
-          { worker_id: workerId, max: SAMPLES_PER_CLAIM },
-          stopping.signal,
-        );
-      } catch (error) {
-        if (error instanceof CallAbortedError || stopping.signal.aborted) return;
-        if (error instanceof CoordinatorError && !error.retryable) onRefusal(error);
-        log.warn({ error: (error as Error).message }, 'could not claim samples');
-      }
+      const samples = await claim();
+      if (samples === null) return;
       for (const sample of samples) {
         if (stopping.signal.aborted) return;
         busy = true;

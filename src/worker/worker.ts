@@ -1,11 +1,12 @@
 import type { DesiredWorker, TopicSlots } from '../core/work/protocol.ts';
-import type { AdapterSpec, TopicDefinition } from '../core/work/topic.ts';
+import type { TopicDefinition } from '../core/work/topic.ts';
+import type { CoordinatorError } from '../node-client/errors.ts';
 import type { Logger } from '../platform/log.ts';
-import { jobAdapterFor, verifyAdapterFor } from './adapter-choice.ts';
+import { type AdapterChoice, jobAdapterFor, verifyAdapterFor } from './adapter-choice.ts';
 import { type Adapter, createAdapter } from './adapters/index.ts';
 import { runBenchmark } from './benchmark.ts';
 import type { WorkerConfig } from './config.ts';
-import type { CoordinatorError, WorkerCoordinatorClient } from './coordinator-client.ts';
+import type { WorkerCalls } from './coordinator-calls.ts';
 import type { LeaseKeeper } from './leases.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { Outbox } from './outbox.ts';
@@ -20,7 +21,7 @@ export const IDLE_GRACE_MS = 1_000;
 export interface WorkerDeps {
   config: WorkerConfig;
   baseDir: string;
-  client: WorkerCoordinatorClient;
+  calls: WorkerCalls;
   outbox: Outbox;
   leases: LeaseKeeper;
   metrics: WorkerMetrics;
@@ -58,215 +59,242 @@ const sameSet = (a: readonly string[], b: readonly string[]) =>
  * adapter and passed its benchmark, and until a sync carried its scores to the coordinator.
  * Its state lives in `tracker`, which the host reports and which outlives a restart.
  */
-export function startWorker({
-  desired: initial,
-  topics,
-  tracker,
-  deps,
-}: {
+export function startWorker(options: WorkerOptions): RunningWorker {
+  return new Worker(options);
+}
+
+export interface WorkerOptions {
   desired: DesiredWorker;
   /** The definitions of the topics this worker serves or verifies, from the sync answer. */
   topics: ReadonlyMap<string, TopicDefinition>;
   tracker: WorkerStateTracker;
   deps: WorkerDeps;
-}): RunningWorker {
-  const { config, metrics, now } = deps;
-  const log = deps.log.child({ worker_id: initial.worker_id });
-  let desired = initial;
-  const adapters: Adapter[] = [];
-  const loops = new Map<string, TopicLoop>();
-  const verifiers: Verifier[] = [];
-  const benchmark: Record<string, number> = {};
-  const stopping = new AbortController();
-  let idleTimer: NodeJS.Timeout | undefined;
+}
 
-  function fail(reason: string): void {
-    log.error({ reason }, 'worker error');
-    tracker.set('error', reason);
-    for (const loop of loops.values()) loop.stopClaiming();
-    deps.requestSync();
+/** The adapters a worker runs its topics' jobs and judges with. */
+interface Adapters {
+  jobs: Map<string, Adapter>;
+  judges: Map<string, Adapter>;
+}
+
+class Worker implements RunningWorker {
+  readonly id: string;
+  readonly generation: number;
+  readonly benchmark: Record<string, number> = {};
+  readonly #topics: ReadonlyMap<string, TopicDefinition>;
+  readonly #tracker: WorkerStateTracker;
+  readonly #deps: WorkerDeps;
+  readonly #log: Logger;
+  #desired: DesiredWorker;
+  readonly #adapters: Adapter[] = [];
+  readonly #loops = new Map<string, TopicLoop>();
+  readonly #verifiers: Verifier[] = [];
+  readonly #stopping = new AbortController();
+  #idleTimer: NodeJS.Timeout | undefined;
+  readonly #started: Promise<void>;
+  #stopped: Promise<void> | null = null;
+
+  constructor({ desired, topics, tracker, deps }: WorkerOptions) {
+    this.id = desired.worker_id;
+    this.generation = desired.generation;
+    this.#desired = desired;
+    this.#topics = topics;
+    this.#tracker = tracker;
+    this.#deps = deps;
+    this.#log = deps.log.child({ worker_id: desired.worker_id });
+    this.#started = this.#run().catch((error: Error) => this.#fail(`start failed: ${error.message}`));
   }
 
-  function busySlots(): number {
+  busySlots(): number {
     let busy = 0;
-    for (const loop of loops.values()) busy += loop.busy;
-    for (const verifier of verifiers) if (verifier.busy) busy++;
+    for (const loop of this.#loops.values()) busy += loop.busy;
+    for (const verifier of this.#verifiers) if (verifier.busy) busy++;
     return busy;
   }
 
-  function onBusyChange(): void {
-    if (stopping.signal.aborted) return;
-    const busy = busySlots();
-    if (busy > 0) {
-      clearTimeout(idleTimer);
-      idleTimer = undefined;
+  canApply(next: DesiredWorker): boolean {
+    const desired = this.#desired;
+    return (
+      next.generation === desired.generation &&
+      sameTopics(next.topics, desired.topics) &&
+      sameSet(next.verify_topics, desired.verify_topics)
+    );
+  }
+
+  update(next: DesiredWorker): void {
+    this.#desired = next;
+    for (const { topic, concurrency } of next.topics) {
+      const loop = this.#loops.get(topic);
+      if (loop !== undefined && loop.concurrency !== concurrency) {
+        this.#log.info({ topic, from: loop.concurrency, to: concurrency }, 'concurrency changed');
+        loop.resize(concurrency);
+      }
+    }
+  }
+
+  stop(reason: string, drainTimeoutMs: number): Promise<void> {
+    this.#stopped ??= (async () => {
+      this.#stopping.abort(new Error(reason));
+      clearTimeout(this.#idleTimer);
+      this.#tracker.set('draining', reason);
+      await this.#started;
+      await Promise.all([
+        ...[...this.#loops.values()].map((loop) => loop.drain(drainTimeoutMs)),
+        ...this.#verifiers.map((verifier) => verifier.stop(drainTimeoutMs)),
+      ]);
+      await Promise.all(this.#adapters.map((adapter) => adapter.close().catch(() => {})));
+      this.#tracker.set('stopped', reason);
+      this.#log.info({ reason }, 'worker stopped');
+    })();
+    return this.#stopped;
+  }
+
+  async #run(): Promise<void> {
+    this.#tracker.set('starting');
+    const adapters = this.#chooseAdapters();
+    if (adapters === null) return;
+    const benchmarked = this.#desired.topics.filter(({ topic }) => this.#topics.get(topic)?.benchmark);
+    if (benchmarked.length > 0 && !(await this.#benchmark(benchmarked, adapters.jobs))) return;
+    this.#tracker.set('ready');
+    // Claims are admitted on the score the coordinator last heard: let a sync carry it first.
+    if (benchmarked.length > 0) {
+      this.#deps.requestSync();
+      await Promise.race([
+        this.#deps.syncAnswered(),
+        new Promise((done) => this.#stopping.signal.addEventListener('abort', done, { once: true })),
+      ]);
+    }
+    if (this.#stopping.signal.aborted || this.#tracker.state === 'error') return;
+    this.#startLoops(adapters.jobs);
+    this.#startVerifiers(adapters.judges);
+    const { topics, verify_topics, generation } = this.#desired;
+    this.#log.info({ topics, verify_topics, generation }, 'worker ready');
+  }
+
+  /** An adapter for every topic served and verified; null (and the worker in error) when one is missing. */
+  #chooseAdapters(): Adapters | null {
+    const { config, baseDir } = this.#deps;
+    const adapters: Adapters = { jobs: new Map(), judges: new Map() };
+    const problems: string[] = [];
+    const use = (into: Map<string, Adapter>, topic: string, choice: AdapterChoice) => {
+      if ('reason' in choice) return problems.push(choice.reason);
+      const adapter = createAdapter(choice.spec, { baseDir });
+      this.#adapters.push(adapter);
+      into.set(topic, adapter);
+    };
+    try {
+      for (const { topic } of this.#desired.topics)
+        use(adapters.jobs, topic, jobAdapterFor(topic, this.#topics.get(topic), config));
+      for (const topic of this.#desired.verify_topics)
+        use(adapters.judges, topic, verifyAdapterFor(topic, this.#topics.get(topic), config));
+    } catch (error) {
+      problems.push(`adapter could not be created: ${(error as Error).message}`);
+    }
+    if (problems.length === 0) return adapters;
+    this.#fail(problems.join('; '));
+    return null;
+  }
+
+  /** Runs each topic's benchmark; false when the worker stops or a score is below the minimum. */
+  async #benchmark(topics: readonly TopicSlots[], adapters: Map<string, Adapter>): Promise<boolean> {
+    this.#tracker.set('benchmarking');
+    for (const { topic } of topics) {
+      const definition = this.#topics.get(topic)!;
+      const result = await runBenchmark(adapters.get(topic)!, definition.benchmark!, definition.timeout_ms, {
+        signal: this.#stopping.signal,
+      });
+      if (this.#stopping.signal.aborted) return false;
+      this.benchmark[topic] = result.score;
+      this.#log.info({ topic, ...result }, 'benchmark run');
+      if (result.score < definition.min_benchmark_score) {
+        this.#fail(
+          `topic ${topic}: benchmark score ${result.score} is below the minimum ${definition.min_benchmark_score}` +
+            (result.reason === null ? '' : ` (${result.reason})`),
+        );
+        return false;
+      }
+    }
+    return true;
+  }
+
+  #startLoops(adapters: Map<string, Adapter>): void {
+    const { config, metrics, now, random, calls, outbox, leases, leaseMs } = this.#deps;
+    for (const { topic, concurrency } of this.#desired.topics) {
+      const loop = startTopicLoop({
+        workerId: this.id,
+        topic,
+        concurrency,
+        adapter: adapters.get(topic)!,
+        retry: { maxRetries: config.max_retries, delayMs: config.retry_delay_ms, backoff: config.backoff },
+        claimWaitMs: config.claim_wait_ms,
+        leaseMs,
+        pauseMs: config.heartbeat_interval_ms,
+        calls,
+        outbox,
+        leases,
+        metrics,
+        log: this.#log,
+        now,
+        random,
+        onBusyChange: () => this.#onBusyChange(),
+        onRefusal: (error) => this.#onRefusal(error),
+      });
+      this.#loops.set(topic, loop);
+    }
+  }
+
+  #startVerifiers(judges: Map<string, Adapter>): void {
+    const { calls, outbox, verifyIntervalMs, requestSync } = this.#deps;
+    for (const topic of this.#desired.verify_topics) {
+      const definition = this.#topics.get(topic)!;
+      const verifier = startVerifier({
+        workerId: this.id,
+        topic,
+        adapter: judges.get(topic)!,
+        maxLoss: definition.verification?.max_loss ?? null,
+        timeoutMs: definition.timeout_ms,
+        intervalMs: verifyIntervalMs,
+        calls,
+        outbox,
+        log: this.#log,
+        onBusyChange: () => this.#onBusyChange(),
+        onRefusal: () => requestSync(),
+      });
+      this.#verifiers.push(verifier);
+    }
+  }
+
+  #fail(reason: string): void {
+    this.#log.error({ reason }, 'worker error');
+    this.#tracker.set('error', reason);
+    for (const loop of this.#loops.values()) loop.stopClaiming();
+    this.#deps.requestSync();
+  }
+
+  /** Working while any slot is busy; ready again only after IDLE_GRACE_MS idle. */
+  #onBusyChange(): void {
+    if (this.#stopping.signal.aborted) return;
+    const tracker = this.#tracker;
+    if (this.busySlots() > 0) {
+      clearTimeout(this.#idleTimer);
+      this.#idleTimer = undefined;
       if (tracker.state === 'ready') tracker.set('working');
-    } else if (tracker.state === 'working' && idleTimer === undefined) {
-      idleTimer = setTimeout(() => {
-        idleTimer = undefined;
-        if (busySlots() === 0 && tracker.state === 'working' && !stopping.signal.aborted)
+    } else if (tracker.state === 'working' && this.#idleTimer === undefined) {
+      this.#idleTimer = setTimeout(() => {
+        this.#idleTimer = undefined;
+        if (this.busySlots() === 0 && tracker.state === 'working' && !this.#stopping.signal.aborted)
           tracker.set('ready');
       }, IDLE_GRACE_MS);
     }
   }
 
-  function onRefusal(error: CoordinatorError): RefusalAction {
+  #onRefusal(error: CoordinatorError): RefusalAction {
     if (error.slug === 'benchmark-too-low') {
-      fail(`the coordinator refused claims: ${error.message}`);
+      this.#fail(`the coordinator refused claims: ${error.message}`);
       return 'stop';
     }
     // Disabled, unassigned, unknown: the coordinator's wish changed; the next sync says how.
-    deps.requestSync();
+    this.#deps.requestSync();
     return 'pause';
   }
-
-  function adapterOf(spec: AdapterSpec): Adapter {
-    const adapter = createAdapter(spec, { baseDir: deps.baseDir });
-    adapters.push(adapter);
-    return adapter;
-  }
-
-  async function run(): Promise<void> {
-    tracker.set('starting');
-    const jobAdapters = new Map<string, Adapter>();
-    const judges = new Map<string, Adapter>();
-    const problems: string[] = [];
-    try {
-      for (const { topic } of desired.topics) {
-        const choice = jobAdapterFor(topic, topics.get(topic), config);
-        if ('reason' in choice) problems.push(choice.reason);
-        else jobAdapters.set(topic, adapterOf(choice.spec));
-      }
-      for (const topic of desired.verify_topics) {
-        const choice = verifyAdapterFor(topic, topics.get(topic), config);
-        if ('reason' in choice) problems.push(choice.reason);
-        else judges.set(topic, adapterOf(choice.spec));
-      }
-    } catch (error) {
-      problems.push(`adapter could not be created: ${(error as Error).message}`);
-    }
-    if (problems.length > 0) return fail(problems.join('; '));
-
-    const benchmarked = desired.topics.filter(({ topic }) => topics.get(topic)?.benchmark);
-    if (benchmarked.length > 0) {
-      tracker.set('benchmarking');
-      for (const { topic } of benchmarked) {
-        const definition = topics.get(topic)!;
-        const result = await runBenchmark(
-          jobAdapters.get(topic)!,
-          definition.benchmark!,
-          definition.timeout_ms,
-          {
-            signal: stopping.signal,
-          },
-        );
-        if (stopping.signal.aborted) return;
-        benchmark[topic] = result.score;
-        log.info({ topic, ...result }, 'benchmark run');
-        if (result.score < definition.min_benchmark_score) {
-          return fail(
-            `topic ${topic}: benchmark score ${result.score} is below the minimum ${definition.min_benchmark_score}` +
-              (result.reason === null ? '' : ` (${result.reason})`),
-          );
-        }
-      }
-    }
-    tracker.set('ready');
-    // Claims are admitted on the score the coordinator last heard: let a sync carry it first.
-    if (benchmarked.length > 0) {
-      deps.requestSync();
-      await Promise.race([
-        deps.syncAnswered(),
-        new Promise((done) => stopping.signal.addEventListener('abort', done, { once: true })),
-      ]);
-    }
-    if (stopping.signal.aborted || tracker.state === 'error') return;
-
-    for (const { topic, concurrency } of desired.topics) {
-      loops.set(
-        topic,
-        startTopicLoop({
-          workerId: desired.worker_id,
-          topic,
-          concurrency,
-          adapter: jobAdapters.get(topic)!,
-          retry: { maxRetries: config.max_retries, delayMs: config.retry_delay_ms, backoff: config.backoff },
-          claimWaitMs: config.claim_wait_ms,
-          leaseMs: deps.leaseMs,
-          pauseMs: config.heartbeat_interval_ms,
-          client: deps.client,
-          outbox: deps.outbox,
-          leases: deps.leases,
-          metrics,
-          log,
-          now,
-          random: deps.random,
-          onBusyChange,
-          onRefusal,
-        }),
-      );
-    }
-    for (const topic of desired.verify_topics) {
-      const definition = topics.get(topic)!;
-      verifiers.push(
-        startVerifier({
-          workerId: desired.worker_id,
-          topic,
-          adapter: judges.get(topic)!,
-          maxLoss: definition.verification?.max_loss ?? null,
-          timeoutMs: definition.timeout_ms,
-          intervalMs: deps.verifyIntervalMs,
-          client: deps.client,
-          outbox: deps.outbox,
-          log,
-          onBusyChange,
-          onRefusal: () => deps.requestSync(),
-        }),
-      );
-    }
-    log.info(
-      { topics: desired.topics, verify_topics: desired.verify_topics, generation: desired.generation },
-      'worker ready',
-    );
-  }
-
-  const started = run().catch((error: Error) => fail(`start failed: ${error.message}`));
-
-  let stopped: Promise<void> | null = null;
-  return {
-    id: initial.worker_id,
-    generation: initial.generation,
-    benchmark,
-    busySlots,
-    canApply: (next) =>
-      next.generation === desired.generation &&
-      sameTopics(next.topics, desired.topics) &&
-      sameSet(next.verify_topics, desired.verify_topics),
-    update(next) {
-      desired = next;
-      for (const { topic, concurrency } of next.topics) {
-        const loop = loops.get(topic);
-        if (loop !== undefined && loop.concurrency !== concurrency) {
-          log.info({ topic, from: loop.concurrency, to: concurrency }, 'concurrency changed');
-          loop.resize(concurrency);
-        }
-      }
-    },
-    stop(reason, drainTimeoutMs) {
-      stopped ??= (async () => {
-        stopping.abort(new Error(reason));
-        clearTimeout(idleTimer);
-        tracker.set('draining', reason);
-        await started;
-        await Promise.all([
-          ...[...loops.values()].map((loop) => loop.drain(drainTimeoutMs)),
-          ...verifiers.map((verifier) => verifier.stop(drainTimeoutMs)),
-        ]);
-        await Promise.all(adapters.map((adapter) => adapter.close().catch(() => {})));
-        tracker.set('stopped', reason);
-        log.info({ reason }, 'worker stopped');
-      })();
-      return stopped;
-    },
-  };
 }

@@ -6,9 +6,13 @@ import { reportRow } from '../../src/agent/log/outbox.ts';
 import { countSamples } from '../../src/agent/log/samples.ts';
 import { verifySignedReport } from '../../src/core/reports/index.ts';
 import { loadOrCreateIdentity } from '../../src/node-client/identity.ts';
+import { captureLog } from '../helpers/capture-log.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { closedPort, type LocalServer, sendJson, serve } from '../helpers/http.ts';
+import { metricValue } from '../helpers/metric-value.ts';
+import { tempDirs } from '../helpers/temp-dirs.ts';
 import { type FakeCoordinator, startFakeCoordinator } from './support/fake-coordinator.ts';
-import { closedPort, type LocalServer, sendJson, serve } from './support/http.ts';
-import { captureLog, eventually, member, metricValue, tempDirs } from './support/network.ts';
+import { member } from './support/network.ts';
 
 const MONITORING = { probe_interval_s: 0.1, probe_timeout_ms: 500, interim_period_s: 0.3 };
 

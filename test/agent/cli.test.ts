@@ -2,9 +2,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadOrCreateIdentity } from '../../src/node-client/identity.ts';
 import { killAll, lines, runVigil, VigilProcess } from '../cli/support.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { closedPort, type LocalServer, sendJson, serve } from '../helpers/http.ts';
+import { tempDirs } from '../helpers/temp-dirs.ts';
 import { type FakeCoordinator, startFakeCoordinator } from './support/fake-coordinator.ts';
-import { closedPort, type LocalServer, sendJson, serve } from './support/http.ts';
-import { eventually, member, tempDirs } from './support/network.ts';
+import { member } from './support/network.ts';
 
 describe('vigil agent (a real process)', () => {
   const dirs = tempDirs();

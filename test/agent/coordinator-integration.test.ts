@@ -5,8 +5,12 @@ import { defaultConfig } from '../../src/config/schema.ts';
 import { createApiKey } from '../../src/coordinator/auth/keys.ts';
 import { type RunningCoordinator, startCoordinator } from '../../src/coordinator/server.ts';
 import { silentLogger } from '../../src/platform/log.ts';
-import { type LocalServer, sendJson, serve } from './support/http.ts';
-import { captureLog, eventually, member, metricValue, tempDirs } from './support/network.ts';
+import { captureLog } from '../helpers/capture-log.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { type LocalServer, sendJson, serve } from '../helpers/http.ts';
+import { metricValue } from '../helpers/metric-value.ts';
+import { tempDirs } from '../helpers/temp-dirs.ts';
+import { member } from './support/network.ts';
 
 // The agent against the real coordinator (SQLite in a temp file, one-second probes, a
 // three-second epoch): registration, epoch and assignment reads, node-signed interim summaries

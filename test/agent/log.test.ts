@@ -6,7 +6,7 @@ import { loadAssignments, saveAssignment } from '../../src/agent/log/assignments
 import { compactReportedEpoch } from '../../src/agent/log/compact.ts';
 import { DataDirInUseError, openAgentLog } from '../../src/agent/log/database.ts';
 import { queueInterimSummary } from '../../src/agent/log/interim.ts';
-import { dueRows, outboxDepth, reportRow, storeReportOnce } from '../../src/agent/log/outbox.ts';
+import { agentOutbox, outboxDepth, reportRow, storeReportOnce } from '../../src/agent/log/outbox.ts';
 import { createSampleWriter } from '../../src/agent/log/sample-writer.ts';
 import { countSamples, insertSamples, samplesOfEpoch } from '../../src/agent/log/samples.ts';
 
@@ -86,7 +86,9 @@ describe('agent log', () => {
     insertSamples(db, [{ epoch: 2, target: 'a', at_ms: 100, up: true, latency_ms: 3 }]);
     expect(queueInterimSummary(db, meta, 30)).toMatchObject({ probes: 1 });
     expect(queueInterimSummary(db, meta, 40)).toBeNull();
-    const bodies = dueRows(db, 100).map((row) => JSON.parse(row.body));
+    const bodies = agentOutbox(db)
+      .due(100, { limit: 100 })
+      .map((row) => JSON.parse(row.body));
     expect(bodies).toEqual([
       {
         monitor: 'me',

@@ -8,7 +8,7 @@ import {
   probeTcp,
   tcpAddressOf,
 } from '../../src/agent/probes/index.ts';
-import { closedPort, type LocalServer, sendJson, serve } from './support/http.ts';
+import { closedPort, type LocalServer, sendJson, serve } from '../helpers/http.ts';
 
 describe('probes against loopback servers', () => {
   let server: LocalServer;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createReferenceGate } from '../../src/agent/probes/index.ts';
-import { closedPort, type LocalServer, sendJson, serve } from './support/http.ts';
+import { closedPort, type LocalServer, sendJson, serve } from '../helpers/http.ts';
 
 describe('reference gate', () => {
   const servers: LocalServer[] = [];

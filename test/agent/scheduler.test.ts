@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLimiter } from '../../src/agent/limiter.ts';
 import { createProbeAgents, probeTarget } from '../../src/agent/probes/index.ts';
 import { createProbeScheduler, phaseOf } from '../../src/agent/scheduler.ts';
-import { type LocalServer, serve, sleep } from './support/http.ts';
+import { type LocalServer, serve, sleep } from '../helpers/http.ts';
 
 const targets = (n: number, endpoint: string | null = null) =>
   Array.from({ length: n }, (_, i) => ({

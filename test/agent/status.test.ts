@@ -3,9 +3,9 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AgentServer, startAgentServer } from '../../src/agent/server.ts';
 import { createStatusSource, type StatusDocument } from '../../src/agent/status.ts';
+import { closedPort, type LocalServer, sendJson, serve } from '../helpers/http.ts';
+import { tempDirs } from '../helpers/temp-dirs.ts';
 import { containerSummary, startFakeDocker } from './support/fake-docker.ts';
-import { closedPort, type LocalServer, sendJson, serve } from './support/http.ts';
-import { tempDirs } from './support/network.ts';
 
 describe('agent /status', () => {
   const dirs = tempDirs();

@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningAgent, startAgent } from '../../src/agent/agent.ts';
-import { createCoordinatorClient } from '../../src/agent/coordinator-client.ts';
+import { createAgentCalls } from '../../src/agent/coordinator-calls.ts';
 import type { RunningCoordinator } from '../../src/coordinator/server.ts';
 import { exportPublicKey, generateKeyPair } from '../../src/core/crypto/index.ts';
 import { buildReport, signReport } from '../../src/core/reports/index.ts';
 import type { ProbeSample, SignedReport } from '../../src/core/reports/types.ts';
 import type { Settlement } from '../../src/core/settlement/types.ts';
+import { createSignedClient } from '../../src/node-client/signed-client.ts';
 import { startShortEpochs } from './short-epochs.ts';
 
 // Issue 3's network test: 30 nodes on loopback, each with a real health endpoint. 21 run the
@@ -172,7 +173,13 @@ describe('a peer-monitored network of 30 nodes with 30 % lying monitors', () => 
   }, 60_000);
 
   async function lie(node: NetNode, keys: ReturnType<typeof generateKeyPair>): Promise<void> {
-    const client = createCoordinatorClient({ baseUrl: base, nodeId: node.id, privateKey: keys.privateKey });
+    const signed = createSignedClient({
+      baseUrl: base,
+      nodeId: node.id,
+      privateKey: keys.privateKey,
+      requestTimeoutMs: 10_000,
+    });
+    const client = createAgentCalls(signed);
     let targets: string[] = [];
     for (;;) {
       try {
@@ -206,7 +213,7 @@ describe('a peer-monitored network of 30 nodes with 30 % lying monitors', () => 
     });
     const answer = await client.sendReport(epoch, JSON.stringify(signReport(report, keys.privateKey)));
     expect(answer.status).toBe(201);
-    client.close();
+    await signed.close();
   }
 
   afterAll(async () => {

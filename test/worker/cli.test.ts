@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually } from '../agent/support/network.ts';
 import { killAll, lines, runVigil, VigilProcess } from '../cli/support.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { FAST, harnesses } from './support/harness.ts';
 
 describe('vigil worker', () => {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.ts';
 import { loadWorkerConfig } from '../../src/worker/config.ts';
-import { tempDirs } from '../agent/support/network.ts';
+import { tempDirs } from '../helpers/temp-dirs.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 

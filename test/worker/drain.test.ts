@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually } from '../agent/support/network.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { aborted, harnesses, setJobBehaviour, testModuleAdapter } from './support/harness.ts';
 
 describe('stopping a worker host', () => {

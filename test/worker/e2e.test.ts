@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually } from '../agent/support/network.ts';
 import { createKey, killAll, lines, tempDir, VigilProcess } from '../cli/support.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 const EXAMPLES = resolve(fileURLToPath(new URL('../../examples/adapters/', import.meta.url)));
 

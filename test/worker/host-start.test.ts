@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { exportPublicKey, generateKeyPair } from '../../src/core/crypto/index.ts';
-import { DataDirInUseError } from '../../src/worker/outbox-store.ts';
-import { eventually, metricValue } from '../agent/support/network.ts';
+import { DataDirInUseError } from '../../src/worker/outbox-file.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { metricValue } from '../helpers/metric-value.ts';
 import { echo, harnesses, setJobBehaviour, testModuleAdapter } from './support/harness.ts';
 
 describe('starting a worker host', () => {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, metricValue } from '../agent/support/network.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { metricValue } from '../helpers/metric-value.ts';
 import { aborted, echo, harnesses, setJobBehaviour, testModuleAdapter } from './support/harness.ts';
 
 const hash = { name: 'hash', timeout_ms: 2000 };

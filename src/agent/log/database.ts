@@ -1,18 +1,36 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { openLocalDatabase } from '../../store/sqlite/local-file.ts';
+import { type FormerOutbox, openNodeFile } from '../../node-client/local-file.ts';
 
 /** The file in `agent.data_dir` holding the probe log, the outbox and the assignments. */
 export const AGENT_LOG_FILE = 'agent.sqlite';
 
-const SCHEMA_VERSION = 1;
+// Schema 2 moved the outbox into the table every node's file has (`outbox_items`, the epoch
+// in `subject`); schema 1 had the table below, whose rows move there at the first open.
+const SCHEMA_VERSION = 2;
+
+const SCHEMA_1_OUTBOX: FormerOutbox = {
+  table: `CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL CHECK (kind IN ('report', 'interim')),
+  epoch INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  delivered_at INTEGER
+)`,
+  columns: 'id, kind, epoch, body, state, attempts, next_attempt_at, last_error, created_at, delivered_at',
+};
 
 // samples: one row per counted probe. The primary key is the probe's identity, so logging the
 // same probe twice (a replayed batch) is a no-op. Rows are read back in rowid order for interim
 // summaries: rowids only grow while an epoch's rows exist (SQLite gives max(rowid)+1, and a
 // cursor always points at a row still there), and this database is never VACUUMed.
 //
-// outbox: what must reach the coordinator, stored before the first attempt. At most one report
-// per epoch, ever (partial unique index): a restart resends that row, never builds another.
+// outbox_items: what must reach the coordinator, stored before the first attempt. At most one
+// report per epoch, ever (partial unique index): a restart resends that row, never builds another.
 //
 // assignments: what this node audits in each epoch, kept so a restart (with the coordinator
 // down, even) resumes probing and can still report an epoch that ended meanwhile.
@@ -29,20 +47,7 @@ CREATE TABLE IF NOT EXISTS interim_cursor (
   epoch INTEGER PRIMARY KEY,
   through_rowid INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS outbox (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  kind TEXT NOT NULL CHECK (kind IN ('report', 'interim')),
-  epoch INTEGER NOT NULL,
-  body TEXT NOT NULL,
-  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER NOT NULL,
-  last_error TEXT,
-  created_at INTEGER NOT NULL,
-  delivered_at INTEGER
-);
-CREATE UNIQUE INDEX IF NOT EXISTS outbox_one_report_per_epoch ON outbox (epoch) WHERE kind = 'report';
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
+CREATE UNIQUE INDEX IF NOT EXISTS outbox_items_one_report_per_epoch ON outbox_items (subject) WHERE kind = 'report';
 CREATE TABLE IF NOT EXISTS assignments (
   epoch INTEGER PRIMARY KEY,
   start_ms INTEGER NOT NULL,
@@ -55,7 +60,7 @@ CREATE TABLE IF NOT EXISTS assignments (
 );
 `;
 
-export { DataDirInUseError } from '../../store/sqlite/local-file.ts';
+export { DataDirInUseError } from '../../node-client/local-file.ts';
 
 /**
  * Opens (creating) the agent's SQLite log in `dataDir`.
@@ -70,12 +75,13 @@ export { DataDirInUseError } from '../../store/sqlite/local-file.ts';
  * agent pointed at the same data dir fails at start instead of probing and reporting twice.
  */
 export function openAgentLog(dataDir: string): DatabaseSync {
-  return openLocalDatabase({
+  return openNodeFile({
     dataDir,
     file: AGENT_LOG_FILE,
     schema: SCHEMA,
     schemaVersion: SCHEMA_VERSION,
     owner: 'agent',
+    formerOutbox: SCHEMA_1_OUTBOX,
   });
 }
 

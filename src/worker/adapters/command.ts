@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { isAbsolute, resolve } from 'node:path';
 import type { AdapterSpec } from '../../core/work/topic.ts';
 import {
@@ -9,7 +9,7 @@ import {
   MAX_OUTPUT_BYTES,
   timeoutOutcome,
 } from './adapter.ts';
-import { openAttemptWindow } from './attempt.ts';
+import { openAttemptWindow, type StopReason } from './attempt.ts';
 import { parseJsonOutput, tooLarge } from './json-output.ts';
 
 export type CommandAdapterSpec = Extract<AdapterSpec, { kind: 'command' }>;
@@ -68,10 +68,6 @@ function runOnce(
 ): Promise<AdapterOutcome> {
   return new Promise((settle) => {
     const window = openAttemptWindow(signal, timeoutMs);
-    const stdout: Buffer[] = [];
-    let stdoutBytes = 0;
-    let stderrTail = Buffer.alloc(0);
-    let overflow = false;
     let spawnError: Error | null = null;
     let killTimer: NodeJS.Timeout | undefined;
 
@@ -103,46 +99,92 @@ function runOnce(
     // A command that exits or closes stdin before reading the payload gives EPIPE here; its exit
     // status says what happened, so the write error itself is not news.
     child.stdin.on('error', () => {});
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (overflow) return;
-      stdoutBytes += chunk.length;
-      if (stdoutBytes > MAX_OUTPUT_BYTES) {
-        overflow = true;
-        stdout.length = 0;
-        killGroup('SIGKILL');
-        return;
-      }
-      stdout.push(chunk);
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      const joined = Buffer.concat([stderrTail, chunk]);
-      stderrTail = joined.subarray(Math.max(0, joined.length - STDERR_TAIL_BYTES));
-    });
+    const output = captureOutput(child, () => killGroup('SIGKILL'));
     // The leader is gone; anything it left in its group (holding our pipes open) goes with it.
     child.on('exit', () => killGroup('SIGKILL'));
 
     child.on('close', (code, sig) => {
       window.dispose();
       clearTimeout(killTimer);
-      const stderr = stderrTail.toString('utf8').trim();
-      const tail = stderr === '' ? '' : `; stderr: ${stderr}`;
-      const stop = window.stopReason();
-      if (spawnError !== null && child.pid === undefined)
-        settle(
-          failed('spawn-failed', `cannot start ${inv.command} in ${inv.cwd}: ${spawnError.message}`, false),
-        );
-      else if (stop === 'cancelled') settle(cancelledOutcome('command'));
-      else if (stop === 'timeout') settle(timeoutOutcome('command', timeoutMs, ` (killed)${tail}`));
-      else if (overflow) settle(tooLarge('command stdout'));
-      else if (sig !== null) settle(failed('crash', `${inv.command} was killed by ${sig}${tail}`, true));
-      else if (code !== null && BAD_INPUT_EXIT_CODES.has(code))
-        settle(failed('bad-input', `${inv.command} refused the input (exit ${code})${tail}`, false));
-      else if (code !== 0) settle(failed('crash', `${inv.command} exited with ${code}${tail}`, true));
-      else settle(parseJsonOutput(Buffer.concat(stdout).toString('utf8'), `${inv.command} stdout`));
+      const stderr = output.stderr();
+      settle(
+        outcomeOf(inv, {
+          spawnError: child.pid === undefined ? spawnError : null,
+          stop: window.stopReason(),
+          timeoutMs,
+          overflow: output.overflow,
+          code,
+          sig,
+          tail: stderr === '' ? '' : `; stderr: ${stderr}`,
+          stdout: output.stdout,
+        }),
+      );
     });
 
     if (child.pid !== undefined) child.stdin.end(JSON.stringify(input ?? null));
   });
+}
+
+/**
+ * What a command writes: its stdout, up to MAX_OUTPUT_BYTES (past that it is dropped and
+ * `onOverflow` told, once), and the end of its stderr, for messages.
+ */
+function captureOutput(child: ChildProcessWithoutNullStreams, onOverflow: () => void) {
+  const stdout: Buffer[] = [];
+  let stdoutBytes = 0;
+  let stderrTail = Buffer.alloc(0);
+  let overflow = false;
+  child.stdout.on('data', (chunk: Buffer) => {
+    if (overflow) return;
+    stdoutBytes += chunk.length;
+    if (stdoutBytes > MAX_OUTPUT_BYTES) {
+      overflow = true;
+      stdout.length = 0;
+      onOverflow();
+      return;
+    }
+    stdout.push(chunk);
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    const joined = Buffer.concat([stderrTail, chunk]);
+    stderrTail = joined.subarray(Math.max(0, joined.length - STDERR_TAIL_BYTES));
+  });
+  return {
+    get overflow() {
+      return overflow;
+    },
+    stdout: () => Buffer.concat(stdout).toString('utf8'),
+    stderr: () => stderrTail.toString('utf8').trim(),
+  };
+}
+
+/** What a command's end means: why it stopped, how it exited, and what it wrote. */
+function outcomeOf(
+  inv: Invocation,
+  end: {
+    /** Set when the command could not even be started. */
+    spawnError: Error | null;
+    stop: StopReason | null;
+    timeoutMs: number;
+    overflow: boolean;
+    code: number | null;
+    sig: NodeJS.Signals | null;
+    /** The end of stderr, as a suffix for messages. */
+    tail: string;
+    stdout: () => string;
+  },
+): AdapterOutcome {
+  const { spawnError, stop, overflow, code, sig, tail } = end;
+  if (spawnError !== null)
+    return failed('spawn-failed', `cannot start ${inv.command} in ${inv.cwd}: ${spawnError.message}`, false);
+  if (stop === 'cancelled') return cancelledOutcome('command');
+  if (stop === 'timeout') return timeoutOutcome('command', end.timeoutMs, ` (killed)${tail}`);
+  if (overflow) return tooLarge('command stdout');
+  if (sig !== null) return failed('crash', `${inv.command} was killed by ${sig}${tail}`, true);
+  if (code !== null && BAD_INPUT_EXIT_CODES.has(code))
+    return failed('bad-input', `${inv.command} refused the input (exit ${code})${tail}`, false);
+  if (code !== 0) return failed('crash', `${inv.command} exited with ${code}${tail}`, true);
+  return parseJsonOutput(end.stdout(), `${inv.command} stdout`);
 }
 
 /** The worker's own settings (its API key among them) are not the adapter's business. */

@@ -7,15 +7,14 @@ import {
   type SignedReport,
   verifySignedReport,
 } from '../../../src/core/reports/index.ts';
-import { bodyOf, type LocalServer, sendJson, sendProblem, serve } from './http.ts';
-import { checkSignedRequests } from './signed-requests.ts';
+import { bodyOf, type LocalServer, sendJson, sendProblem, serve } from '../../helpers/http.ts';
+import { createNodeRegistry } from '../../node-client/support/node-registry.ts';
+import { createScriptedFailures } from '../../node-client/support/scripted-failures.ts';
+import { checkSignedRequests } from '../../node-client/support/signed-requests.ts';
 
-/**
- * A stand-in for the coordinator that follows docs/design/peer-monitoring-contract.md: epochs
- * on a configurable clock, assignments by monitor, node-signed interim summaries and reports
- * (signatures checked as the real one checks them), idempotent report storage, and
- * `POST /nodes`. Tests script failures with `failNext`.
- */
+/** The calls a test can make fail; status 0 drops the connection. */
+type FailingRoute = 'reports' | 'interim' | 'current' | 'nodes';
+
 export interface FakeCoordinatorOptions {
   genesis_ms: number;
   length_ms: number;
@@ -47,12 +46,7 @@ export interface FakeCoordinator extends LocalServer {
   }>;
   registrations: Array<Record<string, unknown>>;
   /** The next `count` requests matching `route` answer with this problem instead. */
-  failNext(
-    route: 'reports' | 'interim' | 'current' | 'nodes',
-    count: number,
-    status: number,
-    slug: string,
-  ): void;
+  failNext(route: FailingRoute, count: number, status: number, slug: string): void;
   /** Clears scripted failures not yet used. */
   clearFailures(): void;
   /** Every request seen, with its body, for counting attempts and comparing bytes. */
@@ -61,15 +55,21 @@ export interface FakeCoordinator extends LocalServer {
   refusals: string[];
 }
 
+/**
+ * A stand-in for the coordinator that follows docs/design/peer-monitoring-contract.md: epochs
+ * on a configurable clock, assignments by monitor, node-signed interim summaries and reports
+ * (signatures checked as the real one checks them), idempotent report storage, and
+ * `POST /nodes`. Tests script failures with `failNext`.
+ */
 export async function startFakeCoordinator(options: FakeCoordinatorOptions): Promise<FakeCoordinator> {
   const now = options.now ?? Date.now;
   const reports: ReceivedReport[] = [];
   const stored = new Map<string, { digest: string; body: string }>();
   const interims: FakeCoordinator['interims'] = [];
-  const registrations: Array<Record<string, unknown>> = [];
+  const registry = createNodeRegistry({ apiKey: options.apiKey });
   const requests: FakeCoordinator['requests'] = [];
   const refusals: string[] = [];
-  const failures: Array<{ route: string; count: number; status: number; slug: string }> = [];
+  const failures = createScriptedFailures<FailingRoute>();
 
   function view(epoch: number): EpochView {
     const start_ms = options.genesis_ms + epoch * options.length_ms;
@@ -92,25 +92,13 @@ export async function startFakeCoordinator(options: FakeCoordinatorOptions): Pro
 
   function publicKeyOf(nodeId: string): string | null {
     const member = options.members.find((m) => m.node_id === nodeId);
-    if (member) return member.public_key;
-    const registered = registrations.find((r) => r['node_id'] === nodeId);
-    return (registered?.['public_key'] as string | undefined) ?? null;
+    return member?.public_key ?? registry.publicKeyOf(nodeId);
   }
 
   /** The contract's node-signed request check; returns the key id or answers 401 itself. */
   const authenticate = checkSignedRequests({ publicKeyOf, refusals, now });
 
-  function scripted(route: string, res: ServerResponse): boolean {
-    const failure = failures.find((f) => f.route === route && f.count > 0);
-    if (failure === undefined) return false;
-    failure.count--;
-    if (failure.status === 0) {
-      res.destroy();
-      return true;
-    }
-    sendProblem(res, failure.status, failure.slug, `scripted ${failure.slug}`, { 'retry-after': '0' });
-    return true;
-  }
+  const scripted = (route: FailingRoute, res: ServerResponse) => failures.answer(route, res);
 
   const server = await serve(async (req, res) => {
     const url = new URL(req.url!, 'http://fake');
@@ -125,22 +113,7 @@ export async function startFakeCoordinator(options: FakeCoordinatorOptions): Pro
     }
     if (url.pathname === '/nodes' && req.method === 'POST') {
       if (scripted('nodes', res)) return;
-      if (req.headers.authorization !== `Bearer ${options.apiKey}`)
-        return sendProblem(res, 401, 'unauthorized', 'key');
-      const registration = JSON.parse(body) as Record<string, unknown>;
-      const existing = registrations.find((r) => r['node_id'] === registration['node_id']);
-      if (existing === undefined) {
-        registrations.push(registration);
-        return sendJson(res, 201, registration);
-      }
-      const differences = Object.keys(registration).filter(
-        (k) => JSON.stringify(existing[k]) !== JSON.stringify(registration[k]),
-      );
-      if (differences.length > 0) {
-        res.writeHead(409, { 'content-type': 'application/problem+json' });
-        return res.end(JSON.stringify({ type: 'urn:vigil:problem:conflict', status: 409, differences }));
-      }
-      return sendJson(res, 200, existing);
+      return registry.handle(req, res, body);
     }
     const match = /^\/epochs\/(\d+)\/(assignments|interim|reports)$/.exec(url.pathname);
     if (match === null) return sendProblem(res, 404, 'not-found', url.pathname);
@@ -206,14 +179,10 @@ export async function startFakeCoordinator(options: FakeCoordinatorOptions): Pro
     reports,
     stored,
     interims,
-    registrations,
+    registrations: registry.registrations,
     requests,
     refusals,
-    failNext(route, count, status, slug) {
-      failures.push({ route, count, status, slug });
-    },
-    clearFailures() {
-      failures.splice(0);
-    },
+    failNext: (route, count, status, slug) => failures.failNext(route, count, status, slug),
+    clearFailures: () => failures.clear(),
   };
 }

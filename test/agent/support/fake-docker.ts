@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type LocalServer, sendJson, serve } from './http.ts';
+import { type LocalServer, sendJson, serve } from '../../helpers/http.ts';
 
 /**
  * A stand-in for the Docker Engine API on a unix socket, answering `GET /containers/json`

@@ -4,7 +4,8 @@ import type { TopicInput } from '../../../src/config/topic-schema.ts';
 import { loadOrCreateIdentity } from '../../../src/node-client/identity.ts';
 import { parseWorkerConfig, type WorkerConfig, type WorkerConfigInput } from '../../../src/worker/config.ts';
 import { startWorkerHost, type WorkerHost, type WorkerHostOptions } from '../../../src/worker/host.ts';
-import { captureLog, tempDirs } from '../../agent/support/network.ts';
+import { captureLog } from '../../helpers/capture-log.ts';
+import { tempDirs } from '../../helpers/temp-dirs.ts';
 import { type FakeCoordinator, startFakeCoordinator } from './fake-coordinator.ts';
 
 /** What the test module adapter calls: the test decides what each job does. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { REQUEST_SIGNATURE_HEADERS, sha256Hex, verifyRequest } from '../../../src/core/crypto/index.ts';
-import { sendProblem } from './http.ts';
+import { sendProblem } from '../../helpers/http.ts';
 
 /**
  * The contract's node-signed request check, as the coordinator makes it, for the fake
