@@ -37,6 +37,11 @@ export interface FleetOptions {
 
 const REQUEST_TIMEOUT_MS = 5_000;
 
+/** One JSON call to the coordinator with the fleet's key; the status, or 0 when no answer came. */
+type Call = (method: string, path: string, body: unknown) => Promise<number>;
+
+type Peers = { health: HealthEndpoints; agents: Map<string, RunningAgent> };
+
 /**
  * A simulated fleet that talks to the coordinator over real HTTP exactly as real nodes do:
  * it registers every node, then each node sends heartbeats (unless it is flapping and in a
@@ -45,9 +50,27 @@ const REQUEST_TIMEOUT_MS = 5_000;
 export async function runFleet(o: FleetOptions): Promise<void> {
   const random = seededRandom(o.seed);
   const profiles = fleetProfiles(o.nodes, o.schedule, random);
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${o.apiKey}` };
+  const call = fleetCaller(o);
+  const started = Date.now();
+  const peers = o.peers === undefined ? null : await startPeers(o, profiles, started);
+  await registerFleet(profiles, peers, call);
+  o.log.info(
+    { nodes: profiles.length, faults: countFaults(profiles), agents: peers?.agents.size ?? 0 },
+    'simulated fleet registered',
+  );
+  // With peers, nodes also do real work: their worker hosts send the heartbeats (with real busy
+  // slots) and the outcomes, so the synthetic ones are not sent.
+  if (peers !== null) await runWorkingFleet(o, profiles, peers, started);
+  else {
+    // Job ids count up across the fleet, so every synthetic outcome of this run is new.
+    const ids = { last: 0 };
+    await Promise.all(profiles.map((p) => syntheticNode(o, p, { call, random, started, ids })));
+  }
+}
 
-  async function call(method: string, path: string, body: unknown): Promise<number> {
+function fleetCaller(o: FleetOptions): Call {
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${o.apiKey}` };
+  return async (method, path, body) => {
     try {
       const res = await fetch(o.coordinatorUrl + path, {
         method,
@@ -66,10 +89,15 @@ export async function runFleet(o: FleetOptions): Promise<void> {
       if (!o.signal.aborted) o.log.warn({ path, err: (err as Error).message }, 'coordinator unreachable');
       return 0;
     }
-  }
+  };
+}
 
-  const started = Date.now();
-  const peers = o.peers === undefined ? null : await startPeers(o, profiles, started);
+/** Registers every node; with peers, with its key, health endpoint and agent URL. */
+async function registerFleet(
+  profiles: readonly NodeProfile[],
+  peers: Peers | null,
+  call: Call,
+): Promise<void> {
   for (const [index, p] of profiles.entries()) {
     const agent = peers?.agents.get(p.nodeId);
     const identity =
@@ -96,81 +124,110 @@ export async function runFleet(o: FleetOptions): Promise<void> {
       });
     }
   }
-  o.log.info(
-    { nodes: profiles.length, faults: countFaults(profiles), agents: peers?.agents.size ?? 0 },
-    'simulated fleet registered',
-  );
-  // With peers, nodes also do real work: their worker hosts send the heartbeats (with real busy
-  // slots) and the outcomes, so the synthetic ones below are not sent.
-  if (peers !== null) {
-    const { startWorkFleet } = await import('./work-fleet.ts');
-    const work = await startWorkFleet({
-      coordinatorUrl: o.coordinatorUrl,
-      apiKey: o.apiKey,
-      profiles,
-      schedule: o.schedule,
-      started,
-      dataDir: (o.peers as NonNullable<FleetOptions['peers']>).dataDir,
-      log: o.log,
-    });
-    try {
-      await new Promise<void>((resolve) => {
-        if (o.signal.aborted) resolve();
-        else o.signal.addEventListener('abort', () => resolve(), { once: true });
-      });
-    } finally {
-      await work.close();
-      await Promise.all([...peers.agents.values()].map((a) => a.close()));
-      await peers.health.close();
-    }
-    return;
-  }
+}
 
-  let jobCounter = 0;
-  const nodeLoop = async (p: NodeProfile) => {
-    // Spread the nodes' timers so requests do not arrive in lockstep.
-    await sleep(Math.floor(random() * o.heartbeatIntervalMs), undefined, { signal: o.signal }).catch(
-      () => {},
-    );
-    let nextOutcomes = Date.now() + o.outcomeIntervalMs;
-    let lastOutcomes = Date.now();
-    while (!o.signal.aborted) {
-      const now = Date.now();
-      const bad = isBad(p, o.schedule, now - started);
-      if (!(bad && p.fault === 'flapping')) {
-        await call('POST', `/nodes/${p.nodeId}/heartbeat`, {
-          busy_slots: Math.floor(random() * (p.maxParallel + 1) * 0.6),
-          queue_length: Math.floor(random() * 5),
-          version: 'sim-1',
-        });
-      }
-      if (now >= nextOutcomes && !(bad && p.fault === 'flapping')) {
-        const count = Math.max(
-          1,
-          Math.round(((now - lastOutcomes) / 1000) * o.jobsPerSecond * (0.5 + random())),
-        );
-        const batch = [];
-        for (let i = 0; i < count; i++) {
-          const finished = now - Math.floor(random() * (now - lastOutcomes));
-          const duration = jobDurationMs(p, bad, random);
-          batch.push({
-            job_id: `sim-${started}-${++jobCounter}`,
-            node_id: p.nodeId,
-            topic: random() < 0.7 ? 'inference' : 'embedding',
-            tenant_id: random() < 0.5 ? 'tenant-a' : 'tenant-b',
-            status: jobSucceeds(p, bad, random) ? 'success' : 'failure',
-            started_at: finished - duration,
-            finished_at: finished,
-          });
-        }
-        await call('POST', '/outcomes', batch);
-        lastOutcomes = now;
-        nextOutcomes = now + o.outcomeIntervalMs;
-      }
-      await sleep(o.heartbeatIntervalMs, undefined, { signal: o.signal }).catch(() => {});
+/** Worker hosts doing real work beside the agents, until the fleet's signal aborts. */
+async function runWorkingFleet(
+  o: FleetOptions,
+  profiles: readonly NodeProfile[],
+  peers: Peers,
+  started: number,
+) {
+  const { startWorkFleet } = await import('./work-fleet.ts');
+  const work = await startWorkFleet({
+    coordinatorUrl: o.coordinatorUrl,
+    apiKey: o.apiKey,
+    profiles,
+    schedule: o.schedule,
+    started,
+    dataDir: (o.peers as NonNullable<FleetOptions['peers']>).dataDir,
+    log: o.log,
+  });
+  try {
+    await new Promise<void>((resolve) => {
+      if (o.signal.aborted) resolve();
+      else o.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  } finally {
+    await work.close();
+    await Promise.all([...peers.agents.values()].map((a) => a.close()));
+    await peers.health.close();
+  }
+}
+
+/** One node without real work: heartbeats and synthetic outcomes shaped by its fault profile. */
+async function syntheticNode(
+  o: FleetOptions,
+  p: NodeProfile,
+  {
+    call,
+    random,
+    started,
+    ids,
+  }: { call: Call; random: () => number; started: number; ids: { last: number } },
+): Promise<void> {
+  // Spread the nodes' timers so requests do not arrive in lockstep.
+  await sleep(Math.floor(random() * o.heartbeatIntervalMs), undefined, { signal: o.signal }).catch(() => {});
+  let nextOutcomes = Date.now() + o.outcomeIntervalMs;
+  let lastOutcomes = Date.now();
+  while (!o.signal.aborted) {
+    const now = Date.now();
+    const bad = isBad(p, o.schedule, now - started);
+    const down = bad && p.fault === 'flapping';
+    if (!down) {
+      await call('POST', `/nodes/${p.nodeId}/heartbeat`, {
+        busy_slots: Math.floor(random() * (p.maxParallel + 1) * 0.6),
+        queue_length: Math.floor(random() * 5),
+        version: 'sim-1',
+      });
     }
-  };
-  await Promise.all(profiles.map(nodeLoop));
+    if (now >= nextOutcomes && !down) {
+      await call(
+        'POST',
+        '/outcomes',
+        outcomeBatch(o, p, { bad, since: lastOutcomes, now, random, started, ids }),
+      );
+      lastOutcomes = now;
+      nextOutcomes = now + o.outcomeIntervalMs;
+    }
+    await sleep(o.heartbeatIntervalMs, undefined, { signal: o.signal }).catch(() => {});
+  }
+}
+
+/** The outcomes a node finished since its last report, about `jobsPerSecond` of them. */
+function outcomeBatch(
+  o: FleetOptions,
+  p: NodeProfile,
+  {
+    bad,
+    since,
+    now,
+    random,
+    started,
+    ids,
+  }: {
+    bad: boolean;
+    since: number;
+    now: number;
+    random: () => number;
+    started: number;
+    ids: { last: number };
+  },
+) {
+  const count = Math.max(1, Math.round(((now - since) / 1000) * o.jobsPerSecond * (0.5 + random())));
+  return Array.from({ length: count }, () => {
+    const finished = now - Math.floor(random() * (now - since));
+    const duration = jobDurationMs(p, bad, random);
+    return {
+      job_id: `sim-${started}-${++ids.last}`,
+      node_id: p.nodeId,
+      topic: random() < 0.7 ? 'inference' : 'embedding',
+      tenant_id: random() < 0.5 ? 'tenant-a' : 'tenant-b',
+      status: jobSucceeds(p, bad, random) ? 'success' : 'failure',
+      started_at: finished - duration,
+      finished_at: finished,
+    };
+  });
 }
 
 /** A health endpoint and an agent per node; every agent's key persists under the data dir. */
@@ -178,7 +235,7 @@ async function startPeers(
   o: FleetOptions,
   profiles: readonly NodeProfile[],
   started: number,
-): Promise<{ health: HealthEndpoints; agents: Map<string, RunningAgent> }> {
+): Promise<Peers> {
   const { dataDir, pollMs = 2_000 } = o.peers as NonNullable<FleetOptions['peers']>;
   const health = await startHealthEndpoints(profiles, o.schedule, started);
   const agents = new Map<string, RunningAgent>();

@@ -90,16 +90,9 @@ interface TenantState {
  * Open loop: a slow coordinator makes jobs be skipped, never piles them up in memory.
  */
 export function createLoadGenerator(o: LoadGeneratorOptions): LoadGenerator {
-  const send = o.fetch ?? globalThis.fetch;
   const now = o.now ?? Date.now;
-  const random = o.random ?? Math.random;
   const maxInFlight = o.maxInFlight ?? 32;
   const tickMs = o.tickMs ?? 100;
-  const requestTimeoutMs = o.requestTimeoutMs ?? 5000;
-  const runId = o.runId ?? `load-${randomBytes(4).toString('hex')}`;
-  const endpoint = new URL('/jobs', o.coordinatorUrl).href;
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${o.apiKey}` };
-
   const tenants: TenantState[] = o.tenants.map((load) => ({
     load,
     counts: { submitted: 0, duplicates: 0, refused: 0, errors: 0, skipped: 0 },
@@ -108,49 +101,8 @@ export function createLoadGenerator(o: LoadGeneratorOptions): LoadGenerator {
   }));
   const pending = new Set<Promise<void>>();
   const stopping = new AbortController();
-  let sequence = 0;
+  const submit = createSubmitter(o, stopping.signal);
   let timer: NodeJS.Timeout | undefined;
-
-  /** One POST; null when no answer came. */
-  async function post(body: string): Promise<{ status: number; text: string } | null> {
-    try {
-      const res = await send(endpoint, {
-        method: 'POST',
-        headers,
-        body,
-        signal: AbortSignal.any([stopping.signal, AbortSignal.timeout(requestTimeoutMs)]),
-      });
-      return { status: res.status, text: await res.text() };
-    } catch {
-      return null;
-    }
-  }
-
-  /** Sends one job; an unanswered or 5xx attempt is tried once more with the same key. */
-  async function submit(tenant: TenantState): Promise<void> {
-    const { topic, payload } = pick(tenant.load.topics, random);
-    const body = JSON.stringify({
-      topic,
-      payload: payloadGenerators[payload](random),
-      idempotency_key: `${runId}-${++sequence}`,
-      tenant_id: tenant.load.tenantId,
-    });
-    let answer = await post(body);
-    if ((answer === null || answer.status >= 500) && !stopping.signal.aborted) answer = await post(body);
-    const counts = tenant.counts;
-    if (answer === null) counts.errors++;
-    else if (answer.status === 201) counts.submitted++;
-    else if (answer.status === 200) counts.duplicates++;
-    else {
-      counts.refused++;
-      // The first refusals say what is wrong (an unknown topic, a bad key); the rest are counted.
-      if (counts.refused <= 3)
-        o.log?.warn(
-          { tenant: tenant.load.tenantId, topic, status: answer.status, body: answer.text.slice(0, 300) },
-          'coordinator refused a job',
-        );
-    }
-  }
 
   function launch(tenant: TenantState): void {
     if (pending.size >= maxInFlight) {
@@ -159,31 +111,6 @@ export function createLoadGenerator(o: LoadGeneratorOptions): LoadGenerator {
     }
     const job = submit(tenant).finally(() => pending.delete(job));
     pending.add(job);
-  }
-
-  function dueNow(tenant: TenantState, at: number): number {
-    const { ratePerSecond, burstEveryMs = null, burstSize = 0 } = tenant.load;
-    let due = 0;
-    if (ratePerSecond > 0) {
-      const intervalMs = 1000 / ratePerSecond;
-      tenant.nextSteadyAt ??= at;
-      // After a stall (a suspended laptop) send at most a second's worth, not the whole gap.
-      const catchUp = Math.max(1, Math.ceil(ratePerSecond));
-      while (tenant.nextSteadyAt <= at && due < catchUp) {
-        due++;
-        tenant.nextSteadyAt += intervalMs;
-      }
-      if (tenant.nextSteadyAt <= at) tenant.nextSteadyAt = at + intervalMs;
-    }
-    if (burstEveryMs !== null && burstSize > 0) {
-      tenant.nextBurstAt ??= at + burstEveryMs;
-      if (tenant.nextBurstAt <= at) {
-        due += burstSize;
-        // Missed bursts are not made up: one burst per period at most.
-        while (tenant.nextBurstAt <= at) tenant.nextBurstAt += burstEveryMs;
-      }
-    }
-    return due;
   }
 
   const generator: LoadGenerator = {
@@ -215,4 +142,87 @@ export function createLoadGenerator(o: LoadGeneratorOptions): LoadGenerator {
     }),
   };
   return generator;
+}
+
+/** How many jobs a tenant owes at `at`: its steady share since the last tick, and a burst when one is due. */
+function dueNow(tenant: TenantState, at: number): number {
+  const { ratePerSecond, burstEveryMs = null, burstSize = 0 } = tenant.load;
+  let due = 0;
+  if (ratePerSecond > 0) {
+    const intervalMs = 1000 / ratePerSecond;
+    tenant.nextSteadyAt ??= at;
+    // After a stall (a suspended laptop) send at most a second's worth, not the whole gap.
+    const catchUp = Math.max(1, Math.ceil(ratePerSecond));
+    while (tenant.nextSteadyAt <= at && due < catchUp) {
+      due++;
+      tenant.nextSteadyAt += intervalMs;
+    }
+    if (tenant.nextSteadyAt <= at) tenant.nextSteadyAt = at + intervalMs;
+  }
+  if (burstEveryMs !== null && burstSize > 0) {
+    tenant.nextBurstAt ??= at + burstEveryMs;
+    if (tenant.nextBurstAt <= at) {
+      due += burstSize;
+      // Missed bursts are not made up: one burst per period at most.
+      while (tenant.nextBurstAt <= at) tenant.nextBurstAt += burstEveryMs;
+    }
+  }
+  return due;
+}
+
+/**
+ * Sends one job of a tenant and counts how it went; an unanswered or 5xx attempt is tried once
+ * more with the same idempotency key, so a retry never makes a second job.
+ */
+function createSubmitter(
+  o: LoadGeneratorOptions,
+  stopping: AbortSignal,
+): (tenant: TenantState) => Promise<void> {
+  const send = o.fetch ?? globalThis.fetch;
+  const random = o.random ?? Math.random;
+  const requestTimeoutMs = o.requestTimeoutMs ?? 5000;
+  const runId = o.runId ?? `load-${randomBytes(4).toString('hex')}`;
+  const endpoint = new URL('/jobs', o.coordinatorUrl).href;
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${o.apiKey}` };
+  let sequence = 0;
+
+  /** One POST; null when no answer came. */
+  async function post(body: string): Promise<{ status: number; text: string } | null> {
+    try {
+      const res = await send(endpoint, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.any([stopping, AbortSignal.timeout(requestTimeoutMs)]),
+      });
+      return { status: res.status, text: await res.text() };
+    } catch {
+      return null;
+    }
+  }
+
+  return async (tenant) => {
+    const { topic, payload } = pick(tenant.load.topics, random);
+    const body = JSON.stringify({
+      topic,
+      payload: payloadGenerators[payload](random),
+      idempotency_key: `${runId}-${++sequence}`,
+      tenant_id: tenant.load.tenantId,
+    });
+    let answer = await post(body);
+    if ((answer === null || answer.status >= 500) && !stopping.aborted) answer = await post(body);
+    const counts = tenant.counts;
+    if (answer === null) counts.errors++;
+    else if (answer.status === 201) counts.submitted++;
+    else if (answer.status === 200) counts.duplicates++;
+    else {
+      counts.refused++;
+      // The first refusals say what is wrong (an unknown topic, a bad key); the rest are counted.
+      if (counts.refused <= 3)
+        o.log?.warn(
+          { tenant: tenant.load.tenantId, topic, status: answer.status, body: answer.text.slice(0, 300) },
+          'coordinator refused a job',
+        );
+    }
+  };
 }
