@@ -7,11 +7,11 @@ import type { Logger } from '../platform/log.ts';
 import type { Store } from '../store/store.ts';
 import { createKeyVerifier } from './auth/keys.ts';
 import { registerAuth } from './auth/plugin.ts';
-import { keepRawJsonBodies } from './auth/raw-body.ts';
 import { createSignedRequestVerifier } from './auth/signed-requests.ts';
 import { registerAudit } from './http/audit.ts';
+import { registerJsonBodies } from './http/json-body.ts';
 import { registerRequestMetrics } from './http/metrics.ts';
-import { notFoundHandler, problemErrorHandler } from './http/problem.ts';
+import { frameworkErrorHandler, notFoundHandler, problemErrorHandler } from './http/problem.ts';
 import { createValidatorCompiler } from './http/validation.ts';
 
 const VERSION = '0.1.0';
@@ -46,11 +46,13 @@ export async function buildApp({
     bodyLimit: config.api.body_limit_bytes,
     trustProxy: false,
     return503OnClosing: true,
+    frameworkErrors: frameworkErrorHandler,
   });
   // The API speaks JSON only; without this, text/plain bodies reach validation as strings
   // instead of getting a 415.
   app.removeContentTypeParser('text/plain');
-  keepRawJsonBodies(app, (access) => access === 'node-signed');
+  registerJsonBodies(app, (access) => access === 'node-signed');
+  refuseUnknownQueryParameters(app);
   app.setValidatorCompiler(createValidatorCompiler());
   app.setErrorHandler(problemErrorHandler(log, { bodyLimitBytes: config.api.body_limit_bytes }));
   app.setNotFoundHandler(notFoundHandler);
@@ -96,4 +98,21 @@ export async function buildApp({
     app.swagger(),
   );
   return app;
+}
+
+/**
+ * A route that declares no query parameters refuses any, as the routes that declare some
+ * refuse the others: a misspelt `?limit` must not be silently ignored. The browsable docs
+ * (a plugin's routes) are left as they are.
+ */
+function refuseUnknownQueryParameters(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) return;
+    const schema = (route.schema ?? {}) as Record<string, unknown>;
+    if (schema['querystring'] !== undefined) return;
+    route.schema = {
+      ...schema,
+      querystring: { type: 'object', properties: {}, additionalProperties: false },
+    };
+  });
 }

@@ -1,3 +1,4 @@
+import { wireText } from '../core/work/protocol.ts';
 import type { Adapter, AdapterFailure } from './adapters/adapter.ts';
 
 export interface Verdict {
@@ -63,7 +64,7 @@ export async function judge(
   const pass = (said ?? true) && withinLoss;
   const detail =
     typeof answer.detail === 'string'
-      ? answer.detail.slice(0, MAX_DETAIL_CHARS)
+      ? wireText(answer.detail, MAX_DETAIL_CHARS)
       : describe(pass, said, lossValue, maxLoss);
   return { pass, loss: lossValue, detail };
 }

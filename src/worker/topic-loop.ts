@@ -1,4 +1,4 @@
-import type { ClaimedJob, JobResult } from '../core/work/protocol.ts';
+import { type ClaimedJob, type JobResult, MAX_ERROR_MESSAGE_CHARS, wireText } from '../core/work/protocol.ts';
 import { CallAbortedError, CoordinatorError } from '../node-client/errors.ts';
 import type { Logger } from '../platform/log.ts';
 import { createWaker, settlesWithin, sleep } from '../platform/wait.ts';
@@ -212,6 +212,9 @@ class Loop implements TopicLoop {
       lease_token: job.lease_token,
       worker_id: this.#o.workerId,
       ...fields,
+      ...(fields.error === undefined
+        ? {}
+        : { error: { ...fields.error, message: wireText(fields.error.message, MAX_ERROR_MESSAGE_CHARS) } }),
       started_at_ms: startedAtMs,
       finished_at_ms: Math.max(startedAtMs, Math.trunc(this.#now())),
     };

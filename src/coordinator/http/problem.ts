@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../platform/log.ts';
 import { DomainError, type DomainErrorKind } from '../errors.ts';
+import { NO_NUL_PATTERN } from './validation.ts';
 
 /**
  * An RFC 9457 problem. Every error the API returns is one of these, with a `detail` a person
@@ -91,6 +92,8 @@ function describeIssue(context: string, issue: ValidationIssue): { location: str
   }
   if (issue.keyword === 'required')
     message = `is missing the required field "${String(issue.params?.missingProperty)}"`;
+  if (issue.keyword === 'pattern' && issue.params?.['pattern'] === NO_NUL_PATTERN)
+    message = 'must not contain a NUL character (U+0000)';
   return {
     location: path === '' ? context : path.startsWith('[') ? `${context}${path}` : `${context}.${path}`,
     message,
@@ -173,4 +176,29 @@ export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
       `no route ${request.method} ${request.url.split('?')[0]}; see /openapi.json`,
     ),
   );
+}
+
+/**
+ * Errors Fastify raises before a route is found (a `%` that starts no percent-encoded byte, a
+ * path parameter longer than the router takes), answered as problems like every other error.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const path = request.url.split('?')[0] ?? request.url;
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return send(
+      reply,
+      request,
+      new ProblemError(
+        414,
+        'uri-too-long',
+        'URI too long',
+        'a path segment is longer than any identifier this API uses',
+      ),
+    );
+  }
+  const detail =
+    error.code === 'FST_ERR_BAD_URL'
+      ? `the path ${JSON.stringify(path.slice(0, 200))} is not a valid URL: a % must start a percent-encoded byte such as %2F`
+      : error.message;
+  return send(reply, request, new ProblemError(400, 'invalid-request', 'Invalid request', detail));
 }

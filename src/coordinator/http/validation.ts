@@ -28,8 +28,9 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
     strict: false,
   });
   for (const ajv of [strict, coercing]) addFormats(ajv);
-  return ({ schema, httpPart }) => {
+  return ({ schema: declared, httpPart }) => {
     const ajv = httpPart === 'body' ? strict : coercing;
+    const schema = storable(declared);
     const branches = itemOrArrayBranches(schema);
     if (branches !== null) {
       // "One item or an array of items": validate against the branch the body's shape picks,
@@ -49,6 +50,44 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
 }
 
 type JsonSchema = { anyOf?: JsonSchema[]; type?: string; items?: JsonSchema } & Record<string, unknown>;
+
+/** The pattern every string gets unless its schema already restricts it: no NUL (U+0000). */
+export const NO_NUL_PATTERN = '^[^\\u0000]*$';
+
+/**
+ * A schema narrowed to what every store can hold, whatever the route declared: strings
+ * without NUL (PostgreSQL text refuses it, SQLite would keep it: the same request must get the
+ * same answer on both), integers that are safe integers, numbers that are finite. A bound the
+ * route declared is kept; opaque values (a job's payload, a result) have no type and are left
+ * alone: they are stored as JSON text, where a NUL is escaped.
+ */
+function storable(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(storable);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    // Values, not subschemas: leave them as written.
+    out[key] =
+      key === 'enum' || key === 'const' || key === 'default' || key === 'examples' ? value : storable(value);
+  }
+  const types = Array.isArray(out['type']) ? (out['type'] as unknown[]) : [out['type']];
+  if (
+    types.includes('string') &&
+    out['pattern'] === undefined &&
+    out['enum'] === undefined &&
+    out['format'] === undefined
+  ) {
+    out['pattern'] = NO_NUL_PATTERN;
+  }
+  if (types.includes('integer')) {
+    out['maximum'] ??= Number.MAX_SAFE_INTEGER;
+    out['minimum'] ??= Number.MIN_SAFE_INTEGER;
+  } else if (types.includes('number')) {
+    out['maximum'] ??= Number.MAX_VALUE;
+    out['minimum'] ??= -Number.MAX_VALUE;
+  }
+  return out;
+}
 
 /** [item, array of items] when the schema is exactly "one item or an array of them", else null. */
 function itemOrArrayBranches(schema: unknown): [JsonSchema, JsonSchema] | null {

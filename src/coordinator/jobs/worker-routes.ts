@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
+import { MAX_ERROR_MESSAGE_CHARS } from '../../core/work/protocol.ts';
 import { TOPIC_NAME } from '../../core/work/topic.ts';
 import type { Store } from '../../store/store.ts';
 import { Problem, problemResponses, StringEnum, WorkerId } from '../http/schemas.ts';
@@ -33,7 +34,7 @@ const ResultItem = Type.Object(
       Type.Object(
         {
           code: Type.String({ minLength: 1, maxLength: 64 }),
-          message: Type.String({ maxLength: 4096 }),
+          message: Type.String({ maxLength: MAX_ERROR_MESSAGE_CHARS }),
           retryable: Type.Boolean(),
         },
         { additionalProperties: false },

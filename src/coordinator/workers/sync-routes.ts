@@ -19,7 +19,8 @@ const Report = Type.Object(
       Type.Object({ topics: TopicSlots, verify_topics: VerifyTopics }, { additionalProperties: false }),
       Type.Null(),
     ]),
-    generation: Type.Integer({ minimum: 0 }),
+    // The workers table's generation is a 32-bit integer on PostgreSQL.
+    generation: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
     state: WorkerStateName,
     reason: NullableString(1000),
     busy_slots: Type.Integer({ minimum: 0, maximum: 100_000 }),

@@ -138,3 +138,15 @@ export type VerdictDisposition = 'recorded' | 'duplicate' | 'not-claimed' | 'unk
 export interface BatchAnswer<D extends string> {
   items: Array<{ job_id: string; disposition: D }>;
 }
+
+/** The longest error message a result carries (`POST /results` refuses longer). */
+export const MAX_ERROR_MESSAGE_CHARS = 4096;
+
+/**
+ * Text from an adapter (an error message, a verdict's detail) made fit for the wire: no NUL
+ * (the coordinator refuses it in every stored string; a crashed program's output may hold
+ * one) and no longer than `maxChars`, so one odd message never gets a whole batch refused.
+ */
+export function wireText(text: string, maxChars: number): string {
+  return text.replaceAll('\u0000', '\uFFFD').slice(0, maxChars);
+}
