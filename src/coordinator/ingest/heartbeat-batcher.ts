@@ -35,26 +35,45 @@ export function createHeartbeatBatcher({
   let queue: Pending[] = [];
   let flushing: Promise<void> | null = null;
 
+  /** One transaction for the whole batch; the unknown node ids it found. */
+  const write = (beats: Pending[]) =>
+    store.transaction((trx) =>
+      writeHeartbeats(
+        trx,
+        beats.map((p) => p.beat),
+        sliceMs,
+        store.capabilities,
+      ),
+    );
+
+  function settle(batch: Pending[], unknown: Set<string>): void {
+    for (const p of batch) {
+      const known = !unknown.has(p.beat.node_id);
+      onWritten(known);
+      p.resolve(known);
+    }
+  }
+
   async function flushAll(): Promise<void> {
     while (queue.length > 0) {
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);
       try {
-        const unknown = await store.transaction((trx) =>
-          writeHeartbeats(
-            trx,
-            batch.map((p) => p.beat),
-            sliceMs,
-            store.capabilities,
-          ),
-        );
-        for (const p of batch) {
-          const known = !unknown.has(p.beat.node_id);
-          onWritten(known);
-          p.resolve(known);
-        }
+        settle(batch, await write(batch));
       } catch (error) {
-        for (const p of batch) p.reject(error);
+        if (batch.length === 1) {
+          batch[0]?.reject(error);
+          continue;
+        }
+        // One heartbeat the store refuses must not fail the others that shared its commit:
+        // write each alone, so only the ones at fault (or all, if the store is down) fail.
+        for (const p of batch) {
+          try {
+            settle([p], await write([p]));
+          } catch (alone) {
+            p.reject(alone);
+          }
+        }
       }
     }
   }

@@ -88,4 +88,15 @@ describeEachBackend('heartbeat batcher', (backend) => {
       await batcher.submit({ node_id: 'n3', at: T0, busy_slots: 0, queue_length: 0, version: null }),
     ).toBe(true);
   });
+
+  it('fails only the heartbeat the store refused, never its neighbours in the same batch', async () => {
+    const batcher = createHeartbeatBatcher({ store, sliceMs: SLICE_MS });
+    const beat = (nodeId: string, at: number) =>
+      batcher.submit({ node_id: nodeId, at, busy_slots: 1, queue_length: 2, version: 'v1' });
+    // Submitted in one turn, so they share a group commit; a NaN time is refused by either store.
+    const results = await Promise.allSettled([beat('n1', T0), beat('n2', Number.NaN), beat('n3', T0)]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await getNode(store.db, 'n1'))?.busy_slots).toBe(1);
+    expect((await getNode(store.db, 'n3'))?.busy_slots).toBe(1);
+  });
 });
