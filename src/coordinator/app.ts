@@ -8,6 +8,7 @@ import type { Store } from '../store/store.ts';
 import { createKeyVerifier } from './auth/keys.ts';
 import { registerAuth } from './auth/plugin.ts';
 import { createSignedRequestVerifier } from './auth/signed-requests.ts';
+import type { StoreHealth } from './health/store-health.ts';
 import { registerAudit } from './http/audit.ts';
 import { registerJsonBodies } from './http/json-body.ts';
 import { registerRequestMetrics } from './http/metrics.ts';
@@ -22,6 +23,8 @@ export interface AppOptions {
   registry: Registry;
   log: Logger;
   now: () => number;
+  /** Told of every error that says the store cannot serve, for readiness. */
+  health: StoreHealth;
   /** Adds the features' routes, once the cross-cutting parts (auth, errors, audit) are in place. */
   routes(app: FastifyInstance): void;
 }
@@ -37,6 +40,7 @@ export async function buildApp({
   registry,
   log,
   now,
+  health,
   routes,
 }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -54,7 +58,16 @@ export async function buildApp({
   registerJsonBodies(app, (access) => access === 'node-signed');
   refuseUnknownQueryParameters(app);
   app.setValidatorCompiler(createValidatorCompiler());
-  app.setErrorHandler(problemErrorHandler(log, { bodyLimitBytes: config.api.body_limit_bytes }));
+  app.setErrorHandler(
+    problemErrorHandler(log, {
+      bodyLimitBytes: config.api.body_limit_bytes,
+      storeUnavailable(error) {
+        if (!store.isUnavailable(error)) return false;
+        health.noteUnavailable(error);
+        return true;
+      },
+    }),
+  );
   app.setNotFoundHandler(notFoundHandler);
 
   await app.register(swagger, {

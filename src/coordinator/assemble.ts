@@ -18,6 +18,7 @@ import { epochRoutes } from './epochs/routes.ts';
 import { createEpochService, type EpochService, epochSchedule } from './epochs/service.ts';
 import type { CoordinatorKey } from './epochs/signing-key.ts';
 import { healthRoutes } from './health/routes.ts';
+import { createStoreHealth, type StoreHealth } from './health/store-health.ts';
 import { createHeartbeatBatcher, type HeartbeatBatcher } from './ingest/heartbeat-batcher.ts';
 import { createIngestMetrics, type IngestMetrics } from './ingest/metrics.ts';
 import { telemetryRoutes } from './ingest/routes.ts';
@@ -43,6 +44,8 @@ export interface AssembleOptions {
   claimPollMs?: number;
   /** Where alert deliveries go; tests pass a fake receiver. */
   alertFetch?: FetchLike;
+  /** How long readiness stays false after the store refused a write. */
+  storeFailureWindowMs?: number;
 }
 
 /** A coordinator's parts, built and wired but not yet listening or running its schedules. */
@@ -68,6 +71,8 @@ interface Base {
   log: Logger;
   now: () => number;
   registry: Registry;
+  /** What the API learnt of the store's ability to serve, for readiness. */
+  health: StoreHealth;
 }
 
 /** The feature services and metrics the routes and schedules are built on. */
@@ -159,10 +164,10 @@ async function openWork(
 /** Each feature's routes, handed only what they use. The order is the OpenAPI document's. */
 function registerRoutes(
   app: FastifyInstance,
-  { store, config, key, now, registry }: Base,
+  { store, config, key, now, registry, health }: Base,
   s: Services & { queue: JobQueue; jobs: JobService },
 ): void {
-  healthRoutes(app, { store, registry });
+  healthRoutes(app, { store, registry, health, now });
   nodeRoutes(app, { store, livenessTimeoutS: config.sla.liveness_timeout_s, now });
   telemetryRoutes(app, {
     store,
@@ -233,9 +238,20 @@ export async function assembleCoordinator(
   store: Store,
   config: VigilConfig,
   key: CoordinatorKey,
-  { log, now = Date.now, random = Math.random, claimPollMs, alertFetch }: AssembleOptions,
+  {
+    log,
+    now = Date.now,
+    random = Math.random,
+    claimPollMs,
+    alertFetch,
+    storeFailureWindowMs,
+  }: AssembleOptions,
 ): Promise<Coordinator> {
-  const base: Base = { store, config, key, log, now, registry: createMetricsRegistry() };
+  const health = createStoreHealth({
+    now,
+    ...(storeFailureWindowMs === undefined ? {} : { windowMs: storeFailureWindowMs }),
+  });
+  const base: Base = { store, config, key, log, now, registry: createMetricsRegistry(), health };
   const services = buildServices(base, alertFetch);
   const { queue, jobs } = await openWork(base, { random, claimPollMs });
   const app = await buildApp({
@@ -244,6 +260,7 @@ export async function assembleCoordinator(
     registry: base.registry,
     log,
     now,
+    health,
     routes: (app) => registerRoutes(app, base, { ...services, queue, jobs }),
   });
   const { epochs, collector, heartbeats, alerts } = services;

@@ -77,6 +77,9 @@ export class Unavailable extends DomainError {
   readonly kind = 'unavailable';
 }
 
+/** How long a client should wait before trying again when the store cannot serve (503). */
+export const STORE_RETRY_AFTER_S = 5;
+
 export const notFound = (detail: string) => new NotFound('not-found', 'Not found', detail);
 export const conflict = (detail: string, extras?: Record<string, unknown>) =>
   new Conflict('conflict', 'Conflict', detail, extras === undefined ? {} : { extras });

@@ -30,6 +30,11 @@ export interface DialectHooks {
   maintain?(db: Db): Promise<void>;
   /** Whatever the dialect must do once the pool is gone. */
   afterDestroy?(): Promise<void>;
+  /**
+   * Whether an error says the database cannot serve now (disk full, connection lost, server
+   * shutting down) rather than that the statement was wrong: the caller may try again later.
+   */
+  isUnavailable(error: unknown): boolean;
 }
 
 export type Db = Kysely<Database>;

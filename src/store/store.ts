@@ -14,6 +14,11 @@ export interface Store {
   transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   /** A transaction that also holds the named cross-coordinator lock until it ends. */
   exclusive<T>(lockName: string, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /**
+   * Whether an error from this store means the database cannot serve now (disk full,
+   * connection lost) rather than a fault in the request: worth a 503 and a retry.
+   */
+  isUnavailable(error: unknown): boolean;
   /** Resolves when the database answers a trivial query; rejects with why it cannot. */
   ping(): Promise<void>;
   /** Periodic upkeep the database needs from us (run with retention). */
@@ -59,6 +64,7 @@ export function openStore({ databaseUrl, maxConnections }: StoreConfig): Store {
     db,
     capabilities: hooks.capabilities,
     transaction: (fn) => db.transaction().execute(fn),
+    isUnavailable: (error) => hooks.isUnavailable(error),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -40,7 +40,11 @@ export interface TestApi {
 export async function createTestApi(
   backend: TestBackend,
   adjust: (c: VigilConfig) => void = () => {},
-  { random = Math.random, claimPollMs }: { random?: () => number; claimPollMs?: number } = {},
+  {
+    random = Math.random,
+    claimPollMs,
+    storeFailureWindowMs,
+  }: { random?: () => number; claimPollMs?: number; storeFailureWindowMs?: number } = {},
 ): Promise<TestApi> {
   const store = await backend.open();
   const config = defaultConfig();
@@ -54,6 +58,7 @@ export async function createTestApi(
     now: () => clock.now,
     random,
     ...(claimPollMs === undefined ? {} : { claimPollMs }),
+    ...(storeFailureWindowMs === undefined ? {} : { storeFailureWindowMs }),
   });
   const work = { queue, jobs };
   const keys = {} as Record<Role, string>;

@@ -1,16 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { Type } from 'typebox';
+import { probeWrite } from '../../store/repositories/readiness.ts';
 import type { Store } from '../../store/store.ts';
-import { Unavailable } from '../errors.ts';
+import { STORE_RETRY_AFTER_S, Unavailable } from '../errors.ts';
+import type { StoreHealth } from './store-health.ts';
 
 export interface HealthDeps {
   store: Store;
   registry: Registry;
+  health: StoreHealth;
+  now: () => number;
 }
 
 /** Liveness, readiness and the Prometheus endpoint. */
-export function healthRoutes(app: FastifyInstance, { store, registry }: HealthDeps): void {
+export function healthRoutes(app: FastifyInstance, { store, registry, health, now }: HealthDeps): void {
   app.get(
     '/healthz',
     {
@@ -30,18 +34,32 @@ export function healthRoutes(app: FastifyInstance, { store, registry }: HealthDe
       config: { access: 'public' },
       schema: {
         tags: ['health'],
-        summary: 'The coordinator can reach its database',
+        summary: 'The coordinator can write to its database',
         response: { 200: Type.Object({ status: Type.Literal('ready'), database: Type.String() }) },
       },
     },
     async () => {
-      try {
-        await store.ping();
-      } catch (error) {
+      const at = now();
+      const recent = health.recentFailure(at);
+      if (recent !== null) {
         throw new Unavailable(
           'not-ready',
           'Not ready',
-          `the database is unreachable: ${(error as Error).message}`,
+          `the database refused a write ${at - recent.at} ms ago: ${recent.message}`,
+          { retryAfterS: STORE_RETRY_AFTER_S },
+        );
+      }
+      try {
+        await probeWrite(store.db, at);
+      } catch (error) {
+        if (store.isUnavailable(error)) health.noteUnavailable(error);
+        throw new Unavailable(
+          'not-ready',
+          'Not ready',
+          `the database takes no writes: ${(error as Error).message}`,
+          {
+            retryAfterS: STORE_RETRY_AFTER_S,
+          },
         );
       }
       return { status: 'ready' as const, database: store.capabilities.dialectName };

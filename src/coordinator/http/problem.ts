@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../platform/log.ts';
-import { DomainError, type DomainErrorKind } from '../errors.ts';
+import { DomainError, type DomainErrorKind, STORE_RETRY_AFTER_S } from '../errors.ts';
 import { NO_NUL_PATTERN } from './validation.ts';
 
 /**
@@ -101,7 +101,17 @@ function describeIssue(context: string, issue: ValidationIssue): { location: str
 }
 
 /** Turns whatever a handler or Fastify threw into problem+json; only the unexpected is a 500. */
-export function problemErrorHandler(log: Logger, { bodyLimitBytes }: { bodyLimitBytes: number }) {
+export function problemErrorHandler(
+  log: Logger,
+  {
+    bodyLimitBytes,
+    storeUnavailable = () => false,
+  }: {
+    bodyLimitBytes: number;
+    /** Whether an error says the store cannot serve now; it is then noted and answered 503. */
+    storeUnavailable?: (error: unknown) => boolean;
+  },
+) {
   return function handleError(
     error: FastifyError | ProblemError | DomainError,
     request: FastifyRequest,
@@ -150,6 +160,25 @@ export function problemErrorHandler(log: Logger, { bodyLimitBytes }: { bodyLimit
           ? 'malformed-json'
           : 'invalid-request';
       return send(reply, request, new ProblemError(status, slug, 'Invalid request', fe.message));
+    }
+    if (storeUnavailable(error)) {
+      // Not a bug in the request: the client may send it again, and it will be taken once the
+      // store is back. The cause goes to the log as the store gave it.
+      log.warn(
+        { err: error, request_id: request.id, url: request.url },
+        'the store cannot serve this request now',
+      );
+      return send(
+        reply,
+        request,
+        new ProblemError(
+          503,
+          'store-unavailable',
+          'Store unavailable',
+          `the coordinator cannot reach or write its database right now; try again in ${STORE_RETRY_AFTER_S} s`,
+          { headers: { 'Retry-After': String(STORE_RETRY_AFTER_S) } },
+        ),
+      );
     }
     log.error({ err: error, request_id: request.id, url: request.url }, 'unhandled error');
     return send(

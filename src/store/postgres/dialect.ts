@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import type { Db, DialectHooks, Tx } from '../capabilities.ts';
 import { CurrentSchemaPostgresDialect } from './current-schema-introspector.ts';
+import { isPostgresUnavailable } from './errors.ts';
 
 // Times are epoch milliseconds in BIGINT columns and sums come back as NUMERIC; both fit a
 // JavaScript number exactly for every value this schema stores, so parse them as numbers.
@@ -44,6 +45,7 @@ export function createPostgresDialect(
         maxBindParameters: 65_000,
         supportsRowLocks: true,
       },
+      isUnavailable: isPostgresUnavailable,
       async migrationTableSchema(db: Db) {
         const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
         return rows[0]?.schema;

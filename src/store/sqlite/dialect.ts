@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SqliteDialect, sql } from 'kysely';
 import type { DialectHooks } from '../capabilities.ts';
+import { isSqliteUnavailable } from './errors.ts';
 import { openNodeSqlite } from './node-sqlite-database.ts';
 
 /** SQLite through `node:sqlite`: one file, WAL, one writer at a time. */
@@ -21,6 +22,7 @@ export function createSqliteDialect(path: string): { dialect: SqliteDialect; hoo
         // SQLite never gathers planner statistics by itself; PostgreSQL's autovacuum does.
         await sql`pragma optimize`.execute(db);
       },
+      isUnavailable: isSqliteUnavailable,
       async lockForTransaction() {
         // Kysely's SQLite driver runs one connection and serialises transactions: already exclusive.
       },

@@ -3,6 +3,13 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely';
 
 const STATEMENT_CACHE_SIZE = 256;
 
+const NOTHING_TO_ROLL_BACK: SqliteStatement = {
+  reader: false,
+  all: () => [],
+  run: () => ({ changes: 0, lastInsertRowid: 0 }),
+  iterate: () => [][Symbol.iterator](),
+};
+
 /**
  * Presents `node:sqlite` in the shape Kysely's SQLite driver expects (the subset of
  * better-sqlite3 it uses), so the embedded default needs no native add-on.
@@ -33,6 +40,10 @@ export function openNodeSqlite(path: string): SqliteDatabase & { raw: DatabaseSy
       raw.close();
     },
     prepare(sql: string): SqliteStatement {
+      // SQLite rolls a transaction back by itself on some errors (a full disk, an I/O error);
+      // Kysely's ROLLBACK after that would fail with "no transaction is active" and be thrown
+      // in place of the error that says what happened. With nothing to roll back, do nothing.
+      if (sql === 'rollback' && !raw.isTransaction) return NOTHING_TO_ROLL_BACK;
       let stmt = cache.get(sql);
       if (stmt === undefined) {
         stmt = wrap(raw.prepare(sql));
