@@ -46,7 +46,7 @@ export function infiniteNumberAt(value: unknown): string | null {
     if (typeof item === 'number') {
       if (!Number.isFinite(item)) return path;
     } else if (Array.isArray(item)) {
-      item.forEach((v, i) => stack.push([v, `${path}[${i}]`]));
+      for (const [i, v] of item.entries()) stack.push([v, `${path}[${i}]`]);
     } else if (item !== null && typeof item === 'object') {
       for (const [k, v] of Object.entries(item)) stack.push([v, `${path}.${k}`]);
     }
