@@ -13,6 +13,7 @@ import { registerAudit } from './http/audit.ts';
 import { registerJsonBodies } from './http/json-body.ts';
 import { registerRequestMetrics } from './http/metrics.ts';
 import { frameworkErrorHandler, notFoundHandler, problemErrorHandler } from './http/problem.ts';
+import { type GracefulShutdown, registerGracefulShutdown } from './http/shutdown.ts';
 import { createValidatorCompiler } from './http/validation.ts';
 
 const VERSION = '0.1.0';
@@ -42,19 +43,21 @@ export async function buildApp({
   now,
   health,
   routes,
-}: AppOptions): Promise<FastifyInstance> {
+}: AppOptions): Promise<{ app: FastifyInstance; shutdown: GracefulShutdown }> {
   const app = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
     // One log line per request is too much at ingest rates; request metrics cover it.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.api.body_limit_bytes,
     trustProxy: false,
-    return503OnClosing: true,
+    // Closing is answered by registerGracefulShutdown, as problem+json.
+    return503OnClosing: false,
     frameworkErrors: frameworkErrorHandler,
   });
   // The API speaks JSON only; without this, text/plain bodies reach validation as strings
   // instead of getting a 415.
   app.removeContentTypeParser('text/plain');
+  const shutdown = registerGracefulShutdown(app);
   registerJsonBodies(app, (access) => access === 'node-signed');
   refuseUnknownQueryParameters(app);
   app.setValidatorCompiler(createValidatorCompiler());
@@ -110,7 +113,7 @@ export async function buildApp({
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
     app.swagger(),
   );
-  return app;
+  return { app, shutdown };
 }
 
 /**

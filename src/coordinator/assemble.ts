@@ -19,6 +19,7 @@ import { createEpochService, type EpochService, epochSchedule } from './epochs/s
 import type { CoordinatorKey } from './epochs/signing-key.ts';
 import { healthRoutes } from './health/routes.ts';
 import { createStoreHealth, type StoreHealth } from './health/store-health.ts';
+import type { GracefulShutdown } from './http/shutdown.ts';
 import { createHeartbeatBatcher, type HeartbeatBatcher } from './ingest/heartbeat-batcher.ts';
 import { createIngestMetrics, type IngestMetrics } from './ingest/metrics.ts';
 import { telemetryRoutes } from './ingest/routes.ts';
@@ -51,6 +52,8 @@ export interface AssembleOptions {
 /** A coordinator's parts, built and wired but not yet listening or running its schedules. */
 export interface Coordinator {
   app: FastifyInstance;
+  /** Stops taking requests without resetting the ones already sent (server.ts's close). */
+  shutdown: GracefulShutdown;
   store: Store;
   registry: Registry;
   epochs: EpochService;
@@ -254,7 +257,7 @@ export async function assembleCoordinator(
   const base: Base = { store, config, key, log, now, registry: createMetricsRegistry(), health };
   const services = buildServices(base, alertFetch);
   const { queue, jobs } = await openWork(base, { random, claimPollMs });
-  const app = await buildApp({
+  const { app, shutdown } = await buildApp({
     store,
     config,
     registry: base.registry,
@@ -266,6 +269,7 @@ export async function assembleCoordinator(
   const { epochs, collector, heartbeats, alerts } = services;
   return {
     app,
+    shutdown,
     store,
     registry: base.registry,
     epochs,

@@ -42,7 +42,7 @@ export async function startCoordinator(
     ...(alertFetch === undefined ? {} : { alertFetch }),
   });
   await parts.epochs.checkKeyContinuity();
-  const { app, jobs, heartbeats, queue, alerts } = parts;
+  const { app, shutdown, jobs, heartbeats, queue, alerts } = parts;
   const address = await app.listen({ port: config.port, host: config.host });
   const running = parts.schedules.map((schedule) => every({ ...schedule, log }));
   alerts.dispatcher.start();
@@ -57,6 +57,7 @@ export async function startCoordinator(
       closing ??= (async () => {
         // Waiting claims answer now, or the API would wait for their long polls to end.
         jobs.close();
+        await shutdown.drain();
         await app.close();
         await Promise.all(running.map((s) => s.stop()));
         await heartbeats.drain();
