@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { topicSchema } from '../../src/config/topic-schema.ts';
@@ -10,9 +11,10 @@ import { badRequest, type FuzzRequest, operationsOf } from './requests.ts';
 
 // Every operation of /openapi.json, walked with generated bad input (requests.ts) on every
 // backend: no answer is a 5xx, every error is problem+json, and a refused request changes
-// nothing in the store. `npm run fuzz` runs the same walk for longer (VIGIL_FUZZ_RUNS).
+// nothing in the store. `npm run fuzz` runs the same walk for longer (VIGIL_FUZZ_RUNS, and
+// VIGIL_FUZZ_SEED to replay a run; VIGIL_FUZZ_STATS=FILE writes the answers by status and route).
 
-const RUNS = Number(process.env['VIGIL_FUZZ_RUNS'] ?? 300);
+const RUNS = Number(process.env['VIGIL_FUZZ_RUNS'] ?? 800);
 const SEED =
   process.env['VIGIL_FUZZ_SEED'] === undefined ? undefined : Number(process.env['VIGIL_FUZZ_SEED']);
 
@@ -72,10 +74,15 @@ describeEachBackend('fuzz: every route with bad input', (backend) => {
           ...(req.body === undefined ? {} : { payload: req.body }),
         });
 
+      const stats = new Map<string, number>();
       await fc.assert(
         fc.asyncProperty(badRequest(operations), async (req) => {
           const before = await fingerprint(api(), tables);
           const res = await send(req);
+          if (process.env['VIGIL_FUZZ_STATS'] !== undefined) {
+            const key = `${res.statusCode} ${req.method} ${req.url.split('?')[0]?.replace(/\/[^/]*$/, '/…')}`;
+            stats.set(key, (stats.get(key) ?? 0) + 1);
+          }
           const what = `${req.method} ${req.url.slice(0, 200)} → ${res.statusCode} ${res.body.slice(0, 300)}`;
           expect(res.statusCode, what).toBeLessThan(500);
           if (res.statusCode >= 400) {
@@ -88,6 +95,11 @@ describeEachBackend('fuzz: every route with bad input', (backend) => {
         }),
         { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }), endOnFailure: true },
       );
+      if (process.env['VIGIL_FUZZ_STATS'] !== undefined)
+        writeFileSync(
+          process.env['VIGIL_FUZZ_STATS'],
+          JSON.stringify([...stats].sort((a, b) => b[1] - a[1])),
+        );
     },
     30_000 + RUNS * 100,
   );

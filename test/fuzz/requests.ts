@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { matching, Raw, type Schema, spoil, toJsonText } from './schema-values.ts';
 
 // Generated bad requests for any operation of the OpenAPI document: wrong types, huge and deep
 // values, non-finite and huge numbers, NUL and odd Unicode, bad path and query values. Each is
@@ -10,6 +11,9 @@ export interface Operation {
   path: string;
   pathParams: string[];
   queryParams: string[];
+  /** Each parameter's schema, by name. */
+  paramSchemas: Record<string, Schema>;
+  bodySchema: Schema | undefined;
   /** Top-level body property names, when the body is an object. */
   bodyProperties: string[];
   hasBody: boolean;
@@ -26,7 +30,10 @@ export interface FuzzRequest {
 type OpenApi = {
   paths: Record<
     string,
-    Record<string, { parameters?: Array<{ name: string; in: string }>; requestBody?: unknown }>
+    Record<
+      string,
+      { parameters?: Array<{ name: string; in: string; schema?: Schema }>; requestBody?: unknown }
+    >
   >;
 };
 
@@ -48,6 +55,8 @@ export function operationsOf(doc: OpenApi): Operation[] {
         path,
         pathParams: params.filter((p) => p.in === 'path').map((p) => p.name),
         queryParams: params.filter((p) => p.in === 'query').map((p) => p.name),
+        paramSchemas: Object.fromEntries(params.map((p) => [p.name, p.schema ?? {}])),
+        bodySchema: schema,
         bodyProperties: Object.keys(properties),
         hasBody: op.requestBody !== undefined || method === 'post' || method === 'patch' || method === 'put',
       });
@@ -167,9 +176,79 @@ const queryPart = (names: string[]) =>
     })
     .map((pairs) => pairs.map(([k, v]) => `${pct(k)}=${pct(v)}`).join('&'));
 
-/** Any bad request for one of the operations. */
+/** A value to put where a valid one was: a number that overflows, an odd string, deep nesting, any JSON. */
+const spoiler: fc.Arbitrary<unknown> = fc.oneof(
+  { arbitrary: weirdNumberText.map((t) => new Raw(t)), weight: 3 },
+  {
+    arbitrary: fc.constantFrom('\u0000', 'a\u0000b', '\u0000'.repeat(3), '\uD800', '😀'.repeat(40)),
+    weight: 3,
+  },
+  { arbitrary: weirdString, weight: 2 },
+  {
+    arbitrary: fc
+      .integer({ min: 300, max: 3000 })
+      .map((depth) => new Raw(`${'['.repeat(depth)}${']'.repeat(depth)}`)),
+    weight: 1,
+  },
+  { arbitrary: fc.jsonValue({ maxDepth: 2 }), weight: 1 },
+);
+
+/**
+ * A request the operation's schemas accept, then (mostly) spoilt in one place: a path value,
+ * a query value or one leaf of the body. The rest being valid, the bad value gets past the
+ * checks that look at the request as a whole and reaches what lies behind them.
+ */
+function nearlyValid(op: Operation): fc.Arbitrary<FuzzRequest> {
+  const values = (names: string[]) =>
+    fc.tuple(...names.map((n) => matching(op.paramSchemas[n]))).map((vs) => vs.map((v) => String(v)));
+  return fc
+    .record({
+      params: op.pathParams.length === 0 ? fc.constant([] as string[]) : values(op.pathParams),
+      query: fc
+        .subarray(op.queryParams)
+        .chain((names) =>
+          names.length === 0
+            ? fc.constant([] as Array<[string, string]>)
+            : values(names).map((vs) => names.map((n, i) => [n, vs[i] ?? ''] as [string, string])),
+        ),
+      body: op.bodySchema === undefined ? fc.constant(undefined) : matching(op.bodySchema),
+      where: fc.constantFrom('none', 'param', 'query', 'body', 'body', 'body', 'body'),
+      pick: fc.nat(),
+      spoilt: spoiler,
+      spoiltText: weirdString,
+    })
+    .map(({ params, query, body, where, pick, spoilt, spoiltText }) => {
+      const pathValues = [...params];
+      if (where === 'param' && pathValues.length > 0) pathValues[pick % pathValues.length] = spoiltText;
+      const pairs = [...query];
+      if (where === 'query')
+        pairs.push([pairs[pick % Math.max(pairs.length, 1)]?.[0] ?? op.queryParams[0] ?? 'x', spoiltText]);
+      let path = op.path;
+      op.pathParams.forEach((name, i) => {
+        path = path.replace(`{${name}}`, pct(pathValues[i] ?? ''));
+      });
+      const q = pairs.map(([k, v]) => `${pct(k)}=${pct(v)}`).join('&');
+      const finalBody = body === undefined ? undefined : where === 'body' ? spoil(body, pick, spoilt) : body;
+      return {
+        method: op.method,
+        url: q === '' ? path : `${path}?${q}`,
+        ...(finalBody === undefined ? {} : { body: toJsonText(finalBody), contentType: 'application/json' }),
+      };
+    });
+}
+
+/** Any bad request for one of the operations: nearly valid ones and outright garbage. */
 export function badRequest(operations: readonly Operation[]): fc.Arbitrary<FuzzRequest> {
-  return fc.constantFrom(...operations).chain((op) =>
+  return fc
+    .constantFrom(...operations)
+    .chain((op) =>
+      fc.oneof({ arbitrary: nearlyValid(op), weight: 3 }, { arbitrary: garbage(op), weight: 1 }),
+    );
+}
+
+/** A request of wrong types and shapes throughout. */
+function garbage(op: Operation): fc.Arbitrary<FuzzRequest> {
+  return fc.constant(op).chain((op) =>
     fc
       .record({
         params: fc.array(pathValue, { minLength: op.pathParams.length, maxLength: op.pathParams.length }),
