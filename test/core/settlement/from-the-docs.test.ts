@@ -68,14 +68,7 @@ function isWellFormed(signed: unknown): boolean {
 }
 
 function isWellFormedEntry(t: unknown, monitor: string): boolean {
-  const names = [
-    'target',
-    'samples',
-    'up_samples',
-    'downtime_intervals',
-    'mean_latency_ms',
-    'latency_sketch',
-  ];
+  const names = 'target samples up_samples downtime_intervals mean_latency_ms latency_sketch'.split(' ');
   if (!hasExactly(t, names) || !isNodeId(t.target) || t.target === monitor) return false;
   const { samples, up_samples: up, downtime_intervals: down, mean_latency_ms: mean } = t;
   if (!isCount(samples) || !isCount(up) || !isCount(down) || up > samples || down !== samples - up)
