@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { loadConfig, type VigilConfig } from '../config/index.ts';
+import { formatWarning, loadConfig, type VigilConfig } from '../config/index.ts';
 import { createLogger } from '../platform/log.ts';
 
 /** Options every command accepts; they reach the configuration as its highest-precedence source. */
@@ -36,7 +36,11 @@ export function databaseUrlOption(cmd: Command): Command {
   );
 }
 
-/** Loads the effective configuration for a command: its flags on top of every other source. */
+/**
+ * Loads the effective configuration for a command: its flags on top of every other source.
+ * What it ignores is said on stderr, once, before any log line: the logger is configured by
+ * what is being loaded here.
+ */
 export function configFor(
   cmd: Command,
   flags: Record<string, unknown>,
@@ -49,6 +53,7 @@ export function configFor(
   for (const k of Object.keys(all)) if (all[k] === undefined) delete all[k];
   return loadConfig({
     flags: all,
+    onWarning: (warning) => process.stderr.write(`vigil: warning: ${formatWarning(warning)}\n`),
     ...(globals.config === undefined ? {} : { configFile: globals.config }),
     ...(profile === undefined ? {} : { profile }),
   });

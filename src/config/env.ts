@@ -1,8 +1,8 @@
 import { coerceString } from './coerce.ts';
-import { type ConfigProblem, problem } from './errors.ts';
+import { type ConfigProblem, type ConfigWarning, problem } from './errors.ts';
 import { type Layer, nestAt } from './merge.ts';
 import { allKeys, envNameOf, kindOf, schemaAt } from './paths.ts';
-import { unknownKeyMessage } from './suggest.ts';
+import { closest } from './suggest.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -50,6 +50,12 @@ export interface EnvLayers {
   /** `VIGIL_*` variables, sections before the keys inside them so the more specific one wins. */
   vigil: Layer[];
   problems: ConfigProblem[];
+  /**
+   * `VIGIL_*` names that set no key. A shell environment holds variables of other tools and
+   * scripts (a `VIGIL_URL` for curl), so these are warnings, not errors: unknown keys in files
+   * and flags, which only Vigil reads, stay errors.
+   */
+  warnings: ConfigWarning[];
 }
 
 function isForeign(name: string): boolean {
@@ -77,9 +83,18 @@ function readAlias(alias: EnvAlias, raw: string, layers: EnvLayers): void {
   layers.aliases.push({ origin, data: nestAt(path, value) });
 }
 
-/** Turns environment variables into layers, reporting `VIGIL_*` names that set no key. */
+function unknownVariable(name: string, knownNames: readonly string[]): ConfigWarning {
+  const guess = closest(name, knownNames);
+  const hint =
+    guess === undefined
+      ? '`vigil config print --keys` lists every key and its variable'
+      : `did you mean ${guess}?`;
+  return { origin: `env ${name}`, message: `names no configuration key and is ignored (${hint})` };
+}
+
+/** Turns environment variables into layers, warning about `VIGIL_*` names that set no key. */
 export function readEnv(env: Env): EnvLayers {
-  const layers: EnvLayers = { aliases: [], vigil: [], problems: [] };
+  const layers: EnvLayers = { aliases: [], vigil: [], problems: [], warnings: [] };
 
   // An empty value is treated as unset: `.env` templates are full of `NAME=` lines.
   for (const alias of ENV_ALIASES) {
@@ -95,7 +110,7 @@ export function readEnv(env: Env): EnvLayers {
     const path = name.slice('VIGIL_'.length).toLowerCase().split('__');
     const schema = schemaAt(path);
     if (!schema) {
-      layers.problems.push(problem(path, raw, origin, unknownKeyMessage(name, knownNames)));
+      layers.warnings.push(unknownVariable(name, knownNames));
       continue;
     }
     const coerced = coerceString(raw, kindOf(schema));

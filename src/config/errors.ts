@@ -12,6 +12,19 @@ export interface ConfigProblem {
   expected: string;
 }
 
+/** Something in a source that is ignored rather than refused, worth telling the user once. */
+export interface ConfigWarning {
+  /** Where it is, e.g. `env VIGIL_URL`. */
+  origin: string;
+  /** What is wrong with it and what was probably meant. */
+  message: string;
+}
+
+/** `env VIGIL_PROT names no configuration key and is ignored (did you mean VIGIL_PORT?)`. */
+export function formatWarning(w: ConfigWarning): string {
+  return `${w.origin} ${w.message}`;
+}
+
 const MAX_VALUE_CHARS = 80;
 
 /** Builds a problem, redacting the value by its path so that errors never print a secret. */

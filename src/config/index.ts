@@ -1,6 +1,6 @@
 export { type ConfigKeyDescription, describeConfigKeys } from './describe.ts';
 export { CONFIG_FILE_VAR, CONFIG_JSON_VAR, ENV_ALIASES, type EnvAlias } from './env.ts';
-export { ConfigError, type ConfigProblem } from './errors.ts';
+export { ConfigError, type ConfigProblem, type ConfigWarning, formatWarning } from './errors.ts';
 export { type LoadConfigOptions, loadConfig } from './load.ts';
 export { redactConfig } from './redact.ts';
 export {

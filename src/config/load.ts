@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { CONFIG_FILE_VAR, CONFIG_JSON_VAR, type Env, readEnv } from './env.ts';
-import { ConfigError, type ConfigProblem } from './errors.ts';
+import { ConfigError, type ConfigProblem, type ConfigWarning } from './errors.ts';
 import { problemsFromIssue } from './issues.ts';
 import { type Layer, mergeLayers } from './merge.ts';
 import { configSchema, type VigilConfig } from './schema.ts';
@@ -17,6 +17,11 @@ export interface LoadConfigOptions {
   profile?: Readonly<Record<string, unknown>>;
   /** Directory relative config file paths resolve against; defaults to `process.cwd()`. */
   cwd?: string;
+  /**
+   * Told once about each thing that is ignored rather than refused (a `VIGIL_*` variable that
+   * names no key), before the configuration is returned or its ConfigError thrown.
+   */
+  onWarning?: (warning: ConfigWarning) => void;
 }
 
 /**
@@ -25,7 +30,7 @@ export interface LoadConfigOptions {
  * merge deeply and arrays replace. Throws one `ConfigError` listing every problem found.
  */
 export function loadConfig(options: LoadConfigOptions = {}): VigilConfig {
-  const { env = process.env, flags = {}, profile, cwd = process.cwd() } = options;
+  const { env = process.env, flags = {}, profile, cwd = process.cwd(), onWarning = () => {} } = options;
   const layers: Layer[] = [];
   const problems: ConfigProblem[] = [];
   const take = (result: SourceResult) => {
@@ -48,6 +53,7 @@ export function loadConfig(options: LoadConfigOptions = {}): VigilConfig {
   const fromEnv = readEnv(env);
   layers.push(...fromEnv.aliases, ...fromEnv.vigil);
   problems.push(...fromEnv.problems);
+  for (const warning of fromEnv.warnings) onWarning(warning);
 
   const fromFlags = readFlags(flags);
   layers.push(...fromFlags.layers);

@@ -144,16 +144,20 @@ describe('vigil config print', () => {
     expect(threshold[0]).toMatch(/expected|100/);
   });
 
-  it('fails with exit 2 naming an unknown VIGIL_ variable, with a suggestion', async () => {
-    const errors = await configError({ VIGIL_PROT: '8080' });
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^vigil: invalid configuration: /);
-    expect(errors[0]).toContain('VIGIL_PROT');
-    expect(errors[0]).toContain('VIGIL_PORT');
+  it('warns once on stderr about an unknown VIGIL_ variable, with a suggestion, and carries on', async () => {
+    const result = await runVigil(['config', 'print', '--format', 'json'], {
+      env: { VIGIL_PROT: '9001', VIGIL_URL: 'http://127.0.0.1:8080' },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect((JSON.parse(result.stdout) as Printed).port).toBe(8080);
+    expect(lines(result.stderr)).toEqual([
+      'vigil: warning: env VIGIL_PROT names no configuration key and is ignored (did you mean VIGIL_PORT?)',
+      'vigil: warning: env VIGIL_URL names no configuration key and is ignored (`vigil config print --keys` lists every key and its variable)',
+    ]);
   });
 
   it('prefixes every line with "vigil:" when there are several problems', async () => {
-    const errors = await configError({ VIGIL_PORT: 'abc', VIGIL_PROT: '1' });
+    const errors = await configError({ VIGIL_PORT: 'abc', VIGIL_SLA__SLICE_S: 'often' });
     expect(errors).toHaveLength(2);
     for (const line of errors) expect(line).toMatch(/^vigil: invalid configuration: /);
   });

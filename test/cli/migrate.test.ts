@@ -21,10 +21,16 @@ describeEachBackend('vigil migrate', (backend) => {
     expect(first.code, first.stderr).toBe(0);
     expect(lines(first.stdout)).toEqual([expect.stringMatching(/^applied .*\b0001_initial\b/)]);
 
-    // The environment variable selects the database just as the flag does.
-    const second = await runVigil(['migrate'], { env: { VIGIL_DATABASE_URL: target.databaseUrl } });
+    // The environment variable selects the database just as the flag does; a VIGIL_ variable
+    // that is no configuration key (a script's VIGIL_URL) is warned about once, not fatal.
+    const second = await runVigil(['migrate'], {
+      env: { VIGIL_DATABASE_URL: target.databaseUrl, VIGIL_URL: 'http://127.0.0.1:8080' },
+    });
     expect(second.code, second.stderr).toBe(0);
     expect(lines(second.stdout)).toEqual(['database is up to date']);
+    expect(lines(second.stderr)).toEqual([
+      expect.stringMatching(/^vigil: warning: env VIGIL_URL names no configuration key/),
+    ]);
 
     // The schema is really there, in that database.
     const store = openStore({ databaseUrl: target.databaseUrl, maxConnections: 1 });

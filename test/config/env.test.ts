@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.ts';
+import { type ConfigWarning, defaultConfig, formatWarning, loadConfig } from '../../src/config/index.ts';
 import { configErrorOf } from './helpers.ts';
 
 describe('environment variables', () => {
@@ -99,22 +99,54 @@ describe('environment variables', () => {
     );
   });
 
-  it('rejects a VIGIL_* variable that maps to no key, suggesting the likely one', () => {
-    const error = configErrorOf(() => loadConfig({ env: { VIGIL_SLA_THRESHOLDS__UPTIME_PCT: '90' } }));
-    expect(error.message).toBe(
-      'invalid configuration: sla_thresholds.uptime_pct = "90" (from env VIGIL_SLA_THRESHOLDS__UPTIME_PCT): ' +
-        'unknown key (did you mean VIGIL_SLA__THRESHOLDS__UPTIME_PCT?)',
-    );
-    expect(error.problems).toHaveLength(1);
-    expect(error.problems[0]!.origin).toBe('env VIGIL_SLA_THRESHOLDS__UPTIME_PCT');
+  it('warns about a VIGIL_* variable that maps to no key, suggesting the likely one, and loads the rest', () => {
+    const warnings: ConfigWarning[] = [];
+    const config = loadConfig({
+      env: { VIGIL_SLA_THRESHOLDS__UPTIME_PCT: '90', VIGIL_PORT: '9001' },
+      onWarning: (w) => warnings.push(w),
+    });
+    expect(config.port).toBe(9001);
+    expect(config.sla.thresholds.uptime_pct).toBe(defaultConfig().sla.thresholds.uptime_pct);
+    expect(warnings).toEqual([
+      {
+        origin: 'env VIGIL_SLA_THRESHOLDS__UPTIME_PCT',
+        message:
+          'names no configuration key and is ignored (did you mean VIGIL_SLA__THRESHOLDS__UPTIME_PCT?)',
+      },
+    ]);
+    expect(warnings.map(formatWarning)).toEqual([
+      'env VIGIL_SLA_THRESHOLDS__UPTIME_PCT names no configuration key and is ignored (did you mean VIGIL_SLA__THRESHOLDS__UPTIME_PCT?)',
+    ]);
   });
 
-  it('rejects a variable that names a list item or goes below a leaf', () => {
-    const error = configErrorOf(() =>
-      loadConfig({ env: { VIGIL_PORT__NUMBER: '1', VIGIL_ALERTS__WEBHOOKS__0: '{}' } }),
+  it('does not stop on a VIGIL_ variable kept for something else, such as VIGIL_URL for scripts', () => {
+    const warnings: ConfigWarning[] = [];
+    const config = loadConfig({
+      env: { VIGIL_URL: 'http://127.0.0.1:8080', VIGIL_PORT__NUMBER: '1', VIGIL_ALERTS__WEBHOOKS__0: '{}' },
+      onWarning: (w) => warnings.push(w),
+    });
+    expect(config.port).toBe(8080);
+    expect(warnings.map((w) => w.origin)).toEqual([
+      'env VIGIL_URL',
+      'env VIGIL_PORT__NUMBER',
+      'env VIGIL_ALERTS__WEBHOOKS__0',
+    ]);
+    // Nothing is close to VIGIL_URL, so the warning says where the names are instead of guessing.
+    expect(warnings[0]!.message).toBe(
+      'names no configuration key and is ignored (`vigil config print --keys` lists every key and its variable)',
     );
-    expect(error.problems.map((p) => p.key)).toEqual(['port.number', 'alerts.webhooks.0']);
-    expect(error.problems.every((p) => p.expected.startsWith('unknown key'))).toBe(true);
+    expect(() => loadConfig({ env: { VIGIL_URL: 'http://127.0.0.1:8080' } })).not.toThrow();
+  });
+
+  it('still refuses a known VIGIL_* variable with a value its key does not accept, warning about the unknown ones', () => {
+    const warnings: ConfigWarning[] = [];
+    const error = configErrorOf(() =>
+      loadConfig({ env: { VIGIL_PORT: 'abc', VIGIL_PROT: '1' }, onWarning: (w) => warnings.push(w) }),
+    );
+    expect(error.problems.map((p) => p.origin)).toEqual(['env VIGIL_PORT']);
+    expect(warnings.map(formatWarning)).toEqual([
+      'env VIGIL_PROT names no configuration key and is ignored (did you mean VIGIL_PORT?)',
+    ]);
   });
 
   it('leaves VIGIL_ variables of other parts alone', () => {

@@ -1,3 +1,4 @@
+import { importPublicKey } from '../../core/crypto/ed25519.ts';
 import type { Db } from '../../store/capabilities.ts';
 import {
   deregisterNode,
@@ -36,6 +37,22 @@ function checkUrls(body: { endpoint?: string | null; agent_url?: string | null }
   checkUrl('agent_url', body.agent_url);
 }
 
+/**
+ * A key must be one settlement and signed requests can use: a node registered with anything
+ * else would be left out of every epoch's members without a word.
+ */
+function checkPublicKey(value: string | null | undefined): void {
+  if (value == null) return;
+  try {
+    importPublicKey(value);
+  } catch {
+    const shown = JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+    throw badRequest(
+      `public_key ${shown} is not an ed25519 public key as text: expected the raw 32-byte key in base64url without padding (43 characters), as \`vigil keys init\` prints it`,
+    );
+  }
+}
+
 /** A registered node (active or not), with its latest status; 404 for one never registered. */
 export async function requireNode(db: Db, nodeId: string): Promise<NodeWithStatus> {
   const node = await getNode(db, nodeId);
@@ -52,6 +69,7 @@ export async function register(
   registration: NodeRegistration,
 ): Promise<{ created: boolean; node: NodeRow & Partial<NodeWithStatus> }> {
   checkUrls(registration);
+  checkPublicKey(registration.public_key);
   const result = await store.transaction((trx) => registerNode(trx, registration, now()));
   if (result.outcome === 'conflict') {
     throw conflict(

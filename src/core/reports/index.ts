@@ -13,6 +13,7 @@ export {
 export { type BuildReportInput, buildReport, compareCodeUnits, summarizeTarget } from './summarize.ts';
 export type { LatencySketch, ProbeSample, Report, SignedReport, TargetSummary } from './types.ts';
 export {
+  isWholeMicros,
   NODE_ID_PATTERN,
   parseReport,
   parseSignedReport,

@@ -31,7 +31,7 @@ export interface TargetSummary {
   up_samples: number;
   /** Down probes, each one probe interval of downtime; always samples − up_samples. */
   downtime_intervals: number;
-  /** Mean latency of up probes that measured one, rounded to 0.001 ms; null when none did. */
+  /** Mean latency of up probes that measured one, in whole microseconds (at most 3 decimals); null when none did. */
   mean_latency_ms: number | null;
   /** The latencies behind the mean. */
   latency_sketch: LatencySketch;

@@ -65,6 +65,18 @@ function nodeId(value: unknown, path: string, issues: Issues): value is string {
   return false;
 }
 
+/** Plain decimal notation with at most three digits after the point. */
+const WHOLE_MICROS_FORM = /^\d+(\.\d{1,3})?$/;
+
+/**
+ * True when a latency in ms is whole microseconds: its shortest round-trip decimal form (the
+ * form RFC 8785 writes, and so the one the signature covers) has at most three decimal places.
+ * Settlement then reads it as an exact integer of microseconds, in any language.
+ */
+export function isWholeMicros(ms: number): boolean {
+  return WHOLE_MICROS_FORM.test(String(ms));
+}
+
 const REPORT_KEYS = ['version', 'epoch', 'monitor', 'created_at_ms', 'probe_interval_s', 'targets'];
 const TARGET_KEYS = [
   'target',
@@ -144,6 +156,10 @@ function checkTarget(value: unknown, path: string, monitor: unknown, issues: Iss
   const meanOk = mean === null || (typeof mean === 'number' && mean >= 0 && mean <= MAX_LATENCY_MS);
   if (!meanOk) {
     issues.push(`${path}.mean_latency_ms: must be null or a number of ms from 0 to 10^9, got ${show(mean)}`);
+  } else if (mean !== null && !isWholeMicros(mean)) {
+    issues.push(
+      `${path}.mean_latency_ms: must be whole microseconds (at most 3 decimal places), got ${show(mean)}`,
+    );
   }
   const sketched = checkSketch(value['latency_sketch'], `${path}.latency_sketch`, issues);
   if (sketched !== null && countsOk && sketched > (up as number)) {

@@ -48,6 +48,11 @@ export interface SettleExaminedInput extends SettlementTerms {
 
 const MAX_MICROS = Number.MAX_SAFE_INTEGER;
 
+/**
+ * Whole microseconds of a latency in ms. Exact for report means, which are whole microseconds
+ * (`isWholeMicros`), so no rounding decides a result; a configured allowance is rounded here
+ * and recorded as rounded.
+ */
 function toMicros(ms: number): number {
   const us = Math.round(ms * 1000);
   return Number.isFinite(us) && us <= MAX_MICROS ? us : MAX_MICROS;

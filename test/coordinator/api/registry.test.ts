@@ -14,7 +14,8 @@ import {
 
 const full: RegistrationBody = {
   node_id: 'node-a.eu:1',
-  public_key: 'ed25519:3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29',
+  // RFC 8032's first test key, in the text form `vigil keys init` prints.
+  public_key: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo',
   endpoint: 'https://10.0.0.5:8080',
   operator: 'acme',
   topics: ['gpu', 'inference'],
@@ -64,6 +65,28 @@ describeEachBackend('API: node registry', (backend) => {
     const fetched = await get(api(), created.headers['location'] as string);
     expect(fetched.statusCode).toBe(200);
     expect(fetched.json()).toEqual(node);
+  });
+
+  it('refuses a public key that is not key text with 400 naming the expected form, and registers nothing', async () => {
+    const notKeys = [
+      'ed25519:3b6a27bc',
+      'ed25519:3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29',
+      '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo=',
+      '11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo',
+      '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHUR',
+      '',
+    ];
+    for (const public_key of notKeys) {
+      const res = await register(api(), { ...full, public_key });
+      expectProblem(
+        res,
+        400,
+        'invalid-request',
+        /^public_key ".*" is not an ed25519 public key as text: expected the raw 32-byte key in base64url without padding \(43 characters\)/,
+      );
+      expectProblem(await get(api(), `/nodes/${full.node_id}`), 404, 'not-found');
+    }
+    expect((await register(api(), { ...full, public_key: null })).statusCode).toBe(201);
   });
 
   it('refuses a conflicting re-registration with 409 naming the fields that differ', async () => {

@@ -96,6 +96,20 @@ describeEachBackend('API: epoch reports', (backend) => {
     await nothingStored();
   });
 
+  it('refuses a mean latency that is not whole microseconds (400 malformed-report)', async () => {
+    const { report } = reportOf(monitor, 0, targets);
+    const [first, ...rest] = report.targets;
+    const unrounded = signReport(
+      { ...report, targets: [{ ...first!, mean_latency_ms: 50.0234 }, ...rest] },
+      monitor.privateKey,
+    );
+    const problem = expectProblem(await submitReport(api(), monitor, 0, unrounded), 400, 'malformed-report');
+    expect(problem['problems']).toEqual([
+      '$.report.targets[0].mean_latency_ms: must be whole microseconds (at most 3 decimal places), got 50.0234',
+    ]);
+    await nothingStored();
+  });
+
   it('refuses a report for another epoch than the path’s (400 wrong-epoch)', async () => {
     const res = await submitReport(api(), monitor, 0, reportOf(monitor, 1, targets));
     expectProblem(res, 400, 'wrong-epoch', /send it to \/epochs\/1\/reports/);

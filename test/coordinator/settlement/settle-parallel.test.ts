@@ -28,7 +28,7 @@ function reportOf(monitor: string, epoch = EPOCH, createdAt = 1_700_000_000_000)
   const targets = (groups.targetsOf.get(monitor) ?? []).map((target) => {
     const samples = 8_000 + Math.floor(random() * 640);
     const down = Math.floor(random() * random() * (Number(target.slice(5)) % 7 === 0 ? 2_000 : 20));
-    return summary(target, samples, down, Math.round(random() * 300_000) / 1000 + 1);
+    return summary(target, samples, down, (Math.round(random() * 300_000) + 1000) / 1000);
   });
   return signedBy(monitor, epoch, targets, createdAt);
 }

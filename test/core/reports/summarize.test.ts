@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { sketchCount, sketchOf } from '../../../src/core/reports/sketch.ts';
 import { buildReport, summarizeTarget } from '../../../src/core/reports/summarize.ts';
 import type { ProbeSample } from '../../../src/core/reports/types.ts';
+import { isWholeMicros } from '../../../src/core/reports/validate.ts';
 
 const T0 = 1_700_000_000_000;
 const at = (i: number) => T0 + i * 300_000;
@@ -30,6 +31,24 @@ describe('summarizeTarget', () => {
   it('rounds the mean to whole microseconds', () => {
     const samples = [1, 2, 2].map((latency_ms, i) => ({ at_ms: at(i), up: true, latency_ms }));
     expect(summarizeTarget('t', samples).mean_latency_ms).toBe(1.667);
+  });
+
+  it('always gives a mean the report checks accept as whole microseconds', () => {
+    const latencies = fc.array(fc.double({ min: 0, max: 1e9, noNaN: true }), { minLength: 1, maxLength: 20 });
+    fc.assert(
+      fc.property(latencies, (values) => {
+        const samples = values.map((latency_ms, i) => ({ at_ms: at(i), up: true, latency_ms }));
+        const mean = summarizeTarget('t', samples).mean_latency_ms as number;
+        expect(isWholeMicros(mean), String(mean)).toBe(true);
+      }),
+    );
+    const halves = [150.0005, 150.0015, 0.0005].map((latency_ms, i) => ({
+      at_ms: at(i),
+      up: true,
+      latency_ms,
+    }));
+    for (const sample of halves)
+      expect(isWholeMicros(summarizeTarget('t', [sample]).mean_latency_ms!)).toBe(true);
   });
 
   it('has a null mean and an empty sketch when nothing measured a latency', () => {

@@ -83,6 +83,25 @@ describe('report validation', () => {
     }
   });
 
+  it('refuses a mean latency that is not in whole microseconds, judged on its shortest decimal form', () => {
+    const withMean = (mean: number) =>
+      reportIssues(mutated((r) => (r.targets[0].mean_latency_ms = mean))).filter((i) =>
+        i.includes('mean_latency_ms'),
+      );
+    for (const mean of [50.0234, 150.0005, 0.0001, 1e-7, 999_999_999.9999]) {
+      expect(withMean(mean)).toEqual([
+        `$.targets[0].mean_latency_ms: must be whole microseconds (at most 3 decimal places), got ${mean}`,
+      ]);
+    }
+    for (const mean of [0, 0.001, 52.5, 150, 150.001, 1.667, 999_999_999.999, 1e9]) {
+      expect(withMean(mean), String(mean)).toEqual([]);
+    }
+    // The check reads the number a JSON parser gives, as the signature does: trailing zeros
+    // and digits beyond a double's precision are not part of it.
+    expect(withMean(JSON.parse('52.50000'))).toEqual([]);
+    expect(withMean(JSON.parse('150.00000000000000001'))).toEqual([]);
+  });
+
   it('refuses what is not a report at all', () => {
     expect(reportIssues(null)).toEqual(['$: must be an object, got null']);
     expect(reportIssues([])).toEqual(['$: must be an object, got an array']);

@@ -42,7 +42,10 @@ export const lieObservation = fc
       mean:
         samples - down === 0
           ? fc.constant(null)
-          : fc.option(fc.double({ min: 0, max: 1e9, noNaN: true }), { nil: null }),
+          : fc.option(
+              fc.double({ min: 0, max: 1e9, noNaN: true }).map((m) => Math.round(m * 1000) / 1000),
+              { nil: null },
+            ),
     });
   });
 

@@ -106,6 +106,29 @@ describe('settleEpoch: which reports count', () => {
     expect(row('node-c')?.reports_counted).toBe(2);
   });
 
+  it('rejects as malformed a report whose mean latency is not whole microseconds, so it cannot be a median', () => {
+    // Between honest means of 150 and 151 ms, 150.0005 would be the lower median, and its
+    // rounding to microseconds (150000 or 150001) would decide the score.
+    const group = ['m-1', 'm-2', 'm-3'];
+    const liar = signedBy('m-2', EPOCH, [summary('slow-node', 100, 0, 150.0005)]);
+    const settlement = settleEpoch({
+      epoch: EPOCH,
+      previousSettlementHash: GENESIS_SETTLEMENT_HASH,
+      assignments: new Map([['slow-node', group]]),
+      reports: [
+        signedBy('m-1', EPOCH, [summary('slow-node', 100, 0, 150)]),
+        liar,
+        signedBy('m-3', EPOCH, [summary('slow-node', 100, 0, 151)]),
+      ],
+      monitorKeys: keysFor(group),
+      rewardPool: 1_000_000n,
+    });
+    expect(settlement.reports_rejected).toEqual([
+      { monitor: 'm-2', digest: reportDigest(liar), reason: 'malformed' },
+    ]);
+    expect(settlement.nodes[0]).toMatchObject({ reports_counted: 2, latency_ms: 150, score_ppm: 1_000_000 });
+  });
+
   it('says why a node earned nothing', () => {
     const lonely = settleEpoch(input(base, { assignments: new Map([['node-a', []]]), reports: [] }));
     expect(lonely.nodes).toEqual([

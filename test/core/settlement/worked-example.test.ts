@@ -137,6 +137,20 @@ describe('worked example (docs/settlement.md)', () => {
       ['delta', 1, false, '0', 'quorum_not_met'],
       ['echo', 0, false, '0', 'quorum_not_met'],
     ]);
+    // The row docs/settlement.md shows for a node without a quorum, member for member.
+    expect(epoch8.nodes[0]).toStrictEqual({
+      node: 'alpha',
+      monitors_assigned: 4,
+      reports_counted: 1,
+      quorum_required: 2,
+      quorum_met: false,
+      checks: null,
+      downtime_intervals: null,
+      latency_ms: null,
+      score_ppm: null,
+      reward: '0',
+      reason: 'quorum_not_met',
+    });
     expect(epoch8.total_reward).toBe('0');
     expect(epoch8.withheld).toBe('1000000');
   });
