@@ -43,17 +43,20 @@ export const rewardsSchema = z.strictObject({
     .regex(/^\d{1,30}$/, 'expected a whole number of minor units, as a string of digits')
     .default('1000000000')
     .describe('Reward pool of one epoch in integer minor units (a decimal string; never a float).'),
+  // Settlement refuses an allowance of 1 (every check down would still pay in full) and one
+  // below a microsecond: bounds it does not take would stop every later epoch from settling.
   downtime_allowance_fraction: z
     .number()
     .min(0)
-    .max(1)
+    .lt(1)
     .default(1 / 30)
-    .describe('Downtime allowed without penalty, as a share of checks (1/30, as in SKALE).'),
+    .describe('Downtime allowed without penalty, as a share of checks (1/30, as in SKALE); less than 1.'),
   latency_allowance_ms: z
     .number()
-    .positive()
+    .min(0.001)
+    .max(86_400_000)
     .default(150)
     .describe(
-      'Median latency allowed without penalty, in ms (SKALE ships 150); above it the reward scales by allowed/actual.',
+      'Median latency allowed without penalty, in ms (SKALE ships 150), from 0.001 to 86,400,000; above it the reward scales by allowed/actual.',
     ),
 });
