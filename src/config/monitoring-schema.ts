@@ -10,7 +10,14 @@ export const epochsSchema = z.strictObject({
   genesis: z.iso
     .datetime({ offset: true })
     .default('2026-01-01T00:00:00Z')
-    .describe('When epoch 0 starts (RFC 3339); epochs follow back to back from here.'),
+    .describe('When epoch first_epoch (0) starts (RFC 3339); epochs follow back to back from here.'),
+  first_epoch: z
+    .int()
+    .min(0)
+    .default(0)
+    .describe(
+      'The number of the epoch that starts at genesis: 0 for a new network; to change the schedule of a running one, the number after its last recorded epoch (docs/operations.md).',
+    ),
   length_s: positiveInt
     .default(2_592_000)
     .describe('Length of one epoch (reward period), in seconds; 30 days.'),

@@ -41,6 +41,16 @@ export async function startCoordinator(
     now,
     ...(alertFetch === undefined ? {} : { alertFetch }),
   });
+  try {
+    // Before taking a request: a changed schedule would move recorded epochs under agents' feet.
+    await parts.epochs.checkSchedule();
+  } catch (error) {
+    parts.jobs.close();
+    await parts.app.close();
+    await parts.queue.close();
+    await store.close();
+    throw error;
+  }
   await parts.epochs.checkKeyContinuity();
   const { app, shutdown, jobs, heartbeats, queue, alerts } = parts;
   const address = await app.listen({ port: config.port, host: config.host });

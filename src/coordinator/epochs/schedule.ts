@@ -5,6 +5,7 @@ import { type EpochSchedule, epochSchedule } from '../../core/monitoring/epochs.
 export function scheduleFromConfig(epochs: VigilConfig['epochs']): EpochSchedule {
   return epochSchedule({
     genesis_ms: Date.parse(epochs.genesis),
+    first_epoch: epochs.first_epoch,
     length_ms: epochs.length_s * 1000,
     report_window_ms: epochs.report_window_s * 1000,
   });

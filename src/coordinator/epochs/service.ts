@@ -1,6 +1,7 @@
 import type { VigilConfig } from '../../config/schema.ts';
 import type { EpochSchedule } from '../../core/monitoring/epochs.ts';
 import type { Logger } from '../../platform/log.ts';
+import { recordedSpans } from '../../store/repositories/epochs.ts';
 import { epochReportCount } from '../../store/repositories/monitor-reports.ts';
 import { latestSettlement } from '../../store/repositories/settlements.ts';
 import type { Store } from '../../store/store.ts';
@@ -9,6 +10,7 @@ import { createGroupCache, type GroupCache } from './assignments.ts';
 import { advanceEpochs, type TickSummary } from './lifecycle.ts';
 import type { EpochMetrics } from './metrics.ts';
 import { scheduleFromConfig, tickIntervalMs } from './schedule.ts';
+import { checkScheduleAgainst } from './schedule-check.ts';
 import type { CoordinatorKey } from './signing-key.ts';
 
 /** What the epoch routes and the scheduler share: the clock's layout, the key, the groups. */
@@ -22,6 +24,8 @@ export interface EpochService {
   tick(): Promise<TickSummary>;
   /** Warns when the latest settlement was signed by another key than this coordinator's. */
   checkKeyContinuity(): Promise<void>;
+  /** Throws ScheduleChangedError when the configured schedule would move recorded epochs. */
+  checkSchedule(): Promise<void>;
 }
 
 export function createEpochService({
@@ -62,6 +66,9 @@ export function createEpochService({
     groupsOf: createGroupCache(),
     tickIntervalMs: tickIntervalMs(config.epochs),
     tick,
+    async checkSchedule() {
+      checkScheduleAgainst(schedule, await recordedSpans(store.db));
+    },
     async checkKeyContinuity() {
       const latest = await latestSettlement(store.db);
       if (latest !== undefined && latest.public_key !== key.publicKey) {

@@ -26,7 +26,7 @@ export function currentEpoch(epochs: EpochService, now: number): number {
   const current = epochs.schedule.epochAt(now);
   if (current === null) {
     throw notFound(
-      `there is no current epoch: epoch 0 starts at genesis, ${toIso(epochs.schedule.config.genesis_ms)} (epochs.genesis)`,
+      `there is no current epoch: epoch ${epochs.schedule.config.first_epoch ?? 0} starts at genesis, ${toIso(epochs.schedule.config.genesis_ms)} (epochs.genesis)`,
     );
   }
   return current;
@@ -47,7 +47,7 @@ export async function findEpoch(
   if (current === null || epoch > current) {
     throw notFound(
       current === null
-        ? `epoch ${epoch} has not started: epoch 0 starts at ${toIso(epochs.schedule.config.genesis_ms)}`
+        ? `epoch ${epoch} has not started: epoch ${epochs.schedule.config.first_epoch ?? 0} starts at ${toIso(epochs.schedule.config.genesis_ms)}`
         : `epoch ${epoch} has not started; the current epoch is ${current}`,
     );
   }
@@ -71,8 +71,11 @@ export function retryAfterSeconds(epochs: EpochService, dueMs: number | null, no
 
 /** 409 `epoch-not-ready`: the seed (or the member snapshot) of the epoch is not known yet. */
 export function epochNotReady(epochs: EpochService, row: EpochRow, now: number): DomainError {
+  // The epoch before a schedule's first was laid out by the schedule before: its window is not ours to compute.
   const previousWindowEnd =
-    row.epoch === 0 ? null : epochs.schedule.epochBounds(row.epoch - 1).report_window_end_ms;
+    row.epoch <= (epochs.schedule.config.first_epoch ?? 0)
+      ? null
+      : epochs.schedule.epochBounds(row.epoch - 1).report_window_end_ms;
   const due = previousWindowEnd !== null && previousWindowEnd > now ? previousWindowEnd : null;
   return new Conflict(
     'epoch-not-ready',

@@ -1,7 +1,13 @@
 /** How epochs are laid out on the clock; all values are integer milliseconds. */
 export interface EpochConfig {
-  /** Start of epoch 0, in UTC epoch milliseconds. */
+  /** Start of epoch `first_epoch`, in UTC epoch milliseconds. */
   readonly genesis_ms: number;
+  /**
+   * The number of the epoch that starts at genesis: 0 for a network's first schedule. A network
+   * that changes its schedule starts the new one at the end of its last recorded epoch, with
+   * that epoch's number + 1; the epochs before keep the spans they were recorded with.
+   */
+  readonly first_epoch?: number;
   readonly length_ms: number;
   /** How long after an epoch ends its reports are accepted; 0 means never. */
   readonly report_window_ms: number;
@@ -17,8 +23,9 @@ export interface EpochBounds {
 
 export interface EpochSchedule {
   readonly config: EpochConfig;
-  /** The epoch containing the instant, or null before genesis. */
+  /** The epoch containing the instant, or null before genesis (before this schedule). */
   epochAt(t_ms: number): number | null;
+  /** An epoch's span; throws for an epoch before this schedule's first. */
   epochBounds(epoch: number): EpochBounds;
   /** True while the epoch's reports are accepted: end_ms ≤ t < report_window_end_ms. */
   isReportWindowOpen(epoch: number, t_ms: number): boolean;
@@ -36,11 +43,12 @@ function requireInteger(name: string, value: number, min: number): void {
  * answer for a coordinator started before its configured genesis.
  */
 export function epochSchedule(config: EpochConfig): EpochSchedule {
-  const { genesis_ms, length_ms, report_window_ms } = config;
+  const { genesis_ms, length_ms, report_window_ms, first_epoch = 0 } = config;
   requireInteger('genesis_ms', genesis_ms, 0);
   requireInteger('length_ms', length_ms, 1);
   requireInteger('report_window_ms', report_window_ms, 0);
-  const frozen: EpochConfig = Object.freeze({ genesis_ms, length_ms, report_window_ms });
+  requireInteger('first_epoch', first_epoch, 0);
+  const frozen: EpochConfig = Object.freeze({ genesis_ms, length_ms, report_window_ms, first_epoch });
 
   function epochAt(t_ms: number): number | null {
     requireInteger('t_ms', t_ms, 0);
@@ -50,12 +58,12 @@ export function epochSchedule(config: EpochConfig): EpochSchedule {
     let n = Math.floor(elapsed / length_ms);
     if (n * length_ms > elapsed) n--;
     else if ((n + 1) * length_ms <= elapsed) n++;
-    return n;
+    return first_epoch + n;
   }
 
   function epochBounds(epoch: number): EpochBounds {
-    requireInteger('epoch', epoch, 0);
-    const start_ms = genesis_ms + epoch * length_ms;
+    requireInteger('epoch', epoch, first_epoch);
+    const start_ms = genesis_ms + (epoch - first_epoch) * length_ms;
     const end_ms = start_ms + length_ms;
     const report_window_end_ms = end_ms + report_window_ms;
     if (!Number.isSafeInteger(report_window_end_ms)) {

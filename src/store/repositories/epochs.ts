@@ -168,3 +168,10 @@ export async function setSeed(
     .where('seed', 'is', null)
     .execute();
 }
+
+/** Every recorded epoch's span, in order: what the epoch schedule laid out when it was recorded. */
+export async function recordedSpans(
+  db: Db | Tx,
+): Promise<Array<{ epoch: number; start_ms: number; end_ms: number }>> {
+  return db.selectFrom('epochs').select(['epoch', 'start_ms', 'end_ms']).orderBy('epoch').execute();
+}
