@@ -55,7 +55,7 @@ describe('configSchema', () => {
         max_backoff_ms: 300_000,
         dispatch_interval_ms: 1000,
       },
-      epochs: { genesis: '2026-01-01T00:00:00Z', length_s: 2_592_000, report_window_s: 3600 },
+      epochs: { genesis: '2026-01-01T00:00:00Z', first_epoch: 0, length_s: 2_592_000, report_window_s: 3600 },
       monitoring: {
         group_size: 24,
         quorum_fraction: 0.5,
@@ -142,7 +142,7 @@ describe('describeConfigKeys', () => {
   const keys = describeConfigKeys();
 
   it('lists every leaf key once, with its variable, default and a description', () => {
-    expect(keys).toHaveLength(74);
+    expect(keys).toHaveLength(75);
     expect(new Set(keys.map((k) => k.key)).size).toBe(keys.length);
     for (const key of keys) {
       expect(key.description, key.key).not.toBe('');
