@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -73,12 +75,15 @@ async function runBackend(
 ): Promise<void> {
   console.log(`\n== ${backend} ==`);
   const db = await createBenchDatabase(backend);
+  // The coordinator's signing key goes in a folder of the benchmark's own, never ./data.
+  const keyDir = mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
   let running: RunningCoordinator | undefined;
   try {
     const config = defaultConfig();
     config.database_url = db.databaseUrl;
     config.port = 0;
     config.host = '127.0.0.1';
+    config.auth.signing_key_path = join(keyDir, 'coordinator.key');
     running = await startCoordinator(config, { log: silentLogger });
     const { key } = await createApiKey(running.store.db, 'node', 'bench');
     await registerNodes(running.url, key, opts.nodes);
@@ -138,6 +143,7 @@ async function runBackend(
   } finally {
     await running?.close();
     await db.cleanup();
+    rmSync(keyDir, { recursive: true, force: true });
   }
 }
 
