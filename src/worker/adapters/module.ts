@@ -6,6 +6,13 @@ import { openAttemptWindow } from './attempt.ts';
 
 export type { ModuleAdapterSpec };
 
+/**
+ * How long a stopped call's thread may run on after its signal aborted, to let the module
+ * cancel what it started elsewhere (a request, a child process), before it is terminated.
+ * The call's outcome does not wait for it.
+ */
+export const ABORT_GRACE_MS = 250;
+
 // Sources run as TypeScript (type stripping) and build to JavaScript: start whichever this is.
 const THREAD_URL = new URL(
   import.meta.url.endsWith('.ts') ? './module-thread.ts' : './module-thread.js',
@@ -36,6 +43,7 @@ export function createModuleAdapter(spec: ModuleAdapterSpec, { baseDir }: { base
 class ModuleThreads {
   readonly #idle: Worker[] = [];
   readonly #busy = new Set<Worker>();
+  readonly #stopping = new Set<Worker>();
   readonly #workerData: { file: string; exportName: string; source: string };
 
   constructor(file: string, exportName: string, source: string) {
@@ -58,7 +66,7 @@ class ModuleThreads {
         else window.signal.addEventListener('abort', onStop, { once: true });
       });
       // Starting the thread and loading the module count against the attempt too.
-      const thread = this.#idle.pop() ?? new Worker(THREAD_URL, { workerData: this.#workerData });
+      const thread = this.#idle.pop() ?? this.#startThread();
       return await Promise.race([this.#callOn(thread, input, window.signal), gaveUp]);
     } finally {
       window.dispose();
@@ -67,33 +75,62 @@ class ModuleThreads {
 
   async #callOn(thread: Worker, input: unknown, signal: AbortSignal): Promise<AdapterOutcome> {
     this.#busy.add(thread);
-    const stop = () => {
-      this.#busy.delete(thread);
-      void thread.terminate();
-    };
+    const stop = () => this.#stopPolitely(thread);
     signal.addEventListener('abort', stop, { once: true });
     let lost = false;
+    let onMessage!: (outcome: AdapterOutcome) => void;
+    let onError!: (err: Error) => void;
+    let onExit!: (code: number) => void;
     const outcome = await new Promise<AdapterOutcome>((settle) => {
-      thread.once('message', settle);
-      thread.once('error', (err) => {
+      onMessage = settle;
+      onError = (err) => {
         lost = true;
         settle(failed('module-error', `the module's thread failed: ${err.message}`, true));
-      });
-      thread.once('exit', (code) => {
+      };
+      onExit = (code) => {
         lost = true;
         settle(failed('module-error', `the module's thread exited (code ${code}) before answering`, true));
-      });
+      };
+      thread.once('message', onMessage).once('error', onError).once('exit', onExit);
       thread.postMessage({ kind: 'run', input });
     });
     signal.removeEventListener('abort', stop);
-    thread.removeAllListeners('message').removeAllListeners('error').removeAllListeners('exit');
+    thread.off('message', onMessage).off('error', onError).off('exit', onExit);
     this.#busy.delete(thread);
-    if (lost || signal.aborted) void thread.terminate();
-    else this.#idle.push(thread);
+    if (lost) void thread.terminate();
+    else if (!signal.aborted) this.#idle.push(thread);
+    // An aborted call's thread is already stopping, and is not reused.
     return outcome;
   }
 
+  #startThread(): Worker {
+    const thread = new Worker(THREAD_URL, { workerData: this.#workerData });
+    // A thread may fail or exit between calls (a timer of the module's that throws): it is
+    // dropped then, and the failure never reaches the worker's own thread as an unhandled
+    // 'error' event. A call in flight hears of it through its own listeners.
+    thread.on('error', () => {});
+    thread.once('exit', () => {
+      const idle = this.#idle.indexOf(thread);
+      if (idle >= 0) this.#idle.splice(idle, 1);
+    });
+    return thread;
+  }
+
+  /** Aborts the call's signal in its thread, then terminates the thread after a grace period. */
+  #stopPolitely(thread: Worker): void {
+    this.#busy.delete(thread);
+    this.#stopping.add(thread);
+    thread.postMessage({ kind: 'abort' });
+    const timer = setTimeout(() => void thread.terminate(), ABORT_GRACE_MS);
+    timer.unref();
+    thread.once('exit', () => {
+      clearTimeout(timer);
+      this.#stopping.delete(thread);
+    });
+  }
+
   async close(): Promise<void> {
+    for (const thread of this.#stopping) void thread.terminate();
     const all = [...this.#idle.splice(0), ...this.#busy];
     this.#busy.clear();
     await Promise.all(all.map((t) => t.terminate()));

@@ -1,7 +1,10 @@
-import { statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdapterOutcome } from '../../../src/worker/adapters/adapter.ts';
 import { createAdapter } from '../../../src/worker/adapters/index.ts';
+import { ABORT_GRACE_MS } from '../../../src/worker/adapters/module.ts';
+import { eventually } from '../../helpers/eventually.ts';
 import { never, type ScriptDir, scriptDir } from './support.ts';
 
 let scripts: ScriptDir;
@@ -34,8 +37,11 @@ beforeAll(() => {
          if (file && Date.now() - last > 20) { appendFileSync(file, 'x'); last = Date.now(); }
        }
      }
-     export function forever(_payload, { signal }) {
-       return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('stopped'))));
+     export function forever({ file }, { signal }) {
+       return new Promise((_resolve, reject) => signal.addEventListener('abort', () => {
+         if (file) appendFileSync(file, 'aborted');
+         reject(new Error('stopped'));
+       }));
      }`,
   );
   scripts.write('broken.mjs', 'export default function ( {');
@@ -97,11 +103,20 @@ describe('module adapter', () => {
     expect(error.message).toContain('its thread was stopped');
   });
 
-  it('says cancelled when the caller aborts, and the call sees the abort', async () => {
+  it('says cancelled when the caller aborts, and the call sees the abort before its thread stops', async () => {
     const controller = new AbortController();
-    const running = moduleAdapter('forever').run({}, { signal: controller.signal, timeoutMs: 30_000 });
-    setTimeout(() => controller.abort(), 20);
+    const file = join(scripts.dir, 'cancelled.txt');
+    const running = moduleAdapter('forever').run({ file }, { signal: controller.signal, timeoutMs: 30_000 });
+    setTimeout(() => controller.abort(), 50);
     expect(failure(await running)).toMatchObject({ code: 'cancelled', retryable: false });
+    await eventually('the module saw the abort', () => existsSync(file));
+    expect(readFileSync(file, 'utf8')).toBe('aborted');
+  });
+
+  it('aborts the signal of a call past its timeout too', async () => {
+    const file = join(scripts.dir, 'timed-out.txt');
+    expect(failure(await run('forever', { file }, 100))).toMatchObject({ code: 'timeout' });
+    await eventually('the module saw the abort', () => existsSync(file));
   });
 
   it.each([
@@ -121,14 +136,14 @@ describe('module adapter', () => {
 });
 
 describe('module adapter: a call that never returns', () => {
-  it('is really stopped at its timeout (its thread is terminated), and the next call runs', async () => {
+  it('is really stopped after its timeout (its thread is terminated after the grace), and the next call runs', async () => {
     const adapter = moduleAdapter('spin');
     const error = failure(
       await adapter.run({ file: `${scripts.dir}/spin.log` }, { signal: never(), timeoutMs: 200 }),
     );
     expect(error).toMatchObject({ code: 'timeout', retryable: true });
     // The busy loop writes a line every 20 ms while it runs; once stopped, the file stops growing.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, ABORT_GRACE_MS + 150));
     const size = statSync(`${scripts.dir}/spin.log`).size;
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(statSync(`${scripts.dir}/spin.log`).size).toBe(size);

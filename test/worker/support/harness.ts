@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopicInput } from '../../../src/config/topic-schema.ts';
@@ -11,20 +12,67 @@ import { type FakeCoordinator, startFakeCoordinator } from './fake-coordinator.t
 /** What the test module adapter calls: the test decides what each job does. */
 export type JobBehaviour = (payload: unknown, signal: AbortSignal) => Promise<unknown>;
 
-const HOOK = '__vigilWorkerTestJob';
+let behaviour: JobBehaviour = async () => null;
 
 /**
  * A real module adapter (src/worker/adapters/module.ts) whose module hands each job to the
- * test's current behaviour, so tests steer jobs while the adapter, its timeout and its
- * cancellation are the real ones.
+ * test's current behaviour, so tests steer jobs while the adapter, its threads, its timeout and
+ * its cancellation are the real ones. The module runs on the adapter's worker thread, so it
+ * asks the test's thread over a BroadcastChannel (one per harness): it sends the payload, and
+ * the abort of its signal, and gets back the value or the error's fields.
  */
-export const MODULE_ADAPTER_SOURCE = `export default function (payload, { signal }) {
-  return globalThis.${HOOK}(payload, signal);
+export function moduleAdapterSource(channel: string): string {
+  return `const channel = new BroadcastChannel(${JSON.stringify(channel)});
+channel.unref();
+const waiting = new Map();
+channel.onmessage = ({ data }) => {
+  // Every thread hears every answer: each takes only its own calls'.
+  const settle = data.kind === 'answer' ? waiting.get(data.id) : undefined;
+  if (settle === undefined) return;
+  waiting.delete(data.id);
+  if (data.ok) settle.resolve(data.value);
+  else settle.reject(Object.assign(new Error(data.error.message), data.error));
+};
+let next = 0;
+export default function (payload, { signal }) {
+  const id = \`\${Math.random()}-\${next++}\`;
+  return new Promise((resolve, reject) => {
+    waiting.set(id, { resolve, reject });
+    signal.addEventListener('abort', () => channel.postMessage({ kind: 'abort', id }), { once: true });
+    channel.postMessage({ kind: 'call', id, payload });
+  });
 }
 `;
+}
 
-export function setJobBehaviour(behaviour: JobBehaviour): void {
-  (globalThis as Record<string, unknown>)[HOOK] = behaviour;
+/** The test's end of the channel: runs each call with the behaviour set at the time. */
+function answerCalls(name: string): { close(): void } {
+  const channel = new BroadcastChannel(name);
+  const calls = new Map<string, AbortController>();
+  channel.onmessage = (event) => {
+    const data = (event as MessageEvent).data as { kind: string; id: string; payload?: unknown };
+    if (data.kind === 'abort') {
+      calls.get(data.id)?.abort();
+      return;
+    }
+    if (data.kind !== 'call') return;
+    const controller = new AbortController();
+    calls.set(data.id, controller);
+    const answer = (reply: object) => {
+      calls.delete(data.id);
+      channel.postMessage({ kind: 'answer', id: data.id, ...reply });
+    };
+    behaviour(data.payload, controller.signal).then(
+      (value) => answer({ ok: true, value }),
+      (err: Error & { code?: unknown; retryable?: unknown }) =>
+        answer({ ok: false, error: { message: err.message, code: err.code, retryable: err.retryable } }),
+    );
+  };
+  return { close: () => channel.close() };
+}
+
+export function setJobBehaviour(next: JobBehaviour): void {
+  behaviour = next;
 }
 
 export const echo: JobBehaviour = async (payload) => ({ echo: payload });
@@ -63,6 +111,7 @@ export function harnesses() {
   const dirs = tempDirs();
   const hosts: WorkerHost[] = [];
   const fakes: FakeCoordinator[] = [];
+  const channels: Array<{ close(): void }> = [];
   return {
     async make({
       topics = [],
@@ -82,7 +131,9 @@ export function harnesses() {
       });
       fakes.push(fake);
       for (const topic of topics) fake.addTopic(topic);
-      writeFileSync(join(dir, 'test-adapter.mjs'), MODULE_ADAPTER_SOURCE);
+      const channel = `vigil-worker-test-${randomUUID()}`;
+      channels.push(answerCalls(channel));
+      writeFileSync(join(dir, 'test-adapter.mjs'), moduleAdapterSource(channel));
       const log = captureLog();
       // Each entry gets the time it was logged, for tests that order events.
       const stamp = (l: ReturnType<typeof captureLog>): ReturnType<typeof captureLog> => ({
@@ -119,6 +170,7 @@ export function harnesses() {
     async cleanup() {
       await Promise.all(hosts.splice(0).map((h) => h.stop('test over')));
       await Promise.all(fakes.splice(0).map((f) => f.close()));
+      for (const channel of channels.splice(0)) channel.close();
       dirs.cleanup();
     },
   };
