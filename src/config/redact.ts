@@ -1,3 +1,4 @@
+import type { TopicDefinition } from '../core/work/topic.ts';
 import type { VigilConfig } from './schema.ts';
 
 export const REDACTED = '[redacted]';
@@ -33,17 +34,33 @@ export function shortenUrl(url: string): string {
 type Rule = (value: unknown) => unknown;
 
 const secret: Rule = (value) => (value === null || value === undefined ? value : REDACTED);
+/** A map of names to secrets (headers, environment variables): the names stay, the values go. */
+const secretValues: Rule = (value) =>
+  typeof value === 'object' && value !== null
+    ? Object.fromEntries(Object.keys(value).map((k) => [k, REDACTED]))
+    : secret(value);
 const maskPassword: Rule = (value) => (typeof value === 'string' ? maskUrlPassword(value) : value);
 const shorten: Rule = (value) => (typeof value === 'string' ? shortenUrl(value) : value);
+
+/**
+ * Where a topic keeps secrets: its adapters' headers (an upstream's API key) and a command's
+ * environment (a token for the program). The one list for every place a topic is shown:
+ * `config print`, `GET /topics`, logs, and a node's sync answer for topics it does not run.
+ */
+export const TOPIC_SECRETS = {
+  adapter: ['adapter.headers', 'adapter.env'],
+  verification: ['verification.adapter.headers', 'verification.adapter.env'],
+} as const;
 
 // Paths with array positions written as '*'.
 const RULES = new Map<string, Rule>([
   ['database_url', maskPassword],
   ['billing.url', maskPassword],
   ['queue.redis_url', maskPassword],
-  // Adapter headers and HTTP adapter URLs may carry tokens, as webhook ones do.
-  ['topics.*.adapter.headers', secret],
-  ['topics.*.verification.adapter.headers', secret],
+  ...[...TOPIC_SECRETS.adapter, ...TOPIC_SECRETS.verification].map((path): [string, Rule] => [
+    `topics.*.${path}`,
+    secretValues,
+  ]),
   ['billing.api_key', secret],
   ['alerts.alertmanager_url', shorten],
   ['alerts.webhooks.*.url', shorten],
@@ -74,4 +91,31 @@ export function redactAt(path: readonly (string | number)[], value: unknown): un
 /** A copy of the configuration that is safe to log or print: secrets and credential-bearing URL parts hidden. */
 export function redactConfig(config: VigilConfig): unknown {
   return redactAt([], config);
+}
+
+/**
+ * A topic's definition with its secrets redacted: all of them, or only the adapter's or the
+ * verification adapter's (`keep` says which the viewer may see: a node sees the secrets of the
+ * topics it runs or verifies, and nobody else sees any).
+ */
+export function redactTopic(
+  topic: TopicDefinition,
+  keep: { adapter?: boolean; verification?: boolean } = {},
+): TopicDefinition {
+  const paths = [
+    ...(keep.adapter ? [] : TOPIC_SECRETS.adapter),
+    ...(keep.verification ? [] : TOPIC_SECRETS.verification),
+  ];
+  let out: unknown = topic;
+  for (const path of paths) out = replaceAt(out, path.split('.'), secretValues);
+  return out as TopicDefinition;
+}
+
+/** `value` with the member at `path` (when present and not null) replaced by `rule` of it. */
+function replaceAt(value: unknown, path: readonly string[], rule: Rule): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const [head, ...rest] = path as [string, ...string[]];
+  const record = value as Record<string, unknown>;
+  if (!(head in record) || record[head] === null || record[head] === undefined) return value;
+  return { ...record, [head]: rest.length === 0 ? rule(record[head]) : replaceAt(record[head], rest, rule) };
 }

@@ -1,25 +1,6 @@
-import { REDACTED } from '../../config/redact.ts';
-import type { AdapterSpec, TopicDefinition } from '../../core/work/topic.ts';
+import { redactTopic } from '../../config/redact.ts';
 import type { TopicQueueStats } from '../../queue/queue.ts';
 import type { TopicRecord } from '../../store/repositories/topics.ts';
-
-/** Header values often carry credentials (an upstream's API key): they are never shown. */
-function redactAdapter(adapter: AdapterSpec): AdapterSpec {
-  if (adapter.kind !== 'http') return adapter;
-  return { ...adapter, headers: Object.fromEntries(Object.keys(adapter.headers).map((k) => [k, REDACTED])) };
-}
-
-/** A topic's definition as the API may show it. */
-export function redactTopic(topic: TopicDefinition): TopicDefinition {
-  return {
-    ...topic,
-    adapter: topic.adapter === null ? null : redactAdapter(topic.adapter),
-    verification:
-      topic.verification === null
-        ? null
-        : { ...topic.verification, adapter: redactAdapter(topic.verification.adapter) },
-  };
-}
 
 /** A topic as the API shows it (TopicView): the redacted definition, its origin and its queue. */
 export function topicView(record: TopicRecord, stats: TopicQueueStats | undefined) {

@@ -1,3 +1,4 @@
+import { redactTopic } from '../../config/redact.ts';
 import type { WorkerReport as WireWorkerReport } from '../../core/work/protocol.ts';
 import type { TopicDefinition } from '../../core/work/topic.ts';
 import type { StoreCapabilities, Tx } from '../../store/capabilities.ts';
@@ -139,7 +140,11 @@ function declarationChanged(stored: WorkerRow | undefined, report: WorkerReport)
 export interface HostSync {
   at: number;
   workers: DesiredWorker[];
-  /** The definition of every topic its workers run or verify. */
+  /**
+   * The definition of every topic its workers run or verify, with only the secrets it needs:
+   * an adapter's for a topic an enabled worker of the node runs, a verification adapter's for
+   * one it verifies; the others redacted (docs/work.md, who sees what).
+   */
   topics: TopicDefinition[];
   refused: RefusedReport[];
 }
@@ -166,10 +171,15 @@ export async function syncHost(
   });
   const desired = synced.workers.map(desiredWorker);
   const topics = await getTopics(store.db, topicsServed(desired));
+  const enabled = desired.filter((w) => w.enabled);
+  const runs = new Set(enabled.flatMap((w) => w.topics.map((t) => t.topic)));
+  const verifies = new Set(enabled.flatMap((w) => w.verify_topics));
   return {
     at,
     workers: desired,
-    topics: [...topics.values()].map((t) => t.definition),
+    topics: [...topics.values()].map(({ definition: d }) =>
+      redactTopic(d, { adapter: runs.has(d.name), verification: verifies.has(d.name) }),
+    ),
     refused: synced.refused,
   };
 }

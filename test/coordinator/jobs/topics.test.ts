@@ -86,6 +86,21 @@ describeEachBackend('topics', (backend) => {
     expect((await get('infer'))['created_at_ms']).toBe(view['created_at_ms']);
   });
 
+  it('never shows a command adapter’s environment values either', async () => {
+    const created = await post({
+      name: 'crunch',
+      adapter: { kind: 'command', command: 'crunch', env: { API_TOKEN: 'tok-s3cret', MODE: 'fast' } },
+      verification: { adapter: { kind: 'command', command: 'check', env: { KEY: 'v-s3cret' } } },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    for (const answer of [created.body, JSON.stringify(await get('crunch'))]) {
+      expect(answer).not.toMatch(/s3cret/);
+    }
+    const view = (await get('crunch')) as unknown as TopicJson;
+    expect(view.adapter?.['env']).toEqual({ API_TOKEN: '[redacted]', MODE: '[redacted]' });
+    expect(view.verification?.adapter['env']).toEqual({ KEY: '[redacted]' });
+  });
+
   it('refuses changes to a configured topic (409) and invalid definitions (400 naming the field)', async () => {
     expectProblem(await post({ name: 'hash', max_attempts: 9 }), 409, 'topic-from-config', /configuration/);
     expect((await get('hash'))['max_attempts']).toBe(3);
