@@ -20,8 +20,27 @@ describeEachBackend('workers: sync', (backend) => {
 
   beforeEach(async () => {
     [a, b] = (await hostsWithTopics(api(), 2, [
-      { name: 'hash', min_benchmark_score: 2 },
-      { name: 'primes' },
+      {
+        name: 'hash',
+        min_benchmark_score: 2,
+        adapter: { kind: 'command', command: 'crunch', env: { TOKEN: 'hash-run-s3cret' } },
+        verification: {
+          adapter: {
+            kind: 'http',
+            url: 'http://127.0.0.1:9/judge',
+            headers: { 'x-key': 'hash-judge-s3cret' },
+          },
+        },
+      },
+      {
+        name: 'primes',
+        adapter: {
+          kind: 'http',
+          url: 'http://127.0.0.1:9/run',
+          headers: { authorization: 'primes-run-s3cret' },
+        },
+        verification: { adapter: { kind: 'command', command: 'check', env: { KEY: 'primes-judge-s3cret' } } },
+      },
       { name: 'unused' },
     ])) as [TestNode, TestNode];
   });
@@ -137,6 +156,28 @@ describeEachBackend('workers: sync', (backend) => {
       topics: [{ topic: 'hash', concurrency: 4 }],
       benchmark: { hash: 9 },
     });
+  });
+
+  it('gives a node only the secrets of what its enabled workers run or verify', async () => {
+    const answer = await syncOk(api(), a, [
+      declared(`${a.id}/main`, {
+        declared: { topics: [{ topic: 'hash', concurrency: 1 }], verify_topics: ['primes'] },
+      }),
+    ]);
+    const [hash, primes] = answer.topics as unknown as Array<{
+      adapter: Record<string, unknown>;
+      verification: { adapter: Record<string, unknown> };
+    }>;
+    // It runs hash: hash's adapter secrets, not its judge's; it judges primes: the other way round.
+    expect(hash!.adapter['env']).toEqual({ TOKEN: 'hash-run-s3cret' });
+    expect(hash!.verification.adapter['headers']).toEqual({ 'x-key': '[redacted]' });
+    expect(primes!.adapter['headers']).toEqual({ authorization: '[redacted]' });
+    expect(primes!.verification.adapter['env']).toEqual({ KEY: 'primes-judge-s3cret' });
+
+    // Disabled by the operator, the worker still hears of its topics, with no secret at all.
+    await operator(api(), 'POST', `/pools/default/workers/${enc(`${a.id}/main`)}/disable`);
+    const off = await syncOk(api(), a, [declared(`${a.id}/main`)]);
+    expect(JSON.stringify(off.topics)).not.toContain('s3cret');
   });
 
   it('takes topics from the declaration but keeps enabled and generation as the operator set them', async () => {
