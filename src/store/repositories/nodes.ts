@@ -206,3 +206,14 @@ export async function activePublicKey(db: Db | Tx, nodeId: string): Promise<stri
     .executeTakeFirst();
   return row?.public_key ?? null;
 }
+
+/** The operator of each of these nodes that is registered (active or not); null for none named. */
+export async function operatorsOf(db: Db | Tx, ids: readonly string[]): Promise<Map<string, string | null>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('nodes')
+    .select(['node_id', 'operator'])
+    .where('node_id', 'in', ids)
+    .execute();
+  return new Map(rows.map((r) => [r.node_id, r.operator]));
+}

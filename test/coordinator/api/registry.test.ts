@@ -57,7 +57,7 @@ describeEachBackend('API: node registry', (backend) => {
     });
 
     api().clock.now += 5 * MINUTE_MS;
-    const again = await register(api(), full, 'node');
+    const again = await register(api(), full, 'admin');
     expect(again.statusCode).toBe(200);
     expect(again.headers['location']).toBeUndefined();
     expect(again.json()).toEqual(node);
