@@ -105,12 +105,13 @@ function registerNodeRoute(app: FastifyInstance, ctx: NodeRouteContext): void {
       await requireActsFor(ctx.store.db, request.actor, [body.node_id]);
       const { created, node } = await register(ctx, {
         node_id: body.node_id,
-        public_key: body.public_key ?? null,
-        endpoint: body.endpoint ?? null,
-        agent_url: body.agent_url ?? null,
+        // Fields left out are "not given" (decision 0008): kept as they are on a known node.
+        public_key: body.public_key,
+        endpoint: body.endpoint,
+        agent_url: body.agent_url,
         // A scoped operator key registers its nodes under its own operator.
-        operator: registeringOperator(request.actor, body.operator) ?? body.operator ?? null,
-        topics: body.topics ?? [],
+        operator: registeringOperator(request.actor, body.operator) ?? body.operator,
+        topics: body.topics,
         max_parallel: body.max_parallel,
       });
       reply.status(created ? 201 : 200);

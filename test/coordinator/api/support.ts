@@ -78,6 +78,7 @@ export interface RegistrationBody {
   max_parallel: number;
   public_key?: string | null;
   endpoint?: string | null;
+  agent_url?: string | null;
   operator?: string | null;
   topics?: string[];
 }
