@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { VigilConfig } from '../config/schema.ts';
+import { ensurePortFree } from '../platform/listen.ts';
 import type { Logger } from '../platform/log.ts';
 import { openStore, type Store } from '../store/store.ts';
 import type { FetchLike } from './alerts/send.ts';
@@ -24,7 +25,9 @@ export async function startCoordinator(
   config: VigilConfig,
   { log, now = Date.now, alertFetch }: { log: Logger; now?: () => number; alertFetch?: FetchLike },
 ): Promise<RunningCoordinator> {
-  // The key first: a coordinator that cannot sign settlements must not start taking reports.
+  // The port before anything is created: a start that fails on a port in use leaves no key.
+  await ensurePortFree(config.port, config.host);
+  // The key next: a coordinator that cannot sign settlements must not start taking reports.
   const key = await loadCoordinatorKey(config.auth.signing_key_path);
   if (key.created) {
     log.warn(

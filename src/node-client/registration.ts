@@ -17,6 +17,23 @@ export interface NodeRegistration {
   max_parallel: number;
 }
 
+/**
+ * A node with a public key is a member of every epoch, and its peers audit it where it is
+ * reached; with neither an endpoint nor an agent URL registered, every probe of it is down
+ * and it scores zero. Said once at registration, where the operator is looking.
+ */
+function warnIfUnreachable(
+  nodeId: string,
+  node: { endpoint?: unknown; agent_url?: unknown } | undefined,
+  log: Logger,
+) {
+  if (node === undefined || node === null || node.endpoint !== null || node.agent_url !== null) return;
+  log.warn(
+    { node_id: nodeId },
+    'the node has no endpoint or agent URL registered, so its peers cannot audit it and it is down in every epoch; run `vigil agent` on it, or PATCH its endpoint (docs/agent.md)',
+  );
+}
+
 /** The node id is registered with another public key: this key cannot act for it. */
 export class RegistrationConflictError extends Error {
   override name = 'RegistrationConflictError';
@@ -37,12 +54,18 @@ export async function registerNode(
   signal?: AbortSignal,
 ): Promise<'created' | 'existing'> {
   try {
-    const answer = await client.postWithApiKey('/nodes', apiKey, JSON.stringify(registration), { signal });
+    const answer = await client.postWithApiKey<{ endpoint?: unknown; agent_url?: unknown }>(
+      '/nodes',
+      apiKey,
+      JSON.stringify(registration),
+      { signal },
+    );
     const outcome = answer.status === 201 ? 'created' : 'existing';
     log.info(
       { node_id: registration.node_id, outcome },
       outcome === 'created' ? 'node registered' : 'node already registered',
     );
+    warnIfUnreachable(registration.node_id, answer.body, log);
     return outcome;
   } catch (error) {
     if (!(error instanceof CoordinatorError) || error.status !== 409) throw error;

@@ -32,3 +32,26 @@ export async function listen(server: Server, port: number, host: string): Promis
       }),
   };
 }
+
+/**
+ * Refuses, with the reason, when `port` cannot be bound on `host` (taken, or not allowed), by
+ * binding it for a moment. A process checks this before it creates anything on disk, so a
+ * start that fails on its port leaves nothing behind. Port 0 always passes.
+ */
+export async function ensurePortFree(port: number, host: string): Promise<void> {
+  if (port === 0) return;
+  const { createServer } = await import('node:net');
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          err.code === 'EADDRINUSE'
+            ? `port ${port} on ${host} is already in use; stop what holds it or choose another --port`
+            : `cannot listen on ${host}:${port}: ${err.message}`,
+        ),
+      ),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}

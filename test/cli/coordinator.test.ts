@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { dirname, join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { describeEachBackend } from '../helpers/backends.ts';
 import {
@@ -141,24 +143,31 @@ describeEachBackend('vigil coordinator', (backend) => {
   }, 60_000);
 
   if (backend.name === 'sqlite') {
-    it('exits 1 with a one-line message when its port is taken', async () => {
+    it('exits 1 with a one-line message when its port is taken, having created nothing', async () => {
       const target = await backend.url();
       cleanup = target.cleanup;
       const blocker: Server = createServer();
       await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
       try {
         const port = (blocker.address() as { port: number }).port;
-        const result = await runVigil([
-          'coordinator',
-          '--port',
-          String(port),
-          '--database-url',
-          target.databaseUrl,
-          '--log-level',
-          'silent',
-        ]);
+        const keyPath = join(dirname(target.databaseUrl), 'never-made.key');
+        const result = await runVigil(
+          [
+            'coordinator',
+            '--port',
+            String(port),
+            '--database-url',
+            target.databaseUrl,
+            '--log-level',
+            'silent',
+          ],
+          { env: { VIGIL_AUTH__SIGNING_KEY_PATH: keyPath } },
+        );
         expect(result.code).toBe(1);
-        expect(lines(result.stderr)).toEqual([expect.stringMatching(/^vigil: .*EADDRINUSE/)]);
+        expect(lines(result.stderr)).toEqual([
+          `vigil: port ${port} on 127.0.0.1 is already in use; stop what holds it or choose another --port`,
+        ]);
+        expect(existsSync(keyPath)).toBe(false);
       } finally {
         await new Promise((resolve) => blocker.close(resolve));
       }

@@ -95,6 +95,20 @@ describe('node registration', () => {
     });
   });
 
+  it('warns that peers cannot audit a node registered with neither endpoint nor agent URL', async () => {
+    const t = await setup();
+    const unreachable = { ...t.registration, agent_url: null };
+    expect(await registerNode(t.client, API_KEY, unreachable, t.log)).toBe('created');
+    expect(t.log.entries.at(-1)).toMatchObject({
+      level: 'warn',
+      msg: expect.stringMatching(/peers cannot audit it .* run `vigil agent` on it/),
+    });
+    // With an agent URL, no such warning.
+    const other = await setup();
+    await registerNode(other.client, API_KEY, other.registration, other.log);
+    expect(other.log.entries.filter((e) => e.level === 'warn')).toEqual([]);
+  });
+
   it('refuses a node id registered under another key', async () => {
     const t = await setup({ keys: { 'node-a': exportPublicKey(generateKeyPair().publicKey) } });
     await expect(registerNode(t.client, API_KEY, t.registration, t.log)).rejects.toBeInstanceOf(

@@ -54,7 +54,8 @@ describe('stopping a worker host', () => {
     const job = t.fake.submit('hash', {});
     await eventually('job in its adapter', () => started);
     await host.stop('SIGTERM');
-    expect(abortedRuns).toBe(1);
+    // The module hears of the abort from its thread a moment later.
+    await eventually('the module saw the abort', () => abortedRuns === 1);
     expect(job.received.map((r) => [r.item.status, r.disposition])).toEqual([['released', 'released']]);
     expect(job.status).toBe('queued');
     expect(t.fake.workers.get(`${t.nodeId}/main`)!.transitions.at(-1)!.state).toBe('stopped');

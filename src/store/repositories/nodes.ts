@@ -47,7 +47,10 @@ function givenValues(reg: NodeRegistration): Partial<Omit<NodeRow, 'state'>> {
  * compared; a given field that the node never had (null) is filled in; any other difference
  * is a conflict.
  */
-function compare(existing: NodeRow, reg: NodeRegistration): { differences: string[]; fill: Partial<NodeRow> } {
+function compare(
+  existing: NodeRow,
+  reg: NodeRegistration,
+): { differences: string[]; fill: Partial<NodeRow> } {
   const differences: string[] = [];
   const fill: Partial<NodeRow> = {};
   for (const key of FILLABLE) {
@@ -56,7 +59,10 @@ function compare(existing: NodeRow, reg: NodeRegistration): { differences: strin
     if (existing[key] === null) fill[key] = wanted;
     else differences.push(key);
   }
-  if (reg.topics !== undefined && JSON.stringify(JSON.parse(existing.topics)) !== JSON.stringify(reg.topics)) {
+  if (
+    reg.topics !== undefined &&
+    JSON.stringify(JSON.parse(existing.topics)) !== JSON.stringify(reg.topics)
+  ) {
     differences.push('topics');
   }
   if (reg.max_parallel !== existing.max_parallel) differences.push('max_parallel');

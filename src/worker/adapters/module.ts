@@ -129,10 +129,13 @@ class ModuleThreads {
     });
   }
 
+  /** Stops every thread; those already stopping get the rest of their grace first. */
   async close(): Promise<void> {
-    for (const thread of this.#stopping) void thread.terminate();
+    const stopping = [...this.#stopping].map(
+      (t) => new Promise<void>((done) => t.once('exit', () => done())),
+    );
     const all = [...this.#idle.splice(0), ...this.#busy];
     this.#busy.clear();
-    await Promise.all(all.map((t) => t.terminate()));
+    await Promise.all([...all.map((t) => t.terminate()), ...stopping]);
   }
 }

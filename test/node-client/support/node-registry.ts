@@ -44,7 +44,8 @@ export function createNodeRegistry({
       if (existing === undefined) {
         byId.set(nodeId, registration);
         registrations.push(registration);
-        return sendJson(res, 201, registration);
+        // As the coordinator shows a new node: where it is reached is null when not given.
+        return sendJson(res, 201, { endpoint: null, agent_url: null, ...registration });
       }
       const differences = Object.keys(registration).filter(
         (k) => k in existing && JSON.stringify(existing[k]) !== JSON.stringify(registration[k]),
