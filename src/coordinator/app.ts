@@ -16,6 +16,7 @@ import { describeAccess, SECURITY_SCHEMES } from './http/openapi-access.ts';
 import { frameworkErrorHandler, notFoundHandler, problemErrorHandler } from './http/problem.ts';
 import { type GracefulShutdown, registerGracefulShutdown } from './http/shutdown.ts';
 import { createValidatorCompiler } from './http/validation.ts';
+import { rewriteWorkerPath } from './http/worker-paths.ts';
 
 const VERSION = '0.1.0';
 
@@ -54,6 +55,8 @@ export async function buildApp({
     // Closing is answered by registerGracefulShutdown, as problem+json.
     return503OnClosing: false,
     frameworkErrors: frameworkErrorHandler,
+    // Worker ids hold `/`; a path that writes one as it is reaches the route all the same.
+    rewriteUrl: (request) => rewriteWorkerPath(request.url ?? '/'),
   });
   // The API speaks JSON only; without this, text/plain bodies reach validation as strings
   // instead of getting a 415.

@@ -183,6 +183,29 @@ describeEachBackend('workers: pools and the operator API', (backend) => {
     );
   });
 
+  it('takes a worker id with its slash written as it is, in every worker and pool path', async () => {
+    const { worker_id } = await addWorker({ node_id: a.id, topics: [{ topic: 'hash', concurrency: 1 }] });
+    expect(worker_id).toContain('/');
+    const url = `/pools/gpu/workers/${worker_id}`;
+    expect((await operator(api(), 'POST', `${url}/disable`)).json()).toMatchObject({
+      worker_id,
+      enabled: false,
+    });
+    expect((await operator(api(), 'POST', `${url}/restart`)).json()).toMatchObject({
+      worker_id,
+      generation: 1,
+    });
+    const patched = await operator(api(), 'PATCH', url, { topics: [{ topic: 'primes', concurrency: 2 }] });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect((await get(api(), `/workers/${worker_id}`)).json()).toMatchObject({ worker_id, enabled: false });
+    const states = await get(api(), `/workers/${worker_id}/states?limit=5`);
+    expect(states.statusCode, states.body).toBe(200);
+    // The escaped form still works, and both name the same worker.
+    expect((await get(api(), `/workers/${enc(worker_id)}`)).json()).toMatchObject({ worker_id });
+    expect((await operator(api(), 'DELETE', url)).statusCode).toBe(200);
+    expectProblem(await get(api(), `/workers/${worker_id}`), 404, 'unknown-worker');
+  });
+
   it('lets the host’s configuration own a declared worker’s topics: 409 worker-from-config', async () => {
     await syncOk(api(), a, [declared(`${a.id}/main`)]);
     const url = `/pools/default/workers/${enc(`${a.id}/main`)}`;
