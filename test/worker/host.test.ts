@@ -3,7 +3,8 @@ import { eventually } from '../helpers/eventually.ts';
 import { metricValue } from '../helpers/metric-value.ts';
 import { aborted, echo, harnesses, setJobBehaviour, testModuleAdapter } from './support/harness.ts';
 
-const hash = { name: 'hash', timeout_ms: 2000 };
+// Long enough that a slow start of the adapter's threads on a loaded machine never times a job out.
+const hash = { name: 'hash', timeout_ms: 10_000 };
 
 describe('worker host against a fake coordinator', () => {
   const h = harnesses();

@@ -34,7 +34,10 @@ describeEachBackend('a running coordinator’s work distribution', (backend) => 
       },
     });
     coordinator = await startCoordinator(config, { log: silentLogger });
-    const topics = (await (await fetch(`${coordinator.url}/topics`)).json()) as {
+    const reader = (await createApiKey(coordinator.store.db, 'read', 'test')).key;
+    const topics = (await (
+      await fetch(`${coordinator.url}/topics`, { headers: { authorization: `Bearer ${reader}` } })
+    ).json()) as {
       topics: Array<{ name: string; source: string; max_attempts: number }>;
     };
     expect(topics.topics).toEqual([
