@@ -152,10 +152,19 @@ const billingSchema = z.strictObject({
   sync_interval_s: positiveInt.default(3600).describe('How often usage is synced to billing, in seconds.'),
 });
 
+/** Down to a minute, and no further than a century: a horizon settlement and pruning can take. */
+const retentionDays = z
+  .number()
+  .min(1 / 1440)
+  .max(36_500);
+
 const retentionSchema = z
   .strictObject({
-    raw_days: positiveInt.default(90).describe('Days raw samples, metrics and outcomes are kept.'),
-    rollup_days: positiveInt.default(400).describe('Days aggregated rollups are kept; at least raw_days.'),
+    // Fractions are allowed: `vigil up` compresses time about 700-fold and keeps hours, not days.
+    raw_days: retentionDays
+      .default(90)
+      .describe('Days raw samples, metrics and outcomes are kept (fractions allowed: 0.5 is 12 hours).'),
+    rollup_days: retentionDays.default(400).describe('Days aggregated rollups are kept; at least raw_days.'),
     prune_interval_s: positiveInt.default(3600).describe('How often expired data is pruned, in seconds.'),
   })
   .superRefine((retention, ctx) => {

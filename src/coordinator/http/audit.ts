@@ -4,11 +4,24 @@ import type { Db } from '../../store/capabilities.ts';
 import { recordAudit } from '../../store/repositories/audit.ts';
 
 /**
- * Routes whose calls are telemetry, recorded in their own tables (heartbeat slices, job
- * outcomes) and counted in metrics rather than written row-per-request to the audit log;
- * see docs/decisions/audit-log-scope.md.
+ * Routes whose calls are telemetry or the work protocol, recorded in their own tables
+ * (heartbeat slices, job outcomes, jobs and their attempts, worker states) and counted in
+ * metrics rather than written row-per-request to the audit log: each host syncs with every
+ * heartbeat and claims without pause, which would make the audit log the largest table for no
+ * question an auditor asks (docs/decisions/0007-audit-log-scope.md).
  */
-const TELEMETRY = new Set(['/nodes/:node_id/heartbeat', '/outcomes', '/epochs/:epoch/interim']);
+const NOT_AUDITED = new Set([
+  '/nodes/:node_id/heartbeat',
+  '/outcomes',
+  '/epochs/:epoch/interim',
+  '/workers/sync',
+  '/topics/:topic/claim',
+  '/leases/extend',
+  '/results',
+  '/topics/:topic/verifications/claim',
+  '/verdicts',
+  '/jobs',
+]);
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Every mutating call, allowed or refused, lands in the audit log after its response is sent. */
@@ -19,7 +32,7 @@ export function registerAudit(
   app.addHook('onResponse', async (request, reply) => {
     if (!MUTATING.has(request.method)) return;
     const route = request.routeOptions.url ?? 'unmatched';
-    if (TELEMETRY.has(route)) return;
+    if (NOT_AUDITED.has(route)) return;
     try {
       await recordAudit(db, {
         at: now(),

@@ -2,6 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
+/** A node file's WAL is checkpointed every this many pages (512 KiB of 4 KiB pages). */
+export const LOCAL_WAL_CHECKPOINT_PAGES = 128;
+/** The most a node file's WAL keeps after a checkpoint (1 MiB). */
+export const LOCAL_WAL_LIMIT_BYTES = 1024 * 1024;
+
 /** The data directory is already used by another running process of the same kind. */
 export class DataDirInUseError extends Error {
   override name = 'DataDirInUseError';
@@ -39,6 +44,12 @@ export function openLocalDatabase({
     db.exec('PRAGMA locking_mode = EXCLUSIVE');
     db.exec('PRAGMA journal_mode = WAL');
     db.exec('PRAGMA synchronous = NORMAL');
+    // Small commits (a probe, a result) append whole pages to the WAL. Checkpointing every
+    // 128 pages (512 KiB) instead of SQLite's 1,000 keeps each file's WAL small, since a host
+    // running many nodes (vigil up) holds one per agent and worker; the WAL is reused after
+    // each checkpoint and cut back to the limit rather than keeping the largest size it reached.
+    db.exec(`PRAGMA wal_autocheckpoint = ${LOCAL_WAL_CHECKPOINT_PAGES}`);
+    db.exec(`PRAGMA journal_size_limit = ${LOCAL_WAL_LIMIT_BYTES}`);
     db.exec('BEGIN IMMEDIATE');
     db.exec(schema);
     const { user_version } = db.prepare('PRAGMA user_version').get() as { user_version: number };

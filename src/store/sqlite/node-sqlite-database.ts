@@ -21,6 +21,8 @@ export function openNodeSqlite(path: string): SqliteDatabase & { raw: DatabaseSy
   raw.exec('PRAGMA journal_mode = WAL');
   raw.exec('PRAGMA synchronous = NORMAL');
   raw.exec('PRAGMA busy_timeout = 5000');
+  // Cut the WAL back to 64 MiB after checkpoints, rather than keeping its largest size.
+  raw.exec('PRAGMA journal_size_limit = 67108864');
   raw.exec('PRAGMA foreign_keys = ON');
   const cache = new Map<string, SqliteStatement>();
 

@@ -13,6 +13,13 @@ export type { ModuleAdapterSpec };
  */
 export const ABORT_GRACE_MS = 250;
 
+/**
+ * How long a thread may wait idle for its next call before it is stopped. A thread holds
+ * about 10 MB (its own V8 heap and the module); a worker between bursts gives that back, and
+ * the next call starts a thread again (a few ms, plus the module's own import).
+ */
+export const IDLE_THREAD_MS = 30_000;
+
 // Sources run as TypeScript (type stripping) and build to JavaScript: start whichever this is.
 const THREAD_URL = new URL(
   import.meta.url.endsWith('.ts') ? './module-thread.ts' : './module-thread.js',
@@ -26,11 +33,15 @@ const THREAD_URL = new URL(
  * its job failed. A thread costs about 20 µs a call over calling the function in the worker's
  * own thread, and lets CPU-bound calls of one worker run in parallel (decision 0050).
  */
-export function createModuleAdapter(spec: ModuleAdapterSpec, { baseDir }: { baseDir: string }): Adapter {
+export function createModuleAdapter(
+  spec: ModuleAdapterSpec,
+  { baseDir, idleThreadMs = IDLE_THREAD_MS }: { baseDir: string; idleThreadMs?: number },
+): Adapter {
   const threads = new ModuleThreads(
     resolve(baseDir, spec.path),
     spec.export,
     `${spec.export} of ${spec.path}`,
+    idleThreadMs,
   );
   return {
     kind: 'module',
@@ -42,12 +53,16 @@ export function createModuleAdapter(spec: ModuleAdapterSpec, { baseDir }: { base
 /** Threads that each import the module once and run one call at a time. */
 class ModuleThreads {
   readonly #idle: Worker[] = [];
+  readonly #idleTimers = new Map<Worker, NodeJS.Timeout>();
   readonly #busy = new Set<Worker>();
   readonly #stopping = new Set<Worker>();
   readonly #workerData: { file: string; exportName: string; source: string };
 
-  constructor(file: string, exportName: string, source: string) {
+  readonly #idleThreadMs: number;
+
+  constructor(file: string, exportName: string, source: string, idleThreadMs: number) {
     this.#workerData = { file, exportName, source };
+    this.#idleThreadMs = idleThreadMs;
   }
 
   /** One attempt: answered at once when its window closes, the thread running it stopped. */
@@ -66,7 +81,7 @@ class ModuleThreads {
         else window.signal.addEventListener('abort', onStop, { once: true });
       });
       // Starting the thread and loading the module count against the attempt too.
-      const thread = this.#idle.pop() ?? this.#startThread();
+      const thread = this.#takeIdle() ?? this.#startThread();
       return await Promise.race([this.#callOn(thread, input, window.signal), gaveUp]);
     } finally {
       window.dispose();
@@ -98,7 +113,7 @@ class ModuleThreads {
     thread.off('message', onMessage).off('error', onError).off('exit', onExit);
     this.#busy.delete(thread);
     if (lost) void thread.terminate();
-    else if (!signal.aborted) this.#idle.push(thread);
+    else if (!signal.aborted) this.#putIdle(thread);
     // An aborted call's thread is already stopping, and is not reused.
     return outcome;
   }
@@ -109,11 +124,35 @@ class ModuleThreads {
     // dropped then, and the failure never reaches the worker's own thread as an unhandled
     // 'error' event. A call in flight hears of it through its own listeners.
     thread.on('error', () => {});
-    thread.once('exit', () => {
-      const idle = this.#idle.indexOf(thread);
-      if (idle >= 0) this.#idle.splice(idle, 1);
-    });
+    thread.once('exit', () => this.#forgetIdle(thread));
     return thread;
+  }
+
+  /** The most recently used idle thread (its module is warm), if any. */
+  #takeIdle(): Worker | undefined {
+    const thread = this.#idle.pop();
+    if (thread !== undefined) {
+      clearTimeout(this.#idleTimers.get(thread));
+      this.#idleTimers.delete(thread);
+    }
+    return thread;
+  }
+
+  #putIdle(thread: Worker): void {
+    this.#idle.push(thread);
+    const timer = setTimeout(() => {
+      this.#forgetIdle(thread);
+      void thread.terminate();
+    }, this.#idleThreadMs);
+    timer.unref();
+    this.#idleTimers.set(thread, timer);
+  }
+
+  #forgetIdle(thread: Worker): void {
+    clearTimeout(this.#idleTimers.get(thread));
+    this.#idleTimers.delete(thread);
+    const at = this.#idle.indexOf(thread);
+    if (at >= 0) this.#idle.splice(at, 1);
   }
 
   /** Aborts the call's signal in its thread, then terminates the thread after a grace period. */
@@ -134,6 +173,8 @@ class ModuleThreads {
     const stopping = [...this.#stopping].map(
       (t) => new Promise<void>((done) => t.once('exit', () => done())),
     );
+    for (const timer of this.#idleTimers.values()) clearTimeout(timer);
+    this.#idleTimers.clear();
     const all = [...this.#idle.splice(0), ...this.#busy];
     this.#busy.clear();
     await Promise.all([...all.map((t) => t.terminate()), ...stopping]);

@@ -103,7 +103,7 @@ describeEachBackend('API: audit log', (backend) => {
     ]);
   });
 
-  it('does not record reads, heartbeats or outcomes (telemetry is counted in metrics instead)', async () => {
+  it('does not record reads, heartbeats, outcomes or the work protocol (counted in metrics instead)', async () => {
     await registerAll(api(), { node_id: 'n1', max_parallel: 1 });
     await waitForRows(api(), 1);
     expect((await heartbeat(api(), 'n1')).statusCode).toBe(202);
@@ -120,6 +120,19 @@ describeEachBackend('API: audit log', (backend) => {
     expect((await heartbeat(api(), 'n1', undefined, 'tenant')).statusCode).toBe(403);
     expect((await get(api(), '/nodes')).statusCode).toBe(200);
     expect((await get(api(), '/sla/status')).statusCode).toBe(200);
+    // Nor the work protocol (refused here, unsigned) or job submissions: jobs are their own record.
+    for (const url of [
+      '/workers/sync',
+      '/topics/hash/claim',
+      '/leases/extend',
+      '/results',
+      '/topics/hash/verifications/claim',
+      '/verdicts',
+      '/jobs',
+    ]) {
+      const res = await api().app.inject({ method: 'POST', url, payload: {} });
+      expect(res.statusCode, url).toBeGreaterThanOrEqual(400);
+    }
     // A later audited call proves the log is being written; only it and the registration are there.
     await api().app.inject({
       method: 'PATCH',

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdapterOutcome } from '../../../src/worker/adapters/adapter.ts';
 import { createAdapter } from '../../../src/worker/adapters/index.ts';
-import { ABORT_GRACE_MS } from '../../../src/worker/adapters/module.ts';
+import { ABORT_GRACE_MS, createModuleAdapter } from '../../../src/worker/adapters/module.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { never, type ScriptDir, scriptDir } from './support.ts';
 
@@ -37,6 +37,8 @@ beforeAll(() => {
          if (file && Date.now() - last > 20) { appendFileSync(file, 'x'); last = Date.now(); }
        }
      }
+     let calls = 0;
+     export function count() { return ++calls; }
      export function forever({ file }, { signal }) {
        return new Promise((_resolve, reject) => signal.addEventListener('abort', () => {
          if (file) appendFileSync(file, 'aborted');
@@ -132,6 +134,23 @@ describe('module adapter', () => {
       expect(error).toMatchObject({ code: 'load-failed', retryable: false });
       expect(error.message).toContain(text);
     }
+  });
+});
+
+describe('module adapter: idle threads', () => {
+  it('keeps a thread for the next call, and stops one left idle past idleThreadMs', async () => {
+    const adapter = createModuleAdapter(
+      { kind: 'module', path: 'work.mjs', export: 'count' },
+      { baseDir: scripts.dir, idleThreadMs: 300 },
+    );
+    const call = () => adapter.run({}, { signal: never(), timeoutMs: 5000 });
+    // The module's state lives in its thread: the count goes on while the thread is kept…
+    expect(await call()).toEqual({ ok: true, result: 1 });
+    expect(await call()).toEqual({ ok: true, result: 2 });
+    // …and starts again in a new thread once the idle one was stopped.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await call()).toEqual({ ok: true, result: 1 });
+    await adapter.close();
   });
 });
 
