@@ -85,7 +85,7 @@ async function runBackend(
     config.host = '127.0.0.1';
     config.auth.signing_key_path = join(keyDir, 'coordinator.key');
     running = await startCoordinator(config, { log: silentLogger });
-    const { key } = await createApiKey(running.store.db, 'node', 'bench');
+    const { key } = await createApiKey(running.store.db, 'operator', 'bench');
     await registerNodes(running.url, key, opts.nodes);
 
     for (const kind of ['heartbeat', 'outcomes'] as const) {

@@ -42,8 +42,16 @@ function severityBands(defaults: () => Array<z.input<typeof severityBand>>, desc
 const authSchema = z.strictObject({
   require_key_for_reads: z
     .boolean()
-    .default(false)
-    .describe('Require an API key for read endpoints as well as for writes.'),
+    .default(true)
+    .describe(
+      'Reads (nodes, SLA, jobs, topics, pools, workers) need an API key of any role; false opens them to anyone who can reach the API. Epochs, settlements, health and the API description are public either way.',
+    ),
+  require_key_for_metrics: z
+    .boolean()
+    .default(true)
+    .describe(
+      'GET /metrics needs a read or operator key (Prometheus sends it as a bearer token); false opens it to anyone who can reach the API.',
+    ),
   key_cache_ttl_s: z
     .int()
     .min(0)

@@ -170,7 +170,7 @@ function registerRoutes(
   { store, config, key, now, registry, health }: Base,
   s: Services & { queue: JobQueue; jobs: JobService },
 ): void {
-  healthRoutes(app, { store, registry, health, now });
+  healthRoutes(app, { store, registry, health, now, metricsNeedKey: config.auth.require_key_for_metrics });
   nodeRoutes(app, { store, livenessTimeoutS: config.sla.liveness_timeout_s, now });
   telemetryRoutes(app, {
     store,

@@ -4,12 +4,16 @@ import { createWaker } from '../platform/wait.ts';
 import { CallAbortedError, CoordinatorError } from './errors.ts';
 import type { SignedClient } from './signed-client.ts';
 
-/** The body of `POST /nodes`: who the node is and where it is reached. */
+/**
+ * The body of `POST /nodes`: who the node is and where it is reached. A field left out is
+ * "not given": the coordinator keeps what another registration of the node (its agent's, say)
+ * set (decision 0008), so each role registers only what it knows.
+ */
 export interface NodeRegistration {
   node_id: string;
   public_key: string;
-  endpoint: string | null;
-  agent_url: string | null;
+  endpoint?: string | null;
+  agent_url?: string | null;
   max_parallel: number;
 }
 

@@ -149,6 +149,10 @@ export interface ApiKeysTable {
   prefix: string;
   role: Role;
   label: string | null;
+  /** The node a `node` key acts as (migration 0006); null for other roles. */
+  node_id: string | null;
+  /** The operator whose nodes an `operator` key acts for; null: every node (migration 0006). */
+  operator: string | null;
   created_at: number;
   revoked_at: number | null;
 }

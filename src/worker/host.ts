@@ -205,7 +205,8 @@ async function connect(context: HostContext, defaultMetrics: boolean): Promise<N
       client,
       apiKey,
       publicKey: identity.publicKey,
-      reach: { endpoint: null, agent_url: null, max_parallel },
+      // Where the node is reached is its agent's to say: the worker leaves it out.
+      reach: { max_parallel },
       log,
       backoff: { initialMs: 1_000, maxMs: 30_000 },
       random: settings.random,

@@ -76,7 +76,7 @@ describeEachBackend('vigil coordinator', (backend) => {
       async () => {
         const r = await call(base, 'POST', '/sla/metrics/collect', { key });
         expect(r.status).toBe(200);
-        const m = await call(base, 'GET', '/sla/metrics/cli-node-1?hours=1');
+        const m = await call(base, 'GET', '/sla/metrics/cli-node-1?hours=1', { key });
         const readings = m.body as Array<{ metric_type: string; metric_value: number | null }>;
         return readings.some((x) => x.metric_type === 'uptime_pct' && x.metric_value !== null)
           ? r
@@ -88,12 +88,12 @@ describeEachBackend('vigil coordinator', (backend) => {
     expect(collected.body).toMatchObject({ nodes_processed: 1, capacity: { total_nodes: 1 } });
     expect((collected.body as { metrics_collected: number }).metrics_collected).toBeGreaterThan(0);
 
-    const status = await call(base, 'GET', '/sla/status');
+    const status = await call(base, 'GET', '/sla/status', { key });
     expect(status.status).toBe(200);
     const lastCollection = (status.body as { last_collection_at: string | null }).last_collection_at;
     expect(lastCollection).toMatch(/^\d{4}-\d\d-\d\dT/);
 
-    const metrics = await call(base, 'GET', '/metrics');
+    const metrics = await call(base, 'GET', '/metrics', { key });
     expect(metrics.status).toBe(200);
     expect(metrics.text).toMatch(/^vigil_sla_uptime_pct\{node_id="cli-node-1"\} [\d.]+$/m);
     expect(metrics.text).toMatch(/^vigil_sla_response_time_ms\{node_id="cli-node-1"[^}]*\} [\d.]+$/m);
@@ -111,14 +111,14 @@ describeEachBackend('vigil coordinator', (backend) => {
 
     // Started again on the same database, configured through VIGIL_PORT and VIGIL_DATABASE_URL.
     const second = await startCoordinator(db, env, true);
-    const again = await call(second.url, 'GET', '/nodes');
+    const again = await call(second.url, 'GET', '/nodes', { key });
     expect(again.status).toBe(200);
     const listed = (again.body as NodeList).nodes;
     expect(listed.map((n) => n.node_id)).toEqual(['cli-node-1']);
     // The heartbeat taken just before the shutdown was written, not lost in a buffer.
     expect(listed[0]!.status.last_heartbeat_at).not.toBeNull();
     expect(listed[0]!.status.busy_slots).toBe(1);
-    const statusAgain = await call(second.url, 'GET', '/sla/status');
+    const statusAgain = await call(second.url, 'GET', '/sla/status', { key });
     expect((statusAgain.body as { last_collection_at: string | null }).last_collection_at).toBe(
       lastCollection,
     );

@@ -30,10 +30,13 @@ async function startUp({ group = false, env = {} }: { group?: boolean; env?: Rec
     ['up', '--port', String(port), '--nodes', '6', '--database-url', join(dir.dir, 'up.db')],
     { env: { VIGIL_SLA__COLLECTION_INTERVAL_S: '2', ...env }, group },
   );
-  const { api, adminKey } = await up.waitFor(({ stdout }) => {
+  const { api, adminKey, readKey } = await up.waitFor(({ stdout }) => {
     const api = /^\s*API\s+(http:\/\/\S+)/m.exec(stdout)?.[1];
     const adminKey = /^\s*Admin key\s+(vgl_[A-Za-z0-9_-]{43})\s*$/m.exec(stdout)?.[1];
-    return api !== undefined && adminKey !== undefined ? { api, adminKey } : undefined;
+    const readKey = /^\s*Read key\s+(vgl_[A-Za-z0-9_-]{43})\s*$/m.exec(stdout)?.[1];
+    return api !== undefined && adminKey !== undefined && readKey !== undefined
+      ? { api, adminKey, readKey }
+      : undefined;
   }, 20_000);
   // The fleet runs in a child process of its own.
   const simulator = await eventually('the simulator child process', async () =>
@@ -43,7 +46,7 @@ async function startUp({ group = false, env = {} }: { group?: boolean; env?: Rec
   cleanups.push(() => {
     if (processExists(simulator.pid)) process.kill(simulator.pid, 'SIGKILL');
   });
-  return { up, port, api, adminKey, simulator };
+  return { up, port, api, adminKey, readKey, simulator };
 }
 
 /** Nothing of a stopped `vigil up` is left: no simulator, nothing on its port. */
@@ -60,19 +63,23 @@ describe('vigil up', () => {
   });
 
   it('runs a coordinator and a simulated fleet, prints the API and an admin key, and stops on SIGINT', async () => {
-    const { up, port, api, adminKey, simulator } = await startUp();
+    const { up, port, api, adminKey, readKey, simulator } = await startUp();
     expect(api).toBe(`http://127.0.0.1:${port}`);
     expect(up.stdout).toContain(`${api}/metrics`);
     expect(up.stdout).toMatch(/6 simulated nodes/);
     expect(up.stdout).toMatch(/a collection every 2 s/);
     expect(simulator.args).toContain(`127.0.0.1:${port}`);
     expect(simulator.args).not.toContain('vgl_'); // its key goes in the environment, not on `ps`
+    // Reads need the read key it printed, as on any coordinator.
+    expect((await call(api, 'GET', '/nodes')).status).toBe(401);
 
     // The scheduled collection runs, and all six nodes register and send heartbeats.
     const status = await eventually(
       'a scheduled SLA collection',
       async () => {
-        const body = (await call(api, 'GET', '/sla/status')).body as { last_collection_at: string | null };
+        const body = (await call(api, 'GET', '/sla/status', { key: readKey })).body as {
+          last_collection_at: string | null;
+        };
         return body.last_collection_at !== null ? body : undefined;
       },
       30_000,
@@ -83,7 +90,7 @@ describe('vigil up', () => {
     const firstBeats = await eventually(
       'six nodes with heartbeats',
       async () => {
-        const { nodes } = (await call(api, 'GET', '/nodes')).body as NodeList;
+        const { nodes } = (await call(api, 'GET', '/nodes', { key: readKey })).body as NodeList;
         const beating = nodes.filter((n) => n.status.last_heartbeat_at !== null);
         return nodes.length === 6 && beating.length >= 5 ? nodes : undefined;
       },
@@ -97,19 +104,25 @@ describe('vigil up', () => {
     await eventually(
       'a newer heartbeat',
       async () =>
-        latest(((await call(api, 'GET', '/nodes')).body as NodeList).nodes) > before ? true : undefined,
+        latest(((await call(api, 'GET', '/nodes', { key: readKey })).body as NodeList).nodes) > before
+          ? true
+          : undefined,
       15_000,
     );
 
     // Real work: every topic's jobs are run by the nodes' workers through their adapters, and
     // the outcomes reach the SLA engine's completion rate.
-    const topics = (await call(api, 'GET', '/topics')).body as { topics: Array<{ name: string }> };
+    const topics = (await call(api, 'GET', '/topics', { key: readKey })).body as {
+      topics: Array<{ name: string }>;
+    };
     expect(topics.topics.map((t) => t.name).sort()).toEqual(['primes', 'sha256', 'wordfreq']);
     for (const topic of ['sha256', 'primes', 'wordfreq']) {
       await eventually(
         `a ${topic} job run by a worker`,
         async () => {
-          const { jobs } = (await call(api, 'GET', `/jobs?topic=${topic}&status=succeeded&limit=1`)).body as {
+          const { jobs } = (
+            await call(api, 'GET', `/jobs?topic=${topic}&status=succeeded&limit=1`, { key: readKey })
+          ).body as {
             jobs: Array<{ node_id: string; result: unknown }>;
           };
           return jobs[0]?.result !== undefined && jobs[0]?.result !== null ? jobs[0] : undefined;
@@ -117,7 +130,7 @@ describe('vigil up', () => {
         30_000,
       );
     }
-    const node = (await call(api, 'GET', '/nodes/sim-006')).body as {
+    const node = (await call(api, 'GET', '/nodes/sim-006', { key: readKey })).body as {
       lifecycle: { state: string };
       workers: Array<{ state: string; topics: unknown[] }>;
     };
@@ -127,8 +140,9 @@ describe('vigil up', () => {
     const completion = await eventually(
       'a completion rate computed from real outcomes',
       async () => {
-        const rows = (await call(api, 'GET', '/sla/metrics?metric_type=completion_rate_pct&hours=1'))
-          .body as Array<{
+        const rows = (
+          await call(api, 'GET', '/sla/metrics?metric_type=completion_rate_pct&hours=1', { key: readKey })
+        ).body as Array<{
           metric_value: number | null;
         }>;
         return rows.find((r) => r.metric_value !== null);
@@ -136,14 +150,16 @@ describe('vigil up', () => {
       30_000,
     );
     expect(completion.metric_value).toBeGreaterThan(0);
-    expect((await call(api, 'GET', '/metrics')).text).toMatch(/^vigil_jobs_completed_total\{/m);
+    expect((await call(api, 'GET', '/metrics', { key: readKey })).text).toMatch(
+      /^vigil_jobs_completed_total\{/m,
+    );
 
     // The printed admin key may do what only an operator or admin may; no key may not.
     expect((await call(api, 'POST', '/sla/metrics/collect')).status).toBe(401);
     const collected = await call(api, 'POST', '/sla/metrics/collect', { key: adminKey });
     expect(collected.status).toBe(200);
     expect(collected.body).toMatchObject({ nodes_processed: 6 });
-    expect((await call(api, 'GET', '/metrics')).text).toMatch(
+    expect((await call(api, 'GET', '/metrics', { key: readKey })).text).toMatch(
       /^vigil_sla_capacity_availability_pct [\d.]+$/m,
     );
 
@@ -192,9 +208,9 @@ describe('vigil up', () => {
   }, 90_000);
 
   it('stops cleanly on Ctrl-C in a terminal, which signals the whole process group', async () => {
-    const { up, port, api, simulator } = await startUp({ group: true });
+    const { up, port, api, readKey, simulator } = await startUp({ group: true });
     await eventually('the fleet registered', async () => {
-      const { nodes } = (await call(api, 'GET', '/nodes')).body as NodeList;
+      const { nodes } = (await call(api, 'GET', '/nodes', { key: readKey })).body as NodeList;
       return nodes.length === 6 ? true : undefined;
     });
     const stopped = await up.stop('SIGINT', 10_000, true);

@@ -10,7 +10,8 @@ describe('configSchema', () => {
       log_level: 'info',
       log_format: 'json',
       auth: {
-        require_key_for_reads: false,
+        require_key_for_reads: true,
+        require_key_for_metrics: true,
         key_cache_ttl_s: 30,
         signed_request_window_s: 300,
         signing_key_path: './data/coordinator.key',
@@ -142,7 +143,7 @@ describe('describeConfigKeys', () => {
   const keys = describeConfigKeys();
 
   it('lists every leaf key once, with its variable, default and a description', () => {
-    expect(keys).toHaveLength(75);
+    expect(keys).toHaveLength(76);
     expect(new Set(keys.map((k) => k.key)).size).toBe(keys.length);
     for (const key of keys) {
       expect(key.description, key.key).not.toBe('');

@@ -63,7 +63,9 @@ export async function createTestApi(
   const work = { queue, jobs };
   const keys = {} as Record<Role, string>;
   for (const role of ['admin', 'operator', 'node', 'tenant', 'read'] as const) {
-    keys[role] = (await createApiKey(store.db, role, `test ${role}`)).key;
+    // The node key acts as node n1, the node id most tests register first.
+    const scope = role === 'node' ? { node_id: 'n1' } : {};
+    keys[role] = (await createApiKey(store.db, role, `test ${role}`, Date.now(), scope)).key;
   }
   return {
     app,

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { createApiKey, ROLES } from '../../coordinator/auth/keys.ts';
+import { createApiKey, ROLES, scopeProblem } from '../../coordinator/auth/keys.ts';
 import { toIso } from '../../core/time.ts';
 import { listApiKeys, revokeApiKey } from '../../store/repositories/api-keys.ts';
 import type { Role } from '../../store/schema.ts';
@@ -33,16 +33,29 @@ export function keysCommand(): Command {
     .addOption(
       new Option('--role <role>', 'what the key may do').choices(ROLES as string[]).makeOptionMandatory(),
     )
-    .option('--label <text>', 'a note saying who or what holds the key');
-  databaseUrlOption(create).action(async (opts: { role: Role; label?: string; databaseUrl?: string }) => {
-    await withStore(create, opts.databaseUrl, async (store) => {
-      const created = await createApiKey(store.db, opts.role, opts.label ?? null);
-      console.log(
-        `created ${created.role} key ${created.id} (${created.prefix}…); store it now, it is not shown again:`,
-      );
-      console.log(created.key);
-    });
-  });
+    .option('--label <text>', 'a note saying who or what holds the key')
+    .option('--node <node-id>', 'the node a node key acts as (required with --role node)')
+    .option('--operator <name>', "an operator key acts only for this operator's nodes (default: every node)");
+  databaseUrlOption(create).action(
+    async (opts: { role: Role; label?: string; node?: string; operator?: string; databaseUrl?: string }) => {
+      const scope = { node_id: opts.node ?? null, operator: opts.operator ?? null };
+      const problem = scopeProblem(opts.role, scope);
+      if (problem !== null) create.error(`error: ${problem}`);
+      await withStore(create, opts.databaseUrl, async (store) => {
+        const created = await createApiKey(store.db, opts.role, opts.label ?? null, Date.now(), scope);
+        const forWhom =
+          scope.node_id !== null
+            ? ` for node ${scope.node_id}`
+            : scope.operator !== null
+              ? ` for operator ${scope.operator}`
+              : '';
+        console.log(
+          `created ${created.role} key ${created.id} (${created.prefix}…)${forWhom}; store it now, it is not shown again:`,
+        );
+        console.log(created.key);
+      });
+    },
+  );
 
   const list = new Command('list').description('list API keys (prefixes only; keys are stored hashed)');
   databaseUrlOption(list).action(async (opts: { databaseUrl?: string }) => {
@@ -50,7 +63,11 @@ export function keysCommand(): Command {
       const rows = await listApiKeys(store.db);
       for (const r of rows) {
         const state = r.revoked_at === null ? 'active' : `revoked ${toIso(r.revoked_at)}`;
-        console.log(`${r.id}  ${r.prefix}…  ${r.role.padEnd(8)}  ${state.padEnd(8)}  ${r.label ?? ''}`);
+        const scope =
+          r.node_id !== null ? `node ${r.node_id}` : r.operator !== null ? `operator ${r.operator}` : '';
+        console.log(
+          `${r.id}  ${r.prefix}…  ${r.role.padEnd(8)}  ${state.padEnd(8)}  ${scope.padEnd(24)}  ${r.label ?? ''}`,
+        );
       }
     });
   });

@@ -71,6 +71,8 @@ export function upCommand(): Command {
     // Keys from an earlier run are revoked: each run prints the only ones that work.
     await revokeKeysLabelled(coordinator.store.db, UP_LABEL, Date.now());
     const admin = await createApiKey(coordinator.store.db, 'admin', UP_LABEL);
+    // Reads need a key, as on any coordinator: the banner shows one for curl and Prometheus.
+    const reader = await createApiKey(coordinator.store.db, 'read', UP_LABEL);
     // Operator, not node: the fleet re-points its nodes' health and agent URLs on every run.
     const fleetKey = await createApiKey(coordinator.store.db, 'operator', UP_LABEL);
     const peersDir = join(dirname(config.auth.signing_key_path), 'vigil-up-agents');
@@ -89,6 +91,7 @@ export function upCommand(): Command {
         dialect: coordinator.store.capabilities.dialectName,
         nodes: opts.nodes,
         adminKey: admin.key,
+        readKey: reader.key,
       }),
     );
 
@@ -117,12 +120,14 @@ function upBanner({
   dialect,
   nodes,
   adminKey,
+  readKey,
 }: {
   base: string;
   config: VigilConfig;
   dialect: string;
   nodes: number;
   adminKey: string;
+  readKey: string;
 }): string {
   return [
     '',
@@ -140,6 +145,10 @@ function upBanner({
     `  Topics       ${base}/topics            (queues, depth and age)`,
     `  Jobs         ${base}/jobs?limit=20     (a node's workers: ${base}/nodes/sim-${String(nodes).padStart(3, '0')})`,
     `  Verify       npm run vigil -- verify --epoch <n> --coordinator ${base}`,
+    '',
+    'Reads need a key (epochs, settlements and /docs do not):',
+    `  curl -H "Authorization: Bearer ${readKey}" ${base}/sla/status`,
+    `  Read key     ${readKey}`,
     `  Admin key    ${adminKey}`,
     '',
     'Press Ctrl-C to stop.',

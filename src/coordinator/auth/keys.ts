@@ -20,17 +20,47 @@ export interface CreatedKey {
   role: Role;
 }
 
+/**
+ * Whom a key acts for: a `node` key must name its node, and acts only as that node; an
+ * `operator` key may name an operator, and then acts only for that operator's nodes.
+ */
+export interface KeyScope {
+  node_id?: string | null;
+  operator?: string | null;
+}
+
+/** Why a role and a scope do not go together; null when they do. */
+export function scopeProblem(role: Role, { node_id = null, operator = null }: KeyScope): string | null {
+  if (role === 'node' && node_id === null) return 'a node key acts as one node: name it (--node <node-id>)';
+  if (role !== 'node' && node_id !== null) return `only a node key names a node, not a ${role} key`;
+  if (role !== 'operator' && operator !== null)
+    return `only an operator key names an operator, not a ${role} key`;
+  return null;
+}
+
 /** Creates a key; only its hash is stored, so the key itself is shown once, here. */
 export async function createApiKey(
   db: Db,
   role: Role,
   label: string | null,
   now = Date.now(),
+  scope: KeyScope = {},
 ): Promise<CreatedKey> {
+  const problem = scopeProblem(role, scope);
+  if (problem !== null) throw new Error(problem);
   const key = KEY_PREFIX + randomBytes(32).toString('base64url');
   const id = uuidv7(now);
   const prefix = key.slice(0, 12);
-  await insertApiKey(db, { id, key_hash: hashKey(key), prefix, role, label, created_at: now });
+  await insertApiKey(db, {
+    id,
+    key_hash: hashKey(key),
+    prefix,
+    role,
+    label,
+    node_id: scope.node_id ?? null,
+    operator: scope.operator ?? null,
+    created_at: now,
+  });
   return { id, key, prefix, role };
 }
 
@@ -40,6 +70,10 @@ export interface VerifiedKey {
   role: Role;
   /** The key's label: a tenant key's tenant id (see coordinator/jobs/tenants.ts). */
   label: string | null;
+  /** The node a node key acts as (null for a node key made before keys had scopes: it acts for none). */
+  node_id: string | null;
+  /** The operator whose nodes an operator key acts for; null for every node. */
+  operator: string | null;
 }
 
 /**
@@ -53,8 +87,7 @@ export function createKeyVerifier(db: Db, { ttlMs, now = Date.now }: { ttlMs: nu
     const hit = cache.get(hash);
     if (hit !== undefined && hit.expires > now()) return hit.key;
     const row = await findActiveKey(db, hash);
-    const verified =
-      row === undefined ? null : { id: row.id, prefix: row.prefix, role: row.role, label: row.label };
+    const verified = row ?? null;
     if (cache.size > 10_000) cache.clear();
     cache.set(hash, { key: verified, expires: now() + ttlMs });
     return verified;

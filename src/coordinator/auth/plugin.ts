@@ -6,8 +6,10 @@ import type { SignedRequestVerifier } from './signed-requests.ts';
 
 /**
  * Per-route access, declared in the route's `config.access`:
- * - `public`: anyone (health, readiness, the API description);
- * - `read`: anyone, or any valid key when reads are configured to need one;
+ * - `public`: anyone (health, readiness, the API description, epochs and settlements, which
+ *   anyone must be able to check);
+ * - `read`: any valid key, or anyone where the operator opened reads
+ *   (`auth.require_key_for_reads: false`);
  * - a list of roles: a key with one of them (admin may do everything);
  * - `node-signed`: signed with a registered node's key (contract: node-signed requests); API
  *   keys do not count, and the handler reads the signing node from `request.signer`.
@@ -25,6 +27,15 @@ declare module 'fastify' {
 }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * The access a route really has: what it declares, else admin-only for a mutating method and
+ * `read` for the others. The API description's pages are public.
+ */
+export function effectiveAccess(method: string, url: string, declared: Access | undefined): Access {
+  if (url.startsWith('/docs')) return 'public';
+  return declared ?? (MUTATING.has(method) ? ['admin'] : 'read');
+}
 const challenge = { 'WWW-Authenticate': 'Bearer realm="vigil"' };
 
 function bearer(request: FastifyRequest): string | null {
@@ -45,6 +56,19 @@ function bearer(request: FastifyRequest): string | null {
   return match[1] ?? null;
 }
 
+async function verifiedOrRefused(
+  verify: (key: string) => Promise<VerifiedKey | null>,
+  key: string,
+): Promise<VerifiedKey> {
+  const verified = await verify(key);
+  if (verified === null) {
+    throw new ProblemError(401, 'unauthorized', 'Unauthorized', 'the API key is unknown or revoked', {
+      headers: challenge,
+    });
+  }
+  return verified;
+}
+
 export function registerAuth(
   app: FastifyInstance,
   {
@@ -61,13 +85,18 @@ export function registerAuth(
   app.decorateRequest('actor', null);
   app.decorateRequest('signer', null);
   app.addHook('onRequest', async (request) => {
-    // An unknown route gets its 404 whoever asks; the API description and its browsable
-    // page are as public as /openapi.json.
+    // An unknown route gets its 404 whoever asks; the API description's browsable pages are
+    // as public as /openapi.json.
     const route = request.routeOptions.url;
-    if (route === undefined || route.startsWith('/docs')) return;
-    const declared = request.routeOptions.config?.access;
-    const access: Access = declared ?? (MUTATING.has(request.method) ? ['admin'] : 'read');
-    if (access === 'public') return;
+    if (route === undefined) return;
+    const access = effectiveAccess(request.method, route, request.routeOptions.config?.access);
+    if (access === 'public') {
+      // Anyone may call it, but a key sent with it is still checked: a wrong key is a 401, so
+      // a client learns of its mistake here rather than on its next call.
+      const key = bearer(request);
+      if (key !== null) request.actor = await verifiedOrRefused(verify, key);
+      return;
+    }
     if (access === 'node-signed') {
       if (signed === undefined) throw new Error('a node-signed route needs a signed-request verifier');
       // Everything but the body now, so an unsigned request is refused before its body is read.
@@ -75,21 +104,14 @@ export function registerAuth(
       return;
     }
     const key = bearer(request);
-    if (key !== null) {
-      request.actor = await verify(key);
-      if (request.actor === null) {
-        throw new ProblemError(401, 'unauthorized', 'Unauthorized', 'the API key is unknown or revoked', {
-          headers: challenge,
-        });
-      }
-    }
+    if (key !== null) request.actor = await verifiedOrRefused(verify, key);
     if (access === 'read') {
       if (requireKeyForReads && request.actor === null) {
         throw new ProblemError(
           401,
           'unauthorized',
           'Unauthorized',
-          'this coordinator requires an API key for reads',
+          'reads need an API key (any role); an operator can open them with auth.require_key_for_reads: false',
           {
             headers: challenge,
           },

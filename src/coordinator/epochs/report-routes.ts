@@ -5,6 +5,7 @@ import type { MonitorReportRow } from '../../store/repositories/monitor-reports.
 import { Problem, problemResponses } from '../http/schemas.ts';
 import { type ReportDeps, reportsOf, submitReport } from './reports.ts';
 import { EpochParams } from './routes.ts';
+import { SignedReportBody } from './schemas.ts';
 
 const Receipt = Type.Object({
   epoch: Type.Integer(),
@@ -44,6 +45,7 @@ function submitReportRoute(app: FastifyInstance, deps: ReportDeps): void {
         tags: ['epochs'],
         summary: 'Submit a monitor’s signed report for an epoch (node-signed; idempotent)',
         params: EpochParams,
+        body: SignedReportBody,
         response: { 200: Receipt, 201: Receipt, 409: Problem, ...problemResponses },
       },
     },

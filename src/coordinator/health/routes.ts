@@ -11,10 +11,15 @@ export interface HealthDeps {
   registry: Registry;
   health: StoreHealth;
   now: () => number;
+  /** `auth.require_key_for_metrics`: /metrics needs a read (or operator) key unless off. */
+  metricsNeedKey: boolean;
 }
 
 /** Liveness, readiness and the Prometheus endpoint. */
-export function healthRoutes(app: FastifyInstance, { store, registry, health, now }: HealthDeps): void {
+export function healthRoutes(
+  app: FastifyInstance,
+  { store, registry, health, now, metricsNeedKey }: HealthDeps,
+): void {
   app.get(
     '/healthz',
     {
@@ -69,7 +74,9 @@ export function healthRoutes(app: FastifyInstance, { store, registry, health, no
   app.get(
     '/metrics',
     {
-      config: { access: 'read' },
+      // The fleet's figures are not for anyone who can reach the port: Prometheus scrapes with
+      // a read key as its bearer token (docs/operations.md), unless the operator opens it.
+      config: { access: metricsNeedKey ? ['read', 'operator'] : 'public' },
       schema: { tags: ['health'], summary: 'Prometheus metrics (text exposition format)' },
     },
     async (_request, reply) => {

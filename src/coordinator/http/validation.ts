@@ -29,6 +29,9 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   });
   for (const ajv of [strict, coercing]) addFormats(ajv);
   return ({ schema: declared, httpPart }) => {
+    if ((declared as Record<string, unknown>)[CHECKED_BY_HANDLER] === true) {
+      return (() => true) as unknown as ReturnType<FastifySchemaCompiler<unknown>>;
+    }
     const ajv = httpPart === 'body' ? strict : coercing;
     const schema = storable(declared);
     const branches = itemOrArrayBranches(schema);
@@ -48,6 +51,13 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
     return ajv.compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
   };
 }
+
+/**
+ * Marks a schema that describes a body the route checks itself, with a validator of its own
+ * that says more than JSON Schema can (a signed report: digests, sorted targets, sketches).
+ * The schema is still the API description's; ajv does not check it a second time.
+ */
+export const CHECKED_BY_HANDLER = 'x-vigil-checked-by-handler';
 
 type JsonSchema = { anyOf?: JsonSchema[]; type?: string; items?: JsonSchema } & Record<string, unknown>;
 

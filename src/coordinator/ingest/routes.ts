@@ -5,6 +5,7 @@ import { rollupGrain } from '../../core/sla/rollup.ts';
 import { parseTimestamp } from '../../core/time.ts';
 import { type Outcome, recordOutcomes } from '../../store/repositories/outcomes.ts';
 import type { Store } from '../../store/store.ts';
+import { requireActsFor } from '../auth/node-scope.ts';
 import { badRequest, notFound, Unprocessable } from '../errors.ts';
 import { NodeId, NullableString, problemResponses, StringEnum, Timestamp } from '../http/schemas.ts';
 import type { HeartbeatBatcher } from './heartbeat-batcher.ts';
@@ -84,6 +85,7 @@ export function telemetryRoutes(
     async (request, reply) => {
       const { node_id } = request.params as Static<typeof Params>;
       const body = request.body as Static<typeof Heartbeat>;
+      await requireActsFor(store.db, request.actor, [node_id]);
       const known = await heartbeats.submit({
         node_id,
         at: now(),
@@ -116,6 +118,11 @@ export function telemetryRoutes(
     async (request) => {
       const body = request.body as Static<typeof OutcomeBatch>;
       const outcomes = Array.isArray(body) ? body.map((o, i) => toOutcome(o, i)) : [toOutcome(body, null)];
+      await requireActsFor(
+        store.db,
+        request.actor,
+        outcomes.map((o) => o.node_id),
+      );
       const result = await store.transaction((trx) =>
         recordOutcomes(trx, outcomes, {
           now: now(),

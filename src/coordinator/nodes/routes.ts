@@ -3,6 +3,7 @@ import { type Static, Type } from 'typebox';
 import { listNodes } from '../../store/repositories/nodes.ts';
 import { statesOfNode } from '../../store/repositories/worker-states.ts';
 import type { Store } from '../../store/store.ts';
+import { registeringOperator, requireActsFor } from '../auth/node-scope.ts';
 import { Limit, NodeId, NullableString, problemResponses, StringEnum } from '../http/schemas.ts';
 import { stateHistoryRoute } from '../workers/read-routes.ts';
 import { changeNode, deregister, register, requireNode } from './registry.ts';
@@ -101,13 +102,16 @@ function registerNodeRoute(app: FastifyInstance, ctx: NodeRouteContext): void {
     },
     async (request, reply) => {
       const body = request.body as Static<typeof Registration>;
+      await requireActsFor(ctx.store.db, request.actor, [body.node_id]);
       const { created, node } = await register(ctx, {
         node_id: body.node_id,
-        public_key: body.public_key ?? null,
-        endpoint: body.endpoint ?? null,
-        agent_url: body.agent_url ?? null,
-        operator: body.operator ?? null,
-        topics: body.topics ?? [],
+        // Fields left out are "not given" (decision 0008): kept as they are on a known node.
+        public_key: body.public_key,
+        endpoint: body.endpoint,
+        agent_url: body.agent_url,
+        // A scoped operator key registers its nodes under its own operator.
+        operator: registeringOperator(request.actor, body.operator) ?? body.operator,
+        topics: body.topics,
         max_parallel: body.max_parallel,
       });
       reply.status(created ? 201 : 200);
@@ -186,7 +190,10 @@ function patchNodeRoute(app: FastifyInstance, ctx: NodeRouteContext): void {
     },
     async (request) => {
       const { node_id } = request.params as Static<typeof Params>;
-      const node = await changeNode(ctx, node_id, request.body as Static<typeof Patch>);
+      const patch = request.body as Static<typeof Patch>;
+      await requireActsFor(ctx.store.db, request.actor, [node_id]);
+      if (patch.operator !== undefined) registeringOperator(request.actor, patch.operator ?? '');
+      const node = await changeNode(ctx, node_id, patch);
       return nodeDetailView(ctx.store.db, node, ctx.liveSince());
     },
   );
@@ -206,6 +213,7 @@ function deregisterNodeRoute(app: FastifyInstance, ctx: NodeRouteContext): void 
     },
     async (request) => {
       const { node_id } = request.params as Static<typeof Params>;
+      await requireActsFor(ctx.store.db, request.actor, [node_id]);
       const node = await deregister(ctx, node_id);
       return nodeDetailView(ctx.store.db, node, ctx.liveSince());
     },

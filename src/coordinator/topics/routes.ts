@@ -8,6 +8,7 @@ import type { Store } from '../../store/store.ts';
 import { Conflict, type DomainError, InvalidInput } from '../errors.ts';
 import { Nullable, Problem, problemResponses } from '../http/schemas.ts';
 import { unknownTopic } from '../jobs/submit.ts';
+import { TopicBody } from './schemas.ts';
 import { topicView } from './views.ts';
 
 const Open = (description: string) => Type.Object({}, { additionalProperties: true, description });
@@ -116,7 +117,7 @@ export function topicRoutes(app: FastifyInstance, { store, queue, now }: TopicRo
         description:
           'The body is a topic definition as in the configuration’s `topics` (docs/design/work-contract.md, src/config/topic-schema.ts); ' +
           'omitted fields take their defaults. 201 when new, 200 when it replaced an API topic.',
-        body: Open('A topic definition: name, adapter, timeout_ms, max_attempts, backoff, deadline_ms, …'),
+        body: TopicBody,
         response: { 200: TopicView, 201: TopicView, 409: Problem, ...problemResponses },
       },
     },

@@ -16,10 +16,20 @@ export async function insertApiKey(db: Db, row: Omit<ApiKeyRow, 'revoked_at'>): 
 export async function findActiveKey(
   db: Db,
   keyHash: string,
-): Promise<{ id: string; prefix: string; role: Role; label: string | null } | undefined> {
+): Promise<
+  | {
+      id: string;
+      prefix: string;
+      role: Role;
+      label: string | null;
+      node_id: string | null;
+      operator: string | null;
+    }
+  | undefined
+> {
   return db
     .selectFrom('api_keys')
-    .select(['id', 'prefix', 'role', 'label'])
+    .select(['id', 'prefix', 'role', 'label', 'node_id', 'operator'])
     .where('key_hash', '=', keyHash)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();

@@ -12,45 +12,75 @@ export type NodeWithStatus = NodeRow & {
   version: string | null;
 };
 
+/**
+ * A registration as sent. A field left out (undefined) is "not given": a new node gets null
+ * (no topics), and a repeated registration neither compares nor changes it (decision 0008).
+ */
 export interface NodeRegistration {
   node_id: string;
-  public_key: string | null;
-  endpoint: string | null;
-  /** Where the node's agent serves GET /status; absent means none. */
+  public_key?: string | null;
+  endpoint?: string | null;
+  /** Where the node's agent serves GET /status. */
   agent_url?: string | null;
-  operator: string | null;
-  topics: string[];
+  operator?: string | null;
+  topics?: string[];
   max_parallel: number;
 }
 
 export type RegisterResult =
-  | { outcome: 'created' | 'unchanged' | 'reactivated'; node: NodeRow }
+  | { outcome: 'created' | 'unchanged' | 'filled-in' | 'reactivated'; node: NodeRow }
   | { outcome: 'conflict'; node: NodeRow; differences: string[] };
 
-const COMPARED: (keyof NodeRegistration)[] = [
-  'public_key',
-  'endpoint',
-  'agent_url',
-  'operator',
-  'topics',
-  'max_parallel',
-];
+/** Fields a registration may leave out, and that a later one may fill in while still null. */
+const FILLABLE = ['public_key', 'endpoint', 'agent_url', 'operator'] as const;
 
-function differences(existing: NodeRow, wanted: NodeRegistration): string[] {
-  const current: Record<string, unknown> = { ...existing, topics: JSON.parse(existing.topics) as string[] };
-  return COMPARED.filter((k) => JSON.stringify(current[k]) !== JSON.stringify(wanted[k]));
+/** The registration's given fields as stored columns. */
+function givenValues(reg: NodeRegistration): Partial<Omit<NodeRow, 'state'>> {
+  const out: Partial<Omit<NodeRow, 'state'>> = { node_id: reg.node_id, max_parallel: reg.max_parallel };
+  for (const key of FILLABLE) if (reg[key] !== undefined) out[key] = reg[key];
+  if (reg.topics !== undefined) out.topics = JSON.stringify(reg.topics);
+  return out;
+}
+
+/**
+ * Compares a repeated registration with the stored node: fields it leaves out are not
+ * compared; a given field that the node never had (null) is filled in; any other difference
+ * is a conflict.
+ */
+function compare(existing: NodeRow, reg: NodeRegistration): { differences: string[]; fill: Partial<NodeRow> } {
+  const differences: string[] = [];
+  const fill: Partial<NodeRow> = {};
+  for (const key of FILLABLE) {
+    const wanted = reg[key];
+    if (wanted === undefined || wanted === existing[key]) continue;
+    if (existing[key] === null) fill[key] = wanted;
+    else differences.push(key);
+  }
+  if (reg.topics !== undefined && JSON.stringify(JSON.parse(existing.topics)) !== JSON.stringify(reg.topics)) {
+    differences.push('topics');
+  }
+  if (reg.max_parallel !== existing.max_parallel) differences.push('max_parallel');
+  return { differences, fill };
 }
 
 /**
  * Registers a node. The same registration again changes nothing; a different one for an
  * active node is a conflict (changes go through PATCH, so a typo cannot silently take over
- * another operator's node). A deregistered node that registers again comes back, its
- * history intact.
+ * another operator's node), except that fields left out are not compared and a field the node
+ * never had is filled in (an agent and a worker of one node register with what each knows).
+ * A deregistered node that registers again comes back, its history intact.
  */
 export async function registerNode(trx: Tx, reg: NodeRegistration, now: number): Promise<RegisterResult> {
-  const values = { ...reg, agent_url: reg.agent_url ?? null, topics: JSON.stringify(reg.topics) };
+  const given = givenValues(reg);
   const fresh: NodeRow = {
-    ...values,
+    public_key: null,
+    endpoint: null,
+    agent_url: null,
+    operator: null,
+    topics: '[]',
+    ...given,
+    node_id: reg.node_id,
+    max_parallel: reg.max_parallel,
     state: 'active',
     registered_at: now,
     updated_at: now,
@@ -64,7 +94,7 @@ export async function registerNode(trx: Tx, reg: NodeRegistration, now: number):
     .onConflict((oc) => oc.column('node_id').doNothing())
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) {
-    await replaceTopics(trx, reg.node_id, reg.topics);
+    await replaceTopics(trx, reg.node_id, reg.topics ?? []);
     await trx
       .insertInto('node_response_samples')
       .values({ node_id: reg.node_id, samples: EMPTY_SAMPLES, updated_at: now })
@@ -78,15 +108,22 @@ export async function registerNode(trx: Tx, reg: NodeRegistration, now: number):
     .where('node_id', '=', reg.node_id)
     .executeTakeFirstOrThrow();
   if (existing.state === 'deleted') {
-    const node: NodeRow = { ...existing, ...values, state: 'active', updated_at: now, deleted_at: null };
+    // Back with what it gives now; what it leaves out stays as it was.
+    const node: NodeRow = { ...existing, ...given, state: 'active', updated_at: now, deleted_at: null };
     await trx.updateTable('nodes').set(node).where('node_id', '=', reg.node_id).execute();
-    await replaceTopics(trx, reg.node_id, reg.topics);
+    if (reg.topics !== undefined) await replaceTopics(trx, reg.node_id, reg.topics);
     return { outcome: 'reactivated', node };
   }
-  const diff = differences(existing, { ...reg, agent_url: reg.agent_url ?? null });
-  return diff.length === 0
-    ? { outcome: 'unchanged', node: existing }
-    : { outcome: 'conflict', node: existing, differences: diff };
+  const { differences, fill } = compare(existing, reg);
+  if (differences.length > 0) return { outcome: 'conflict', node: existing, differences };
+  if (Object.keys(fill).length === 0) return { outcome: 'unchanged', node: existing };
+  const node: NodeRow = { ...existing, ...fill, updated_at: now };
+  await trx
+    .updateTable('nodes')
+    .set({ ...fill, updated_at: now })
+    .where('node_id', '=', reg.node_id)
+    .execute();
+  return { outcome: 'filled-in', node };
 }
 
 async function replaceTopics(trx: Tx, nodeId: string, topics: readonly string[]): Promise<void> {
@@ -205,4 +242,15 @@ export async function activePublicKey(db: Db | Tx, nodeId: string): Promise<stri
     .where('state', '=', 'active')
     .executeTakeFirst();
   return row?.public_key ?? null;
+}
+
+/** The operator of each of these nodes that is registered (active or not); null for none named. */
+export async function operatorsOf(db: Db | Tx, ids: readonly string[]): Promise<Map<string, string | null>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('nodes')
+    .select(['node_id', 'operator'])
+    .where('node_id', 'in', ids)
+    .execute();
+  return new Map(rows.map((r) => [r.node_id, r.operator]));
 }

@@ -27,14 +27,14 @@ function registerWith(api: TestApi, headers: Record<string, string>) {
 }
 
 describeEachBackend('API: authentication and roles', (backend) => {
-  describe('with reads open (the default)', () => {
+  describe('by default', () => {
     const api = useApi(backend);
 
     it('refuses a mutating call without a key with 401 and a Bearer challenge', async () => {
       const res = await registerWith(api(), {});
       expectProblem(res, 401, 'unauthorized', /needs an API key with role operator or node/);
       expect(res.headers['www-authenticate']).toBe(CHALLENGE);
-      expectProblem(await get(api(), '/nodes/n1'), 404, 'not-found');
+      expectProblem(await get(api(), '/nodes/n1', 'read'), 404, 'not-found');
     });
 
     it('refuses a malformed Authorization header with 401', async () => {
@@ -104,6 +104,8 @@ describeEachBackend('API: authentication and roles', (backend) => {
         payload: { max_parallel: 2 },
       });
       expectProblem(patch, 403, 'forbidden', /needs role operator or admin/);
+      // /metrics is for Prometheus and the people running the network, not for every key.
+      expectProblem(await get(api(), '/metrics', 'tenant'), 403, 'forbidden', /needs role read or operator/);
       const del = await api().app.inject({ method: 'DELETE', url: '/nodes/n1', headers: api().as('tenant') });
       expectProblem(del, 403, 'forbidden');
       const run = await api().app.inject({
@@ -159,57 +161,106 @@ describeEachBackend('API: authentication and roles', (backend) => {
       ).toBe(200);
     });
 
-    it('serves reads without a key, and with a key of any role', async () => {
-      for (const url of [
-        '/nodes',
-        '/sla/metrics',
-        '/sla/violations',
-        '/sla/status',
-        '/sla/capacity/snapshots',
-        '/metrics',
-      ]) {
-        expect((await get(api(), url)).statusCode, url).toBe(200);
-        expect((await get(api(), url, 'tenant')).statusCode, url).toBe(200);
-      }
-    });
-  });
-
-  describe('with require_key_for_reads', () => {
-    const api = useApi(backend, (c) => {
-      c.auth.require_key_for_reads = true;
-    });
-
-    it('refuses reads without a key with 401, and serves them with a key of any role', async () => {
+    it('refuses reads and /metrics without a key with 401, and serves reads with a key of any role', async () => {
       for (const url of [
         '/nodes',
         '/nodes/n1',
         '/sla/metrics',
         '/sla/violations',
         '/sla/status',
+        '/sla/capacity/snapshots',
+        '/jobs',
+        '/topics',
+        '/pools',
         '/metrics',
       ]) {
-        const res = await get(api(), url);
-        expectProblem(res, 401, 'unauthorized', /requires an API key for reads/);
-        expect(res.headers['www-authenticate']).toBe(CHALLENGE);
+        const res = await get(api(), url, null);
+        expectProblem(res, 401, 'unauthorized');
+        expect(res.headers['www-authenticate'], url).toBe(CHALLENGE);
       }
       for (const role of ['read', 'tenant', 'node', 'operator', 'admin'] as const) {
         expect((await get(api(), '/nodes', role)).statusCode, role).toBe(200);
       }
+      for (const role of ['read', 'operator', 'admin'] as const) {
+        const metrics = await get(api(), '/metrics', role);
+        expect(metrics.statusCode, role).toBe(200);
+        expect(metrics.body).toContain('# TYPE');
+      }
     });
 
-    it('keeps /healthz, /readyz and /openapi.json public', async () => {
-      expect((await get(api(), '/healthz')).json()).toEqual({ status: 'ok' });
-      const ready = await get(api(), '/readyz');
-      expect(ready.statusCode).toBe(200);
-      expect(ready.json()).toEqual({ status: 'ready', database: backend.name });
-      expect((await get(api(), '/openapi.json')).statusCode).toBe(200);
-      // A public route ignores a bad Authorization header rather than failing a health check.
-      const probe = await api().app.inject({
+    it('serves what is public by design without a key: health, the API description, epochs, settlements', async () => {
+      for (const url of [
+        '/healthz',
+        '/readyz',
+        '/openapi.json',
+        '/docs',
+        '/docs/json',
+        '/epochs/current',
+        '/coordinator/identity',
+      ]) {
+        const res = await get(api(), url, null);
+        expect([200, 302], `${url}: ${res.body.slice(0, 200)}`).toContain(res.statusCode);
+      }
+      // An epoch this coordinator has not recorded is a 404 problem, not a 401: anyone may ask.
+      for (const url of ['/epochs/0', '/epochs/0/assignments', '/epochs/0/reports', '/epochs/0/settlement']) {
+        expectProblem(await get(api(), url, null), 404, 'not-found');
+      }
+    });
+
+    it('checks a key sent with any request, public routes included', async () => {
+      for (const url of ['/docs', '/docs/json', '/healthz', '/openapi.json', '/epochs/current']) {
+        const bogus = await api().app.inject({
+          method: 'GET',
+          url,
+          headers: { authorization: 'Bearer vgl_made-up-by-someone' },
+        });
+        expectProblem(bogus, 401, 'unauthorized', /unknown or revoked/);
+        const malformed = await api().app.inject({
+          method: 'GET',
+          url,
+          headers: { authorization: 'nonsense' },
+        });
+        expectProblem(malformed, 401, 'unauthorized', /must be "Bearer <api key>"/);
+        expect((await get(api(), url, 'read')).statusCode, url).not.toBe(401);
+      }
+    });
+  });
+
+  describe('with reads and /metrics opened by the operator', () => {
+    const api = useApi(backend, (c) => {
+      c.auth.require_key_for_reads = false;
+      c.auth.require_key_for_metrics = false;
+    });
+
+    it('serves reads and /metrics without a key, and still checks a key that is sent', async () => {
+      for (const url of ['/nodes', '/sla/metrics', '/sla/violations', '/sla/status', '/metrics']) {
+        expect((await get(api(), url, null)).statusCode, url).toBe(200);
+        expect((await get(api(), url, 'tenant')).statusCode, url).toBe(200);
+      }
+      const bogus = await api().app.inject({
         method: 'GET',
-        url: '/healthz',
-        headers: { authorization: 'nonsense' },
+        url: '/nodes',
+        headers: { authorization: 'Bearer vgl_nope' },
       });
-      expect(probe.statusCode).toBe(200);
+      expectProblem(bogus, 401, 'unauthorized', /unknown or revoked/);
+      // Writes need their roles whatever reads do.
+      expectProblem(await registerWith(api(), {}), 401, 'unauthorized');
+    });
+  });
+
+  describe('with only /metrics opened', () => {
+    const api = useApi(backend, (c) => {
+      c.auth.require_key_for_metrics = false;
+    });
+
+    it('serves /metrics to anyone and still needs a key for other reads', async () => {
+      expect((await get(api(), '/metrics', null)).statusCode).toBe(200);
+      expectProblem(
+        await get(api(), '/nodes', null),
+        401,
+        'unauthorized',
+        /auth.require_key_for_reads: false/,
+      );
     });
   });
 });

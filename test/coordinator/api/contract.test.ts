@@ -89,7 +89,11 @@ describeEachBackend('API: contract', (backend) => {
     const doc = await spec();
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
     expect(doc.info.title).toMatch(/Vigil/);
-    expect(doc.components?.securitySchemes?.['bearer']).toEqual({ type: 'http', scheme: 'bearer' });
+    expect(doc.components?.securitySchemes?.['bearer']).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.components?.securitySchemes?.['nodeSignature']).toMatchObject({
+      type: 'apiKey',
+      in: 'header',
+    });
     const listed = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops).map((m) => `${m} ${path}`),
     );
@@ -140,6 +144,51 @@ describeEachBackend('API: contract', (backend) => {
     expect(paramNames(doc.paths['/sla/capacity/snapshots']?.['get'], 'query')).toContain('hours');
     const hours = doc.paths['/sla/metrics']?.['get']?.parameters?.find((p) => p.name === 'hours');
     expect(hours?.schema).toMatchObject({ type: 'integer', minimum: 1, default: 24 });
+  });
+
+  it('names what each operation needs: public, any key, a node signature, or roles', async () => {
+    const doc = await spec();
+    const access = (method: string, path: string) => {
+      const op = doc.paths[path]?.[method] as (Operation & Record<string, unknown>) | undefined;
+      return { x: op?.['x-vigil-access'], security: op?.['security'] };
+    };
+    for (const [method, path] of ROUTES) {
+      expect(access(method, path).x, `${method} ${path}`).toBeDefined();
+    }
+    expect(access('get', '/healthz')).toEqual({ x: 'public', security: [] });
+    expect(access('get', '/epochs/{epoch}/settlement')).toEqual({ x: 'public', security: [] });
+    expect(access('get', '/nodes')).toEqual({ x: 'read', security: [{ bearer: [] }] });
+    expect(access('get', '/metrics')).toEqual({
+      x: ['read', 'operator', 'admin'],
+      security: [{ bearer: [] }],
+    });
+    expect(access('post', '/nodes')).toEqual({
+      x: ['operator', 'node', 'admin'],
+      security: [{ bearer: [] }],
+    });
+    expect(access('post', '/epochs/{epoch}/reports')).toEqual({
+      x: 'node-signed',
+      security: [{ nodeSignature: [] }],
+    });
+    expect(access('post', '/workers/sync').x).toBe('node-signed');
+  });
+
+  it('gives signed reports and topics closed body schemas', async () => {
+    const doc = await spec();
+    const report = bodySchema(doc.paths['/epochs/{epoch}/reports']?.['post']);
+    expect(report).toMatchObject({
+      type: 'object',
+      additionalProperties: false,
+      required: ['report', 'signature'],
+    });
+    const inner = ((report?.['properties'] ?? {}) as Record<string, Record<string, unknown>>)['report'];
+    expect(inner).toMatchObject({ additionalProperties: false });
+    expect(JSON.stringify(inner)).toContain('latency_sketch');
+    const topic = bodySchema(doc.paths['/topics']?.['post']);
+    expect(topic).toMatchObject({ type: 'object', additionalProperties: false, required: ['name'] });
+    expect(Object.keys((topic?.['properties'] ?? {}) as object)).toEqual(
+      expect.arrayContaining(['name', 'adapter', 'timeout_ms', 'backoff', 'verification', 'price_per_unit']),
+    );
   });
 
   it('describes responses, problems included', async () => {

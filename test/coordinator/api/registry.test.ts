@@ -57,7 +57,7 @@ describeEachBackend('API: node registry', (backend) => {
     });
 
     api().clock.now += 5 * MINUTE_MS;
-    const again = await register(api(), full, 'node');
+    const again = await register(api(), full, 'admin');
     expect(again.statusCode).toBe(200);
     expect(again.headers['location']).toBeUndefined();
     expect(again.json()).toEqual(node);
@@ -97,6 +97,41 @@ describeEachBackend('API: node registry', (backend) => {
     expect(problem['detail']).toContain(`PATCH /nodes/${full.node_id}`);
     const node = (await get(api(), `/nodes/${full.node_id}`)).json() as NodeJson;
     expect(node).toMatchObject({ operator: 'acme', max_parallel: 8 });
+  });
+
+  it('neither compares nor changes a field a registration leaves out, and fills in one the node never had', async () => {
+    // The agent registers where the node is reached; the worker leaves that out.
+    const agent = {
+      node_id: 'n-split',
+      public_key: full.public_key,
+      endpoint: 'http://10.0.0.9:80',
+      max_parallel: 2,
+    };
+    await registerAll(api(), { ...agent, agent_url: 'http://10.0.0.9:7070' });
+    const worker = await register(api(), {
+      node_id: 'n-split',
+      public_key: full.public_key,
+      max_parallel: 2,
+    });
+    expect(worker.statusCode, worker.body).toBe(200);
+    expect(worker.json()).toMatchObject({
+      endpoint: 'http://10.0.0.9:80',
+      agent_url: 'http://10.0.0.9:7070',
+    });
+
+    // The other order: the worker first, then the agent fills in what the node never had.
+    await registerAll(api(), { node_id: 'n-late', public_key: full.public_key, max_parallel: 2 });
+    const late = await register(api(), { ...agent, node_id: 'n-late', agent_url: 'http://10.0.0.9:7070' });
+    expect(late.statusCode, late.body).toBe(200);
+    expect(late.json()).toMatchObject({ endpoint: 'http://10.0.0.9:80', agent_url: 'http://10.0.0.9:7070' });
+
+    // A given field that differs from a value the node has is still a conflict.
+    expectProblem(
+      await register(api(), { ...agent, node_id: 'n-late', endpoint: 'http://10.0.0.10:80' }),
+      409,
+      'conflict',
+      /endpoint/,
+    );
   });
 
   it('registers identical bodies sent at once as one node: one 201, the rest 200', async () => {

@@ -78,6 +78,7 @@ export interface RegistrationBody {
   max_parallel: number;
   public_key?: string | null;
   endpoint?: string | null;
+  agent_url?: string | null;
   operator?: string | null;
   topics?: string[];
 }
@@ -101,7 +102,7 @@ export function heartbeat(
     busy_slots: 0,
     queue_length: 0,
   },
-  role: Role = 'node',
+  role: Role = 'operator',
 ): Promise<Response> {
   return api.app.inject({
     method: 'POST',
@@ -124,13 +125,14 @@ export interface OutcomeBody {
 export function postOutcomes(
   api: TestApi,
   body: OutcomeBody | OutcomeBody[],
-  role: Role = 'node',
+  role: Role = 'operator',
 ): Promise<Response> {
   return api.app.inject({ method: 'POST', url: '/outcomes', headers: api.as(role), payload: body });
 }
 
-export function get(api: TestApi, url: string, role?: Role): Promise<Response> {
-  return api.app.inject({ method: 'GET', url, ...(role === undefined ? {} : { headers: api.as(role) }) });
+/** A GET with a read key (reads need one by default), another role's key, or none (`null`). */
+export function get(api: TestApi, url: string, role: Role | null = 'read'): Promise<Response> {
+  return api.app.inject({ method: 'GET', url, ...(role === null ? {} : { headers: api.as(role) }) });
 }
 
 export function collect(api: TestApi): Promise<Response> {

@@ -176,7 +176,7 @@ describeEachBackend('API: node-signed requests', (backend) => {
   it('counts refusals by reason in /metrics', async () => {
     await send({ omit: ['signature'] });
     await send({ signWith: generateKeyPair().privateKey });
-    const text = (await api().app.inject({ method: 'GET', url: '/metrics' })).body;
+    const text = (await api().app.inject({ method: 'GET', url: '/metrics', headers: api().as('read') })).body;
     expect(text).toMatch(/^vigil_signed_requests_refused_total\{reason="signature-required"\} 1$/m);
     expect(text).toMatch(/^vigil_signed_requests_refused_total\{reason="bad-signature"\} 1$/m);
   });

@@ -170,7 +170,7 @@ export function signedInject(
 }
 
 export async function getJson<T = Record<string, unknown>>(api: TestApi, url: string): Promise<T> {
-  const res = await api.app.inject({ method: 'GET', url });
+  const res = await api.app.inject({ method: 'GET', url, headers: api.as('read') });
   expect(res.statusCode, res.body).toBe(200);
   return res.json() as T;
 }

@@ -5,7 +5,7 @@ import { claim, LEASE_MS, nodeWithWorker, resultOf, sendResults, submitted, useW
 describeEachBackend('jobs: coordinator metrics', (backend) => {
   const api = useWorkApi(backend);
   const scrape = async () => {
-    const res = await api().app.inject({ method: 'GET', url: '/metrics' });
+    const res = await api().app.inject({ method: 'GET', url: '/metrics', headers: api().as('read') });
     expect(res.statusCode).toBe(200);
     return res.body;
   };

@@ -94,7 +94,9 @@ describeEachBackend('a running coordinator', (backend) => {
       alerts.some((a) => a.labels.metric === 'capacity_availability_pct' && a.labels.severity === 'high'),
     ).toBe(true);
 
-    const status = (await (await fetch(`${coordinator.url}/sla/status`)).json()) as { status: string };
+    const status = (await (await fetch(`${coordinator.url}/sla/status`, { headers })).json()) as {
+      status: string;
+    };
     expect(status.status).toBe('degraded');
     const delivered = await coordinator.store.db
       .selectFrom('outbox')
