@@ -288,6 +288,21 @@ const MISCHIEF: Record<
       })),
     ],
   }),
+  unroundedP10: (_, r) => {
+    if (r.report.version !== 2) return {};
+    return {
+      add: [
+        withEntry(r, (t) => ({
+          ...t,
+          latency_p10_ms: t.latency_p10_ms == null ? t.latency_p10_ms : t.latency_p10_ms + 0.0004,
+        })),
+      ],
+    };
+  },
+  p10WithoutMean: (_, r) => {
+    if (r.report.version !== 2) return {};
+    return { add: [withEntry(r, (t) => ({ ...t, latency_p10_ms: t.mean_latency_ms === null ? 1 : null }))] };
+  },
   overfullSketch: (_, r) => ({
     add: [
       withEntry(r, (t) => {
