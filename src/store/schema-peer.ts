@@ -21,15 +21,19 @@ export interface PeerSlicesTable {
 }
 
 /**
- * The peers' majority verdict, derived from peer_slices whenever one of its rows changes:
- * bit i is set when more monitors saw the node up than down in that slice. Same shape as
- * heartbeat_slices, so a collection reads both the same way.
+ * The peers' verdict, derived from peer_slices whenever one of its rows changes: bit i of
+ * `mask` is set when more than half of the monitors' votes saw the node up in that slice (a
+ * monitor whose probes disagree there gives half a vote each way), and `up_halves`/`voters`
+ * hold the share itself per slice, 32 comma-separated integers each (migration 0007,
+ * decision 0046); null in rows derived before it, which count by their mask.
  */
 export interface PeerVerdictSlicesTable {
   node_id: string;
   slice_ms: number;
   row_start: number;
   mask: number;
+  up_halves: string | null;
+  voters: string | null;
 }
 
 /** When peers first probed a node (the probe's own time), whatever they saw. */

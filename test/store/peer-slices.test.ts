@@ -52,7 +52,7 @@ describeEachBackend('peer slices', (backend) => {
     return row?.mask;
   }
 
-  it('keeps each verdict on the slices its probe stands for, and the majority beside it', async () => {
+  it('keeps each verdict on the slices its probe stands for, and the peers’ share beside it', async () => {
     // A 5-minute probe at minute 0 (+3 s) covers slices 0–4; one at minute 30 covers 30–34,
     // which run over into the next row.
     const n = await recordPeerProbes(
@@ -84,9 +84,26 @@ describeEachBackend('peer slices', (backend) => {
         down_mask: 0b111,
       },
     ]);
+    // Beside the mask, the share per slice: m1's up vote is two halves, its down vote none.
+    const slices = (values: Record<number, number>) =>
+      Array.from({ length: 32 }, (_, i) => values[i] ?? 0).join(',');
     expect(verdicts).toEqual([
-      { node_id: 'a', slice_ms: MIN, row_start: T0, mask: 0b11111 },
-      { node_id: 'a', slice_ms: MIN, row_start: T0 + 32 * MIN, mask: 0 },
+      {
+        node_id: 'a',
+        slice_ms: MIN,
+        row_start: T0,
+        mask: 0b11111,
+        up_halves: slices({ 0: 2, 1: 2, 2: 2, 3: 2, 4: 2 }),
+        voters: slices({ 0: 1, 1: 1, 2: 1, 3: 1, 4: 1, 30: 1, 31: 1 }),
+      },
+      {
+        node_id: 'a',
+        slice_ms: MIN,
+        row_start: T0 + 32 * MIN,
+        mask: 0,
+        up_halves: slices({}),
+        voters: slices({ 0: 1, 1: 1, 2: 1 }),
+      },
     ]);
     expect(firsts).toEqual([{ node_id: 'a', first_probe_at: T0 + 3_000 }]);
   });
@@ -124,6 +141,15 @@ describeEachBackend('peer slices', (backend) => {
     await recordPeerProbes(store, summary('m3', { a: [[T0 + 2 * MIN, 1]] }));
     // Slices 2–4: two up, one down; slices 5–6: m3 alone; slices 0–1 stay a tie.
     expect(await verdictMask('a')).toBe(0b1111100);
+    // m2 now also saw slices 1–5 up: in 1–4, where it had said down, its vote is half each way.
+    await recordPeerProbes(store, summary('m2', { a: [[T0 + 2 * MIN - 1, 1]] }));
+    const row = await store.db
+      .selectFrom('peer_verdict_slices')
+      .select(['up_halves', 'voters'])
+      .where('node_id', '=', 'a')
+      .executeTakeFirstOrThrow();
+    expect(row.up_halves?.split(',').slice(0, 8)).toEqual(['2', '3', '5', '5', '5', '4', '2', '0']);
+    expect(row.voters?.split(',').slice(0, 8)).toEqual(['2', '2', '3', '3', '3', '2', '1', '0']);
   });
 
   it('keeps every vote when monitors report the same nodes at the same moment', async () => {

@@ -27,6 +27,12 @@ const TargetSummary = Type.Object(
       description:
         'Mean latency of up probes in whole microseconds (at most 3 decimals); null when none measured one',
     }),
+    latency_p10_ms: Type.Optional(
+      Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
+        description:
+          'Version 2 (and then required): nearest-rank 10th percentile of the same latencies in whole microseconds, the figure settlement uses; null exactly when the mean is',
+      }),
+    ),
     latency_sketch: LatencySketch,
   },
   { additionalProperties: false },
@@ -36,7 +42,9 @@ export const SignedReportBody = Type.Object(
   {
     report: Type.Object(
       {
-        version: Type.Literal(1),
+        version: Type.Union([Type.Literal(1), Type.Literal(2)], {
+          description: '2 since target entries carry latency_p10_ms; version 1 reports are still accepted',
+        }),
         epoch: Type.Integer({ minimum: 0, description: 'Must be the epoch in the path' }),
         monitor: Type.String({ description: 'The monitor’s node id; must be the request’s signer' }),
         created_at_ms: Type.Integer({ minimum: 0 }),

@@ -7,9 +7,11 @@ function sketchJson(s: LatencySketch): string {
   );
 }
 
-function targetJson(t: TargetSummary): string {
+/** Version 2's `latency_p10_ms` sorts between `downtime_intervals` and `latency_sketch`. */
+function targetJson(t: TargetSummary, version: 1 | 2): string {
+  const low = version === 1 ? '' : `"latency_p10_ms":${JSON.stringify(t.latency_p10_ms)},`;
   return (
-    `{"downtime_intervals":${JSON.stringify(t.downtime_intervals)},"latency_sketch":${sketchJson(t.latency_sketch)},` +
+    `{"downtime_intervals":${JSON.stringify(t.downtime_intervals)},${low}"latency_sketch":${sketchJson(t.latency_sketch)},` +
     `"mean_latency_ms":${JSON.stringify(t.mean_latency_ms)},"samples":${JSON.stringify(t.samples)},` +
     `"target":${JSON.stringify(t.target)},"up_samples":${JSON.stringify(t.up_samples)}}`
   );
@@ -27,11 +29,11 @@ export function validReportJson(report: Report): string {
   let targets = '';
   for (let i = 0; i < report.targets.length; i++) {
     if (i > 0) targets += ',';
-    targets += targetJson(report.targets[i] as TargetSummary);
+    targets += targetJson(report.targets[i] as TargetSummary, report.version);
   }
   return (
     `{"created_at_ms":${JSON.stringify(report.created_at_ms)},"epoch":${JSON.stringify(report.epoch)},` +
     `"monitor":${JSON.stringify(report.monitor)},"probe_interval_s":${JSON.stringify(report.probe_interval_s)},` +
-    `"targets":[${targets}],"version":1}`
+    `"targets":[${targets}],"version":${report.version}}`
   );
 }

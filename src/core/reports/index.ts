@@ -1,3 +1,4 @@
+export { LATENCY_QUANTILE_PERCENT, lowQuantileLatency } from './low-latency.ts';
 export { encodeReport, reportDigest, signReport, verifySignedReport } from './sign.ts';
 export {
   DEFAULT_RELATIVE_ACCURACY,
@@ -10,7 +11,13 @@ export {
   sketchOf,
   sketchPercentile,
 } from './sketch.ts';
-export { type BuildReportInput, buildReport, compareCodeUnits, summarizeTarget } from './summarize.ts';
+export {
+  type BuildReportInput,
+  buildReport,
+  compareCodeUnits,
+  REPORT_VERSION,
+  summarizeTarget,
+} from './summarize.ts';
 export type { LatencySketch, ProbeSample, Report, SignedReport, TargetSummary } from './types.ts';
 export {
   isWholeMicros,

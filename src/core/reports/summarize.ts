@@ -1,3 +1,4 @@
+import { lowQuantileLatency } from './low-latency.ts';
 import { DEFAULT_RELATIVE_ACCURACY, MAX_LATENCY_MS, sketchOf } from './sketch.ts';
 import type { ProbeSample, Report, TargetSummary } from './types.ts';
 import { parseReport } from './validate.ts';
@@ -20,7 +21,7 @@ function roundToMicros(ms: number): number {
 }
 
 /**
- * One target's epoch summary from its logged probes. A probe is identified by its time:
+ * One target's epoch summary (a version 2 entry) from its logged probes. A probe is identified by its time:
  * the same probe logged twice (a restart replaying its log) counts once, and two different
  * verdicts for the same instant are an error, never a silent pick.
  */
@@ -47,15 +48,20 @@ export function summarizeTarget(
     if (sample.latency_ms !== null) latencies.push(sample.latency_ms);
   }
   const sum = latencies.reduce((a, b) => a + b, 0);
+  const low = lowQuantileLatency(latencies);
   return {
     target,
     samples: ordered.length,
     up_samples: up,
     downtime_intervals: ordered.length - up,
     mean_latency_ms: latencies.length === 0 ? null : roundToMicros(sum / latencies.length),
+    latency_p10_ms: low === null ? null : roundToMicros(low),
     latency_sketch: sketchOf(latencies, relativeAccuracy),
   };
 }
+
+/** The version the agent writes: target entries carry `latency_p10_ms`. */
+export const REPORT_VERSION = 2;
 
 export interface BuildReportInput {
   epoch: number;
@@ -81,7 +87,7 @@ export function buildReport({
 }: BuildReportInput): Report {
   const targets = [...samples.keys()].sort(compareCodeUnits);
   return parseReport({
-    version: 1,
+    version: REPORT_VERSION,
     epoch,
     monitor,
     created_at_ms,

@@ -33,13 +33,20 @@ export interface TargetSummary {
   downtime_intervals: number;
   /** Mean latency of up probes that measured one, in whole microseconds (at most 3 decimals); null when none did. */
   mean_latency_ms: number | null;
+  /**
+   * Version 2 only: the nearest-rank 10th percentile of the same latencies, in whole
+   * microseconds; null exactly when the mean is. Settlement uses it instead of the mean,
+   * because a monitor's own losses only ever add time (`lowQuantileLatency`).
+   */
+  latency_p10_ms?: number | null;
   /** The latencies behind the mean. */
   latency_sketch: LatencySketch;
 }
 
 /** A monitor's per-epoch report covering all its targets; signed once, as RFC 8785 JSON. */
 export interface Report {
-  version: 1;
+  /** 2 since target entries carry `latency_p10_ms`; version 1 reports (without it) stay readable. */
+  version: 1 | 2;
   epoch: number;
   /** Node id of the monitor that measured and signs. */
   monitor: string;

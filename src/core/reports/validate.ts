@@ -86,6 +86,8 @@ const TARGET_KEYS = [
   'mean_latency_ms',
   'latency_sketch',
 ];
+/** Version 2 adds the low-quantile latency settlement uses (`low-latency.ts`). */
+const TARGET_KEYS_V2 = [...TARGET_KEYS, 'latency_p10_ms'];
 const SKETCH_KEYS = ['relative_accuracy', 'zero_count', 'key_offset', 'counts'];
 
 /** Returns the sketch's total count when it is well formed, else null. */
@@ -129,8 +131,26 @@ function checkSketch(value: unknown, path: string, issues: Issues): number | nul
   return issues.length === before ? total : null;
 }
 
-function checkTarget(value: unknown, path: string, monitor: unknown, issues: Issues): string | null {
-  if (!objectWith(value, TARGET_KEYS, path, issues)) return null;
+/** A latency member: null or whole microseconds of ms from 0 to 10⁹; false when it is neither. */
+function latencyMember(value: unknown, name: string, path: string, issues: Issues): boolean {
+  if (value === undefined) return false; // reported as missing already
+  const ok = value === null || (typeof value === 'number' && value >= 0 && value <= MAX_LATENCY_MS);
+  if (!ok) {
+    issues.push(`${path}.${name}: must be null or a number of ms from 0 to 10^9, got ${show(value)}`);
+  } else if (value !== null && !isWholeMicros(value as number)) {
+    issues.push(`${path}.${name}: must be whole microseconds (at most 3 decimal places), got ${show(value)}`);
+  }
+  return ok;
+}
+
+function checkTarget(
+  value: unknown,
+  path: string,
+  monitor: unknown,
+  version: 1 | 2,
+  issues: Issues,
+): string | null {
+  if (!objectWith(value, version === 1 ? TARGET_KEYS : TARGET_KEYS_V2, path, issues)) return null;
   const target = value['target'];
   if (nodeId(target, `${path}.target`, issues) && target === monitor) {
     issues.push(`${path}.target: a monitor never audits itself`);
@@ -153,13 +173,12 @@ function checkTarget(value: unknown, path: string, monitor: unknown, issues: Iss
     }
   }
   const mean = value['mean_latency_ms'];
-  const meanOk = mean === null || (typeof mean === 'number' && mean >= 0 && mean <= MAX_LATENCY_MS);
-  if (!meanOk) {
-    issues.push(`${path}.mean_latency_ms: must be null or a number of ms from 0 to 10^9, got ${show(mean)}`);
-  } else if (mean !== null && !isWholeMicros(mean)) {
-    issues.push(
-      `${path}.mean_latency_ms: must be whole microseconds (at most 3 decimal places), got ${show(mean)}`,
-    );
+  const meanOk = latencyMember(mean, 'mean_latency_ms', path, issues);
+  if (version === 2) {
+    const low = value['latency_p10_ms'];
+    if (latencyMember(low, 'latency_p10_ms', path, issues) && meanOk && (low === null) !== (mean === null)) {
+      issues.push(`${path}.latency_p10_ms: must be null exactly when mean_latency_ms is`);
+    }
   }
   const sketched = checkSketch(value['latency_sketch'], `${path}.latency_sketch`, issues);
   if (sketched !== null && countsOk && sketched > (up as number)) {
@@ -175,7 +194,8 @@ function checkTarget(value: unknown, path: string, monitor: unknown, issues: Iss
 export function reportIssues(value: unknown, path = '$'): string[] {
   const issues: Issues = [];
   if (!objectWith(value, REPORT_KEYS, path, issues)) return issues;
-  if (value['version'] !== 1) issues.push(`${path}.version: must be 1, got ${show(value['version'])}`);
+  const version = value['version'];
+  if (version !== 1 && version !== 2) issues.push(`${path}.version: must be 1 or 2, got ${show(version)}`);
   count(value['epoch'], `${path}.epoch`, issues);
   nodeId(value['monitor'], `${path}.monitor`, issues);
   count(value['created_at_ms'], `${path}.created_at_ms`, issues);
@@ -191,7 +211,8 @@ export function reportIssues(value: unknown, path = '$'): string[] {
   let previous: string | null = null;
   for (let i = 0; i < targets.length && issues.length <= MAX_ISSUES; i++) {
     const at = `${path}.targets[${i}]`;
-    const target = checkTarget(targets[i], at, value['monitor'], issues);
+    // An unknown version is already an issue; its entries are checked as version 1's, the base.
+    const target = checkTarget(targets[i], at, value['monitor'], version === 2 ? 2 : 1, issues);
     if (target === null) continue;
     if (previous !== null && !(previous < target)) {
       issues.push(

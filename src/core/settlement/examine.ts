@@ -12,7 +12,11 @@ export interface TargetFacts {
   target: string;
   samples: number;
   downtime_intervals: number;
-  mean_latency_ms: number | null;
+  /**
+   * The entry's latency figure for settlement, whole microseconds: `latency_p10_ms` in a
+   * version 2 report, `mean_latency_ms` in a version 1 report (which has nothing better).
+   */
+  latency_ms: number | null;
 }
 
 /**
@@ -108,7 +112,7 @@ export function examineReport(raw: unknown, keyOf: MonitorKeyLookup): ExaminedRe
       target: t.target,
       samples: t.samples,
       downtime_intervals: t.downtime_intervals,
-      mean_latency_ms: t.mean_latency_ms,
+      latency_ms: report.version === 1 ? t.mean_latency_ms : (t.latency_p10_ms ?? null),
     });
   }
   return {

@@ -254,7 +254,7 @@ function settleNode(
     if (entry === undefined || !(entry.samples > 0)) continue;
     samples.push(entry.samples);
     downtimes.push(entry.downtime_intervals);
-    if (entry.mean_latency_ms !== null) latencies.push(entry.mean_latency_ms);
+    if (entry.latency_ms !== null) latencies.push(entry.latency_ms);
   }
   const required = Math.max(1, ceilTimes(monitors.length, terms.quorum));
   const base = {

@@ -1,7 +1,7 @@
 import { type CapacityNode, type CapacityReading, computeCapacity } from './capacity.ts';
 import { evaluateFleetCapacity, evaluateNode, type MetricReading } from './evaluate.ts';
 import type { MetricRules } from './rules.ts';
-import { computeUptime, type SliceRow } from './uptime.ts';
+import { computeUptime, type PeerSliceRow, type SliceRow } from './uptime.ts';
 
 /** What the store holds about one active node, as a collection reads it. */
 export interface FleetMember extends CapacityNode {
@@ -16,8 +16,8 @@ export interface FleetEvidence {
   fleet: readonly FleetMember[];
   /** Heartbeat bitmaps in the uptime window. */
   slices: ReadonlyMap<string, ReadonlyArray<SliceRow>>;
-  /** The peers' majority verdict bitmaps in the uptime window; absent means none. */
-  peerVerdicts?: ReadonlyMap<string, ReadonlyArray<SliceRow>>;
+  /** The peers' evidence (mostly-up masks and shares of up votes) in the uptime window; absent means none. */
+  peerVerdicts?: ReadonlyMap<string, ReadonlyArray<PeerSliceRow>>;
   durations: ReadonlyMap<string, readonly number[]>;
   completion: ReadonlyMap<string, { successes: number; failures: number }>;
 }

@@ -1,4 +1,4 @@
-import { bitMask, SLICES_PER_ROW, windowMask } from './slices.ts';
+import { SLICES_PER_ROW, windowMask } from './slices.ts';
 
 /**
  * One monitor's verdicts on one node for the 32 slices of one bitmap row: bit i of `up`
@@ -67,26 +67,4 @@ export function votesFromProbes(
 /** Two sets of one monitor's verdicts as one: what the store does on upsert. */
 export function mergeVotes(a: VoteMasks, b: VoteMasks): VoteMasks {
   return { up: (a.up | b.up) >>> 0, down: (a.down | b.down) >>> 0 };
-}
-
-/**
- * The peers' majority verdict for one row, one vote set per monitor: a bit is set when more
- * monitors saw the node up than down in that slice. A tie (including no votes at all) leaves
- * the bit clear, so a minority, however loud, cannot make a slice count as up.
- */
-export function majorityUp(votes: readonly VoteMasks[]): number {
-  let candidates = 0;
-  for (const v of votes) candidates |= v.up;
-  let result = 0;
-  for (let bit = 0; bit < SLICES_PER_ROW; bit++) {
-    const m = bitMask(bit);
-    if ((candidates & m) === 0) continue;
-    let balance = 0;
-    for (const v of votes) {
-      if ((v.up & m) !== 0) balance++;
-      if ((v.down & m) !== 0) balance--;
-    }
-    if (balance > 0) result |= m;
-  }
-  return result >>> 0;
 }

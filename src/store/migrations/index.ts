@@ -5,6 +5,7 @@ import * as m0003 from './0003_peer_slices.ts';
 import * as m0004 from './0004_work.ts';
 import * as m0005 from './0005_outbox.ts';
 import * as m0006 from './0006_key_scopes.ts';
+import * as m0007 from './0007_peer_vote_shares.ts';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0004_work': m0004,
   '0005_outbox': m0005,
   '0006_key_scopes': m0006,
+  '0007_peer_vote_shares': m0007,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
-import { majorityUp, mergeVotes, type VoteMasks, votesFromProbes } from '../../core/sla/peer-verdicts.ts';
+import { mostlyUpMask, type PeerShares, peerShares } from '../../core/sla/peer-shares.ts';
+import { mergeVotes, type VoteMasks, votesFromProbes } from '../../core/sla/peer-verdicts.ts';
 import { chunkForBinds, chunkKeys } from '../batching.ts';
 import type { StoreCapabilities, Tx } from '../capabilities.ts';
-import type { PeerSlicesTable } from '../schema-peer.ts';
+import type { PeerSlicesTable, PeerVerdictSlicesTable } from '../schema-peer.ts';
 import type { Store } from '../store.ts';
 
 /** One monitor's interim summary, as the route hands it over (times in ms). */
@@ -16,6 +17,7 @@ export interface PeerProbeSummary {
 }
 
 type MonitorRow = PeerSlicesTable;
+type VerdictRow = PeerVerdictSlicesTable;
 
 /** Two `IN` lists per statement: together they stay far inside either dialect's bind limit. */
 const KEYS_PER_LIST = 2_500;
@@ -114,17 +116,24 @@ async function recordFirstProbes(
   }
 }
 
+/** A row's per-slice counts as stored: 32 comma-separated integers. */
+export function encodeCounts(counts: readonly number[]): string {
+  return counts.join(',');
+}
+
+/** The shares of a stored row, or null for a row derived before they were kept (migration 0007). */
+export function decodeShares(upHalves: string | null, voters: string | null): PeerShares | null {
+  if (upHalves === null || voters === null) return null;
+  return { upHalves: upHalves.split(',').map(Number), voters: voters.split(',').map(Number) };
+}
+
 /**
- * The majority verdict of exactly the touched (node, row) keys, from every monitor's row for
+ * The peers' verdict (share of up votes, and the mostly-up mask) of exactly the touched (node, row) keys, from every monitor's row for
  * them. The read asks for touched nodes × touched row starts, a superset that is the touched
  * set itself in practice (a monitor probes all its targets on one schedule), and serves from
  * the primary key's (node_id, slice_ms, row_start) prefix.
  */
-async function majorityFor(
-  trx: Tx,
-  sliceMs: number,
-  touched: readonly MonitorRow[],
-): Promise<Array<{ node_id: string; slice_ms: number; row_start: number; mask: number }>> {
+async function majorityFor(trx: Tx, sliceMs: number, touched: readonly MonitorRow[]): Promise<VerdictRow[]> {
   const wanted = new Map<string, VoteMasks[]>(touched.map((r) => [keyOf(r.node_id, r.row_start), []]));
   const nodes = [...new Set(touched.map((r) => r.node_id))];
   const rowStarts = [...new Set(touched.map((r) => r.row_start))];
@@ -141,28 +150,31 @@ async function majorityFor(
         wanted.get(keyOf(r.node_id, r.row_start))?.push({ up: r.up_mask, down: r.down_mask });
     }
   }
-  return touched.map((r) => ({
-    node_id: r.node_id,
-    slice_ms: sliceMs,
-    row_start: r.row_start,
-    mask: majorityUp(wanted.get(keyOf(r.node_id, r.row_start)) ?? []),
-  }));
+  return touched.map((r) => {
+    const shares = peerShares(wanted.get(keyOf(r.node_id, r.row_start)) ?? []);
+    return {
+      node_id: r.node_id,
+      slice_ms: sliceMs,
+      row_start: r.row_start,
+      mask: mostlyUpMask(shares),
+      up_halves: encodeCounts(shares.upHalves),
+      voters: encodeCounts(shares.voters),
+    };
+  });
 }
 
-/** Derived masks replace the old ones: a new down vote can take a slice's life away. */
-async function upsertVerdicts(
-  trx: Tx,
-  rows: Array<{ node_id: string; slice_ms: number; row_start: number; mask: number }>,
-  caps: StoreCapabilities,
-): Promise<void> {
+/** Derived verdicts replace the old ones: a new down vote can take a slice's life away. */
+async function upsertVerdicts(trx: Tx, rows: VerdictRow[], caps: StoreCapabilities): Promise<void> {
   for (const chunk of chunkForBinds(rows, caps.maxBindParameters)) {
     await trx
       .insertInto('peer_verdict_slices')
       .values(chunk)
       .onConflict((oc) =>
-        oc
-          .columns(['node_id', 'slice_ms', 'row_start'])
-          .doUpdateSet((eb) => ({ mask: eb.ref('excluded.mask') })),
+        oc.columns(['node_id', 'slice_ms', 'row_start']).doUpdateSet((eb) => ({
+          mask: eb.ref('excluded.mask'),
+          up_halves: eb.ref('excluded.up_halves'),
+          voters: eb.ref('excluded.voters'),
+        })),
       )
       .execute();
   }

@@ -1,7 +1,9 @@
 import type { FleetMember } from '../../core/sla/evaluate-fleet.ts';
 import { completionBuckets, type RollupGrain } from '../../core/sla/rollup.ts';
 import { firstRowStart } from '../../core/sla/slices.ts';
+import type { PeerSliceRow } from '../../core/sla/uptime.ts';
 import type { Db } from '../capabilities.ts';
+import { decodeShares } from './peer-slices.ts';
 import { decodeDurations } from './response-samples.ts';
 
 /** Every active node with its latest status and first peer probe: one query, whatever the fleet size. */
@@ -30,14 +32,36 @@ export function readHeartbeatSlices(db: Db, sliceMs: number, from: number, to: n
   return readSliceRows(db, 'heartbeat_slices', sliceMs, from, to);
 }
 
-/** The peers' majority verdict bitmaps that overlap [from, to), grouped by node: read like heartbeats. */
-export function readPeerVerdictSlices(db: Db, sliceMs: number, from: number, to: number): Promise<SliceRows> {
-  return readSliceRows(db, 'peer_verdict_slices', sliceMs, from, to);
+/**
+ * The peers' verdict rows that overlap [from, to), grouped by node: the mostly-up mask and the
+ * share of up votes per slice (null in rows derived before migration 0007).
+ */
+export async function readPeerVerdictSlices(
+  db: Db,
+  sliceMs: number,
+  from: number,
+  to: number,
+): Promise<Map<string, PeerSliceRow[]>> {
+  const rows = await db
+    .selectFrom('peer_verdict_slices')
+    .select(['node_id', 'row_start', 'mask', 'up_halves', 'voters'])
+    .where('slice_ms', '=', sliceMs)
+    .where('row_start', '>=', firstRowStart(from, sliceMs))
+    .where('row_start', '<', to)
+    .execute();
+  const byNode = new Map<string, PeerSliceRow[]>();
+  for (const r of rows) {
+    const row = { row_start: r.row_start, mask: r.mask, shares: decodeShares(r.up_halves, r.voters) };
+    const list = byNode.get(r.node_id);
+    if (list === undefined) byNode.set(r.node_id, [row]);
+    else list.push(row);
+  }
+  return byNode;
 }
 
 async function readSliceRows(
   db: Db,
-  table: 'heartbeat_slices' | 'peer_verdict_slices',
+  table: 'heartbeat_slices',
   sliceMs: number,
   from: number,
   to: number,

@@ -85,11 +85,11 @@ describeEachBackend('API: epoch reports', (backend) => {
 
   it('refuses a malformed report with every problem listed (400 malformed-report)', async () => {
     const report = reportOf(monitor, 0, targets);
-    const broken = { ...report, report: { ...report.report, version: 2, targets: 'all' } };
+    const broken = { ...report, report: { ...report.report, version: 3, targets: 'all' } };
     const res = await submitReport(api(), monitor, 0, JSON.stringify(broken));
     const problem = expectProblem(res, 400, 'malformed-report');
     expect(problem['problems']).toEqual([
-      '$.report.version: must be 1, got 2',
+      '$.report.version: must be 1 or 2, got 3',
       '$.report.targets: must be an array, got "all"',
     ]);
     expectProblem(await submitReport(api(), monitor, 0, '[1,2]'), 400, 'malformed-report');

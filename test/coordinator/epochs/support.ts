@@ -10,7 +10,7 @@ import {
   sha256Hex,
   signRequest,
 } from '../../../src/core/crypto/index.ts';
-import { signReport, summarizeTarget } from '../../../src/core/reports/index.ts';
+import { REPORT_VERSION, signReport, summarizeTarget } from '../../../src/core/reports/index.ts';
 import type { SignedReport } from '../../../src/core/reports/types.ts';
 import type { TestApi } from '../../helpers/api.ts';
 import type { TestBackend } from '../../helpers/backends.ts';
@@ -206,7 +206,7 @@ export function reportOf(
   );
   return signReport(
     {
-      version: 1,
+      version: REPORT_VERSION,
       epoch,
       monitor: node.id,
       created_at_ms: endOf(epoch),

@@ -38,7 +38,7 @@ describeEachBackend('SLA collection with peer verdicts', (backend) => {
     return Object.fromEntries(rows.map((r) => [r.node_id, r.metric_value]));
   }
 
-  it('counts a slice as up on a heartbeat or the peers’ majority, and never on a tie or a minority', async () => {
+  it('counts a slice with a heartbeat whole, and one without by the share of the peers’ up votes', async () => {
     for (const id of ['rescued', 'peers-down', 'tie', 'outvoted', 'silent']) await register(id);
     const up = () => 1 as const;
     const down = () => 0 as const;
@@ -47,7 +47,7 @@ describeEachBackend('SLA collection with peer verdicts', (backend) => {
     await beats('rescued', 30);
     await Promise.all(['m1', 'm2', 'm3'].map((m) => watch(m, 'rescued', up)));
 
-    // Never a heartbeat; two of three monitors saw it down.
+    // Never a heartbeat; two of three monitors saw it down: a third of the votes are up.
     await watch('m1', 'peers-down', down);
     await watch('m2', 'peers-down', down);
     await watch('m3', 'peers-down', up);
@@ -56,26 +56,45 @@ describeEachBackend('SLA collection with peer verdicts', (backend) => {
     await watch('m1', 'tie', up);
     await watch('m2', 'tie', down);
 
-    // Heartbeats stop at minute 30; three honest monitors see it down from then on, two lie.
+    // Heartbeats stop at minute 30; three honest monitors see it down from then on, two lie:
+    // the liars hold two fifths of the second half's votes, and no more.
     await beats('outvoted', 30);
     for (const m of ['h1', 'h2', 'h3']) await watch(m, 'outvoted', (minute) => (minute < 30 ? 1 : 0));
     for (const m of ['liar1', 'liar2']) await watch(m, 'outvoted', up);
 
     await fixture.collector(() => T0).collect();
 
-    expect(await uptimes()).toEqual({
-      rescued: 100,
-      'peers-down': 0,
-      tie: 0,
-      outvoted: 50,
-      silent: null,
-    });
+    const read = await uptimes();
+    expect(read['rescued']).toBe(100);
+    expect(read['peers-down']).toBeCloseTo(100 / 3, 9);
+    expect(read['tie']).toBe(50);
+    expect(read['outvoted']).toBeCloseTo(70, 9);
+    expect(read['silent']).toBeNull();
     const open = await listViolations(fixture.store().db, { resolved: false, limit: 50 });
     const uptimeViolations = open
       .filter((v) => v.violation_type === 'uptime_pct')
       .map((v) => v.node_id)
       .sort();
     expect(uptimeViolations).toEqual(['outvoted', 'peers-down', 'tie']);
+  });
+
+  it('counts a verdict row derived before migration 0007, without shares, by its mask', async () => {
+    await register('legacy');
+    await fixture
+      .store()
+      .db.insertInto('peer_first_probes')
+      .values({ node_id: 'legacy', first_probe_at: HOUR_AGO })
+      .execute();
+    // The hour's 60 slices start at HOUR_AGO; a row's 32 bits run from its row start.
+    const rowStart = Math.floor(HOUR_AGO / MIN / 32) * 32 * MIN;
+    await fixture
+      .store()
+      .db.insertInto('peer_verdict_slices')
+      .values({ node_id: 'legacy', slice_ms: MIN, row_start: rowStart, mask: 0xffffffff })
+      .execute();
+    await fixture.collector(() => T0).collect();
+    const covered = 32 - (HOUR_AGO - rowStart) / MIN;
+    expect((await uptimes())['legacy']).toBeCloseTo((100 * covered) / 60, 9);
   });
 
   it('judges a node seen only by peers from their first probe', async () => {

@@ -24,8 +24,23 @@ describe('summarizeTarget', () => {
       up_samples: 3,
       downtime_intervals: 2,
       mean_latency_ms: 15,
+      latency_p10_ms: 10,
       latency_sketch: sketchOf([10, 20.0004]),
     });
+  });
+
+  it('reports the nearest-rank 10th percentile of the latencies, rounded to whole microseconds', () => {
+    const of = (latencies: number[]) =>
+      summarizeTarget(
+        't',
+        latencies.map((latency_ms, i) => ({ at_ms: at(i), up: true, latency_ms })),
+      ).latency_p10_ms;
+    // ⌈n/10⌉-th smallest: the 1st of 10, the 2nd of 11 to 20, the 3rd of 21.
+    expect(of([9, 8, 7, 6, 5, 4, 3, 2, 1, 0.0006])).toBe(0.001);
+    expect(of(Array.from({ length: 11 }, (_, i) => 100 - i))).toBe(91);
+    expect(of(Array.from({ length: 21 }, (_, i) => i + 1))).toBe(3);
+    expect(of([42])).toBe(42);
+    expect(summarizeTarget('t', [{ at_ms: at(0), up: false, latency_ms: null }]).latency_p10_ms).toBeNull();
   });
 
   it('rounds the mean to whole microseconds', () => {
@@ -105,7 +120,7 @@ describe('buildReport', () => {
         ['node-b', [{ at_ms: at(0), up: false, latency_ms: null }]],
       ]),
     });
-    expect(report.version).toBe(1);
+    expect(report.version).toBe(2);
     expect(report.targets.map((t) => t.target)).toEqual(['Node-Z', 'node-b', 'node-c']);
     expect(report.targets.map((t) => t.samples)).toEqual([0, 1, 1]);
   });

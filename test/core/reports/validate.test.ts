@@ -26,7 +26,9 @@ describe('report validation', () => {
 
   it('names each problem with its path', () => {
     const cases: Array<[(r: Mutable) => void, string]> = [
-      [(r) => (r.version = 2), '$.version: must be 1, got 2'],
+      [(r) => (r.version = 3), '$.version: must be 1 or 2, got 3'],
+      [(r) => (r.version = 2), '$.targets[0].latency_p10_ms: missing'],
+      [(r) => (r.targets[0].latency_p10_ms = 1), '$.targets[0]: unknown member "latency_p10_ms"'],
       [(r) => (r.epoch = -1), '$.epoch: must be an integer ≥ 0, got -1'],
       [(r) => (r.monitor = 'has space'), '$.monitor: must be a node id'],
       [(r) => delete r.created_at_ms, '$.created_at_ms: missing'],
@@ -100,6 +102,28 @@ describe('report validation', () => {
     // and digits beyond a double's precision are not part of it.
     expect(withMean(JSON.parse('52.50000'))).toEqual([]);
     expect(withMean(JSON.parse('150.00000000000000001'))).toEqual([]);
+  });
+
+  it('holds a version 2 entry’s 10th percentile to the mean’s rules, null exactly when the mean is', () => {
+    const v2 = (change: (r: Mutable) => void) =>
+      reportIssues(
+        mutated((r) => {
+          r.version = 2;
+          r.targets[0].latency_p10_ms = 10.5;
+          r.targets[1].latency_p10_ms = 80;
+          change(r);
+        }),
+      );
+    expect(v2(() => {})).toEqual([]);
+    expect(v2((r) => (r.targets[0].latency_p10_ms = 10.0005))).toEqual([
+      '$.targets[0].latency_p10_ms: must be whole microseconds (at most 3 decimal places), got 10.0005',
+    ]);
+    expect(v2((r) => (r.targets[0].latency_p10_ms = 2e9))).toEqual([
+      '$.targets[0].latency_p10_ms: must be null or a number of ms from 0 to 10^9, got 2000000000',
+    ]);
+    expect(v2((r) => (r.targets[1].latency_p10_ms = null))).toEqual([
+      '$.targets[1].latency_p10_ms: must be null exactly when mean_latency_ms is',
+    ]);
   });
 
   it('refuses what is not a report at all', () => {

@@ -17,8 +17,24 @@ describe('examineReport', () => {
       epoch: 3,
       signature: 'valid',
       targets: [
-        { target: 'node-b', samples: 100, downtime_intervals: 4, mean_latency_ms: 12.5 },
-        { target: 'node-c', samples: 0, downtime_intervals: 0, mean_latency_ms: null },
+        { target: 'node-b', samples: 100, downtime_intervals: 4, latency_ms: 12.5 },
+        { target: 'node-c', samples: 0, downtime_intervals: 0, latency_ms: null },
+      ],
+    });
+  });
+
+  it('reads a version 2 entry’s 10th percentile as its latency, and a version 1 entry’s mean', () => {
+    const v2 = signedBy('node-a', 3, [
+      summary('node-b', 100, 4, 40.25, 1.125),
+      summary('node-c', 5, 5, null, null),
+    ]);
+    expect(v2.report.version).toBe(2);
+    expect(examineReport(v2, keys)).toMatchObject({
+      kind: 'well_formed',
+      signature: 'valid',
+      targets: [
+        { target: 'node-b', latency_ms: 1.125 },
+        { target: 'node-c', latency_ms: null },
       ],
     });
   });

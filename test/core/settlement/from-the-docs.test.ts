@@ -54,12 +54,18 @@ function isWellFormed(signed: unknown): boolean {
   if (!hasExactly(r, ['version', 'epoch', 'monitor', 'created_at_ms', 'probe_interval_s', 'targets']))
     return false;
   const interval = r.probe_interval_s;
-  if (r.version !== 1 || !isCount(r.epoch) || !isCount(r.created_at_ms) || !isNodeId(r.monitor)) return false;
+  if (
+    (r.version !== 1 && r.version !== 2) ||
+    !isCount(r.epoch) ||
+    !isCount(r.created_at_ms) ||
+    !isNodeId(r.monitor)
+  )
+    return false;
   if (typeof interval !== 'number' || !Number.isFinite(interval) || interval <= 0) return false;
   if (!Array.isArray(r.targets)) return false;
   let previous = '';
   for (const t of r.targets as unknown[]) {
-    if (!isWellFormedEntry(t, r.monitor)) return false;
+    if (!isWellFormedEntry(t, r.monitor, r.version)) return false;
     const target = (t as Obj).target as string;
     if (previous !== '' && !(previous < target)) return false;
     previous = target;
@@ -67,13 +73,18 @@ function isWellFormed(signed: unknown): boolean {
   return true;
 }
 
-function isWellFormedEntry(t: unknown, monitor: string): boolean {
+const isLatency = (v: unknown) =>
+  v === null || (typeof v === 'number' && v >= 0 && v <= 1e9 && isWholeMicros(v));
+
+function isWellFormedEntry(t: unknown, monitor: string, version: 1 | 2): boolean {
   const names = 'target samples up_samples downtime_intervals mean_latency_ms latency_sketch'.split(' ');
+  if (version === 2) names.push('latency_p10_ms');
   if (!hasExactly(t, names) || !isNodeId(t.target) || t.target === monitor) return false;
   const { samples, up_samples: up, downtime_intervals: down, mean_latency_ms: mean } = t;
   if (!isCount(samples) || !isCount(up) || !isCount(down) || up > samples || down !== samples - up)
     return false;
-  if (mean !== null && !(typeof mean === 'number' && mean >= 0 && mean <= 1e9 && isWholeMicros(mean)))
+  if (!isLatency(mean)) return false;
+  if (version === 2 && (!isLatency(t.latency_p10_ms) || (t.latency_p10_ms === null) !== (mean === null)))
     return false;
   const s = t.latency_sketch;
   if (!hasExactly(s, ['relative_accuracy', 'zero_count', 'key_offset', 'counts'])) return false;
@@ -189,7 +200,10 @@ function settleFromTheDocs(
         counted.push({
           samples: entry.samples as number,
           down: entry.downtime_intervals as number,
-          mean: entry.mean_latency_ms as number | null,
+          // "How latency is summarised": a version 2 entry's 10th percentile, a version 1 entry's mean.
+          mean: (accepted.get(monitor)?.version === 2 ? entry.latency_p10_ms : entry.mean_latency_ms) as
+            | number
+            | null,
         });
       }
     }
@@ -274,6 +288,21 @@ const MISCHIEF: Record<
       })),
     ],
   }),
+  unroundedP10: (_, r) => {
+    if (r.report.version !== 2) return {};
+    return {
+      add: [
+        withEntry(r, (t) => ({
+          ...t,
+          latency_p10_ms: t.latency_p10_ms == null ? t.latency_p10_ms : t.latency_p10_ms + 0.0004,
+        })),
+      ],
+    };
+  },
+  p10WithoutMean: (_, r) => {
+    if (r.report.version !== 2) return {};
+    return { add: [withEntry(r, (t) => ({ ...t, latency_p10_ms: t.mean_latency_ms === null ? 1 : null }))] };
+  },
   overfullSketch: (_, r) => ({
     add: [
       withEntry(r, (t) => {

@@ -20,8 +20,18 @@ export function keysFor(nodes: readonly string[]): Map<string, string> {
   return new Map(nodes.map((node) => [node, exportPublicKey(publicKeyOf(keyOf(node)))]));
 }
 
-/** A target entry as a monitor would send it; the sketch holds the mean once, enough to be well formed. */
-export function summary(target: string, samples: number, down: number, mean: number | null): TargetSummary {
+/**
+ * A target entry as a monitor would send it; the sketch holds the mean once, enough to be well
+ * formed. With `low` it is a version 2 entry carrying `latency_p10_ms` (null exactly when the
+ * mean is).
+ */
+export function summary(
+  target: string,
+  samples: number,
+  down: number,
+  mean: number | null,
+  low?: number | null,
+): TargetSummary {
   const up = samples - down;
   if (mean !== null && up === 0) throw new Error('a mean latency needs an up sample');
   return {
@@ -30,11 +40,12 @@ export function summary(target: string, samples: number, down: number, mean: num
     up_samples: up,
     downtime_intervals: down,
     mean_latency_ms: mean,
+    ...(low === undefined ? {} : { latency_p10_ms: low }),
     latency_sketch: mean === null ? emptySketch() : sketchOf([mean]),
   };
 }
 
-/** A report signed with the monitor's fixed key. */
+/** A report signed with the monitor's fixed key: version 2 when its entries carry `latency_p10_ms`. */
 export function signedBy(
   monitor: string,
   epoch: number,
@@ -42,8 +53,9 @@ export function signedBy(
   created_at_ms = 1_700_000_000_000,
 ): SignedReport {
   const sorted = [...targets].sort((a, b) => compareCodeUnits(a.target, b.target));
+  const version = sorted.some((t) => t.latency_p10_ms !== undefined) ? 2 : 1;
   return signReport(
-    { version: 1, epoch, monitor, created_at_ms, probe_interval_s: 300, targets: sorted },
+    { version, epoch, monitor, created_at_ms, probe_interval_s: 300, targets: sorted },
     keyOf(monitor),
   );
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { SignedReport } from '../../../src/core/reports/types.ts';
+import type { SignedReport, TargetSummary } from '../../../src/core/reports/types.ts';
 import { GENESIS_SETTLEMENT_HASH } from '../../../src/core/settlement/document.ts';
 import type { SettleEpochInput } from '../../../src/core/settlement/settle.ts';
 import type { RejectedReport } from '../../../src/core/settlement/types.ts';
@@ -11,7 +11,19 @@ export const EPOCH = 7;
 export interface Observation {
   samples: number;
   down: number;
+  /** The latency settlement reads: the mean of a version 1 entry, the 10th percentile of a version 2 one. */
   mean: number | null;
+}
+
+/**
+ * A version 2 entry of an observation: its latency figure is `latency_p10_ms`, and its mean
+ * is made different (higher, as a mean over the same probes would be) so that reading the
+ * wrong member would change the settlement.
+ */
+export function entryOf(target: string, o: Observation, v2: boolean): TargetSummary {
+  if (!v2) return summary(target, o.samples, o.down, o.mean);
+  const mean = o.mean === null ? null : Math.min(1e9, Math.round(o.mean * 1500 + 7000) / 1000);
+  return summary(target, o.samples, o.down, mean, o.mean);
 }
 
 /** What an honest monitor sees: most probes counted, the node up at least once, a plausible latency. */
@@ -53,6 +65,8 @@ export interface Scenario {
   nodes: string[];
   assignments: Map<string, string[]>;
   liars: Set<string>;
+  /** Monitors whose reports are version 2; the others send version 1 (both stay readable). */
+  v2?: Set<string>;
   /** observations[monitor][target] */
   observations: Map<string, Map<string, Observation>>;
   reports: SignedReport[];
@@ -67,12 +81,14 @@ export const scenario: fc.Arbitrary<Scenario> = fc
       nodes: fc.constant(nodes),
       assignments: fc.constant(cyclicAssignments(nodes, groupSize)),
       liars: fc.uniqueArray(fc.constantFrom(...nodes), { maxLength: n }),
+      v2: fc.uniqueArray(fc.constantFrom(...nodes), { maxLength: n }),
       honest: fc.array(honestObservation, { minLength: n * n, maxLength: n * n }),
       lies: fc.array(lieObservation, { minLength: n * n, maxLength: n * n }),
     });
   })
-  .map(({ nodes, assignments, liars, honest, lies }) => {
+  .map(({ nodes, assignments, liars, v2, honest, lies }) => {
     const liarSet = new Set(liars);
+    const v2Set = new Set(v2);
     const observations = new Map<string, Map<string, Observation>>();
     nodes.forEach((monitor, i) => {
       const seen = new Map<string, Observation>();
@@ -90,11 +106,11 @@ export const scenario: fc.Arbitrary<Scenario> = fc
           monitor,
           EPOCH,
           [...(observations.get(monitor) as Map<string, Observation>)].map(([target, o]) =>
-            summary(target, o.samples, o.down, o.mean),
+            entryOf(target, o, v2Set.has(monitor)),
           ),
         ),
       );
-    return { nodes, assignments, liars: liarSet, observations, reports };
+    return { nodes, assignments, liars: liarSet, v2: v2Set, observations, reports };
   });
 
 export function input(s: Scenario, overrides: Partial<SettleEpochInput> = {}): SettleEpochInput {

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  majorityUp,
   mergeVotes,
   type Probe,
   probeSlices,
@@ -9,7 +8,7 @@ import {
   type VoteMasks,
   votesFromProbes,
 } from '../../../src/core/sla/peer-verdicts.ts';
-import { bitMask, popcount32, SLICES_PER_ROW } from '../../../src/core/sla/slices.ts';
+import { bitMask, SLICES_PER_ROW } from '../../../src/core/sla/slices.ts';
 
 const sliceMs = fc.integer({ min: 1, max: 3_600_000 });
 const uint32 = fc.integer({ min: 0, max: 0xffffffff });
@@ -146,82 +145,5 @@ describe('mergeVotes', () => {
         expect(mergeVotes(m, b)).toEqual(m);
       }),
     );
-  });
-});
-
-/** The definition per slice: more monitors saw it up than down. */
-function naiveMajority(list: readonly VoteMasks[]): number {
-  let out = 0;
-  for (let bit = 0; bit < SLICES_PER_ROW; bit++) {
-    const m = bitMask(bit);
-    const up = list.filter((v) => (v.up & m) !== 0).length;
-    const down = list.filter((v) => (v.down & m) !== 0).length;
-    if (up > down) out = (out | m) >>> 0;
-  }
-  return out;
-}
-
-describe('majorityUp', () => {
-  it('sets a slice exactly when more monitors saw the node up than down', () => {
-    fc.assert(
-      fc.property(fc.array(votes, { maxLength: 30 }), (list) => {
-        expect(majorityUp(list)).toBe(naiveMajority(list));
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it('does not depend on the order of monitors', () => {
-    fc.assert(
-      fc.property(fc.array(votes, { maxLength: 24 }), fc.infiniteStream(fc.nat()), (list, rnd) => {
-        const shuffled = list
-          .map((v) => [rnd.next().value, v] as const)
-          .sort((a, b) => a[0] - b[0])
-          .map(([, v]) => v);
-        expect(majorityUp(shuffled)).toBe(majorityUp(list));
-      }),
-    );
-  });
-
-  it('is symmetric: swapping every monitor’s up and down sets the slices where the majority saw it down', () => {
-    fc.assert(
-      fc.property(fc.array(votes, { maxLength: 24 }), (list) => {
-        const down = majorityUp(list.map((v) => ({ up: v.down, down: v.up })));
-        const up = majorityUp(list);
-        expect((up & down) >>> 0).toBe(0);
-      }),
-    );
-  });
-
-  it('follows a strict majority of monitors whatever the minority claims', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 24 }),
-        fc.array(votes, { maxLength: 23 }),
-        uint32,
-        (honestCount, liars, truth) => {
-          fc.pre(liars.length < honestCount);
-          const honest: VoteMasks[] = Array.from({ length: honestCount }, () => ({
-            up: truth,
-            down: ~truth >>> 0,
-          }));
-          expect(majorityUp([...honest, ...liars])).toBe(truth);
-        },
-      ),
-    );
-  });
-
-  it('counts a tie, or no votes, as no verdict of life', () => {
-    const all = 0xffffffff;
-    expect(majorityUp([])).toBe(0);
-    expect(
-      majorityUp([
-        { up: all, down: 0 },
-        { up: 0, down: all },
-      ]),
-    ).toBe(0);
-    // A monitor whose probes disagree within a slice cancels itself out there.
-    expect(majorityUp([{ up: all, down: all }])).toBe(0);
-    expect(popcount32(majorityUp([{ up: all, down: 0 }]))).toBe(32);
   });
 });

@@ -1,11 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  majorityUp,
-  type Probe,
-  type VoteMasks,
-  votesFromProbes,
-} from '../../../src/core/sla/peer-verdicts.ts';
+import { mostlyUpMask, peerShares } from '../../../src/core/sla/peer-shares.ts';
+import { type Probe, type VoteMasks, votesFromProbes } from '../../../src/core/sla/peer-verdicts.ts';
 import { bitMask, sliceAddress } from '../../../src/core/sla/slices.ts';
 import { computeUptime, type UptimeInput } from '../../../src/core/sla/uptime.ts';
 
@@ -162,7 +158,7 @@ describe('computeUptime', () => {
   });
 });
 
-/** The peers' majority verdict rows from each monitor's probes, as the store derives them. */
+/** The peers' verdict rows (shares and mostly-up mask) from each monitor's probes, as the store derives them. */
 function verdictRows(monitors: ReadonlyArray<readonly Probe[]>, probeIntervalMs: number, sliceMs: number) {
   const byRow = new Map<number, VoteMasks[]>();
   for (const probes of monitors) {
@@ -170,7 +166,10 @@ function verdictRows(monitors: ReadonlyArray<readonly Probe[]>, probeIntervalMs:
       byRow.set(rowStart, [...(byRow.get(rowStart) ?? []), v]);
     }
   }
-  return [...byRow].map(([row_start, votes]) => ({ row_start, mask: majorityUp(votes) }));
+  return [...byRow].map(([row_start, votes]) => {
+    const shares = peerShares(votes);
+    return { row_start, mask: mostlyUpMask(shares), shares };
+  });
 }
 
 describe('computeUptime with peer verdicts', () => {
@@ -203,15 +202,26 @@ describe('computeUptime with peer verdicts', () => {
     expect(withPeers).toEqual({ uptimePct: 100, slicesUp: 60, slicesTotal: 60 });
   });
 
-  it('judges a node without heartbeats by its peers: a down majority reads down, not no data', () => {
+  it('judges a node without heartbeats by its peers’ share of up votes, not as no data', () => {
     const peerRows = verdictRows([watch(() => 0), watch(() => 0), watch(() => 1)], probeIntervalMs, sliceMs);
+    const third = computeUptime({
+      ...base,
+      rows: [],
+      peerRows,
+      firstHeartbeatAt: null,
+      firstPeerProbeAt: windowStart + 1_000,
+    });
+    expect(third.slicesTotal).toBe(60);
+    expect(third.slicesUp).toBeCloseTo(20, 9);
+    expect(third.uptimePct).toBeCloseTo(100 / 3, 9);
+    const allDown = verdictRows([watch(() => 0), watch(() => 0)], probeIntervalMs, sliceMs);
     expect(
       computeUptime({
         ...base,
         rows: [],
-        peerRows,
+        peerRows: allDown,
         firstHeartbeatAt: null,
-        firstPeerProbeAt: windowStart + 1_000,
+        firstPeerProbeAt: windowStart,
       }),
     ).toEqual({ uptimePct: 0, slicesUp: 0, slicesTotal: 60 });
     // Up for the first half, then down for the rest.
@@ -231,20 +241,19 @@ describe('computeUptime with peer verdicts', () => {
     ).toBe(50);
   });
 
-  it('takes a tie as no evidence of life', () => {
-    const peerRows = verdictRows([watch(() => 1), watch(() => 0)], probeIntervalMs, sliceMs);
-    expect(
-      computeUptime({
-        ...base,
-        rows: [],
-        peerRows,
-        firstHeartbeatAt: null,
-        firstPeerProbeAt: windowStart + 1_000,
-      }),
-    ).toEqual({ uptimePct: 0, slicesUp: 0, slicesTotal: 60 });
+  it('counts a tie as half, whether two monitors disagree or one monitor’s probes do', () => {
+    const judge = (peerRows: ReturnType<typeof verdictRows>) =>
+      computeUptime({ ...base, rows: [], peerRows, firstHeartbeatAt: null, firstPeerProbeAt: windowStart });
+    expect(judge(verdictRows([watch(() => 1), watch(() => 0)], probeIntervalMs, sliceMs)).uptimePct).toBe(50);
+    // One monitor probing twice a slice, up then down: every slice holds both verdicts.
+    const mixed: Probe[] = Array.from({ length: 120 }, (_, i) => [
+      windowStart + i * 30_000,
+      i % 2 === 0 ? 1 : 0,
+    ]);
+    expect(judge(verdictRows([mixed], sliceMs, sliceMs)).uptimePct).toBe(50);
   });
 
-  it('cannot be flipped by a lying minority, either way', () => {
+  it('lets a lying minority move uptime only by its share of the votes, either way', () => {
     const honestDown = [watch(() => 0), watch(() => 0), watch(() => 0)];
     const honestUp = [watch(() => 1), watch(() => 1), watch(() => 1)];
     const liarsUp = [watch(() => 1), watch(() => 1)];
@@ -257,8 +266,9 @@ describe('computeUptime with peer verdicts', () => {
         firstHeartbeatAt: null,
         firstPeerProbeAt: windowStart + 1_000,
       }).uptimePct;
-    expect(judge([...honestDown, ...liarsUp])).toBe(0);
-    expect(judge([...honestUp, ...liarsDown])).toBe(100);
+    // Two liars of five: 2/5 of the votes, nowhere near the 95 % a dead node would need.
+    expect(judge([...honestDown, ...liarsUp])).toBeCloseTo(40, 9);
+    expect(judge([...honestUp, ...liarsDown])).toBeCloseTo(60, 9);
   });
 
   it('starts judging at the earliest evidence, the first peer probe or the first heartbeat', () => {
@@ -278,7 +288,7 @@ describe('computeUptime with peer verdicts', () => {
     ).toBeNull();
   });
 
-  it('equals counting slices that hold a heartbeat or a peers’ up verdict', () => {
+  it('counts a peer row derived before migration 0007 (a mask, no shares) by its mask', () => {
     fc.assert(
       fc.property(
         scenario,
@@ -301,6 +311,52 @@ describe('computeUptime with peer verdicts', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  it('follows the share of up probes when every monitor loses probes at random', () => {
+    // Issue 11: on a lossy link every monitor has slices where its probes disagree. Under
+    // decision 0015 those monitors abstained and a node with 60 % of its probes up read 4.8 %.
+    const lossy = fc.record({
+      upChance: fc.double({ min: 0.3, max: 0.95, noNaN: true }),
+      monitors: fc.array(
+        fc.record({
+          offsetMs: fc.integer({ min: 0, max: 2 * sliceMs - 1 }),
+          draws: fc.array(
+            fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 20_000 })),
+            {
+              minLength: 30,
+              maxLength: 30,
+            },
+          ),
+        }),
+        { minLength: 4, maxLength: 12 },
+      ),
+    });
+    fc.assert(
+      fc.property(lossy, ({ upChance, monitors }) => {
+        let up = 0;
+        let all = 0;
+        // A probe every two slices, jittered by up to 20 s, so some slices hold two verdicts.
+        const probes = monitors.map(({ offsetMs, draws }) =>
+          draws.map(([draw, jitter], i): Probe => {
+            const verdict = draw < upChance ? 1 : 0;
+            up += verdict;
+            all++;
+            return [windowStart + offsetMs + i * 2 * sliceMs + jitter, verdict];
+          }),
+        );
+        const { uptimePct } = computeUptime({
+          ...base,
+          windowEnd: windowStart + 60 * sliceMs,
+          rows: [],
+          peerRows: verdictRows(probes, 2 * sliceMs, sliceMs),
+          firstHeartbeatAt: null,
+          firstPeerProbeAt: windowStart,
+        });
+        expect(Math.abs((uptimePct as number) - (100 * up) / all)).toBeLessThanOrEqual(6);
+      }),
+      { numRuns: 100 },
     );
   });
 });
