@@ -12,7 +12,19 @@ const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).de
  * error, unknown fields are errors, nothing is silently dropped), while query strings and
  * path parameters, which are always text, are coerced to the types their schemas name.
  */
-export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
+type Validate = ReturnType<FastifySchemaCompiler<unknown>>;
+
+/**
+ * Compiled validators, shared by every app of the process and keyed by the schema's text and
+ * how it is read: compiling the API's schemas costs a few hundred ms of CPU, which a process
+ * that builds many apps (the test suite, the fuzz run, benchmarks) should pay once. A compiled
+ * validator is a pure function of its schema, so sharing one is safe.
+ */
+const compiled = new Map<string, Validate>();
+let instances: { strict: Ajv; coercing: Ajv } | undefined;
+
+function ajvs(): { strict: Ajv; coercing: Ajv } {
+  if (instances !== undefined) return instances;
   const strict = new Ajv({
     allErrors: true,
     coerceTypes: false,
@@ -28,28 +40,47 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
     strict: false,
   });
   for (const ajv of [strict, coercing]) addFormats(ajv);
+  instances = { strict, coercing };
+  return instances;
+}
+
+/**
+ * Two validators: bodies are validated exactly as sent (a string where a number belongs is an
+ * error, unknown fields are errors, nothing is silently dropped), while query strings and
+ * path parameters, which are always text, are coerced to the types their schemas name.
+ */
+export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   return ({ schema: declared, httpPart }) => {
-    if ((declared as Record<string, unknown>)[CHECKED_BY_HANDLER] === true) {
-      return (() => true) as unknown as ReturnType<FastifySchemaCompiler<unknown>>;
+    const key = `${httpPart === 'body' ? 'strict' : 'coercing'}\u0000${JSON.stringify(declared)}`;
+    let validate = compiled.get(key);
+    if (validate === undefined) {
+      validate = compile(declared, httpPart === 'body' ? ajvs().strict : ajvs().coercing);
+      compiled.set(key, validate);
     }
-    const ajv = httpPart === 'body' ? strict : coercing;
-    const schema = storable(declared);
-    const branches = itemOrArrayBranches(schema);
-    if (branches !== null) {
-      // "One item or an array of items": validate against the branch the body's shape picks,
-      // so a bad field is reported once, not drowned in "must be array" from the other branch.
-      const single = ajv.compile(branches[0]);
-      const many = ajv.compile(branches[1]);
-      const validator = ((data: unknown) => {
-        const validate = Array.isArray(data) ? many : single;
-        const ok = validate(data);
-        validator.errors = validate.errors;
-        return ok;
-      }) as ((data: unknown) => boolean) & { errors?: unknown };
-      return validator as unknown as ReturnType<FastifySchemaCompiler<unknown>>;
-    }
-    return ajv.compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
+    return validate;
   };
+}
+
+function compile(declared: unknown, ajv: Ajv): Validate {
+  if ((declared as Record<string, unknown>)[CHECKED_BY_HANDLER] === true) {
+    return (() => true) as unknown as Validate;
+  }
+  const schema = storable(declared);
+  const branches = itemOrArrayBranches(schema);
+  if (branches !== null) {
+    // "One item or an array of items": validate against the branch the body's shape picks,
+    // so a bad field is reported once, not drowned in "must be array" from the other branch.
+    const single = ajv.compile(branches[0]);
+    const many = ajv.compile(branches[1]);
+    const validator = ((data: unknown) => {
+      const validate = Array.isArray(data) ? many : single;
+      const ok = validate(data);
+      validator.errors = validate.errors;
+      return ok;
+    }) as ((data: unknown) => boolean) & { errors?: unknown };
+    return validator as unknown as Validate;
+  }
+  return ajv.compile(schema as object) as Validate;
 }
 
 /**
