@@ -120,6 +120,26 @@ describeEachBackend('retention', (backend) => {
     expect(violations.map((v) => v.id)).toEqual(['old-open']);
   });
 
+  it('prunes monitors’ reports past the rollup horizon, and keeps newer ones', async () => {
+    for (const [epoch, age] of [
+      [1, 500],
+      [2, 10],
+    ] as const) {
+      await store.db
+        .insertInto('monitor_reports')
+        .values({ epoch, monitor: 'm', digest: `d${epoch}`, body: '{}', received_at: NOW - age * DAY })
+        .execute();
+    }
+    const deleted = await pruneExpired(store.db, {
+      rawBefore: NOW - 90 * DAY,
+      rollupBefore: NOW - 400 * DAY,
+      fineRollupMs: 3_600_000,
+    });
+    expect(deleted['monitor_reports']).toBe(1);
+    const left = await store.db.selectFrom('monitor_reports').select('epoch').execute();
+    expect(left.map((r) => r.epoch)).toEqual([2]);
+  });
+
   it('prunes finished jobs, dead queue items and worker history past raw retention, never unfinished jobs', async () => {
     const old = NOW - 100 * DAY;
     const recent = NOW - 10 * DAY;

@@ -37,9 +37,10 @@ export const UP_PROFILE = {
   // short leases so a flapping node's jobs are re-run elsewhere within seconds.
   topics: SIMULATED_TOPICS,
   queue: { lease_ms: 6000, recover_interval_ms: 1000, reconcile_interval_s: 30 },
-  // Retention compressed with time: 90 days of raw data is about 3 hours here, and pruning
-  // runs every 5 minutes, so a run left going for days stays the same size once warm.
-  retention: { raw_days: 0.125, rollup_days: 0.5, prune_interval_s: 300 },
+  // Retention compressed with time, so a run left going for days stays the same size once
+  // warm: an hour of raw data (a month at this speed; the SLA windows are minutes long), six
+  // hours of rollups, the audit log and monitors' reports, pruned every 5 minutes.
+  retention: { raw_days: 1 / 24, rollup_days: 0.25, prune_interval_s: 300 },
 };
 
 const BIN = fileURLToPath(new URL('../../../bin/vigil.js', import.meta.url));

@@ -8,7 +8,7 @@ export interface RetentionCutoffs {
    * items, worker state history, metrics, snapshots, settled outbox rows) older than this goes.
    */
   rawBefore: number;
-  /** Coarse rollups, resolved violations and the audit log are kept until this. */
+  /** Coarse rollups, resolved violations, the audit log and monitors' reports are kept until this. */
   rollupBefore: number;
   /** The fine rollup grain: those buckets only serve the edge of the completion window and go with raw data. */
   fineRollupMs: number;
@@ -85,6 +85,9 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
     only: () => [['resolved_at', 'is not', null]],
   },
   { name: 'audit_log', table: 'audit_log', ageColumn: 'at', horizon: 'rollup' },
+  // Monitors' signed reports, the evidence behind each settlement: kept as long as rollups, so
+  // anyone can re-verify an epoch for that long; the signed settlements themselves stay.
+  { name: 'monitor_reports', table: 'monitor_reports', ageColumn: 'received_at', horizon: 'rollup' },
 ];
 
 /**
