@@ -60,8 +60,9 @@ export async function createLab(names: readonly string[]): Promise<Lab> {
     .padStart(2, '0')}`;
   const bridge = `vgt${runId}`;
   const prefix = await freeSubnet();
+  const forwardRule = ['FORWARD', '-i', bridge, '-o', bridge, '-j', 'ACCEPT'];
   const hosts: LabHost[] = [];
-  const made = { bridge: false, namespaces: [] as string[], links: [] as string[] };
+  const made = { bridge: false, forward: false, namespaces: [] as string[], links: [] as string[] };
   const lab: Lab = {
     runId,
     gateway: `${prefix}.1`,
@@ -78,6 +79,10 @@ export async function createLab(names: readonly string[]): Promise<Lab> {
       }
       // A veth left in the root namespace by a start that failed half-way; normally gone already.
       for (const link of made.links.splice(0)) await ip(['link', 'del', link]).catch(() => {});
+      if (made.forward) {
+        made.forward = false;
+        await run('iptables', ['-w', '-D', ...forwardRule]).catch((e: Error) => problems.push(e.message));
+      }
       if (made.bridge) {
         made.bridge = false;
         await ip(['link', 'del', bridge]).catch((e: Error) => problems.push(e.message));
@@ -91,6 +96,10 @@ export async function createLab(names: readonly string[]): Promise<Lab> {
     made.bridge = true;
     await ip(['addr', 'add', `${lab.gateway}/24`, 'dev', bridge]);
     await ip(['link', 'set', bridge, 'up']);
+    // With br_netfilter, bridged frames cross the root namespace's FORWARD chain, which a host
+    // running Docker sets to DROP: let the lab's own bridge through, and only it.
+    await run('iptables', ['-w', '-I', ...forwardRule]);
+    made.forward = true;
     for (const [i, name] of names.entries()) {
       const ns = `vgt-${runId}-${i}`;
       const outside = `vgt${runId}${i.toString(36)}`;
