@@ -24,7 +24,7 @@ export function networkLabProblem(): { skip: string | null; fail: string | null 
   if (missing('iptables', ['--version'])) problems.push('iptables not installed');
   if (missing('python3', ['--version'])) problems.push('python3 not installed');
   if (problems.length === 0) return { skip: null, fail: null };
-  const reason = `network namespace tests need ${problems.join(', ')}`;
+  const reason = `it needs root, ip, iptables and python3: ${problems.join(', ')}`;
   if (inCi && process.getuid?.() === 0) return { skip: null, fail: reason };
   return { skip: reason, fail: null };
 }
