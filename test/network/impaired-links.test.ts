@@ -257,6 +257,10 @@ describe.skipIf(requirement.skip !== null)('six agents in network namespaces ove
     }
   });
 
+  it('settles no downtime for any node whose server never stopped, on a link without loss', () => {
+    for (const name of ['clean', 'steady', 'near', 'far']) expect(row(name).downtime_intervals, name).toBe(0);
+  });
+
   it('settles an outage within a few points of its real share of the probed epoch', () => {
     const real = (outage.to - outage.from) / (epochEnd - probingFrom);
     expect(Math.abs(downShare('outage') - real) * 100).toBeLessThanOrEqual(SHARE_POINTS);
