@@ -38,7 +38,9 @@ export const monitoringSchema = z.strictObject({
     .describe('How often an agent probes each of its targets, in seconds.'),
   probe_timeout_ms: positiveInt
     .default(5000)
-    .describe('Timeout of one probe, in ms; a timeout is a failure.'),
+    .describe(
+      'Timeout of one probe, in ms: the budget to set up a connection and, apart, for the answer on it; a timeout is a failure (docs/agent.md).',
+    ),
   interim_period_s: positiveInt
     .default(900)
     .describe('How often agents send interim per-target summaries, in seconds.'),

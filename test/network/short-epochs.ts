@@ -11,14 +11,14 @@ export interface ShortEpochNetwork {
   base: string;
   /** An operator key that registers the network's nodes. */
   apiKey: string;
-  /** Epoch 1: starts about 3 s from now, so a network registered at once is all its members. */
+  /** Epoch 1: starts about `leadS` s from now, so a network registered by then is all its members. */
   epochStart: number;
   epochEnd: number;
 }
 
 /**
  * A real coordinator on SQLite in `dir`, with epochs of `epochS` seconds and one-second probes.
- * Epoch 0 ends about 3 s from now: nodes registered before then are epoch 1's members, and
+ * Epoch 0 ends about `leadS` (3) s from now: nodes registered before then are epoch 1's members, and
  * epoch 1's groups are published when the empty epoch 0 settles, `windowS` into epoch 1.
  */
 export async function startShortEpochs(
@@ -27,9 +27,16 @@ export async function startShortEpochs(
     epochS,
     windowS,
     adjust = () => {},
-  }: { epochS: number; windowS: number; adjust?: (c: VigilConfig) => void },
+    leadS = 3,
+  }: {
+    epochS: number;
+    windowS: number;
+    adjust?: (c: VigilConfig) => void;
+    /** Seconds until epoch 1 starts: the time the test has to register its nodes. */
+    leadS?: number;
+  },
 ): Promise<ShortEpochNetwork> {
-  const epochStart = Math.ceil((Date.now() + 3_000) / 1000) * 1000;
+  const epochStart = Math.ceil((Date.now() + leadS * 1000) / 1000) * 1000;
   const config = defaultConfig();
   config.port = 0;
   config.database_url = join(dir, 'vigil.db');

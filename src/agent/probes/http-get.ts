@@ -11,8 +11,14 @@ import type { ProbeAgents } from './types.ts';
  * never uses. Failures are returned, not thrown, so a down target costs no stack trace.
  */
 
+/**
+ * What one GET found. `latency_ms` is the measured window only: from the moment the request
+ * has an established connection (a kept-alive one reused, or a new one once its TCP, and for
+ * https its TLS, handshake finished) to the end of the answer. `connect_ms` is the set-up of a
+ * new connection, outside that window; null when a kept-alive connection was reused.
+ */
 export type HttpAnswer =
-  | { ok: true; status: number; latency_ms: number; body: string | null }
+  | { ok: true; status: number; latency_ms: number; connect_ms: number | null; body: string | null }
   | { ok: false; reason: string };
 
 /** Bodies read for a /status probe stop here: a status document is a few hundred bytes. */
@@ -46,6 +52,14 @@ function isStaleSocket(request: http.ClientRequest, error: NodeJS.ErrnoException
   return request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
 }
 
+/**
+ * One GET in two phases, each with its own budget of `timeoutMs` (docs/agent.md, "What one
+ * probe measures"). Set-up: waiting for a connection, and opening one when no kept-alive
+ * connection is free (DNS, TCP, TLS). Request: from an established connection to the end of
+ * the answer; that window alone is the latency. Before, one timer covered both, so a probe
+ * after a timed-out one (which destroys its socket) paid the handshake's round trips inside
+ * the same budget: a target with a round trip above half the timeout was down for good.
+ */
 function attempt(
   url: URL,
   timeoutMs: number,
@@ -55,6 +69,8 @@ function attempt(
 ): Promise<HttpAnswer> {
   return new Promise((resolve) => {
     const started = performance.now();
+    let established: number | null = null;
+    let connectMs: number | null = null;
     let settled = false;
     const finish = (answer: HttpAnswer) => {
       if (settled) return;
@@ -64,6 +80,15 @@ function attempt(
     };
     const secure = url.protocol === 'https:';
     const agent = agents === undefined ? undefined : secure ? agents.https : agents.http;
+    const answered = (status: number, body: string | null) =>
+      finish({
+        ok: true,
+        status,
+        // An answer cannot arrive before the connection is up; `started` only guards the types.
+        latency_ms: performance.now() - (established ?? started),
+        connect_ms: connectMs,
+        body,
+      });
     const request = (secure ? https : http).request(
       url,
       { method: 'GET', agent, headers: HEADERS },
@@ -72,9 +97,7 @@ function attempt(
         res.once('error', (error) => finish({ ok: false, reason: describeError(error) }));
         if (!readBody) {
           res.resume();
-          res.once('end', () =>
-            finish({ ok: true, status, latency_ms: performance.now() - started, body: null }),
-          );
+          res.once('end', () => answered(status, null));
           return;
         }
         const chunks: Buffer[] = [];
@@ -86,28 +109,39 @@ function attempt(
             request.destroy();
           } else chunks.push(chunk);
         });
-        res.once('end', () =>
-          finish({
-            ok: true,
-            status,
-            latency_ms: performance.now() - started,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
+        res.once('end', () => answered(status, Buffer.concat(chunks).toString('utf8')));
       },
     );
-    const timer = setTimeout(() => {
-      finish({ ok: false, reason: `timeout after ${timeoutMs} ms` });
+    let timer = setTimeout(() => {
+      finish({ ok: false, reason: `no connection within ${timeoutMs} ms` });
       request.destroy();
     }, timeoutMs);
+    // The request's bytes are written when the connection is up, so the measured window
+    // starts there: the answer's round trip plus the server's time, nothing of the set-up.
+    const startRequest = (fresh: boolean) => {
+      if (settled || established !== null) return;
+      established = performance.now();
+      connectMs = fresh ? established - started : null;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        finish({ ok: false, reason: `timeout after ${timeoutMs} ms` });
+        // The connection now holds an answer that may still come: it cannot be reused.
+        request.destroy();
+      }, timeoutMs);
+    };
+    request.once('socket', (socket) => {
+      if (request.reusedSocket) return startRequest(false);
+      if (!socket.connecting && !secure) return startRequest(true);
+      socket.once(secure ? 'secureConnect' : 'connect', () => startRequest(true));
+    });
     request.once('error', (error: NodeJS.ErrnoException) => {
       if (settled) return;
       if (mayRetry && isStaleSocket(request, error)) {
-        const left = timeoutMs - (performance.now() - started);
+        // The pool handed out a connection the server had closed: an artefact of keeping
+        // connections, not of the target, so the retry on a new one gets budgets of its own.
         clearTimeout(timer);
         settled = true;
-        if (left <= 0) resolve({ ok: false, reason: `timeout after ${timeoutMs} ms` });
-        else resolve(attempt(url, left, agents, readBody, false));
+        resolve(attempt(url, timeoutMs, agents, readBody, false));
         return;
       }
       finish({ ok: false, reason: describeError(error) });
@@ -116,7 +150,10 @@ function attempt(
   });
 }
 
-/** One GET with a whole-answer timeout; latency runs from the request to the end of the answer. */
+/**
+ * One GET: the connection gets `timeoutMs` to be set up and the request `timeoutMs` more on it;
+ * latency runs from the established connection to the end of the answer (see `attempt`).
+ */
 export function httpGet(
   url: string | URL,
   timeoutMs: number,

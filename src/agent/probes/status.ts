@@ -27,14 +27,19 @@ export async function probeStatusAt(
 ): Promise<ProbeResult> {
   const answer = await httpGet(statusUrl, timeoutMs, { agents, readBody: true });
   if (!answer.ok) return { up: false, latency_ms: null, reason: answer.reason };
-  const { latency_ms } = answer;
-  if (answer.status !== 200) return { up: false, latency_ms, reason: `HTTP ${answer.status}` };
+  const { latency_ms, connect_ms } = answer;
+  if (answer.status !== 200) return { up: false, latency_ms, connect_ms, reason: `HTTP ${answer.status}` };
   let status: unknown;
   try {
     status = (JSON.parse(answer.body ?? '') as { status?: unknown } | null)?.status;
   } catch {
-    return { up: false, latency_ms, reason: 'status answer is not JSON' };
+    return { up: false, latency_ms, connect_ms, reason: 'status answer is not JSON' };
   }
-  if (status === 'ok') return { up: true, latency_ms, reason: null };
-  return { up: false, latency_ms, reason: `status ${typeof status === 'string' ? status : 'missing'}` };
+  if (status === 'ok') return { up: true, latency_ms, connect_ms, reason: null };
+  return {
+    up: false,
+    latency_ms,
+    connect_ms,
+    reason: `status ${typeof status === 'string' ? status : 'missing'}`,
+  };
 }

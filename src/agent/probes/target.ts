@@ -53,7 +53,7 @@ const NOTHING_TO_PROBE: ProbeResult = {
 /**
  * One sample of a target: its probes run side by side, and it is up only when every one is
  * up (a node whose HTTP answers while its containers are unhealthy is not fine). Latency is
- * the HTTP probe's, else the TCP connect time. A target with nothing to probe is down: a
+ * the HTTP probe's (its request on an established connection), else the TCP connect time. A target with nothing to probe is down: a
  * node that publishes no address cannot show it is alive.
  */
 export async function probeTarget(
@@ -74,16 +74,18 @@ export async function probeTarget(
   }
   const results = await Promise.all(probes.map(([, pending]) => pending));
   const reasons: string[] = [];
-  const latency: Partial<Record<ProbeKind, number | null>> = {};
+  const byKind: Partial<Record<ProbeKind, ProbeResult>> = {};
   results.forEach((result, i) => {
     const kind = probes[i]![0];
-    latency[kind] = result.latency_ms;
+    byKind[kind] = result;
     if (!result.up) reasons.push(`${kind}: ${result.reason}`);
   });
   const up = reasons.length === 0;
+  const measured = plan.http !== null ? byKind.http : byKind.tcp;
   return {
     up,
-    latency_ms: plan.http !== null ? (latency.http ?? null) : (latency.tcp ?? null),
+    latency_ms: measured?.latency_ms ?? null,
+    ...(measured?.connect_ms !== undefined && { connect_ms: measured.connect_ms }),
     reason: up ? null : reasons.join('; '),
   };
 }

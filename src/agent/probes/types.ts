@@ -4,8 +4,18 @@ import type { Agent as HttpsAgent } from 'node:https';
 /** What one probe found: up or down, how long it took, and why it failed. */
 export interface ProbeResult {
   up: boolean;
-  /** Milliseconds as a float (performance.now()); null when nothing answered. */
+  /**
+   * Milliseconds as a float (performance.now()); null when nothing answered. For HTTP, the
+   * request on an established connection, without the connection's set-up (docs/agent.md,
+   * "What one probe measures"); for TCP, the connect itself.
+   */
   latency_ms: number | null;
+  /**
+   * Milliseconds spent setting up a new connection before the measured request; null when a
+   * kept-alive one was reused, absent when the probe made none of its own (TCP). Local only:
+   * not part of a report.
+   */
+  connect_ms?: number | null;
   /** Why the probe is down ("http: HTTP 500", "timeout after 5000 ms"); null when up. */
   reason: string | null;
 }
