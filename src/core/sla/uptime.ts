@@ -101,5 +101,23 @@ export function computeUptime({
     const judged = (inWindow(row.row_start) & ~(beats.get(row.row_start) ?? 0)) >>> 0;
     slicesUp += peerEvidence(row, judged);
   }
-  return { uptimePct: (100 * slicesUp) / slicesTotal, slicesUp, slicesTotal };
+  if (firstHeartbeatAt !== null) return { uptimePct: (100 * slicesUp) / slicesTotal, slicesUp, slicesTotal };
+  // A node its peers alone speak for (it never sent a heartbeat): its own silence says
+  // nothing, so a slice no monitor has voted on, yet (interim summaries arrive up to
+  // interim_period_s late) or at all, is no data rather than downtime.
+  let voted = 0;
+  for (const row of peerRows) voted += votedSlices(row, inWindow(row.row_start));
+  if (voted === 0) return { uptimePct: null, slicesUp: 0, slicesTotal: 0 };
+  return { uptimePct: (100 * slicesUp) / voted, slicesUp, slicesTotal: voted };
+}
+
+/** The slices of `judged` that at least one monitor voted on (all of them for a row from before shares). */
+function votedSlices(row: PeerSliceRow, judged: number): number {
+  if (judged === 0) return 0;
+  if (row.shares === undefined || row.shares === null) return popcount32(judged);
+  let n = 0;
+  for (let bit = 0; bit < SLICES_PER_ROW; bit++) {
+    if ((judged & bitMask(bit)) !== 0 && (row.shares.voters[bit] ?? 0) > 0) n++;
+  }
+  return n;
 }

@@ -90,11 +90,15 @@ describeEachBackend('SLA collection with peer verdicts', (backend) => {
     await fixture
       .store()
       .db.insertInto('peer_verdict_slices')
-      .values({ node_id: 'legacy', slice_ms: MIN, row_start: rowStart, mask: 0xffffffff })
+      .values({ node_id: 'legacy', slice_ms: MIN, row_start: rowStart, mask: 0x00ffffff })
       .execute();
     await fixture.collector(() => T0).collect();
-    const covered = 32 - (HOUR_AGO - rowStart) / MIN;
-    expect((await uptimes())['legacy']).toBeCloseTo((100 * covered) / 60, 9);
+    // Its mask speaks for every slice of its row: up where set, down where not. The window's
+    // slices after the row were voted on by nobody: no data for a node only peers speak for.
+    const first = (HOUR_AGO - rowStart) / MIN;
+    const covered = 32 - first;
+    const up = 24 - first;
+    expect((await uptimes())['legacy']).toBeCloseTo((100 * up) / covered, 9);
   });
 
   it('judges a node seen only by peers from their first probe', async () => {

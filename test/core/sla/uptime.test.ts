@@ -241,6 +241,32 @@ describe('computeUptime with peer verdicts', () => {
     ).toBe(50);
   });
 
+  it('has no data for a slice no monitor voted on yet, for a node only peers speak for', () => {
+    // Monitors saw the node up for the first 40 minutes; their summaries of the last 20 are
+    // not in yet. Without heartbeats, those slices are no data, not downtime.
+    const early = (probes: Probe[]) => probes.filter(([at]) => at < windowStart + 40 * sliceMs);
+    const peerRows = verdictRows([early(watch(() => 1)), early(watch(() => 1))], probeIntervalMs, sliceMs);
+    const peersOnly = computeUptime({
+      ...base,
+      rows: [],
+      peerRows,
+      firstHeartbeatAt: null,
+      firstPeerProbeAt: windowStart + 1_000,
+    });
+    expect(peersOnly).toEqual({ uptimePct: 100, slicesUp: 40, slicesTotal: 40 });
+    // A node that sends heartbeats is judged on every slice: its own silence is evidence.
+    const heartbeats = [windowStart + 5_000];
+    const withHeartbeats = computeUptime({
+      ...base,
+      rows: rowsFrom(heartbeats, sliceMs),
+      peerRows,
+      firstHeartbeatAt: heartbeats[0]!,
+      firstPeerProbeAt: windowStart + 1_000,
+    });
+    expect(withHeartbeats.slicesTotal).toBe(60);
+    expect(withHeartbeats.uptimePct).toBeCloseTo((100 * 40) / 60, 9);
+  });
+
   it('counts a tie as half, whether two monitors disagree or one monitor’s probes do', () => {
     const judge = (peerRows: ReturnType<typeof verdictRows>) =>
       computeUptime({ ...base, rows: [], peerRows, firstHeartbeatAt: null, firstPeerProbeAt: windowStart });
