@@ -1,12 +1,28 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The namespace network test runs six agent processes against injected delays, and measures
+ * them to a few milliseconds: it runs alone, after everything else, so no other test's load
+ * moves its figures (test/network/impaired-links.test.ts, docs/agent.md).
+ */
+const ALONE = ['test/network/impaired-links.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
     // The second reporter prints one plain `N passed, N failed, N skipped` line last, for CI.
     reporters: ['default', './test/helpers/reporter.ts'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: ALONE, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: { name: 'alone', include: ALONE, fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

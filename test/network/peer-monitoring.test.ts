@@ -260,7 +260,10 @@ describe('a peer-monitored network of 30 nodes with 30 % lying monitors', () => 
       expect(BigInt(row.reward), row.node).toBe(expected);
       if (node.behaviour === 'down') expect(row.reward, row.node).toBe('0');
       if (node.behaviour === 'slow') {
-        expect(row.latency_ms, row.node).toBeGreaterThanOrEqual(SLOW_MS);
+        // Settled on each monitor's 10th percentile, the fastest answers: a server's 300 ms
+        // timer may fire a fraction of a millisecond early (Node's timers run on the loop's
+        // millisecond clock), so allow one millisecond.
+        expect(row.latency_ms, row.node).toBeGreaterThanOrEqual(SLOW_MS - 1);
         expect(BigInt(row.reward), row.node).toBeLessThan(share / 2n);
       }
       if (node.behaviour === 'down-part') {
