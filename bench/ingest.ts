@@ -56,6 +56,7 @@ export async function main(args: string[]): Promise<void> {
       interim: { type: 'string', default: 'on' },
       'interim-period': { type: 'string' },
       'interim-connections': { type: 'string' },
+      repeat: { type: 'string' },
     },
   });
   if (values.generator !== 'child' && values.generator !== 'inline') {
@@ -71,6 +72,7 @@ export async function main(args: string[]): Promise<void> {
     interim: values.interim === 'on',
     interimPeriodS: parseCount(values['interim-period'], defaultConfig().monitoring.interim_period_s),
     interimConnections: parseCount(values['interim-connections'], 16),
+    repeat: Math.max(1, parseCount(values.repeat, 1)),
   };
   if (values.interim !== 'on' && values.interim !== 'off') {
     throw new Error(`--interim must be on or off, not "${values.interim}"`);
@@ -100,6 +102,8 @@ interface Opts {
   interim: boolean;
   interimPeriodS: number;
   interimConnections: number;
+  /** Runs of each load alone and with interims, alternating. */
+  repeat: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -167,7 +171,8 @@ async function runBackend(backend: BackendName, opts: Opts): Promise<void> {
       });
       // Warm-up: JIT, prepared statements, key cache, pool connections.
       await load(spec(opts.warmupS), opts.inline);
-      for (const withInterims of opts.interim ? [false, true] : [false]) {
+      const order = opts.interim ? [false, true] : [false];
+      for (const withInterims of Array.from({ length: opts.repeat }, () => order).flat()) {
         if (!running) break;
         const before = await serverCounts(running, key);
         const cpu = process.cpuUsage();
@@ -226,14 +231,24 @@ async function runBackend(backend: BackendName, opts: Opts): Promise<void> {
     if (opts.interim && running) {
       // The interim path's capacity: how far the real rate is from what one coordinator takes.
       const before = await serverCounts(running, key);
+      const cpu = process.cpuUsage();
+      const elu = performance.eventLoopUtilization();
       const ir = await interims(interimSpec(opts.durationS, 0), opts.inline);
+      const cpuUsed = process.cpuUsage(cpu);
+      const loopBusy = performance.eventLoopUtilization(elu).utilization;
       const after = await serverCounts(running, key);
+      const cpuShare = (cpuUsed.user + cpuUsed.system) / 1e6 / ir.durationS;
       console.log(
         `interims alone, ${opts.interimConnections} senders as fast as answered: ${(ir.accepted / ir.durationS).toFixed(1)} accepted/s ` +
           `(${Math.round(ir.accepted / ir.durationS / realRate)}× the real rate)`,
       );
       console.log(`  ${interimLine(ir, 'closed loop')}`);
       console.log(`  ${serverLatency(before, after, '/epochs/:epoch/interim')}`);
+      console.log(
+        `  coordinator process CPU ${Math.round(100 * cpuShare)} % of one core, event loop busy ${Math.round(100 * loopBusy)} %: ` +
+          `${((1000 * cpuShare) / (ir.accepted / ir.durationS)).toFixed(1)} ms of CPU per summary, ` +
+          `${((100 * cpuShare * realRate) / (ir.accepted / ir.durationS)).toFixed(1)} % of a core at the real rate`,
+      );
     }
   } finally {
     await running?.close();
