@@ -30,7 +30,7 @@ import { benchNodeId, type LoadResult, type LoadSpec, runLoad } from './lib/load
 /**
  * `npm run bench -- ingest [--backend sqlite|postgres|both] [--nodes 1000] [--duration 10]
  *   [--connections 100] [--batch 100] [--generator child|inline] [--interim on|off]
- *   [--interim-period 900] [--interim-connections 16]`
+ *   [--interim-period 900] [--interim-factor 1] [--interim-connections 16] [--repeat 1]`
  *
  * A real coordinator (startCoordinator: Fastify, auth, validation, the heartbeat group-commit
  * batcher) on a temp database, listening on 127.0.0.1, loaded over HTTP by autocannon:
@@ -57,6 +57,7 @@ export async function main(args: string[]): Promise<void> {
       'interim-period': { type: 'string' },
       'interim-connections': { type: 'string' },
       repeat: { type: 'string' },
+      'interim-factor': { type: 'string' },
     },
   });
   if (values.generator !== 'child' && values.generator !== 'inline') {
@@ -73,7 +74,9 @@ export async function main(args: string[]): Promise<void> {
     interimPeriodS: parseCount(values['interim-period'], defaultConfig().monitoring.interim_period_s),
     interimConnections: parseCount(values['interim-connections'], 16),
     repeat: Math.max(1, parseCount(values.repeat, 1)),
+    interimFactor: Number(values['interim-factor'] ?? 1),
   };
+  if (!(opts.interimFactor > 0)) throw new Error(`--interim-factor must be a positive number`);
   if (values.interim !== 'on' && values.interim !== 'off') {
     throw new Error(`--interim must be on or off, not "${values.interim}"`);
   }
@@ -104,6 +107,8 @@ interface Opts {
   interimConnections: number;
   /** Runs of each load alone and with interims, alternating. */
   repeat: number;
+  /** Interim summaries beside the load at this multiple of the real rate (1: the real rate). */
+  interimFactor: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -179,7 +184,9 @@ async function runBackend(backend: BackendName, opts: Opts): Promise<void> {
         const elu = performance.eventLoopUtilization();
         const [r, ir] = await Promise.all([
           load(spec(opts.durationS), opts.inline),
-          withInterims ? interims(interimSpec(opts.durationS, realRate), opts.inline) : undefined,
+          withInterims
+            ? interims(interimSpec(opts.durationS, realRate * opts.interimFactor), opts.inline)
+            : undefined,
         ]);
         const cpuUsed = process.cpuUsage(cpu);
         const loopBusy = performance.eventLoopUtilization(elu).utilization;
@@ -222,7 +229,11 @@ async function runBackend(backend: BackendName, opts: Opts): Promise<void> {
           `  ${serverLatency(before, after, kind === 'heartbeat' ? '/nodes/:node_id/heartbeat' : '/outcomes')}`,
         );
         if (ir !== undefined) {
-          console.log(`  ${interimLine(ir, `at the real rate ${realRate.toFixed(1)}/s`)}`);
+          const how =
+            opts.interimFactor === 1
+              ? `at the real rate ${realRate.toFixed(1)}/s`
+              : `at ${opts.interimFactor}× the real rate, ${(realRate * opts.interimFactor).toFixed(1)}/s`;
+          console.log(`  ${interimLine(ir, how)}`);
           console.log(`  interim ${serverLatency(before, after, '/epochs/:epoch/interim')}`);
         }
         console.log(`  ${server}`);
