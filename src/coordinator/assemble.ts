@@ -11,6 +11,7 @@ import { type Alerting, createAlerting } from './alerts/wiring.ts';
 import { buildApp } from './app.ts';
 import { signaturePruning } from './auth/signed-requests.ts';
 import { identityRoutes } from './epochs/identity-routes.ts';
+import { createInterimBatcher } from './epochs/interim-batcher.ts';
 import { interimRoutes } from './epochs/interim-routes.ts';
 import { createEpochMetrics, type EpochMetrics } from './epochs/metrics.ts';
 import { reportRoutes } from './epochs/report-routes.ts';
@@ -187,6 +188,7 @@ function registerRoutes(
     store,
     epochs: s.epochs,
     metrics: s.epochMetrics,
+    batcher: createInterimBatcher({ store }),
     probeIntervalS: config.monitoring.probe_interval_s,
     clockSkewMs: config.auth.signed_request_window_s * 1000,
     sliceMs: config.sla.slice_s * 1000,

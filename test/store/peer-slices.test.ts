@@ -1,5 +1,9 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { type PeerProbeSummary, recordPeerProbes } from '../../src/store/repositories/peer-slices.ts';
+import {
+  type PeerProbeSummary,
+  recordPeerProbes,
+  recordPeerProbesMany,
+} from '../../src/store/repositories/peer-slices.ts';
 import type { Store } from '../../src/store/store.ts';
 import { describeEachBackend } from '../helpers/backends.ts';
 
@@ -167,6 +171,32 @@ describeEachBackend('peer slices', (backend) => {
     }
     const { votes } = await tables();
     expect(votes).toHaveLength(8 * nodes.length * 5);
+  });
+
+  it('records several summaries in one transaction exactly as one after another', async () => {
+    const row = (k: number) => T0 + k * 32 * MIN;
+    const summaries = [
+      summary('m1', {
+        a: [
+          [T0, 1],
+          [T0 + 30 * MIN, 0],
+        ],
+        b: [[T0 + 3 * MIN, 1]],
+      }),
+      summary('m2', { a: [[T0 + MIN, 0]], b: [[T0, 1]], c: [[row(1), 1]] }),
+      // The same monitor twice in one batch, over a slice it already voted on.
+      summary('m1', { a: [[T0 + 2 * MIN, 0]], c: [[row(1) + 5 * MIN, 0]] }),
+      summary('m3', { a: [[T0, 1]], c: [[row(1) - 10 * MIN, 1]] }),
+      summary('m4', {}),
+    ];
+    expect(await recordPeerProbesMany(store, summaries)).toEqual([3, 3, 2, 2, 0]);
+    const together = await tables();
+    await store.db.deleteFrom('peer_slices').execute();
+    await store.db.deleteFrom('peer_verdict_slices').execute();
+    await store.db.deleteFrom('peer_first_probes').execute();
+    for (const s of summaries) await recordPeerProbes(store, s);
+    expect(await tables()).toEqual(together);
+    expect(together.verdicts.length).toBeGreaterThan(2);
   });
 
   it('takes a summary larger than one statement can carry', async () => {

@@ -1,8 +1,8 @@
 import { toIso } from '../../core/time.ts';
-import { recordPeerProbes } from '../../store/repositories/peer-slices.ts';
 import type { Store } from '../../store/store.ts';
 import { badRequest, Conflict, NotPermitted } from '../errors.ts';
 import { isReady } from './assignments.ts';
+import type { InterimBatcher } from './interim-batcher.ts';
 import type { EpochMetrics } from './metrics.ts';
 import type { EpochService } from './service.ts';
 import { epochNotReady, findEpoch } from './views.ts';
@@ -12,6 +12,8 @@ export interface InterimDeps {
   store: Store;
   epochs: EpochService;
   metrics: EpochMetrics;
+  /** Records summaries in shared transactions (group commit). */
+  batcher: InterimBatcher;
   /** The network's probe interval: a summary may not claim a longer one. */
   probeIntervalS: number;
   /** How far ahead of the coordinator's clock a probe may be stamped (the signature window). */
@@ -90,7 +92,7 @@ export async function recordInterim(
   const { assignment } = await epochs.groupsOf(store.db, row);
   checkAssigned(summary, new Set(assignment.targetsOf.get(summary.monitor) ?? []), epoch);
   checkProbeTimes(summary, row, t + deps.clockSkewMs);
-  const probes = await recordPeerProbes(store, {
+  const probes = await deps.batcher.submit({
     monitor: summary.monitor,
     sliceMs: deps.sliceMs,
     probeIntervalMs: summary.probe_interval_s * 1000,

@@ -32,37 +32,62 @@ const keyOf = (nodeId: string, rowStart: number) => `${nodeId}\u0000${rowStart}`
  * targets or probes. Resending a summary changes nothing. Returns the number of probes.
  */
 export async function recordPeerProbes(store: Store, input: PeerProbeSummary): Promise<number> {
-  checkSummary(input);
-  const { monitor, sliceMs, probeIntervalMs } = input;
+  const [probes] = await recordPeerProbesMany(store, [input]);
+  return probes ?? 0;
+}
+
+/**
+ * Several monitors' summaries in one transaction under the `peer-verdicts` lock, as if
+ * recorded one after another (a vote is an OR and a verdict is derived from all the votes, so
+ * the order does not matter): one upsert of the monitors' rows, one read and one upsert of the
+ * verdicts of the (node, row) keys they touch, whatever the number of summaries (decision
+ * 0052). Returns each summary's number of probes, in order.
+ */
+export async function recordPeerProbesMany(
+  store: Store,
+  inputs: readonly PeerProbeSummary[],
+): Promise<number[]> {
+  for (const input of inputs) checkSummary(input);
   const votes = new Map<string, MonitorRow>();
   const firstProbeAt = new Map<string, number>();
-  let probes = 0;
-  for (const { target, probes: list } of input.targets) {
-    probes += list.length;
-    for (const [rowStart, v] of votesFromProbes(list, probeIntervalMs, sliceMs)) {
-      const key = keyOf(target, rowStart);
-      const prev = votes.get(key);
-      const merged = prev === undefined ? v : mergeVotes({ up: prev.up_mask, down: prev.down_mask }, v);
-      votes.set(key, {
-        node_id: target,
-        slice_ms: sliceMs,
-        row_start: rowStart,
-        monitor_id: monitor,
-        up_mask: merged.up,
-        down_mask: merged.down,
-      });
+  const counts = inputs.map(({ monitor, sliceMs, probeIntervalMs, targets }) => {
+    let probes = 0;
+    for (const { target, probes: list } of targets) {
+      probes += list.length;
+      for (const [rowStart, v] of votesFromProbes(list, probeIntervalMs, sliceMs)) {
+        const key = `${keyOf(target, rowStart)}\u0000${sliceMs}\u0000${monitor}`;
+        const prev = votes.get(key);
+        const merged = prev === undefined ? v : mergeVotes({ up: prev.up_mask, down: prev.down_mask }, v);
+        votes.set(key, {
+          node_id: target,
+          slice_ms: sliceMs,
+          row_start: rowStart,
+          monitor_id: monitor,
+          up_mask: merged.up,
+          down_mask: merged.down,
+        });
+      }
+      for (const [at] of list) firstProbeAt.set(target, Math.min(firstProbeAt.get(target) ?? at, at));
     }
-    for (const [at] of list) firstProbeAt.set(target, Math.min(firstProbeAt.get(target) ?? at, at));
-  }
-  if (votes.size === 0) return probes;
-
-  await store.exclusive('peer-verdicts', async (trx) => {
-    await upsertMonitorVotes(trx, [...votes.values()], store.capabilities);
-    await recordFirstProbes(trx, firstProbeAt, store.capabilities);
-    const verdicts = await majorityFor(trx, sliceMs, [...votes.values()]);
-    await upsertVerdicts(trx, verdicts, store.capabilities);
+    return probes;
   });
-  return probes;
+  if (votes.size === 0) return counts;
+
+  const rows = [...votes.values()];
+  const sliceLengths = [...new Set(rows.map((r) => r.slice_ms))];
+  await store.exclusive('peer-verdicts', async (trx) => {
+    await upsertMonitorVotes(trx, rows, store.capabilities);
+    await recordFirstProbes(trx, firstProbeAt, store.capabilities);
+    for (const sliceMs of sliceLengths) {
+      const verdicts = await majorityFor(
+        trx,
+        sliceMs,
+        rows.filter((r) => r.slice_ms === sliceMs),
+      );
+      await upsertVerdicts(trx, verdicts, store.capabilities);
+    }
+  });
+  return counts;
 }
 
 function checkSummary({ sliceMs, probeIntervalMs, targets }: PeerProbeSummary): void {
@@ -150,12 +175,14 @@ async function majorityFor(trx: Tx, sliceMs: number, touched: readonly MonitorRo
         wanted.get(keyOf(r.node_id, r.row_start))?.push({ up: r.up_mask, down: r.down_mask });
     }
   }
-  return touched.map((r) => {
-    const shares = peerShares(wanted.get(keyOf(r.node_id, r.row_start)) ?? []);
+  // One verdict per key: several monitors' rows may touch it, and an upsert may not name a row twice.
+  return [...wanted].map(([key, masks]) => {
+    const [node_id = '', rowStart = '0'] = key.split('\u0000');
+    const shares = peerShares(masks);
     return {
-      node_id: r.node_id,
+      node_id,
       slice_ms: sliceMs,
-      row_start: r.row_start,
+      row_start: Number(rowStart),
       mask: mostlyUpMask(shares),
       up_halves: encodeCounts(shares.upHalves),
       voters: encodeCounts(shares.voters),
