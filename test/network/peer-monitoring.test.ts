@@ -264,7 +264,9 @@ describe('a peer-monitored network of 30 nodes with 30 % lying monitors', () => 
         // timer may fire a fraction of a millisecond early (Node's timers run on the loop's
         // millisecond clock), so allow one millisecond.
         expect(row.latency_ms, row.node).toBeGreaterThanOrEqual(SLOW_MS - 1);
-        expect(BigInt(row.reward), row.node).toBeLessThan(share / 2n);
+        // About half a share at a latency of the allowance: a hundredth over half at most,
+        // since its fastest answers may settle a fraction of a millisecond under 300 ms.
+        expect(BigInt(row.reward), row.node).toBeLessThanOrEqual(share / 2n + share / 100n);
       }
       if (node.behaviour === 'down-part') {
         expect(row.downtime_intervals, row.node).toBeGreaterThan(0);
