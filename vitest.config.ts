@@ -2,8 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * The namespace network test runs six agent processes against injected delays, and measures
- * them to a few milliseconds: it runs alone, after everything else, so no other test's load
- * moves its figures (test/network/impaired-links.test.ts, docs/agent.md).
+ * them to a few milliseconds: it runs alone, in a group of its own (vitest runs one group of
+ * projects at a time), so no other test's load moves its figures
+ * (test/network/impaired-links.test.ts, docs/agent.md).
  */
 const ALONE = ['test/network/impaired-links.test.ts'];
 
