@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 
 export interface Listening {
   /** http://host:port, with an IPv6 address in brackets. */
@@ -40,7 +40,6 @@ export async function listen(server: Server, port: number, host: string): Promis
  */
 export async function ensurePortFree(port: number, host: string): Promise<void> {
   if (port === 0) return;
-  const { createServer } = await import('node:net');
   const probe = createServer();
   await new Promise<void>((resolve, reject) => {
     probe.once('error', (err: NodeJS.ErrnoException) =>

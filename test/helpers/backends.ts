@@ -82,7 +82,8 @@ const postgres: TestBackend = {
   },
 };
 
-async function withCleanup(store: Store, cleanup: () => Promise<void>): Promise<Store> {
+/** Migrates `store` and makes its close also run `cleanup` (drop the schema, remove the file). */
+export async function withCleanup(store: Store, cleanup: () => Promise<void>): Promise<Store> {
   await store.migrate();
   const close = store.close.bind(store);
   return Object.assign(store, {

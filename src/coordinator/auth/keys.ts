@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { uuidv7 } from '../../core/ids.ts';
 import type { Db } from '../../store/capabilities.ts';
-import { findActiveKey, insertApiKey } from '../../store/repositories/api-keys.ts';
+import { type ActiveKey, findActiveKey, insertApiKey } from '../../store/repositories/api-keys.ts';
 import type { Role } from '../../store/schema.ts';
 
 export const ROLES: readonly Role[] = ['admin', 'operator', 'node', 'tenant', 'read'];
@@ -64,17 +64,13 @@ export async function createApiKey(
   return { id, key, prefix, role };
 }
 
-export interface VerifiedKey {
-  id: string;
-  prefix: string;
-  role: Role;
-  /** The key's label: a tenant key's tenant id (see coordinator/jobs/tenants.ts). */
-  label: string | null;
-  /** The node a node key acts as (null for a node key made before keys had scopes: it acts for none). */
-  node_id: string | null;
-  /** The operator whose nodes an operator key acts for; null for every node. */
-  operator: string | null;
-}
+/**
+ * A key as a request's check sees it: its label is a tenant key's tenant id (see
+ * coordinator/jobs/tenants.ts); `node_id` is the node a node key acts as (null for one made
+ * before keys had scopes: it acts for none); `operator` the operator whose nodes an operator
+ * key acts for (null: every node).
+ */
+export type VerifiedKey = ActiveKey;
 
 /**
  * Looks keys up by hash with a short-lived cache: ingestion runs thousands of requests a

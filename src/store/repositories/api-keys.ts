@@ -1,5 +1,5 @@
 import type { Db } from '../capabilities.ts';
-import type { ApiKeysTable, Role } from '../schema.ts';
+import type { ApiKeysTable } from '../schema.ts';
 
 /** A key as stored: its hash, never the key itself. */
 export type ApiKeyRow = ApiKeysTable;
@@ -12,24 +12,15 @@ export async function insertApiKey(db: Db, row: Omit<ApiKeyRow, 'revoked_at'>): 
     .execute();
 }
 
+/** What a request's key check needs of a key: who it is, its role and whom it acts for. */
+const VERIFIED_COLUMNS = ['id', 'prefix', 'role', 'label', 'node_id', 'operator'] as const;
+export type ActiveKey = Pick<ApiKeyRow, (typeof VERIFIED_COLUMNS)[number]>;
+
 /** The unrevoked key with this hash, if any. */
-export async function findActiveKey(
-  db: Db,
-  keyHash: string,
-): Promise<
-  | {
-      id: string;
-      prefix: string;
-      role: Role;
-      label: string | null;
-      node_id: string | null;
-      operator: string | null;
-    }
-  | undefined
-> {
+export async function findActiveKey(db: Db, keyHash: string): Promise<ActiveKey | undefined> {
   return db
     .selectFrom('api_keys')
-    .select(['id', 'prefix', 'role', 'label', 'node_id', 'operator'])
+    .select(VERIFIED_COLUMNS)
     .where('key_hash', '=', keyHash)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../../src/store/store.ts';
 import { createTestApi, type TestApi } from '../../helpers/api.ts';
-import { backends, type TestBackend } from '../../helpers/backends.ts';
+import { backends, type TestBackend, withCleanup } from '../../helpers/backends.ts';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.ts';
 import { expectProblem, type Response } from '../api/support.ts';
 
@@ -78,15 +78,7 @@ describe.skipIf(postgres === undefined)('store faults [postgres]: the database g
         const url = new URL(databaseUrl);
         url.hostname = '127.0.0.1';
         url.port = String(proxy?.port);
-        const store = openStore({ databaseUrl: url.toString(), maxConnections: 2 });
-        await store.migrate();
-        const close = store.close.bind(store);
-        return Object.assign(store, {
-          async close() {
-            await close();
-            await cleanup();
-          },
-        });
+        return withCleanup(openStore({ databaseUrl: url.toString(), maxConnections: 2 }), cleanup);
       },
     };
     api = await createTestApi(viaProxy, () => {}, { storeFailureWindowMs: 5_000 });

@@ -4,6 +4,7 @@ import { buildReport } from '../../../src/core/reports/summarize.ts';
 import type { ProbeSample } from '../../../src/core/reports/types.ts';
 import { GENESIS_SETTLEMENT_HASH } from '../../../src/core/settlement/document.ts';
 import { settleEpoch } from '../../../src/core/settlement/settle.ts';
+import { seededRandom } from '../../../src/simulator/profiles.ts';
 import { recordPeerProbes } from '../../../src/store/repositories/peer-slices.ts';
 import { keyOf, keysFor } from '../../core/settlement/network.ts';
 import { describeEachBackend } from '../../helpers/backends.ts';
@@ -24,21 +25,9 @@ const MONITORS = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8'];
 /** Probes every two slices, as `vigil up` does (10 s probes on 5 s slices). */
 const PROBE_INTERVAL_MS = 2 * MIN;
 
-/** A small deterministic generator (mulberry32): the same probes on every run and backend. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** Each monitor's probes over the day: jittered by up to 20 s, each lost with `lossChance`. */
 function probesOf(seed: number, lossChance: number): Map<string, ProbeSample[]> {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const byMonitor = new Map<string, ProbeSample[]>();
   for (const monitor of MONITORS) {
     const offset = Math.floor(next() * PROBE_INTERVAL_MS);
