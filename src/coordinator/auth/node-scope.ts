@@ -24,6 +24,14 @@ export function registeringOperator(
   return actor.operator;
 }
 
+/** Refuses (403) a scoped operator key's change of a node's operator to anything but its own. */
+export function requireKeepsOperator(actor: VerifiedKey | null, operator: string | null): void {
+  if (actor?.role !== 'operator' || actor.operator === null || operator === actor.operator) return;
+  refuse(
+    `this operator key acts for operator ${actor.operator}; it may not give a node to ${operator ?? 'no operator'}`,
+  );
+}
+
 /**
  * Refuses (403) unless `actor` may act for every one of `nodeIds`. Nodes that are not
  * registered pass here: the route's own check says 404 or 422 for them, whoever asks.

@@ -3,7 +3,7 @@ import { type Static, Type } from 'typebox';
 import { listNodes } from '../../store/repositories/nodes.ts';
 import { statesOfNode } from '../../store/repositories/worker-states.ts';
 import type { Store } from '../../store/store.ts';
-import { registeringOperator, requireActsFor } from '../auth/node-scope.ts';
+import { registeringOperator, requireActsFor, requireKeepsOperator } from '../auth/node-scope.ts';
 import { Limit, NodeId, NullableString, problemResponses, StringEnum } from '../http/schemas.ts';
 import { stateHistoryRoute } from '../workers/read-routes.ts';
 import { changeNode, deregister, register, requireNode } from './registry.ts';
@@ -192,7 +192,7 @@ function patchNodeRoute(app: FastifyInstance, ctx: NodeRouteContext): void {
       const { node_id } = request.params as Static<typeof Params>;
       const patch = request.body as Static<typeof Patch>;
       await requireActsFor(ctx.store.db, request.actor, [node_id]);
-      if (patch.operator !== undefined) registeringOperator(request.actor, patch.operator ?? '');
+      if (patch.operator !== undefined) requireKeepsOperator(request.actor, patch.operator);
       const node = await changeNode(ctx, node_id, patch);
       return nodeDetailView(ctx.store.db, node, ctx.liveSince());
     },
