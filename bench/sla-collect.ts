@@ -23,15 +23,18 @@ import { crossCheck, loadFleet, type SetupPhase } from './lib/sla-setup.ts';
 
 /**
  * `npm run bench -- sla-collect [--backend sqlite|postgres|both] [--nodes 10000]
- *   [--outcomes 5000000] [--repeat 1] [--quiet-load L] [--keep] [--cpu-prof DIR]`
+ *   [--outcomes 5000000] [--peers 24] [--repeat 1] [--quiet-load L] [--keep] [--cpu-prof DIR]`
  *
  * Builds the issue's data set (10,000 nodes, heartbeats every 30 s over 24 h, 5,000,000
- * outcomes over 7 days) by bulk insertion, then times full SLA collections in a fresh process.
+ * outcomes over 7 days, the verdicts of 24 monitors per node) by bulk insertion, then times
+ * full SLA collections in a fresh process.
  */
 const TARGET_MS: Record<BackendName, number> = { sqlite: 2_000, postgres: 3_000 };
 /** A fixed clock (not on a slice boundary, as a real clock rarely is) makes runs comparable. */
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 17);
 const RESULT_MARK = '@@sla-collect-result ';
+/** Monitors per node whose verdicts the collection reads: the default group size. */
+const PEERS = 24;
 
 export async function main(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -45,12 +48,13 @@ export async function main(args: string[]): Promise<void> {
       'quiet-load': { type: 'string' },
       'cpu-prof': { type: 'string' },
       child: { type: 'string' },
+      peers: { type: 'string' },
     },
   });
   const nodes = parseCount(values.nodes, 10_000);
   const outcomes = parseCount(values.outcomes, 5_000_000);
   const config = defaultConfig();
-  const spec = fleetSpec(config, nodes, outcomes);
+  const spec = fleetSpec(config, nodes, outcomes, parseCount(values.peers, PEERS));
   const profiles = Array.from({ length: nodes }, (_, i) => nodeProfile(i, spec));
 
   if (values.child !== undefined) {
@@ -77,7 +81,7 @@ export async function main(args: string[]): Promise<void> {
   }
 }
 
-function fleetSpec(config: VigilConfig, nodes: number, outcomes: number): FleetSpec {
+function fleetSpec(config: VigilConfig, nodes: number, outcomes: number, peers: number): FleetSpec {
   const s = config.sla;
   return {
     nodes,
@@ -89,6 +93,7 @@ function fleetSpec(config: VigilConfig, nodes: number, outcomes: number): FleetS
     completionWindowMs: s.completion_window_s * 1000,
     grain: rollupGrain(s.completion_window_s),
     sampleSize: s.response_time_sample_size,
+    peers,
   };
 }
 
@@ -261,6 +266,7 @@ async function rowCounts(databaseUrl: string): Promise<Array<[string, number]>> 
       'node_topics',
       'node_status',
       'heartbeat_slices',
+      'peer_verdict_slices',
       'job_outcomes',
       'outcome_rollups',
       'node_response_samples',

@@ -1,5 +1,5 @@
 import type { RollupGrain } from '../../src/core/sla/rollup.ts';
-import { sliceAddress } from '../../src/core/sla/slices.ts';
+import { sliceAddress, windowMask } from '../../src/core/sla/slices.ts';
 import { seededRandom } from '../../src/simulator/profiles.ts';
 
 /**
@@ -19,6 +19,8 @@ export interface FleetSpec {
   /** Outcome rollup buckets: fine (1/168 of the window) and coarse (24 fine). */
   grain: RollupGrain;
   sampleSize: number;
+  /** Monitors auditing each node: their verdicts are in peer_verdict_slices (0: none). */
+  peers: number;
 }
 
 export const HEARTBEAT_INTERVAL_MS = 30_000;
@@ -132,4 +134,25 @@ export function sliceRows(
     rows.set(rowStart, ((rows.get(rowStart) ?? 0) | (1 << bit)) >>> 0);
   }
   return [...rows].map(([row_start, mask]) => ({ row_start, mask }));
+}
+
+/**
+ * The peers' verdict rows for one node, as recordPeerProbes derives them: `peers` monitors
+ * (the next nodes in the fleet) each saw the node up in the slices its heartbeats cover and
+ * down in the others of the history, so the median is what the heartbeats say and the
+ * collection does all the work of reading and judging the monitors' votes.
+ */
+export function peerVerdictRows(
+  p: NodeProfile,
+  spec: FleetSpec,
+  heartbeatRows: ReadonlyArray<{ row_start: number; mask: number }>,
+): Array<{ row_start: number; up: number; down: number; monitors: string[] }> {
+  if (spec.peers === 0) return [];
+  const monitors = Array.from({ length: spec.peers }, (_, k) => nodeId((p.index + k + 1) % spec.nodes));
+  const firstSlice = Math.floor(historyStart(spec) / spec.sliceMs);
+  const lastSlice = Math.floor(spec.now / spec.sliceMs);
+  return heartbeatRows.map(({ row_start, mask }) => {
+    const probed = windowMask(Math.round(row_start / spec.sliceMs), firstSlice, lastSlice);
+    return { row_start, up: (mask & probed) >>> 0, down: (~mask & probed) >>> 0, monitors };
+  });
 }

@@ -3,6 +3,7 @@ import type { VigilConfig } from '../../src/config/index.ts';
 import { type CollectionSummary, createSlaCollector } from '../../src/coordinator/sla/collector.ts';
 import { uuidv7 } from '../../src/core/ids.ts';
 import { evaluateFleet } from '../../src/core/sla/evaluate-fleet.ts';
+import { peerRowsWanted } from '../../src/core/sla/peer-rows-wanted.ts';
 import { rollupGrain } from '../../src/core/sla/rollup.ts';
 import { rulesFromSettings } from '../../src/core/sla/rules.ts';
 import { planTransitions } from '../../src/core/sla/violations.ts';
@@ -13,6 +14,7 @@ import {
   readCompletionCounts,
   readFleet,
   readHeartbeatSlices,
+  readPeerVerdictSlices,
   readResponseDurations,
 } from '../../src/store/repositories/sla-inputs.ts';
 import {
@@ -145,7 +147,7 @@ async function fleetActivity(
 }
 
 /**
- * The collection taken apart: each read alone, the four reads concurrently (as collect()
+ * The collection taken apart: each read alone, the four first reads concurrently (as collect()
  * issues them), the evaluation, and the write transaction (rolled back, so the store is left
  * as the second collection left it). Mirrors src/coordinator/sla/collector.ts.
  */
@@ -187,6 +189,19 @@ async function collectionPhases(store: Store, config: VigilConfig, at: number): 
     () => readHeartbeatSlices(store.db, sliceMs, windowStart, at),
     (v) => `${rows(v)} rows`,
   );
+  const wanted = peerRowsWanted(
+    fleet.map((n) => n.node_id),
+    slices,
+    sliceMs,
+    windowStart,
+    at,
+  );
+  const peerVerdicts = await time(
+    'readPeerVerdictSlices (rows without a heartbeat)',
+    () => readPeerVerdictSlices(store.db, sliceMs, wanted),
+    (v) =>
+      `${rows(v)} rows, ${[...v.values()].flat().reduce((n, r) => n + (r.votes?.length ?? 0), 0)} monitors' votes`,
+  );
   const completion = await time(
     'readCompletionCounts',
     () => readCompletionCounts(store.db, at - s.completion_window_s * 1000, grain),
@@ -197,13 +212,13 @@ async function collectionPhases(store: Store, config: VigilConfig, at: number): 
     () => readResponseDurations(store.db),
     (v) => `${rows(v)} durations`,
   );
-  await time('the four reads concurrently', () => Promise.all(reads()));
+  await time('the four first reads concurrently', () => Promise.all(reads()));
 
   const rules = rulesFromSettings(s);
   const { readings, capacity } = await time(
     'evaluation (uptime, p95, completion, capacity)',
     () =>
-      evaluateFleet({ fleet, slices, durations, completion }, rules, {
+      evaluateFleet({ fleet, slices, peerVerdicts, durations, completion }, rules, {
         at,
         sliceMs,
         uptimeWindowMs: s.uptime_window_s * 1000,

@@ -1,10 +1,19 @@
+import { mostlyUpMask, peerShares } from '../../src/core/sla/peer-shares.ts';
 import { writeHeartbeats } from '../../src/store/repositories/heartbeats.ts';
 import { recordOutcomes } from '../../src/store/repositories/outcomes.ts';
+import { encodeMonitorVotes } from '../../src/store/repositories/peer-slices.ts';
 import { EMPTY_SAMPLES } from '../../src/store/repositories/response-samples.ts';
 import { openStore } from '../../src/store/store.ts';
 import { openBulkWriter } from './bulk.ts';
 import type { BenchDatabase } from './common.ts';
-import { type FleetSpec, heartbeatTimes, historyStart, type NodeProfile, sliceRows } from './fleet.ts';
+import {
+  type FleetSpec,
+  heartbeatTimes,
+  historyStart,
+  type NodeProfile,
+  peerVerdictRows,
+  sliceRows,
+} from './fleet.ts';
 import { OUTCOME_COLUMNS, OutcomeStream } from './outcome-stream.ts';
 
 const DAY = 86_400_000;
@@ -39,7 +48,7 @@ export async function loadFleet(
   const beats = new Map<number, number[]>();
   const stream = new OutcomeStream(spec, profiles, watched);
   try {
-    await phase('nodes, node_topics, node_status, heartbeat_slices', async () => {
+    await phase('nodes, node_topics, node_status, heartbeat and peer slices', async () => {
       for (let c = 0; c < profiles.length; c += NODE_CHUNK) {
         const chunk = profiles.slice(c, c + NODE_CHUNK);
         await writer.insert('nodes', NODE_TYPES, nodeColumns(chunk, spec.now - 30 * DAY));
@@ -50,6 +59,8 @@ export async function loadFleet(
         });
         const status = columns(STATUS_TYPES);
         const slices = columns(SLICE_TYPES);
+        const verdicts = columns(VERDICT_TYPES);
+        const firstProbes = columns(FIRST_PROBE_TYPES);
         for (const p of chunk) {
           const times = heartbeatTimes(p, spec, historyStart(spec), spec.now);
           if (watched.has(p.index)) beats.set(p.index, times);
@@ -62,12 +73,25 @@ export async function loadFleet(
             queue_length: p.queue_length,
             version: '1.4.2',
           });
-          for (const row of sliceRows(times, spec.sliceMs)) {
-            push(slices, { node_id: p.node_id, slice_ms: spec.sliceMs, ...row });
+          const rows = sliceRows(times, spec.sliceMs);
+          for (const row of rows) push(slices, { node_id: p.node_id, slice_ms: spec.sliceMs, ...row });
+          // What recordPeerProbes would have derived from the monitors' summaries.
+          for (const { row_start, up, down, monitors } of peerVerdictRows(p, spec, rows)) {
+            const votes = monitors.map((monitor) => ({ monitor, up, down }));
+            push(verdicts, {
+              node_id: p.node_id,
+              slice_ms: spec.sliceMs,
+              row_start,
+              mask: mostlyUpMask(peerShares(votes)),
+              monitor_votes: encodeMonitorVotes(votes),
+            });
           }
+          if (spec.peers > 0) push(firstProbes, { node_id: p.node_id, first_probe_at: historyStart(spec) });
         }
         await writer.insert('node_status', STATUS_TYPES, status);
         await writer.insert('heartbeat_slices', SLICE_TYPES, slices);
+        await writer.insert('peer_verdict_slices', VERDICT_TYPES, verdicts);
+        await writer.insert('peer_first_probes', FIRST_PROBE_TYPES, firstProbes);
       }
     });
     await phase('job_outcomes (secondary indexes built after)', async () => {
@@ -219,6 +243,8 @@ const TABLES = [
   'node_topics',
   'node_status',
   'heartbeat_slices',
+  'peer_verdict_slices',
+  'peer_first_probes',
   'job_outcomes',
   'outcome_rollups',
   'node_response_samples',
@@ -245,6 +271,8 @@ const STATUS_TYPES = {
   version: 'text',
 } as const;
 const SLICE_TYPES = { node_id: 'text', slice_ms: 'int8', row_start: 'int8', mask: 'int8' } as const;
+const VERDICT_TYPES = { ...SLICE_TYPES, monitor_votes: 'text' } as const;
+const FIRST_PROBE_TYPES = { node_id: 'text', first_probe_at: 'int8' } as const;
 const OUTCOME_TYPES = Object.fromEntries(
   OUTCOME_COLUMNS.map((c) => [c, c.endsWith('_at') || c === 'duration_ms' ? 'int8' : 'text']),
 ) as Record<(typeof OUTCOME_COLUMNS)[number], 'text' | 'int8'>;

@@ -23,17 +23,18 @@ export interface PeerSlicesTable {
 /**
  * The peers' verdict, derived from peer_slices whenever one of its rows changes: bit i of
  * `mask` is set when more than half of the monitors' votes saw the node up in that slice (a
- * monitor whose probes disagree there gives half a vote each way), and `up_halves`/`voters`
- * hold the share itself per slice, 32 comma-separated integers each (migration 0007,
- * decision 0046); null in rows derived before it, which count by their mask.
+ * monitor whose probes disagree there gives half a vote each way), and `monitor_votes` holds
+ * every monitor's own bits for the row, `[[monitor_id, up_mask, down_mask], …]` as JSON
+ * sorted by monitor (migration 0008, decision 0053), so the collection can take the median
+ * across monitors without reading peer_slices; null in rows derived before it, which count
+ * by their mask.
  */
 export interface PeerVerdictSlicesTable {
   node_id: string;
   slice_ms: number;
   row_start: number;
   mask: number;
-  up_halves: string | null;
-  voters: string | null;
+  monitor_votes: string | null;
 }
 
 /** When peers first probed a node (the probe's own time), whatever they saw. */

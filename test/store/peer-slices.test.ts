@@ -56,7 +56,7 @@ describeEachBackend('peer slices', (backend) => {
     return row?.mask;
   }
 
-  it('keeps each verdict on the slices its probe stands for, and the peers’ share beside it', async () => {
+  it('keeps each verdict on the slices its probe stands for, and every monitor’s bits beside the verdict', async () => {
     // A 5-minute probe at minute 0 (+3 s) covers slices 0–4; one at minute 30 covers 30–34,
     // which run over into the next row.
     const n = await recordPeerProbes(
@@ -88,25 +88,21 @@ describeEachBackend('peer slices', (backend) => {
         down_mask: 0b111,
       },
     ]);
-    // Beside the mask, the share per slice: m1's up vote is two halves, its down vote none.
-    const slices = (values: Record<number, number>) =>
-      Array.from({ length: 32 }, (_, i) => values[i] ?? 0).join(',');
+    // Beside the mask, every monitor's own bits for the row, for the collection's median.
     expect(verdicts).toEqual([
       {
         node_id: 'a',
         slice_ms: MIN,
         row_start: T0,
         mask: 0b11111,
-        up_halves: slices({ 0: 2, 1: 2, 2: 2, 3: 2, 4: 2 }),
-        voters: slices({ 0: 1, 1: 1, 2: 1, 3: 1, 4: 1, 30: 1, 31: 1 }),
+        monitor_votes: JSON.stringify([['m1', 0b11111, 0xc0000000]]),
       },
       {
         node_id: 'a',
         slice_ms: MIN,
         row_start: T0 + 32 * MIN,
         mask: 0,
-        up_halves: slices({}),
-        voters: slices({ 0: 1, 1: 1, 2: 1 }),
+        monitor_votes: JSON.stringify([['m1', 0, 0b111]]),
       },
     ]);
     expect(firsts).toEqual([{ node_id: 'a', first_probe_at: T0 + 3_000 }]);
@@ -147,13 +143,19 @@ describeEachBackend('peer slices', (backend) => {
     expect(await verdictMask('a')).toBe(0b1111100);
     // m2 now also saw slices 1–5 up: in 1–4, where it had said down, its vote is half each way.
     await recordPeerProbes(store, summary('m2', { a: [[T0 + 2 * MIN - 1, 1]] }));
+    // Slice 0 stays a tie (m1 up, m2 down); in 1–4 m2's mixed half tips it; 5–6 are up.
+    expect(await verdictMask('a')).toBe(0b1111110);
     const row = await store.db
       .selectFrom('peer_verdict_slices')
-      .select(['up_halves', 'voters'])
+      .select('monitor_votes')
       .where('node_id', '=', 'a')
       .executeTakeFirstOrThrow();
-    expect(row.up_halves?.split(',').slice(0, 8)).toEqual(['2', '3', '5', '5', '5', '4', '2', '0']);
-    expect(row.voters?.split(',').slice(0, 8)).toEqual(['2', '2', '3', '3', '3', '2', '1', '0']);
+    // Sorted by monitor, whatever order they reported in.
+    expect(JSON.parse(row.monitor_votes ?? 'null')).toEqual([
+      ['m1', 0b11111, 0],
+      ['m2', 0b111110, 0b11111],
+      ['m3', 0b1111100, 0],
+    ]);
   });
 
   it('keeps every vote when monitors report the same nodes at the same moment', async () => {

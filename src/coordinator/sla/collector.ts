@@ -2,6 +2,7 @@ import { uuidv7 } from '../../core/ids.ts';
 import type { CapacityReading } from '../../core/sla/capacity.ts';
 import type { MetricReading } from '../../core/sla/evaluate.ts';
 import { evaluateFleet, type FleetEvidence } from '../../core/sla/evaluate-fleet.ts';
+import { peerRowsWanted } from '../../core/sla/peer-rows-wanted.ts';
 import { type RollupGrain, rollupGrain } from '../../core/sla/rollup.ts';
 import { type MetricRules, rulesFromSettings, type SeverityBand } from '../../core/sla/rules.ts';
 import { type OpenViolation, planTransitions } from '../../core/sla/violations.ts';
@@ -86,19 +87,31 @@ interface CollectorDeps {
   grain: RollupGrain;
 }
 
-/** The whole fleet's evidence at `at`, with a fixed number of set-based queries (never one per node). */
+/**
+ * The whole fleet's evidence at `at`, with a fixed number of set-based queries (never one per
+ * node): four at once, then the peers' verdicts for the slices the heartbeats left open.
+ */
 async function readEvidence(
   { store, settings, sliceMs, grain }: CollectorDeps,
   at: number,
 ): Promise<FleetEvidence> {
   const windowStart = at - settings.uptime_window_s * 1000;
-  const [fleet, slices, peerVerdicts, completion, durations] = await Promise.all([
+  const [fleet, slices, completion, durations] = await Promise.all([
     readFleet(store.db),
     readHeartbeatSlices(store.db, sliceMs, windowStart, at),
-    readPeerVerdictSlices(store.db, sliceMs, windowStart, at),
     readCompletionCounts(store.db, at - settings.completion_window_s * 1000, grain),
     readResponseDurations(store.db),
   ]);
+  // The peers speak only for slices without a heartbeat: their verdicts (each monitor's votes,
+  // about 0.7 KB a row) are read for those rows alone, after the heartbeats say which they are.
+  const wanted = peerRowsWanted(
+    fleet.map((n) => n.node_id),
+    slices,
+    sliceMs,
+    windowStart,
+    at,
+  );
+  const peerVerdicts = await readPeerVerdictSlices(store.db, sliceMs, wanted);
   return { fleet, slices, peerVerdicts, durations, completion };
 }
 

@@ -1,5 +1,5 @@
-import { type PeerShares, sliceShare } from './peer-shares.ts';
-import { bitMask, popcount32, SLICES_PER_ROW, windowMask } from './slices.ts';
+import { type JudgedVotes, type MonitorVotes, peerMedian } from './peer-median.ts';
+import { popcount32, SLICES_PER_ROW, windowMask } from './slices.ts';
 
 /** One bitmap row of slice evidence: row start (ms) and mask. */
 export interface SliceRow {
@@ -8,12 +8,12 @@ export interface SliceRow {
 }
 
 /**
- * One row of the peers' evidence: `mask` has the slices where most votes said up, `shares` the
- * share of up votes per slice. A row derived before migration 0007 has no shares; its mask
- * (then 0015's majority of monitors) stands for its slices as it did.
+ * One row of the peers' evidence: `mask` has the slices where most votes said up, `votes`
+ * each monitor's own verdict bits (decision 0053). A row derived before migration 0008 has no
+ * votes; its mask stands for its slices, a yes or no each.
  */
 export interface PeerSliceRow extends SliceRow {
-  shares?: PeerShares | null;
+  votes?: ReadonlyArray<MonitorVotes> | null;
 }
 
 export interface UptimeInput {
@@ -53,26 +53,15 @@ function heartbeatMasks(rows: ReadonlyArray<SliceRow>): Map<number, number> {
   return byStart;
 }
 
-/** What the peers add to a row's judged slices that no heartbeat covers: their share of up votes. */
-function peerEvidence(row: PeerSliceRow, judged: number): number {
-  if (judged === 0) return 0;
-  const { shares } = row;
-  if (shares === undefined || shares === null) return popcount32((row.mask & judged) >>> 0);
-  let sum = 0;
-  for (let bit = 0; bit < SLICES_PER_ROW; bit++) {
-    if ((judged & bitMask(bit)) !== 0) sum += sliceShare(shares, bit);
-  }
-  return sum;
-}
-
 /**
  * Uptime as the share of whole time slices in the window that hold evidence of life. A slice
- * with a heartbeat counts whole; one without counts the share of the peers' votes that saw
- * the node up (decision 0046), so uptime follows the share of up samples, as settled downtime
- * does, instead of a per-slice majority that rounds every slice to all or nothing. The window starts no
- * earlier than the slice of the node's first evidence (its first heartbeat or the first time
- * a peer probed it), so a node that joined an hour ago is judged on that hour; the slice
- * still in progress is not judged at all. A node nobody has heard of has no data, not 0 %.
+ * with a heartbeat counts whole. The slices without one are judged by the peers as settlement
+ * judges an epoch (decision 0053): each monitor's share of up votes over those slices, then
+ * the median across monitors, counted for every such slice some monitor voted on; a slice
+ * nobody voted on counts nothing. The window starts no earlier than the slice of the node's
+ * first evidence (its first heartbeat or the first time a peer probed it), so a node that
+ * joined an hour ago is judged on that hour; the slice still in progress is not judged at
+ * all. A node nobody has heard of has no data, not 0 %.
  */
 export function computeUptime({
   rows,
@@ -97,27 +86,24 @@ export function computeUptime({
     return windowMask(rowSlice, fromSlice, toSlice);
   };
   for (const [rowStart, mask] of beats) slicesUp += popcount32((mask & inWindow(rowStart)) >>> 0);
+  // Rows from before migration 0008 speak by their mask; the others through the median.
+  let maskVoted = 0;
+  const judgedVotes: JudgedVotes[] = [];
   for (const row of peerRows) {
     const judged = (inWindow(row.row_start) & ~(beats.get(row.row_start) ?? 0)) >>> 0;
-    slicesUp += peerEvidence(row, judged);
+    if (judged === 0) continue;
+    if (row.votes === undefined || row.votes === null) {
+      slicesUp += popcount32((row.mask & judged) >>> 0);
+      maskVoted += popcount32(judged);
+    } else judgedVotes.push({ votes: row.votes, judged });
   }
+  const peers = peerMedian(judgedVotes);
+  slicesUp += peers.share * peers.votedSlices;
   if (firstHeartbeatAt !== null) return { uptimePct: (100 * slicesUp) / slicesTotal, slicesUp, slicesTotal };
   // A node its peers alone speak for (it never sent a heartbeat): its own silence says
   // nothing, so a slice no monitor has voted on, yet (interim summaries arrive up to
   // interim_period_s late) or at all, is no data rather than downtime.
-  let voted = 0;
-  for (const row of peerRows) voted += votedSlices(row, inWindow(row.row_start));
+  const voted = maskVoted + peers.votedSlices;
   if (voted === 0) return { uptimePct: null, slicesUp: 0, slicesTotal: 0 };
   return { uptimePct: (100 * slicesUp) / voted, slicesUp, slicesTotal: voted };
-}
-
-/** The slices of `judged` that at least one monitor voted on (all of them for a row from before shares). */
-function votedSlices(row: PeerSliceRow, judged: number): number {
-  if (judged === 0) return 0;
-  if (row.shares === undefined || row.shares === null) return popcount32(judged);
-  let n = 0;
-  for (let bit = 0; bit < SLICES_PER_ROW; bit++) {
-    if ((judged & bitMask(bit)) !== 0 && (row.shares.voters[bit] ?? 0) > 0) n++;
-  }
-  return n;
 }

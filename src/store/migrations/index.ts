@@ -6,6 +6,7 @@ import * as m0004 from './0004_work.ts';
 import * as m0005 from './0005_outbox.ts';
 import * as m0006 from './0006_key_scopes.ts';
 import * as m0007 from './0007_peer_vote_shares.ts';
+import * as m0008 from './0008_peer_monitor_votes.ts';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0005_outbox': m0005,
   '0006_key_scopes': m0006,
   '0007_peer_vote_shares': m0007,
+  '0008_peer_monitor_votes': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {

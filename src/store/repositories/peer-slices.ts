@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
-import { mostlyUpMask, type PeerShares, peerShares } from '../../core/sla/peer-shares.ts';
-import { mergeVotes, type VoteMasks, votesFromProbes } from '../../core/sla/peer-verdicts.ts';
+import type { MonitorVotes } from '../../core/sla/peer-median.ts';
+import { mostlyUpMask, peerShares } from '../../core/sla/peer-shares.ts';
+import { mergeVotes, votesFromProbes } from '../../core/sla/peer-verdicts.ts';
 import { chunkForBinds, chunkKeys } from '../batching.ts';
 import type { StoreCapabilities, Tx } from '../capabilities.ts';
 import type { PeerSlicesTable, PeerVerdictSlicesTable } from '../schema-peer.ts';
@@ -141,51 +142,56 @@ async function recordFirstProbes(
   }
 }
 
-/** A row's per-slice counts as stored: 32 comma-separated integers. */
-export function encodeCounts(counts: readonly number[]): string {
-  return counts.join(',');
+/** A row's monitors' bits as stored: `[[monitor_id, up, down], …]`, sorted by monitor. */
+export function encodeMonitorVotes(votes: readonly MonitorVotes[]): string {
+  const sorted = [...votes].sort((a, b) => (a.monitor < b.monitor ? -1 : a.monitor > b.monitor ? 1 : 0));
+  return JSON.stringify(sorted.map((v) => [v.monitor, v.up, v.down]));
 }
 
-/** The shares of a stored row, or null for a row derived before they were kept (migration 0007). */
-export function decodeShares(upHalves: string | null, voters: string | null): PeerShares | null {
-  if (upHalves === null || voters === null) return null;
-  return { upHalves: upHalves.split(',').map(Number), voters: voters.split(',').map(Number) };
+/** The monitors' bits of a stored row, or null for a row derived before they were kept (migration 0008). */
+export function decodeMonitorVotes(text: string | null): MonitorVotes[] | null {
+  if (text === null) return null;
+  return (JSON.parse(text) as Array<[string, number, number]>).map(([monitor, up, down]) => ({
+    monitor,
+    up,
+    down,
+  }));
 }
 
 /**
- * The peers' verdict (share of up votes, and the mostly-up mask) of exactly the touched (node, row) keys, from every monitor's row for
- * them. The read asks for touched nodes × touched row starts, a superset that is the touched
+ * The peers' verdict (every monitor's bits, and the mostly-up mask) of exactly the touched
+ * (node, row) keys, from every monitor's row for them. The read asks for touched nodes × touched row starts, a superset that is the touched
  * set itself in practice (a monitor probes all its targets on one schedule), and serves from
  * the primary key's (node_id, slice_ms, row_start) prefix.
  */
 async function majorityFor(trx: Tx, sliceMs: number, touched: readonly MonitorRow[]): Promise<VerdictRow[]> {
-  const wanted = new Map<string, VoteMasks[]>(touched.map((r) => [keyOf(r.node_id, r.row_start), []]));
+  const wanted = new Map<string, MonitorVotes[]>(touched.map((r) => [keyOf(r.node_id, r.row_start), []]));
   const nodes = [...new Set(touched.map((r) => r.node_id))];
   const rowStarts = [...new Set(touched.map((r) => r.row_start))];
   for (const nodeChunk of chunkKeys(nodes, KEYS_PER_LIST)) {
     for (const rowChunk of chunkKeys(rowStarts, KEYS_PER_LIST)) {
       const rows = await trx
         .selectFrom('peer_slices')
-        .select(['node_id', 'row_start', 'up_mask', 'down_mask'])
+        .select(['node_id', 'row_start', 'monitor_id', 'up_mask', 'down_mask'])
         .where('node_id', 'in', nodeChunk)
         .where('slice_ms', '=', sliceMs)
         .where('row_start', 'in', rowChunk)
         .execute();
       for (const r of rows)
-        wanted.get(keyOf(r.node_id, r.row_start))?.push({ up: r.up_mask, down: r.down_mask });
+        wanted
+          .get(keyOf(r.node_id, r.row_start))
+          ?.push({ monitor: r.monitor_id, up: Number(r.up_mask), down: Number(r.down_mask) });
     }
   }
   // One verdict per key: several monitors' rows may touch it, and an upsert may not name a row twice.
-  return [...wanted].map(([key, masks]) => {
+  return [...wanted].map(([key, votes]) => {
     const [node_id = '', rowStart = '0'] = key.split('\u0000');
-    const shares = peerShares(masks);
     return {
       node_id,
       slice_ms: sliceMs,
       row_start: Number(rowStart),
-      mask: mostlyUpMask(shares),
-      up_halves: encodeCounts(shares.upHalves),
-      voters: encodeCounts(shares.voters),
+      mask: mostlyUpMask(peerShares(votes)),
+      monitor_votes: encodeMonitorVotes(votes),
     };
   });
 }
@@ -199,8 +205,7 @@ async function upsertVerdicts(trx: Tx, rows: VerdictRow[], caps: StoreCapabiliti
       .onConflict((oc) =>
         oc.columns(['node_id', 'slice_ms', 'row_start']).doUpdateSet((eb) => ({
           mask: eb.ref('excluded.mask'),
-          up_halves: eb.ref('excluded.up_halves'),
-          voters: eb.ref('excluded.voters'),
+          monitor_votes: eb.ref('excluded.monitor_votes'),
         })),
       )
       .execute();

@@ -2,8 +2,9 @@ import type { FleetMember } from '../../core/sla/evaluate-fleet.ts';
 import { completionBuckets, type RollupGrain } from '../../core/sla/rollup.ts';
 import { firstRowStart } from '../../core/sla/slices.ts';
 import type { PeerSliceRow } from '../../core/sla/uptime.ts';
+import { chunkKeys } from '../batching.ts';
 import type { Db } from '../capabilities.ts';
-import { decodeShares } from './peer-slices.ts';
+import { decodeMonitorVotes } from './peer-slices.ts';
 import { decodeDurations } from './response-samples.ts';
 
 /** Every active node with its latest status and first peer probe: one query, whatever the fleet size. */
@@ -32,29 +33,38 @@ export function readHeartbeatSlices(db: Db, sliceMs: number, from: number, to: n
   return readSliceRows(db, 'heartbeat_slices', sliceMs, from, to);
 }
 
+/** Node ids per `IN` list: far inside either dialect's bind limit. */
+const NODES_PER_LIST = 5_000;
+
 /**
- * The peers' verdict rows that overlap [from, to), grouped by node: the mostly-up mask and the
- * share of up votes per slice (null in rows derived before migration 0007).
+ * The peers' verdict rows uptime needs (core/sla/peer-rows-wanted.ts): for each row start,
+ * those of the listed nodes, with the mostly-up mask and each monitor's own bits (null in rows
+ * derived before migration 0008). One statement per row start and list of nodes: a fixed
+ * number per collection (about ten row starts in a 24-hour window), none when every slice
+ * had a heartbeat.
  */
 export async function readPeerVerdictSlices(
   db: Db,
   sliceMs: number,
-  from: number,
-  to: number,
+  wanted: ReadonlyMap<number, readonly string[]>,
 ): Promise<Map<string, PeerSliceRow[]>> {
-  const rows = await db
-    .selectFrom('peer_verdict_slices')
-    .select(['node_id', 'row_start', 'mask', 'up_halves', 'voters'])
-    .where('slice_ms', '=', sliceMs)
-    .where('row_start', '>=', firstRowStart(from, sliceMs))
-    .where('row_start', '<', to)
-    .execute();
   const byNode = new Map<string, PeerSliceRow[]>();
-  for (const r of rows) {
-    const row = { row_start: r.row_start, mask: r.mask, shares: decodeShares(r.up_halves, r.voters) };
-    const list = byNode.get(r.node_id);
-    if (list === undefined) byNode.set(r.node_id, [row]);
-    else list.push(row);
+  for (const [rowStart, nodes] of wanted) {
+    for (const chunk of chunkKeys(nodes, NODES_PER_LIST)) {
+      const rows = await db
+        .selectFrom('peer_verdict_slices')
+        .select(['node_id', 'row_start', 'mask', 'monitor_votes'])
+        .where('slice_ms', '=', sliceMs)
+        .where('row_start', '=', rowStart)
+        .where('node_id', 'in', chunk)
+        .execute();
+      for (const r of rows) {
+        const row = { row_start: r.row_start, mask: r.mask, votes: decodeMonitorVotes(r.monitor_votes) };
+        const list = byNode.get(r.node_id);
+        if (list === undefined) byNode.set(r.node_id, [row]);
+        else list.push(row);
+      }
+    }
   }
   return byNode;
 }

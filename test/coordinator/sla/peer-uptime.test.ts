@@ -38,7 +38,7 @@ describeEachBackend('SLA collection with peer verdicts', (backend) => {
     return Object.fromEntries(rows.map((r) => [r.node_id, r.metric_value]));
   }
 
-  it('counts a slice with a heartbeat whole, and one without by the share of the peers’ up votes', async () => {
+  it('counts a slice with a heartbeat whole, and the others by the median monitor’s share of up votes', async () => {
     for (const id of ['rescued', 'peers-down', 'tie', 'outvoted', 'silent']) await register(id);
     const up = () => 1 as const;
     const down = () => 0 as const;
@@ -47,17 +47,18 @@ describeEachBackend('SLA collection with peer verdicts', (backend) => {
     await beats('rescued', 30);
     await Promise.all(['m1', 'm2', 'm3'].map((m) => watch(m, 'rescued', up)));
 
-    // Never a heartbeat; two of three monitors saw it down: a third of the votes are up.
+    // Never a heartbeat; two of three monitors saw it down: so did the median monitor.
     await watch('m1', 'peers-down', down);
     await watch('m2', 'peers-down', down);
     await watch('m3', 'peers-down', up);
 
-    // Never a heartbeat; the monitors disagree one to one.
+    // Never a heartbeat; the monitors disagree one to one: the lower median of their down
+    // shares goes to the node, as settlement's does.
     await watch('m1', 'tie', up);
     await watch('m2', 'tie', down);
 
     // Heartbeats stop at minute 30; three honest monitors see it down from then on, two lie:
-    // the liars hold two fifths of the second half's votes, and no more.
+    // the median monitor is honest, and the second half is down.
     await beats('outvoted', 30);
     for (const m of ['h1', 'h2', 'h3']) await watch(m, 'outvoted', (minute) => (minute < 30 ? 1 : 0));
     for (const m of ['liar1', 'liar2']) await watch(m, 'outvoted', up);
@@ -66,19 +67,19 @@ describeEachBackend('SLA collection with peer verdicts', (backend) => {
 
     const read = await uptimes();
     expect(read['rescued']).toBe(100);
-    expect(read['peers-down']).toBeCloseTo(100 / 3, 9);
-    expect(read['tie']).toBe(50);
-    expect(read['outvoted']).toBeCloseTo(70, 9);
+    expect(read['peers-down']).toBe(0);
+    expect(read['tie']).toBe(100);
+    expect(read['outvoted']).toBe(50);
     expect(read['silent']).toBeNull();
     const open = await listViolations(fixture.store().db, { resolved: false, limit: 50 });
     const uptimeViolations = open
       .filter((v) => v.violation_type === 'uptime_pct')
       .map((v) => v.node_id)
       .sort();
-    expect(uptimeViolations).toEqual(['outvoted', 'peers-down', 'tie']);
+    expect(uptimeViolations).toEqual(['outvoted', 'peers-down']);
   });
 
-  it('counts a verdict row derived before migration 0007, without shares, by its mask', async () => {
+  it('counts a verdict row derived before migration 0008, without monitors’ votes, by its mask', async () => {
     await register('legacy');
     await fixture
       .store()

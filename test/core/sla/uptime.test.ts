@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { MonitorVotes } from '../../../src/core/sla/peer-median.ts';
 import { mostlyUpMask, peerShares } from '../../../src/core/sla/peer-shares.ts';
-import { type Probe, type VoteMasks, votesFromProbes } from '../../../src/core/sla/peer-verdicts.ts';
+import { type Probe, votesFromProbes } from '../../../src/core/sla/peer-verdicts.ts';
 import { bitMask, sliceAddress } from '../../../src/core/sla/slices.ts';
 import { computeUptime, type UptimeInput } from '../../../src/core/sla/uptime.ts';
 
@@ -158,18 +159,19 @@ describe('computeUptime', () => {
   });
 });
 
-/** The peers' verdict rows (shares and mostly-up mask) from each monitor's probes, as the store derives them. */
+/** The peers' verdict rows (each monitor's bits and the mostly-up mask) from each monitor's probes, as the store derives them. */
 function verdictRows(monitors: ReadonlyArray<readonly Probe[]>, probeIntervalMs: number, sliceMs: number) {
-  const byRow = new Map<number, VoteMasks[]>();
-  for (const probes of monitors) {
+  const byRow = new Map<number, MonitorVotes[]>();
+  monitors.forEach((probes, i) => {
     for (const [rowStart, v] of votesFromProbes(probes, probeIntervalMs, sliceMs)) {
-      byRow.set(rowStart, [...(byRow.get(rowStart) ?? []), v]);
+      byRow.set(rowStart, [...(byRow.get(rowStart) ?? []), { monitor: `m${i}`, ...v }]);
     }
-  }
-  return [...byRow].map(([row_start, votes]) => {
-    const shares = peerShares(votes);
-    return { row_start, mask: mostlyUpMask(shares), shares };
   });
+  return [...byRow].map(([row_start, votes]) => ({
+    row_start,
+    mask: mostlyUpMask(peerShares(votes)),
+    votes,
+  }));
 }
 
 describe('computeUptime with peer verdicts', () => {
@@ -202,18 +204,23 @@ describe('computeUptime with peer verdicts', () => {
     expect(withPeers).toEqual({ uptimePct: 100, slicesUp: 60, slicesTotal: 60 });
   });
 
-  it('judges a node without heartbeats by its peers’ share of up votes, not as no data', () => {
-    const peerRows = verdictRows([watch(() => 0), watch(() => 0), watch(() => 1)], probeIntervalMs, sliceMs);
-    const third = computeUptime({
+  it('judges a node without heartbeats by the median monitor’s share of up votes, not as no data', () => {
+    // The monitors saw the node up in a third, two thirds and all of their probes.
+    const peerRows = verdictRows(
+      [watch((i) => (i % 3 === 0 ? 1 : 0)), watch((i) => (i % 3 === 0 ? 0 : 1)), watch(() => 1)],
+      probeIntervalMs,
+      sliceMs,
+    );
+    const twoThirds = computeUptime({
       ...base,
       rows: [],
       peerRows,
       firstHeartbeatAt: null,
       firstPeerProbeAt: windowStart + 1_000,
     });
-    expect(third.slicesTotal).toBe(60);
-    expect(third.slicesUp).toBeCloseTo(20, 9);
-    expect(third.uptimePct).toBeCloseTo(100 / 3, 9);
+    expect(twoThirds.slicesTotal).toBe(60);
+    expect(twoThirds.slicesUp).toBeCloseTo(40, 9);
+    expect(twoThirds.uptimePct).toBeCloseTo(200 / 3, 9);
     const allDown = verdictRows([watch(() => 0), watch(() => 0)], probeIntervalMs, sliceMs);
     expect(
       computeUptime({
@@ -267,10 +274,13 @@ describe('computeUptime with peer verdicts', () => {
     expect(withHeartbeats.uptimePct).toBeCloseTo((100 * 40) / 60, 9);
   });
 
-  it('counts a tie as half, whether two monitors disagree or one monitor’s probes do', () => {
+  it('gives a tie between monitors to the node, as settlement does, and counts a monitor’s own mixed slice as half', () => {
     const judge = (peerRows: ReturnType<typeof verdictRows>) =>
       computeUptime({ ...base, rows: [], peerRows, firstHeartbeatAt: null, firstPeerProbeAt: windowStart });
-    expect(judge(verdictRows([watch(() => 1), watch(() => 0)], probeIntervalMs, sliceMs)).uptimePct).toBe(50);
+    // The lower median of the down shares (0 and 1) is 0, as settlement's lower median is.
+    expect(judge(verdictRows([watch(() => 1), watch(() => 0)], probeIntervalMs, sliceMs)).uptimePct).toBe(
+      100,
+    );
     // One monitor probing twice a slice, up then down: every slice holds both verdicts.
     const mixed: Probe[] = Array.from({ length: 120 }, (_, i) => [
       windowStart + i * 30_000,
@@ -279,7 +289,7 @@ describe('computeUptime with peer verdicts', () => {
     expect(judge(verdictRows([mixed], sliceMs, sliceMs)).uptimePct).toBe(50);
   });
 
-  it('lets a lying minority move uptime only by its share of the votes, either way', () => {
+  it('lets a lying minority move nothing, either way', () => {
     const honestDown = [watch(() => 0), watch(() => 0), watch(() => 0)];
     const honestUp = [watch(() => 1), watch(() => 1), watch(() => 1)];
     const liarsUp = [watch(() => 1), watch(() => 1)];
@@ -292,9 +302,40 @@ describe('computeUptime with peer verdicts', () => {
         firstHeartbeatAt: null,
         firstPeerProbeAt: windowStart + 1_000,
       }).uptimePct;
-    // Two liars of five: 2/5 of the votes, nowhere near the 95 % a dead node would need.
-    expect(judge([...honestDown, ...liarsUp])).toBeCloseTo(40, 9);
-    expect(judge([...honestUp, ...liarsDown])).toBeCloseTo(60, 9);
+    // Two liars of five: the median monitor is honest.
+    expect(judge([...honestDown, ...liarsUp])).toBe(0);
+    expect(judge([...honestUp, ...liarsDown])).toBe(100);
+    // A third liar is a majority, and the median is theirs.
+    expect(judge([...honestDown.slice(0, 2), watch(() => 1), ...liarsUp])).toBe(100);
+  });
+
+  it('is not moved by one monitor on a lossy link, as settlement’s median is not (issue 11)', () => {
+    // Four monitors saw the node up all hour; a fifth, losing a third of its probes on its
+    // own link, saw it down in a third of them. Under decision 0046 (share of votes) that
+    // cost the node 6.7 points.
+    const lossy = watch((i) => (i % 3 === 0 ? 0 : 1));
+    const clean = Array.from({ length: 4 }, () => watch(() => 1));
+    const judged = computeUptime({
+      ...base,
+      rows: [],
+      peerRows: verdictRows([...clean, lossy], probeIntervalMs, sliceMs),
+      firstHeartbeatAt: null,
+      firstPeerProbeAt: windowStart + 1_000,
+    });
+    expect(judged.uptimePct).toBe(100);
+    // A node that was really down a third of the time, as every monitor saw it, reads two thirds.
+    const down = computeUptime({
+      ...base,
+      rows: [],
+      peerRows: verdictRows(
+        Array.from({ length: 5 }, () => lossy),
+        probeIntervalMs,
+        sliceMs,
+      ),
+      firstHeartbeatAt: null,
+      firstPeerProbeAt: windowStart + 1_000,
+    });
+    expect(down.uptimePct).toBeCloseTo(200 / 3, 9);
   });
 
   it('starts judging at the earliest evidence, the first peer probe or the first heartbeat', () => {
@@ -314,7 +355,7 @@ describe('computeUptime with peer verdicts', () => {
     ).toBeNull();
   });
 
-  it('counts a peer row derived before migration 0007 (a mask, no shares) by its mask', () => {
+  it('counts a peer row derived before migration 0008 (a mask, no monitors’ votes) by its mask', () => {
     fc.assert(
       fc.property(
         scenario,
