@@ -44,6 +44,8 @@ export interface StartAgentOptions {
   checks?: ReadonlyArray<{ name: string; url: string }>;
   dockerSocket?: string | null;
   outboxMaxBackoffS?: number;
+  /** Settled reports kept in the log as the record of what was sent (`agent.reports_kept`). */
+  reportsKept?: number;
   /** Register the node (POST /nodes) with this API key if it is not yet. */
   register?: { apiKey: string; endpoint: string | null } | null;
   log?: Logger;
@@ -89,6 +91,7 @@ export function agentOptionsFromConfig(agent: VigilConfig['agent']): StartAgentO
     checks: agent.checks,
     dockerSocket: agent.docker_socket,
     outboxMaxBackoffS: agent.outbox_max_backoff_s,
+    reportsKept: agent.reports_kept,
   };
 }
 
@@ -294,6 +297,7 @@ function startOutbox(
     log,
     maxBackoffMs: settings.outboxMaxBackoffS * 1000,
     baseBackoffMs: settings.outboxBaseBackoffMs,
+    reportsKept: settings.reportsKept,
     now: settings.now,
     onSettled(row, outcome) {
       if (row.kind !== 'report') return;

@@ -3,7 +3,7 @@ import { createOutboxSender, type OutboxDelivery, type OutboxSender } from '../n
 import type { Answer } from '../node-client/signed-client.ts';
 import type { Logger } from '../platform/log.ts';
 import type { AgentCalls } from './coordinator-calls.ts';
-import { compactReportedEpoch } from './log/compact.ts';
+import { compactReportedEpoch, DEFAULT_REPORTS_KEPT } from './log/compact.ts';
 import { transaction } from './log/database.ts';
 import { agentOutbox, type OutboxKind, type OutboxRow } from './log/outbox.ts';
 
@@ -20,6 +20,8 @@ export interface AgentOutboxOptions {
   log: Logger;
   maxBackoffMs: number;
   baseBackoffMs?: number;
+  /** Settled reports kept in the log as the record of what was sent, newest epochs first. */
+  reportsKept?: number;
   now?: () => number;
   random?: () => number;
   /** Told when a row is settled: accepted, or refused for good. */
@@ -32,7 +34,8 @@ export interface AgentOutboxOptions {
  * error, 5xx, 429, 401 or a "not yet" 409 schedules another attempt of that row with backoff
  * (the others go on); 400, 403, 404 and other 409s (a different report already there, the
  * window closed) settle it as failed, loudly for a report. An accepted report compacts its
- * epoch in the same transaction and stays as the record of what was sent; a delivered interim
+ * epoch in the same transaction and stays as the record of what was sent, for the newest
+ * `reportsKept` epochs; a delivered interim
  * summary is dropped at once (a month of them would be most of the log).
  */
 export function startAgentOutbox({
@@ -44,10 +47,11 @@ export function startAgentOutbox({
   now = Date.now,
   random = Math.random,
   onSettled = () => {},
+  reportsKept = DEFAULT_REPORTS_KEPT,
 }: AgentOutboxOptions): OutboxSender {
   return createOutboxSender({
     store: agentOutbox(db),
-    delivery: agentDelivery({ db, calls, log, now, onSettled }),
+    delivery: agentDelivery({ db, calls, log, now, onSettled, reportsKept }),
     log,
     batchSize: 1,
     hold: 'item',
@@ -64,11 +68,10 @@ function agentDelivery({
   log,
   now,
   onSettled,
-}: Required<Pick<AgentOutboxOptions, 'db' | 'calls' | 'log' | 'now' | 'onSettled'>>): OutboxDelivery<
-  OutboxKind,
-  number,
-  Answer<unknown>
-> {
+  reportsKept,
+}: Required<
+  Pick<AgentOutboxOptions, 'db' | 'calls' | 'log' | 'now' | 'onSettled' | 'reportsKept'>
+>): OutboxDelivery<OutboxKind, number, Answer<unknown>> {
   const outbox = agentOutbox(db);
   const what = (row: OutboxRow) => `${row.kind} of epoch ${row.subject}`;
   // Each row goes on its own (batchSize 1): every batch is one row.
@@ -88,7 +91,7 @@ function agentDelivery({
           return null;
         }
         outbox.markDelivered([row.id], now());
-        return compactReportedEpoch(db, row.subject);
+        return compactReportedEpoch(db, row.subject, reportsKept);
       });
       if (compacted !== null) {
         log.info(

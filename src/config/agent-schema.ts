@@ -61,4 +61,9 @@ export const agentSchema = z.strictObject({
   outbox_max_backoff_s: positiveInt
     .default(300)
     .describe('Longest wait between attempts to deliver a report or summary, in seconds.'),
+  reports_kept: positiveInt
+    .default(12)
+    .describe(
+      'Accepted or refused epoch reports kept in the log as the record of what was sent; older ones are dropped (12 is a year of 30-day epochs).',
+    ),
 });

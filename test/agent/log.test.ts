@@ -137,11 +137,25 @@ describe('agent log', () => {
       0,
     );
     storeReportOnce(db, 5, () => '{}', 0);
-    expect(compactReportedEpoch(db, 5)).toEqual({ samples: 1 });
+    expect(compactReportedEpoch(db, 5)).toEqual({ samples: 1, reports: 0 });
     expect(countSamples(db, 5)).toBe(0);
     expect(countSamples(db, 6)).toBe(1);
     expect(loadAssignments(db)).toEqual([]);
     expect(reportRow(db, 5)).not.toBeNull();
+    db.close();
+  });
+
+  it('keeps the settled reports of the newest epochs only, so a log left running stops growing', () => {
+    const db = openAgentLog(tempDir());
+    const outbox = agentOutbox(db);
+    for (let epoch = 1; epoch <= 10; epoch++) {
+      const { row } = storeReportOnce(db, epoch, () => `{"epoch":${epoch}}`, epoch);
+      // Epoch 10's report is still on its way: a pending report is never dropped.
+      if (epoch < 10) outbox.markDelivered([row.id], epoch);
+    }
+    expect(compactReportedEpoch(db, 9, 3)).toEqual({ samples: 0, reports: 6 });
+    const kept = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].filter((epoch) => reportRow(db, epoch) !== null);
+    expect(kept).toEqual([7, 8, 9, 10]);
     db.close();
   });
 });

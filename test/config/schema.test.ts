@@ -82,6 +82,7 @@ describe('configSchema', () => {
         checks: [],
         docker_socket: '/var/run/docker.sock',
         outbox_max_backoff_s: 300,
+        reports_kept: 12,
       },
       queue: {
         backend: 'database',
@@ -143,7 +144,7 @@ describe('describeConfigKeys', () => {
   const keys = describeConfigKeys();
 
   it('lists every leaf key once, with its variable, default and a description', () => {
-    expect(keys).toHaveLength(76);
+    expect(keys).toHaveLength(77);
     expect(new Set(keys.map((k) => k.key)).size).toBe(keys.length);
     for (const key of keys) {
       expect(key.description, key.key).not.toBe('');

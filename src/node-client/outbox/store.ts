@@ -133,6 +133,12 @@ export class OutboxStore<K extends string = string, S extends string | number = 
     this.#run(`DELETE FROM outbox_items WHERE id IN (${ID_LIST})`).run(JSON.stringify(ids));
   }
 
+  /** Forgets the settled items of this kind about any subject up to `subject`; returns how many. */
+  removeSettledThrough(kind: K, subject: S): number {
+    const sql = "DELETE FROM outbox_items WHERE kind = ? AND subject <= ? AND state <> 'pending'";
+    return Number(this.#run(sql).run(kind, subject).changes);
+  }
+
   /** Forgets the settled items of this kind about `subject`; returns how many. */
   removeSettled(kind: K, subject: S): number {
     const sql = "DELETE FROM outbox_items WHERE kind = ? AND subject = ? AND state <> 'pending'";
