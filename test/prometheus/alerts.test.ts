@@ -67,6 +67,25 @@ describe('the generated Prometheus rules', () => {
     expect(of('HighSLAViolationRate')[0]?.expr).toBe('sum(rate(vigil_sla_violations_total[90s])) > 1');
   });
 
+  it('follow the configuration the coordinator would load, from `vigil prometheus rules`', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-rules-cli-'));
+    try {
+      const file = join(dir, 'alerts.yml');
+      const result = await runVigil(['prometheus', 'rules', '--output', file], {
+        env: { VIGIL_SLA__THRESHOLDS__UPTIME_PCT: '99', VIGIL_SLA__COLLECTION_INTERVAL_S: '60' },
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toBe('');
+      const uptime = parsed(readFileSync(file, 'utf8')).filter((r) => r.alert === 'LowNodeUptime');
+      expect(uptime.map((r) => [r.labels.severity, r.expr.split(' unless ')[0], r.for])).toEqual([
+        ['critical', 'vigil_sla_uptime_pct < 89.1', '2m'],
+        ['high', 'vigil_sla_uptime_pct < 99', '2m'],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   describe.skipIf(problem.skip !== null)('under promtool', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-rules-'));
     beforeAll(() => {
