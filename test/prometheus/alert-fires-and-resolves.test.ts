@@ -21,6 +21,8 @@ const problem = prometheusProblem(['promtool', 'prometheus']);
 announceSkip('Prometheus end-to-end alert test', problem);
 
 const NODE = 'e2e-1';
+/** Prometheus evaluates every second: asking it more often than four times a second tells nothing new. */
+const POLL_MS = 250;
 const SLA = {
   ...UP_PROFILE.sla,
   collection_interval_s: 1,
@@ -90,6 +92,7 @@ describe.skipIf(problem.skip !== null)('a real Prometheus with the generated rul
         return data.result[0]?.value[1] === '100';
       },
       30_000,
+      POLL_MS,
     ).catch((error: Error) => {
       throw new Error(`${error.message}\n${seen()}`);
     });
@@ -106,11 +109,13 @@ describe.skipIf(problem.skip !== null)('a real Prometheus with the generated rul
         return active.some((a) => a.state === 'firing' && a.labels['severity'] === 'critical') && active;
       },
       30_000,
+      POLL_MS,
     );
     await eventually(
       'the high LowNodeUptime alert to stand down',
       async () => (await uptimeAlerts()).every((a) => a.labels['severity'] === 'critical'),
       10_000,
+      POLL_MS,
     );
     // Vigil itself has the same violation open, with the same severity.
     const open = (await c
@@ -120,7 +125,12 @@ describe.skipIf(problem.skip !== null)('a real Prometheus with the generated rul
 
     // Back to life: once the silent slices leave the window the alert resolves.
     beating = true;
-    await eventually('LowNodeUptime to resolve', async () => (await uptimeAlerts()).length === 0, 45_000);
+    await eventually(
+      'LowNodeUptime to resolve',
+      async () => (await uptimeAlerts()).length === 0,
+      45_000,
+      POLL_MS,
+    );
     // And Prometheus told its Alertmanager so: the critical alert sent with an end in the past
     // (the high one was already sent so when the critical one took over).
     const resolved = await eventually(
@@ -137,6 +147,7 @@ describe.skipIf(problem.skip !== null)('a real Prometheus with the generated rul
               Date.parse(a.endsAt) <= Date.now(),
           ),
       15_000,
+      POLL_MS,
     );
     expect(resolved.labels['service']).toBe('vigil');
   }, 120_000);

@@ -56,12 +56,17 @@ describe.skipIf(problem.skip !== null)('promtool check metrics', () => {
       },
     ]);
     // Heartbeats are written in group commits: collect until the node's uptime is measured.
-    const text = await eventually('every SLA series', async () => {
-      await send('POST', '/sla/metrics/collect');
-      const res = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${readKey}` } });
-      const body = await res.text();
-      return /^vigil_sla_uptime_pct\{/m.test(body) && body;
-    });
+    const text = await eventually(
+      'every SLA series',
+      async () => {
+        await send('POST', '/sla/metrics/collect');
+        const res = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${readKey}` } });
+        const body = await res.text();
+        return /^vigil_sla_uptime_pct\{/m.test(body) && body;
+      },
+      10_000,
+      100,
+    );
     // The series the linter must see, or it would pass for want of them.
     for (const name of [
       'vigil_sla_uptime_pct',
