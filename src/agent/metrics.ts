@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from '../platform/process-metrics.ts';
 
 export type ProbeOutcome = 'up' | 'down' | 'discarded';
 
@@ -20,7 +21,7 @@ export function createAgentMetrics({
   /** Read at scrape time. */
   outboxDepth: () => number;
 }) {
-  if (defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'vigil_agent_' });
+  if (defaultMetrics) collectProcessMetrics(registry, 'vigil_agent_');
   const probes = new Counter({
     name: 'vigil_agent_probes_total',
     help: 'Target samples by result: up, down, or discarded because no reference target answered',

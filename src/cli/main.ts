@@ -6,6 +6,7 @@ import { configCommand } from './commands/config.ts';
 import { coordinatorCommand } from './commands/coordinator.ts';
 import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { prometheusCommand } from './commands/prometheus.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { upCommand } from './commands/up.ts';
 import { verifyCommand } from './commands/verify.ts';
@@ -28,7 +29,8 @@ program
   .addCommand(configCommand())
   .addCommand(simulateCommand())
   .addCommand(verifyCommand())
-  .addCommand(assignmentsCommand());
+  .addCommand(assignmentsCommand())
+  .addCommand(prometheusCommand());
 program.exitOverride();
 
 try {

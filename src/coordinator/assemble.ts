@@ -92,7 +92,7 @@ interface Services {
 /** The SLA engine, epochs, alerting and heartbeat intake, each from only what it needs. */
 function buildServices(base: Base, alertFetch: FetchLike | undefined): Services {
   const { store, config, key, log, now, registry } = base;
-  const slaMetrics = createSlaMetrics(registry);
+  const slaMetrics = createSlaMetrics(registry, config.sla);
   const epochMetrics = createEpochMetrics(registry);
   const ingestMetrics = createIngestMetrics(registry);
   const epochs = createEpochService({

@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { collectProcessMetrics } from '../platform/process-metrics.ts';
 
 /**
  * The coordinator's Prometheus registry, with Node's process metrics; each feature adds its
@@ -7,6 +8,6 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
  */
 export function createMetricsRegistry(): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'vigil_' });
+  collectProcessMetrics(registry, 'vigil_');
   return registry;
 }

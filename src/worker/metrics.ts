@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { listen } from '../platform/listen.ts';
+import { collectProcessMetrics } from '../platform/process-metrics.ts';
 
 export type OutboxKind = 'results' | 'verdicts';
 
@@ -21,7 +22,7 @@ export function createWorkerMetrics({
   /** Read at scrape time. */
   outboxDepth: (kind: OutboxKind) => number;
 }) {
-  if (defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'vigil_worker_' });
+  if (defaultMetrics) collectProcessMetrics(registry, 'vigil_worker_');
   const registers = [registry];
   const metrics = {
     registry,

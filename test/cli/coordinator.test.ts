@@ -98,7 +98,7 @@ describeEachBackend('vigil coordinator', (backend) => {
     const metrics = await call(base, 'GET', '/metrics', { key });
     expect(metrics.status).toBe(200);
     expect(metrics.text).toMatch(/^vigil_sla_uptime_pct\{node_id="cli-node-1"\} [\d.]+$/m);
-    expect(metrics.text).toMatch(/^vigil_sla_response_time_ms\{node_id="cli-node-1"[^}]*\} [\d.]+$/m);
+    expect(metrics.text).toMatch(/^vigil_sla_response_time_seconds\{node_id="cli-node-1"[^}]*\} [\d.e-]+$/m);
     expect(metrics.text).toMatch(/^vigil_sla_completion_rate_pct\{node_id="cli-node-1"\} [\d.]+$/m);
     expect(metrics.text).toMatch(/^vigil_sla_capacity_availability_pct [\d.]+$/m);
 

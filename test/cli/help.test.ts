@@ -18,6 +18,7 @@ const HELP: Array<{ args: string[]; mentions: string[] }> = [
       'simulate',
       'verify',
       'assignments',
+      'prometheus',
     ],
   },
   { args: ['coordinator'], mentions: ['--port', '--host', '--database-url'] },
@@ -33,6 +34,8 @@ const HELP: Array<{ args: string[]; mentions: string[] }> = [
   { args: ['config'], mentions: ['print'] },
   { args: ['config', 'print'], mentions: ['--format', '--keys'] },
   { args: ['simulate'], mentions: ['--coordinator', '--key', '--nodes'] },
+  { args: ['prometheus'], mentions: ['rules'] },
+  { args: ['prometheus', 'rules'], mentions: ['--up', '--output'] },
   { args: ['verify'], mentions: ['--epoch', '--coordinator', '--coordinator-key', '--json'] },
   {
     args: ['assignments'],

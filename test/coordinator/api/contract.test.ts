@@ -239,7 +239,7 @@ describeEachBackend('API: contract', (backend) => {
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     const text = res.body;
     expect(text).toMatch(/^vigil_sla_uptime_pct\{node_id="n1"\} 100$/m);
-    expect(text).toMatch(/^vigil_sla_response_time_ms\{node_id="n1"\} 2500$/m);
+    expect(text).toMatch(/^vigil_sla_response_time_seconds\{node_id="n1"\} 2.5$/m);
     expect(text).toMatch(/^vigil_sla_completion_rate_pct\{node_id="n1"\} 75$/m);
     expect(text).toMatch(/^vigil_sla_capacity_availability_pct 0$/m);
     expect(text).toMatch(/^vigil_sla_violations_total\{metric="response_time_ms",severity="critical"\} 1$/m);
