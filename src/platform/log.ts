@@ -10,9 +10,10 @@ export interface Logger {
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+export type LogFormat = 'json' | 'pretty';
 
 /** JSON lines by default (what log shippers want); `pretty` for a person at a terminal. */
-export function createLogger({ level, format }: { level: LogLevel; format: 'json' | 'pretty' }): pino.Logger {
+export function createLogger({ level, format }: { level: LogLevel; format: LogFormat }): pino.Logger {
   return format === 'pretty'
     ? pino({
         level,

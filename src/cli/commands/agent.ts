@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { UsageError } from '../exit.ts';
 import { configFor, loggerFor } from '../options.ts';
 import { untilSignal } from '../signals.ts';
 
@@ -50,10 +51,12 @@ export function agentCommand(): Command {
     if (opts.register) {
       const apiKey = process.env[AGENT_API_KEY_VAR];
       if (!apiKey)
-        throw new Error(`--register needs an API key with the node or operator role in ${AGENT_API_KEY_VAR}`);
+        throw new UsageError(
+          `--register needs an API key with the node or operator role in ${AGENT_API_KEY_VAR}`,
+        );
       register = { apiKey, endpoint: opts.endpoint ?? null };
     } else if (opts.endpoint !== undefined) {
-      throw new Error('--endpoint is only used with --register');
+      throw new UsageError('--endpoint is only used with --register');
     }
     const log = loggerFor(config);
     // Listening first: a SIGTERM that comes while the agent starts still closes it cleanly.
