@@ -58,7 +58,7 @@ describe('vigil agent (a real process)', () => {
     expect(lines(first.stdout).some((l) => l.includes('"shutting down"'))).toBe(true);
 
     const again = await runVigil(['agent', '--register', '--key-path', keyPath], { cwd: dir });
-    expect(again.code).toBe(1);
+    expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/^vigil: --register needs an API key .* VIGIL_AGENT_API_KEY/);
   });
 
