@@ -1,4 +1,4 @@
-import { type Command, CommanderError } from 'commander';
+import { type Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config/index.ts';
 
 /**
@@ -42,7 +42,9 @@ export function exitCodeFor(error: unknown): number {
 
 /** What to print for an error that ended the command: nothing for commander's, else one `vigil: ` line per line. */
 export function messageFor(error: unknown): string {
-  if (error instanceof CommanderError) return '';
+  // Commander turns a parser's InvalidArgumentError into an error of its own, which it prints;
+  // one thrown from anywhere else reaches here unprinted and is said like any other.
+  if (error instanceof CommanderError && !(error instanceof InvalidArgumentError)) return '';
   const message = error instanceof Error ? error.message : String(error);
   // Every line names the command, so each stands alone in a log.
   return `${message
