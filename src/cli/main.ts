@@ -1,5 +1,4 @@
-import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config/index.ts';
+import { Command } from 'commander';
 import { agentCommand } from './commands/agent.ts';
 import { assignmentsCommand } from './commands/assignments.ts';
 import { configCommand } from './commands/config.ts';
@@ -11,6 +10,7 @@ import { simulateCommand } from './commands/simulate.ts';
 import { upCommand } from './commands/up.ts';
 import { verifyCommand } from './commands/verify.ts';
 import { workerCommand } from './commands/worker.ts';
+import { exitCodeFor, messageFor, throwInsteadOfExit } from './exit.ts';
 import { addGlobalOptions } from './options.ts';
 
 const program = addGlobalOptions(
@@ -31,20 +31,13 @@ program
   .addCommand(verifyCommand())
   .addCommand(assignmentsCommand())
   .addCommand(prometheusCommand());
-program.exitOverride();
+throwInsteadOfExit(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CommanderError) process.exit(error.exitCode);
-  // Operators get one line saying what is wrong, not a stack trace.
-  const message = error instanceof ConfigError ? error.message : ((error as Error).message ?? String(error));
-  // Every line names the command, so each stands alone in a log.
-  process.stderr.write(
-    `${message
-      .split('\n')
-      .map((line) => `vigil: ${line}`)
-      .join('\n')}\n`,
-  );
-  process.exit(error instanceof ConfigError ? 2 : 1);
+  // Operators get one line saying what is wrong, not a stack trace, and an exit status that
+  // tells a wrong command line or configuration (2) from a failure while running (1).
+  process.stderr.write(messageFor(error));
+  process.exit(exitCodeFor(error));
 }

@@ -34,7 +34,7 @@ describe('vigil agent (a real process)', () => {
     expect(help.stdout).toContain('VIGIL_AGENT_API_KEY');
   });
 
-  it('creates its key on first start, prints node id and public key, and exits 0 on SIGTERM', async () => {
+  it('creates its key on first start, logs node id and public key, and exits 0 on SIGTERM', async () => {
     const dir = dirs.make();
     const keyPath = join(dir, 'keys', 'node.key');
     const port = await closedPort();
@@ -45,20 +45,26 @@ describe('vigil agent (a real process)', () => {
         cwd: dir,
       },
     );
-    const printed = await first.waitFor(({ stdout }) => {
-      const id = /^node id\s+(\S+)$/m.exec(stdout)?.[1];
-      const key = /^public key\s+(\S+)$/m.exec(stdout)?.[1];
-      return id && key ? { id, key } : undefined;
+    // With JSON logs what it says at start-up is log lines too (decision 0060).
+    const logged = () => lines(first.stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const started = await first.waitFor(({ stdout }) =>
+      stdout.includes('"agent started"') ? logged().find((e) => e.msg === 'agent started') : undefined,
+    );
+    expect(started).toMatchObject({ key_created: true, key_path: keyPath });
+    expect(logged().find((e) => /^created a node key.*back it up/.test(String(e.msg)))).toMatchObject({
+      level: 'warn',
+      key_path: keyPath,
     });
-    expect(first.stdout).toMatch(/^created node key .*node\.key$/m);
-    expect(first.stdout).toMatch(/back it up/);
     const identity = await loadOrCreateIdentity(keyPath);
-    expect(printed).toEqual({ id: identity.nodeId, key: identity.publicKey });
+    expect({ id: started.node_id, key: started.public_key }).toEqual({
+      id: identity.nodeId,
+      key: identity.publicKey,
+    });
     expect(await first.stop('SIGTERM')).toMatchObject({ code: 0 });
     expect(lines(first.stdout).some((l) => l.includes('"shutting down"'))).toBe(true);
 
     const again = await runVigil(['agent', '--register', '--key-path', keyPath], { cwd: dir });
-    expect(again.code).toBe(1);
+    expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/^vigil: --register needs an API key .* VIGIL_AGENT_API_KEY/);
   });
 
@@ -93,7 +99,7 @@ describe('vigil agent (a real process)', () => {
       );
 
     const first = run();
-    await first.waitFor(({ stdout }) => (/^status\s/m.test(stdout) ? true : undefined));
+    await first.waitFor(({ stdout }) => (stdout.includes('"agent started"') ? true : undefined));
     fake.options.length_ms = Date.now() - fake.options.genesis_ms + 4000;
     fake.options.groups.set(0, new Map([[me.nodeId, ['a', 'b']]]));
     const before = await eventually(
@@ -106,7 +112,7 @@ describe('vigil agent (a real process)', () => {
     expect(Date.now()).toBeLessThan(fake.options.genesis_ms + fake.options.length_ms);
 
     const second = run();
-    await second.waitFor(({ stdout }) => (/^status\s/m.test(stdout) ? true : undefined));
+    await second.waitFor(({ stdout }) => (stdout.includes('"agent started"') ? true : undefined));
     const stored = await eventually('the report', () => fake.stored.get(`0/${me.nodeId}`), 15_000);
     const report = JSON.parse(stored.body).report;
     const samples = report.targets.reduce((n: number, t: { samples: number }) => n + t.samples, 0);

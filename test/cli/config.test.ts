@@ -169,7 +169,7 @@ describe('vigil config print', () => {
       configError({ VIGIL_CONFIG_JSON: '{"port": 80,' }),
     ]);
     // Choices are checked by the command-line parser before configuration is loaded.
-    expect(flag.code).not.toBe(0);
+    expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/'loud'/);
     expect(file).toHaveLength(1);
     expect(file[0]).toMatch(/^vigil: invalid configuration: .*missing\.yaml.*cannot read/);
@@ -177,10 +177,10 @@ describe('vigil config print', () => {
     expect(json[0]).toMatch(/^vigil: invalid configuration: .*VIGIL_CONFIG_JSON.*JSON/);
   });
 
-  it('refuses an unknown --format with exit 1', async () => {
+  it('refuses an unknown --format as a usage error, exit 2', async () => {
     const result = await runVigil(['config', 'print', '--format', 'xml']);
-    expect(result.code).toBe(1);
-    expect(lines(result.stderr)).toEqual([expect.stringMatching(/^vigil: .*xml.*yaml or json/)]);
+    expect(result.code).toBe(2);
+    expect(lines(result.stderr)).toEqual([expect.stringMatching(/'xml'.*yaml, json/)]);
   });
 
   it('stops a server command at start-up on invalid configuration, before listening', async () => {

@@ -218,7 +218,7 @@ describe('vigil up', () => {
     await expectAllGone(port, simulator.pid);
   }, 60_000);
 
-  it('reports failure with a non-zero exit when its simulated fleet dies', async () => {
+  it('reports failure with exit 1 when its simulated fleet dies', async () => {
     const { up, port, simulator } = await startUp();
     process.kill(simulator.pid, 'SIGKILL');
     const exited = await Promise.race([
@@ -226,7 +226,7 @@ describe('vigil up', () => {
       new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 10_000)),
     ]);
     expect(exited, up.output()).not.toBe('late');
-    if (exited !== 'late') expect(exited.code, up.output()).not.toBe(0);
+    if (exited !== 'late') expect(exited.code, up.output()).toBe(1);
     expect(await portOpen(port)).toBe(false);
   }, 60_000);
 
@@ -238,7 +238,7 @@ describe('vigil up', () => {
       ['up', '--port', String(port), '--nodes', 'abc', '--database-url', join(dir.dir, 'up.db')],
       { timeoutMs: 20_000 },
     );
-    expect(result.code, result.stdout + result.stderr).not.toBe(0);
+    expect(result.code, result.stdout + result.stderr).toBe(2);
     expect(result.stdout).not.toMatch(/Vigil is up/);
     expect(lines(result.stderr)).toEqual([expect.stringMatching(/--nodes/)]);
   });

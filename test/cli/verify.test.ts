@@ -203,9 +203,9 @@ describe('vigil verify', () => {
     );
   });
 
-  it('refuses a malformed option before reading anything', async () => {
+  it('refuses a malformed option before reading anything, as a usage error (exit 2)', async () => {
     const result = await runVigil(['verify', '--epoch', 'five', '--coordinator', 'http://127.0.0.1:1']);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--epoch must be a whole number ≥ 0/);
   });
 });

@@ -131,7 +131,8 @@ describe.skipIf(requirement.skip !== null)('six agents in network namespaces ove
       processes.push(agent);
       return agent;
     });
-    await Promise.all(agents.map((a) => a.waitFor(/^status {6}http:/, 15_000)));
+    // JSON logs by default: the start-up is one log line (decision 0060).
+    await Promise.all(agents.map((a) => a.waitFor(/"msg":"agent started"/, 15_000)));
     // Registration runs in the background once the agent listens: wait until all are members.
     for (;;) {
       const nodes = (await (await api('/nodes')).json()) as { nodes?: unknown[] } | unknown[];

@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { announce } from '../announce.ts';
+import { UsageError } from '../exit.ts';
 import { configFor, loggerFor } from '../options.ts';
 import { untilSignal } from '../signals.ts';
 
@@ -50,10 +52,12 @@ export function agentCommand(): Command {
     if (opts.register) {
       const apiKey = process.env[AGENT_API_KEY_VAR];
       if (!apiKey)
-        throw new Error(`--register needs an API key with the node or operator role in ${AGENT_API_KEY_VAR}`);
+        throw new UsageError(
+          `--register needs an API key with the node or operator role in ${AGENT_API_KEY_VAR}`,
+        );
       register = { apiKey, endpoint: opts.endpoint ?? null };
     } else if (opts.endpoint !== undefined) {
-      throw new Error('--endpoint is only used with --register');
+      throw new UsageError('--endpoint is only used with --register');
     }
     const log = loggerFor(config);
     // Listening first: a SIGTERM that comes while the agent starts still closes it cleanly.
@@ -66,11 +70,28 @@ export function agentCommand(): Command {
       log,
       defaultMetrics: true,
     });
-    console.log(`${agent.keyCreated ? 'created' : 'found'} node key ${agent.keyPath}`);
-    if (agent.keyCreated) console.log('back it up: a node that loses its key can no longer sign for itself');
-    console.log(`node id     ${agent.nodeId}`);
-    console.log(`public key  ${agent.publicKey}`);
-    console.log(`status      ${agent.url}/status`);
+    const backUp = 'back it up: a node that loses its key can no longer sign for itself';
+    // As the worker says it: a warning a pipeline can alert on, not a line among the others.
+    if (agent.keyCreated && config.log_format === 'json')
+      log.warn({ key_path: agent.keyPath }, `created a node key; ${backUp}`);
+    announce(config.log_format, log, {
+      msg: 'agent started',
+      fields: {
+        node_id: agent.nodeId,
+        public_key: agent.publicKey,
+        key_path: agent.keyPath,
+        key_created: agent.keyCreated,
+        status_url: `${agent.url}/status`,
+      },
+      text: [
+        `${agent.keyCreated ? 'created' : 'found'} node key ${agent.keyPath}`,
+        ...(agent.keyCreated ? [backUp] : []),
+        `node id     ${agent.nodeId}`,
+        `public key  ${agent.publicKey}`,
+        `status      ${agent.url}/status`,
+        '',
+      ].join('\n'),
+    });
     await signalled;
     log.info({}, 'shutting down');
     await agent.close();

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { GroupAssignment } from '../../core/monitoring/assignment.ts';
 import type { PublishedGroup } from '../../core/settlement/verify-epoch.ts';
 import { CoordinatorReadError, coordinatorReads, coordinatorUrl, epochNumber } from '../coordinator-reads.ts';
+import { UsageError } from '../exit.ts';
 import { positiveInt } from '../parse.ts';
 
 interface AssignmentsOptions {
@@ -93,11 +94,15 @@ async function fromFile(file: string, opts: AssignmentsOptions): Promise<Inputs>
   }
   const savedSeed = typeof saved?.['seed'] === 'string' ? saved['seed'] : undefined;
   const savedSize = typeof saved?.['group_size'] === 'number' ? saved['group_size'] : undefined;
-  const seed = opts.seed ?? (savedSeed === undefined ? undefined : seedHex(savedSeed));
+  // A bad seed in the file is bad data, not a bad command line: a plain failure, not commander's.
+  if (savedSeed !== undefined && !/^[0-9a-f]{64}$/i.test(savedSeed))
+    throw new Error(`--members ${file} carries a seed that is not 64 hex digits`);
+  const seed = opts.seed ?? savedSeed?.toLowerCase();
   const groupSize = opts.groupSize ?? savedSize;
-  if (seed === undefined) throw new Error(`--seed is required: --members ${file} does not carry a seed`);
+  // Missing options are the command line's fault (exit 2), even when only the file shows it.
+  if (seed === undefined) throw new UsageError(`--seed is required: --members ${file} does not carry a seed`);
   if (groupSize === undefined)
-    throw new Error(`--group-size is required: --members ${file} does not carry one`);
+    throw new UsageError(`--group-size is required: --members ${file} does not carry one`);
   // Saved groups are compared only when they were drawn from the same seed and size as these.
   const comparable = seed === savedSeed && groupSize === savedSize && Array.isArray(saved?.['groups']);
   return {
@@ -201,7 +206,7 @@ export function assignmentsCommand(): Command {
     if (opts.members !== undefined) inputs = await fromFile(opts.members, opts);
     else if (opts.coordinator !== undefined && opts.epoch !== undefined)
       inputs = await fromCoordinator(opts.coordinator, opts.epoch);
-    else throw new Error('give --epoch and --coordinator, or --members with --seed and --group-size');
+    else throw new UsageError('give --epoch and --coordinator, or --members with --seed and --group-size');
 
     const { assignGroups } = await import('../../core/monitoring/assignment.ts');
     const { compareGroups } = await import('../../core/settlement/verify-epoch.ts');

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import YAML from 'yaml';
 import { describeConfigKeys, redactConfig } from '../../config/index.ts';
 import { configFor } from '../options.ts';
@@ -7,7 +7,8 @@ export function configCommand(): Command {
   const config = new Command('config').description('inspect configuration');
   const print = new Command('print')
     .description('print the effective configuration (all sources applied, secrets redacted)')
-    .option('--format <format>', 'yaml or json', 'yaml')
+    // A choice, so commander refuses anything else as the usage error it is (exit 2).
+    .addOption(new Option('--format <format>', 'yaml or json').choices(['yaml', 'json']).default('yaml'))
     .option('--keys', 'list every key with its environment variable and default instead');
   print.action((opts: { format: string; keys?: boolean }) => {
     if (opts.keys) {
@@ -16,8 +17,7 @@ export function configCommand(): Command {
     }
     const effective = redactConfig(configFor(print, {}));
     if (opts.format === 'json') console.log(JSON.stringify(effective, null, 2));
-    else if (opts.format === 'yaml') process.stdout.write(YAML.stringify(effective));
-    else throw new Error(`unknown format ${opts.format}; use yaml or json`);
+    else process.stdout.write(YAML.stringify(effective));
   });
   return config.addCommand(print);
 }

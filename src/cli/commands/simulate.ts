@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { UsageError } from '../exit.ts';
+import { logSettings } from '../log-settings.ts';
 import { positiveInt } from '../parse.ts';
 import { untilSignal } from '../signals.ts';
 
@@ -39,10 +41,10 @@ export function simulateCommand(): Command {
     }) => {
       const apiKey = opts.key ?? process.env.VIGIL_SIMULATOR_KEY;
       if (apiKey === undefined)
-        throw new Error('give the simulator an API key with --key or VIGIL_SIMULATOR_KEY');
+        throw new UsageError('give the simulator an API key with --key or VIGIL_SIMULATOR_KEY');
       const { createLogger } = await import('../../platform/log.ts');
       const { runFleet } = await import('../../simulator/fleet.ts');
-      const log = createLogger({ level: 'info', format: 'json' }).child({ component: 'simulator' });
+      const log = createLogger(logSettings(cmd)).child({ component: 'simulator' });
       const abort = new AbortController();
       const fleet = runFleet({
         coordinatorUrl: opts.coordinator.replace(/\/$/, ''),

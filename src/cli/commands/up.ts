@@ -2,13 +2,13 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import type { VigilConfig } from '../../config/schema.ts';
 import { SIMULATED_TOPICS } from '../../simulator/topics.ts';
 import { isPostgresUrl } from '../../store/database-url.ts';
+import { announce } from '../announce.ts';
 import { configFor, loggerFor } from '../options.ts';
-
 import { positiveInt } from '../parse.ts';
 import { untilSignal } from '../signals.ts';
+import { upBanner, upFields } from './up-banner.ts';
 
 /**
  * `vigil up`'s own defaults: time compressed about 700-fold, so that a new user watches
@@ -88,16 +88,19 @@ export function upCommand(): Command {
     );
     const simulatorExited = new Promise<void>((resolve) => simulator.once('exit', () => resolve()));
 
-    process.stdout.write(
-      upBanner({
-        base,
-        config,
-        dialect: coordinator.store.capabilities.dialectName,
-        nodes: opts.nodes,
-        adminKey: admin.key,
-        readKey: reader.key,
-      }),
-    );
+    const summary = {
+      base,
+      config,
+      dialect: coordinator.store.capabilities.dialectName,
+      nodes: opts.nodes,
+      adminKey: admin.key,
+      readKey: reader.key,
+    };
+    announce(config.log_format, log, {
+      msg: 'vigil is up',
+      fields: upFields(summary),
+      text: upBanner(summary),
+    });
 
     const reason = await Promise.race([
       untilSignal(),
@@ -115,47 +118,4 @@ export function upCommand(): Command {
     }
   });
   return cmd;
-}
-
-/** What `vigil up` prints once everything runs: where to look, and the admin key. */
-function upBanner({
-  base,
-  config,
-  dialect,
-  nodes,
-  adminKey,
-  readKey,
-}: {
-  base: string;
-  config: VigilConfig;
-  dialect: string;
-  nodes: number;
-  adminKey: string;
-  readKey: string;
-}): string {
-  return [
-    '',
-    `Vigil is up: a coordinator on ${dialect} (${config.database_url}) and ${nodes} simulated nodes.`,
-    `Time is compressed: ${config.sla.slice_s} s slices, a ${config.sla.uptime_window_s} s uptime window, a collection every ${config.sla.collection_interval_s} s.`,
-    'Some nodes flap, some are slow, some fail jobs: violations open and resolve within a few minutes.',
-    `Each node runs an agent that audits ${config.monitoring.group_size} peers; epochs last ${config.epochs.length_s} s and settle ${config.epochs.report_window_s} s after they end.`,
-    `Each node runs workers on two of the topics ${config.topics.map((t) => t.name).join(', ')}; two tenants submit jobs in bursts.`,
-    '',
-    `  API          ${base}            (browse: ${base}/docs)`,
-    `  SLA status   ${base}/sla/status`,
-    `  Violations   ${base}/sla/violations?resolved=false`,
-    `  Metrics      ${base}/metrics`,
-    `  Epoch        ${base}/epochs/current   (settlement: ${base}/epochs/<n>/settlement)`,
-    `  Topics       ${base}/topics            (queues, depth and age)`,
-    `  Jobs         ${base}/jobs?limit=20     (a node's workers: ${base}/nodes/sim-${String(nodes).padStart(3, '0')})`,
-    `  Verify       npm run vigil -- verify --epoch <n> --coordinator ${base}`,
-    '',
-    'Reads need a key (epochs, settlements and /docs do not):',
-    `  curl -H "Authorization: Bearer ${readKey}" ${base}/sla/status`,
-    `  Read key     ${readKey}`,
-    `  Admin key    ${adminKey}`,
-    '',
-    'Press Ctrl-C to stop.',
-    '',
-  ].join('\n');
 }

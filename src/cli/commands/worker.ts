@@ -1,20 +1,7 @@
 import { Command } from 'commander';
-import { LOG_LEVELS } from '../../config/schema.ts';
-import { createLogger, type LogLevel } from '../../platform/log.ts';
-import type { GlobalOptions } from '../options.ts';
+import { createLogger } from '../../platform/log.ts';
+import { logSettings } from '../log-settings.ts';
 import { untilSignal } from '../signals.ts';
-
-function pick<T extends string>(
-  value: string | undefined,
-  allowed: readonly T[],
-  fallback: T,
-  name: string,
-): T {
-  if (value === undefined || value === '') return fallback;
-  if (!allowed.includes(value as T))
-    throw new Error(`${name} must be one of ${allowed.join(', ')}, not ${value}`);
-  return value as T;
-}
 
 export function workerCommand(): Command {
   const cmd = new Command('worker')
@@ -28,11 +15,7 @@ export function workerCommand(): Command {
     const { config, source, baseDir } = loadWorkerConfig(process.env, {
       ...(opts.configFile === undefined ? {} : { file: opts.configFile }),
     });
-    const globals = cmd.optsWithGlobals<GlobalOptions>();
-    const log = createLogger({
-      level: pick<LogLevel>(globals.logLevel ?? process.env['LOG_LEVEL'], LOG_LEVELS, 'info', 'LOG_LEVEL'),
-      format: pick(globals.logFormat ?? process.env['LOG_FORMAT'], ['json', 'pretty'], 'json', 'LOG_FORMAT'),
-    });
+    const log = createLogger(logSettings(cmd));
     // Listening first: a SIGTERM during start-up still drains cleanly.
     const signalled = untilSignal();
     const { startWorkerHost } = await import('../../worker/host.ts');

@@ -1,0 +1,76 @@
+import type { VigilConfig } from '../../config/schema.ts';
+
+/** What `vigil up` tells its user once everything runs. */
+export interface UpSummary {
+  base: string;
+  config: VigilConfig;
+  dialect: string;
+  nodes: number;
+  adminKey: string;
+  readKey: string;
+}
+
+/**
+ * The banner's facts as flat fields of one JSON log line, named so that `jq .admin_key` or a
+ * Loki `| json` finds them. The text banner below is written from these, so the two cannot
+ * drift apart.
+ */
+export function upFields({ base, config, dialect, nodes, adminKey, readKey }: UpSummary) {
+  return {
+    dialect,
+    database_url: config.database_url,
+    nodes,
+    slice_s: config.sla.slice_s,
+    uptime_window_s: config.sla.uptime_window_s,
+    collection_interval_s: config.sla.collection_interval_s,
+    group_size: config.monitoring.group_size,
+    epoch_length_s: config.epochs.length_s,
+    report_window_s: config.epochs.report_window_s,
+    topics: config.topics.map((t) => t.name),
+    api_url: base,
+    docs_url: `${base}/docs`,
+    sla_status_url: `${base}/sla/status`,
+    violations_url: `${base}/sla/violations?resolved=false`,
+    metrics_url: `${base}/metrics`,
+    epoch_url: `${base}/epochs/current`,
+    settlement_url: `${base}/epochs/<n>/settlement`,
+    topics_url: `${base}/topics`,
+    jobs_url: `${base}/jobs?limit=20`,
+    node_url: `${base}/nodes/sim-${String(nodes).padStart(3, '0')}`,
+    verify_command: `npm run vigil -- verify --epoch <n> --coordinator ${base}`,
+    // The keys belong in the line: it is the only place this run shows them, and the next
+    // run revokes them (decision 0060).
+    read_key: readKey,
+    admin_key: adminKey,
+  };
+}
+
+/** The banner for a person at a terminal: where to look, and the keys. */
+export function upBanner(summary: UpSummary): string {
+  const f = upFields(summary);
+  return [
+    '',
+    `Vigil is up: a coordinator on ${f.dialect} (${f.database_url}) and ${f.nodes} simulated nodes.`,
+    `Time is compressed: ${f.slice_s} s slices, a ${f.uptime_window_s} s uptime window, a collection every ${f.collection_interval_s} s.`,
+    'Some nodes flap, some are slow, some fail jobs: violations open and resolve within a few minutes.',
+    `Each node runs an agent that audits ${f.group_size} peers; epochs last ${f.epoch_length_s} s and settle ${f.report_window_s} s after they end.`,
+    `Each node runs workers on two of the topics ${f.topics.join(', ')}; two tenants submit jobs in bursts.`,
+    '',
+    `  API          ${f.api_url}            (browse: ${f.docs_url})`,
+    `  SLA status   ${f.sla_status_url}`,
+    `  Violations   ${f.violations_url}`,
+    `  Metrics      ${f.metrics_url}`,
+    `  Epoch        ${f.epoch_url}   (settlement: ${f.settlement_url})`,
+    `  Topics       ${f.topics_url}            (queues, depth and age)`,
+    `  Jobs         ${f.jobs_url}     (a node's workers: ${f.node_url})`,
+    `  Verify       ${f.verify_command}`,
+    '',
+    'Reads need a key (epochs, settlements and /docs do not):',
+    `  curl -H "Authorization: Bearer ${f.read_key}" ${f.sla_status_url}`,
+    `  Read key     ${f.read_key}`,
+    `  Admin key    ${f.admin_key}`,
+    '',
+    'Press Ctrl-C to stop.',
+    '',
+  ].join('\n');
+}
