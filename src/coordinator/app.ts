@@ -1,4 +1,3 @@
-import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
@@ -12,7 +11,7 @@ import type { StoreHealth } from './health/store-health.ts';
 import { registerAudit } from './http/audit.ts';
 import { registerJsonBodies } from './http/json-body.ts';
 import { registerRequestMetrics } from './http/metrics.ts';
-import { describeAccess, SECURITY_SCHEMES } from './http/openapi-access.ts';
+import { registerOpenApi } from './http/openapi.ts';
 import { frameworkErrorHandler, notFoundHandler, problemErrorHandler } from './http/problem.ts';
 import { type GracefulShutdown, registerGracefulShutdown } from './http/shutdown.ts';
 import { createValidatorCompiler } from './http/validation.ts';
@@ -77,24 +76,7 @@ export async function buildApp({
   );
   app.setNotFoundHandler(notFoundHandler);
 
-  const accessTransform = describeAccess(app, { readsNeedKey: config.auth.require_key_for_reads });
-  await app.register(swagger, {
-    transformObject: accessTransform,
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Vigil coordinator API',
-        version: VERSION,
-        description:
-          'Node registry, heartbeats, job outcomes, the SLA engine, epochs and settlements. Errors are RFC 9457 problem+json. ' +
-          'Calls need `Authorization: Bearer <api key>` with a suitable role; reports and interim summaries are signed ' +
-          'with the node’s key instead (x-vigil-* headers, see docs/api.md). Each operation says what it needs in ' +
-          '`security` and in `x-vigil-access`: "public", "read" (any key), "node-signed", or the roles that may call it.',
-      },
-      components: { securitySchemes: SECURITY_SCHEMES },
-      security: [{ bearer: [] }],
-    },
-  });
+  await registerOpenApi(app, { version: VERSION, readsNeedKey: config.auth.require_key_for_reads });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
   const signaturesRefused = new Counter({

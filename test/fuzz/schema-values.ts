@@ -59,6 +59,9 @@ export function matching(schema: Schema | undefined, depth = 0): fc.Arbitrary<un
     case 'null':
       return fc.constant(null);
     case 'array': {
+      // A 2020-12 tuple: each position its own schema, nothing after them.
+      const tuple = schema['prefixItems'] as Schema[] | undefined;
+      if (tuple !== undefined) return fc.tuple(...tuple.map((s) => matching(s, depth + 1)));
       const min = Number(schema['minItems'] ?? 0);
       const max = Math.min(Number(schema['maxItems'] ?? 3), min + 3);
       return fc.array(matching(schema['items'] as Schema | undefined, depth + 1), {

@@ -13,6 +13,7 @@ import type { JobQueue } from '../../src/queue/queue.ts';
 import type { Role } from '../../src/store/schema.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { TestBackend } from './backends.ts';
+import { recordStatuses } from './declared-statuses.ts';
 
 export interface TestApi {
   app: FastifyInstance;
@@ -61,6 +62,7 @@ export async function createTestApi(
     ...(storeFailureWindowMs === undefined ? {} : { storeFailureWindowMs }),
   });
   const work = { queue, jobs };
+  const statuses = recordStatuses(app);
   const keys = {} as Record<Role, string>;
   for (const role of ['admin', 'operator', 'node', 'tenant', 'read'] as const) {
     // The node key acts as node n1, the node id most tests register first.
@@ -77,11 +79,15 @@ export async function createTestApi(
     work,
     as: (role) => ({ authorization: `Bearer ${keys[role]}` }),
     async close() {
+      const undeclared = statuses.undeclared();
       jobs.close();
       await app.close();
       await queue.close();
       await store.close();
       rmSync(keyDir, { recursive: true, force: true });
+      if (undeclared.length > 0) {
+        throw new Error(`answers /openapi.json does not declare (decision 0054): ${undeclared.join(', ')}`);
+      }
     },
   };
 }

@@ -4,7 +4,16 @@ import { NodeId, Problem, problemResponses } from '../http/schemas.ts';
 import { type InterimDeps, recordInterim } from './interim.ts';
 import { EpochParams } from './routes.ts';
 
-const Probe = Type.Tuple([Type.Integer({ minimum: 0 }), Type.Union([Type.Literal(0), Type.Literal(1)])], {
+// A pair, written as JSON Schema 2020-12 (OpenAPI 3.1) writes tuples: `prefixItems`, not the
+// draft-07 `items: [...]` that Type.Tuple emits and 3.1 tools reject.
+const Probe = Type.Unsafe<[number, 0 | 1]>({
+  type: 'array',
+  prefixItems: [
+    { type: 'integer', minimum: 0 },
+    { type: 'integer', enum: [0, 1] },
+  ],
+  items: false,
+  minItems: 2,
   description: '[at_ms, 1 up | 0 down]',
 });
 

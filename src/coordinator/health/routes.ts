@@ -77,7 +77,17 @@ export function healthRoutes(
       // The fleet's figures are not for anyone who can reach the port: Prometheus scrapes with
       // a read key as its bearer token (docs/operations.md), unless the operator opens it.
       config: { access: metricsNeedKey ? ['read', 'operator'] : 'public' },
-      schema: { tags: ['health'], summary: 'Prometheus metrics (text exposition format)' },
+      schema: {
+        tags: ['health'],
+        summary: 'Prometheus metrics (text exposition format)',
+        // Declared as what it is, so a generated client reads text instead of parsing JSON.
+        response: {
+          200: {
+            description: 'The Prometheus text exposition format, version 0.0.4',
+            content: { 'text/plain; version=0.0.4': { schema: Type.String() } },
+          },
+        },
+      },
     },
     async (_request, reply) => {
       reply.type(registry.contentType);

@@ -1,4 +1,5 @@
-import { Ajv } from 'ajv';
+// JSON Schema 2020-12, the dialect of OpenAPI 3.1: what /openapi.json says is what is checked.
+import { Ajv2020 as Ajv } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 

@@ -4,7 +4,7 @@ import { listNodes } from '../../store/repositories/nodes.ts';
 import { statesOfNode } from '../../store/repositories/worker-states.ts';
 import type { Store } from '../../store/store.ts';
 import { registeringOperator, requireActsFor, requireKeepsOperator } from '../auth/node-scope.ts';
-import { Limit, NodeId, NullableString, problemResponses, StringEnum } from '../http/schemas.ts';
+import { Limit, NodeId, NullableString, Problem, problemResponses, StringEnum } from '../http/schemas.ts';
 import { stateHistoryRoute } from '../workers/read-routes.ts';
 import { changeNode, deregister, register, requireNode } from './registry.ts';
 import { NodeDetailView, NodeView, nodeDetailView, nodeView } from './views.ts';
@@ -165,7 +165,7 @@ function getNodeRoute(app: FastifyInstance, { store, liveSince }: NodeRouteConte
         tags: ['nodes'],
         summary: 'One node with its latest status, its workers, lifecycle and verification quality',
         params: Params,
-        response: { 200: NodeDetailView },
+        response: { 200: NodeDetailView, 404: Problem },
       },
     },
     async (request) => {
@@ -185,7 +185,7 @@ function patchNodeRoute(app: FastifyInstance, ctx: NodeRouteContext): void {
         summary: 'Change a node’s endpoint, agent URL, operator, topics or capacity',
         params: Params,
         body: Patch,
-        response: { 200: NodeDetailView },
+        response: { 200: NodeDetailView, 404: Problem },
       },
     },
     async (request) => {
@@ -208,7 +208,7 @@ function deregisterNodeRoute(app: FastifyInstance, ctx: NodeRouteContext): void 
         tags: ['nodes'],
         summary: 'Deregister a node; its history is kept',
         params: Params,
-        response: { 200: NodeDetailView },
+        response: { 200: NodeDetailView, 404: Problem },
       },
     },
     async (request) => {

@@ -166,11 +166,32 @@ describeEachBackend('API: contract', (backend) => {
       x: ['operator', 'node', 'admin'],
       security: [{ bearer: [] }],
     });
-    expect(access('post', '/epochs/{epoch}/reports')).toEqual({
-      x: 'node-signed',
-      security: [{ nodeSignature: [] }],
-    });
-    expect(access('post', '/workers/sync').x).toBe('node-signed');
+    // All four signature headers, in one requirement: OpenAPI reads them as "and".
+    const signed = [{ nodeKeyId: [], nodeTimestamp: [], nodeContentSha256: [], nodeSignature: [] }];
+    expect(access('post', '/epochs/{epoch}/reports')).toEqual({ x: 'node-signed', security: signed });
+    expect(access('post', '/workers/sync')).toEqual({ x: 'node-signed', security: signed });
+    for (const [scheme, header] of [
+      ['nodeKeyId', 'x-vigil-key-id'],
+      ['nodeTimestamp', 'x-vigil-timestamp-ms'],
+      ['nodeContentSha256', 'x-vigil-content-sha256'],
+      ['nodeSignature', 'x-vigil-signature'],
+    ] as const) {
+      expect(doc.components?.securitySchemes?.[scheme]).toMatchObject({
+        type: 'apiKey',
+        in: 'header',
+        name: header,
+      });
+    }
+  });
+
+  it('has no document-wide security, and says each operation’s roles in its description too', async () => {
+    const doc = (await spec()) as OpenApi & { security?: unknown };
+    expect(doc.security).toBeUndefined();
+    const op = (method: string, path: string) =>
+      doc.paths[path]?.[method] as (Operation & { description?: string }) | undefined;
+    expect(op('post', '/jobs')?.description).toMatch(/role tenant or operator or admin/);
+    expect(op('get', '/healthz')?.description).toMatch(/public/);
+    expect(op('post', '/results')?.description).toMatch(/node-signed/);
   });
 
   it('gives signed reports and topics closed body schemas', async () => {
@@ -202,11 +223,31 @@ describeEachBackend('API: contract', (backend) => {
     expect(Object.keys((summary?.['properties'] ?? {}) as object)).toEqual(
       expect.arrayContaining(['nodes_processed', 'metrics_collected', 'violations_detected', 'capacity']),
     );
-    const problem = doc.paths['/nodes']?.['post']?.responses['409']?.content?.['application/json']?.schema;
+    // Errors are declared as what is sent: one Problem schema under application/problem+json.
+    const problem = (doc.components as { schemas?: Record<string, Record<string, unknown>> }).schemas?.[
+      'Problem'
+    ];
     expect(Object.keys((problem?.['properties'] ?? {}) as object)).toEqual(
       expect.arrayContaining(['type', 'title', 'status', 'detail']),
     );
+    for (const [method, path] of ROUTES) {
+      const responses = doc.paths[path]?.[method]?.responses ?? {};
+      const errors = Object.entries(responses).filter(([status]) => Number(status) >= 400);
+      expect(errors.length, `${method} ${path}`).toBeGreaterThan(0);
+      for (const [status, response] of errors) {
+        expect(response.content, `${method} ${path} ${status}`).toEqual({
+          'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+        });
+      }
+    }
     expect(doc.paths['/outcomes']?.['post']?.responses['422']).toBeDefined();
+    for (const method of ['get', 'patch', 'delete']) {
+      expect(doc.paths['/nodes/{node_id}']?.[method]?.responses['404'], method).toBeDefined();
+    }
+    expect(doc.paths['/readyz']?.['get']?.responses['503']).toBeDefined();
+    expect(Object.keys(doc.paths['/metrics']?.['get']?.responses['200']?.content ?? {})).toEqual([
+      'text/plain; version=0.0.4',
+    ]);
   });
 
   it('serves a browsable page at /docs that loads the same description', async () => {
