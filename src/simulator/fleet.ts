@@ -252,8 +252,8 @@ async function startPeers(
         pollMs,
         // Dozens of agents share this process: a few probes each at a time is plenty.
         probeConcurrency: 8,
-        // About an hour of `vigil up`'s two-minute epochs: the logs stop growing after it.
-        reportsKept: 30,
+        // Twenty minutes of `vigil up`'s two-minute epochs: the logs stop growing after it.
+        reportsKept: 10,
       }),
     );
   }
