@@ -1,5 +1,5 @@
 import { SLICES_PER_ROW, windowMask } from './slices.ts';
-import type { SliceRow } from './uptime.ts';
+import { heartbeatMasks, type SliceRow } from './uptime.ts';
 
 /**
  * The (row, node) pairs whose peers' verdicts uptime needs: a row of the window [windowStart,
@@ -30,9 +30,7 @@ export function peerRowsWanted(
     wanted.set(rowSlice * sliceMs, []);
   }
   for (const nodeId of nodeIds) {
-    const beats = new Map<number, number>();
-    for (const r of heartbeats.get(nodeId) ?? [])
-      beats.set(r.row_start, ((beats.get(r.row_start) ?? 0) | r.mask) >>> 0);
+    const beats = heartbeatMasks(heartbeats.get(nodeId) ?? []);
     for (const rowSlice of rowSlices) {
       const rowStart = rowSlice * sliceMs;
       const uncovered = (windowMask(rowSlice, fromSlice, toSlice) & ~(beats.get(rowStart) ?? 0)) >>> 0;

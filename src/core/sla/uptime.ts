@@ -47,7 +47,7 @@ function judgedSince(firstHeartbeatAt: number | null, firstPeerProbeAt: number |
 }
 
 /** Heartbeat masks OR-ed per row start. */
-function heartbeatMasks(rows: ReadonlyArray<SliceRow>): Map<number, number> {
+export function heartbeatMasks(rows: ReadonlyArray<SliceRow>): Map<number, number> {
   const byStart = new Map<number, number>();
   for (const r of rows) byStart.set(r.row_start, ((byStart.get(r.row_start) ?? 0) | r.mask) >>> 0);
   return byStart;
