@@ -13,6 +13,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // dist/dashboard, which the dashboard's tests serve, is rebuilt first when it is stale.
+    globalSetup: ['./test/helpers/dashboard-build-setup.ts'],
     // The second reporter prints one plain `N passed, N failed, N skipped` line last, for CI.
     reporters: ['default', './test/helpers/reporter.ts'],
     projects: [

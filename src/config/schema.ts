@@ -39,6 +39,25 @@ function severityBands(defaults: () => Array<z.input<typeof severityBand>>, desc
     .describe(description);
 }
 
+const dashboardSchema = z.strictObject({
+  enabled: z
+    .boolean()
+    .default(true)
+    .describe('Serve the dashboard (a browser app using only the public API) at /.'),
+  session_ttl_s: positiveInt
+    .default(43_200)
+    .describe('How long a dashboard sign-in lasts, in seconds, before the browser must sign in again.'),
+  sign_in_link_ttl_s: positiveInt
+    .default(3_600)
+    .describe('How long a one-time sign-in link (as vigil up prints one) stays usable, in seconds.'),
+  secure_cookie: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Mark the session cookie Secure; set it when the coordinator is reached over HTTPS (behind a TLS proxy).',
+    ),
+});
+
 const authSchema = z.strictObject({
   require_key_for_reads: z
     .boolean()
@@ -230,6 +249,7 @@ export const configSchema = z.strictObject({
     .describe('json for one JSON object per line, pretty for humans.'),
   auth: authSchema.prefault({}),
   api: apiSchema.prefault({}),
+  dashboard: dashboardSchema.prefault({}),
   sla: slaSchema.prefault({}),
   capacity: capacitySchema.prefault({}),
   billing: billingSchema.prefault({}),

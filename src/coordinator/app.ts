@@ -1,11 +1,13 @@
+import fastifyCookie from '@fastify/cookie';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import type { VigilConfig } from '../config/schema.ts';
 import type { Logger } from '../platform/log.ts';
 import type { Store } from '../store/store.ts';
-import { createKeyVerifier } from './auth/keys.ts';
+import { createKeyVerifier, type VerifiedKey } from './auth/keys.ts';
 import { registerAuth } from './auth/plugin.ts';
+import type { Sessions } from './auth/sessions.ts';
 import { createSignedRequestVerifier } from './auth/signed-requests.ts';
 import type { StoreHealth } from './health/store-health.ts';
 import { registerAudit } from './http/audit.ts';
@@ -22,13 +24,15 @@ const VERSION = '0.1.0';
 export interface AppOptions {
   store: Store;
   config: Pick<VigilConfig, 'api' | 'auth'>;
+  /** Dashboard sessions, which a session cookie is checked against. */
+  sessions?: Sessions;
   registry: Registry;
   log: Logger;
   now: () => number;
   /** Told of every error that says the store cannot serve, for readiness. */
   health: StoreHealth;
   /** Adds the features' routes, once the cross-cutting parts (auth, errors, audit) are in place. */
-  routes(app: FastifyInstance): void;
+  routes(app: FastifyInstance, tools: { verifyKey: (key: string) => Promise<VerifiedKey | null> }): void;
 }
 
 /**
@@ -43,6 +47,7 @@ export async function buildApp({
   log,
   now,
   health,
+  sessions,
   routes,
 }: AppOptions): Promise<{ app: FastifyInstance; shutdown: GracefulShutdown }> {
   const app = Fastify({
@@ -79,14 +84,17 @@ export async function buildApp({
   await registerOpenApi(app, { version: VERSION, readsNeedKey: config.auth.require_key_for_reads });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
+  const verifyKey = createKeyVerifier(store.db, { ttlMs: config.auth.key_cache_ttl_s * 1000 });
   const signaturesRefused = new Counter({
     name: 'vigil_signed_requests_refused_total',
     help: 'Node-signed requests refused, by reason (the problem slug)',
     labelNames: ['reason'],
     registers: [registry],
   });
+  await app.register(fastifyCookie);
   registerAuth(app, {
-    verify: createKeyVerifier(store.db, { ttlMs: config.auth.key_cache_ttl_s * 1000 }),
+    verify: verifyKey,
+    ...(sessions === undefined ? {} : { sessions }),
     requireKeyForReads: config.auth.require_key_for_reads,
     signed: createSignedRequestVerifier({
       db: store.db,
@@ -98,7 +106,7 @@ export async function buildApp({
   registerAudit(app, { db: store.db, log, now });
   registerRequestMetrics(app, registry);
 
-  routes(app);
+  routes(app, { verifyKey });
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
     app.swagger(),
   );

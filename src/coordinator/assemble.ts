@@ -9,7 +9,11 @@ import type { Store } from '../store/store.ts';
 import type { FetchLike } from './alerts/send.ts';
 import { type Alerting, createAlerting } from './alerts/wiring.ts';
 import { buildApp } from './app.ts';
+import type { VerifiedKey } from './auth/keys.ts';
+import { sessionRoutes } from './auth/session-routes.ts';
+import { createSessions, type Sessions } from './auth/sessions.ts';
 import { signaturePruning } from './auth/signed-requests.ts';
+import { dashboardRoutes } from './dashboard/routes.ts';
 import { identityRoutes } from './epochs/identity-routes.ts';
 import { createInterimBatcher } from './epochs/interim-batcher.ts';
 import { interimRoutes } from './epochs/interim-routes.ts';
@@ -63,6 +67,8 @@ export interface Coordinator {
   queue: JobQueue;
   jobs: JobService;
   alerts: Alerting;
+  /** Dashboard sign-ins; `vigil up` makes its one-time link here. */
+  sessions: Sessions;
   /** What runs periodically once the coordinator is started (server.ts). */
   schedules: Schedule[];
 }
@@ -87,6 +93,7 @@ interface Services {
   alerts: Alerting;
   collector: SlaCollector;
   heartbeats: HeartbeatBatcher;
+  sessions: Sessions;
 }
 
 /** The SLA engine, epochs, alerting and heartbeat intake, each from only what it needs. */
@@ -126,7 +133,13 @@ function buildServices(base: Base, alertFetch: FetchLike | undefined): Services 
     sliceMs: config.sla.slice_s * 1000,
     onWritten: (known) => ingestMetrics.heartbeats.inc({ result: known ? 'accepted' : 'unknown_node' }),
   });
-  return { epochMetrics, ingestMetrics, epochs, alerts, collector, heartbeats };
+  const sessions = createSessions(store.db, {
+    sessionTtlMs: config.dashboard.session_ttl_s * 1000,
+    linkTtlMs: config.dashboard.sign_in_link_ttl_s * 1000,
+    cacheTtlMs: config.auth.key_cache_ttl_s * 1000,
+    now,
+  });
+  return { epochMetrics, ingestMetrics, epochs, alerts, collector, heartbeats, sessions };
 }
 
 /** The configured topics recorded, the job queue opened and the job service on top of it. */
@@ -170,7 +183,10 @@ function registerRoutes(
   app: FastifyInstance,
   { store, config, key, now, registry, health }: Base,
   s: Services & { queue: JobQueue; jobs: JobService },
+  verifyKey: (key: string) => Promise<VerifiedKey | null>,
 ): void {
+  sessionRoutes(app, { sessions: s.sessions, verifyKey, secureCookie: config.dashboard.secure_cookie, now });
+  if (config.dashboard.enabled) dashboardRoutes(app);
   healthRoutes(app, { store, registry, health, now, metricsNeedKey: config.auth.require_key_for_metrics });
   nodeRoutes(app, { store, livenessTimeoutS: config.sla.liveness_timeout_s, now });
   telemetryRoutes(app, {
@@ -266,9 +282,10 @@ export async function assembleCoordinator(
     log,
     now,
     health,
-    routes: (app) => registerRoutes(app, base, { ...services, queue, jobs }),
+    sessions: services.sessions,
+    routes: (app, { verifyKey }) => registerRoutes(app, base, { ...services, queue, jobs }, verifyKey),
   });
-  const { epochs, collector, heartbeats, alerts } = services;
+  const { epochs, collector, heartbeats, alerts, sessions } = services;
   return {
     app,
     shutdown,
@@ -280,6 +297,7 @@ export async function assembleCoordinator(
     queue,
     jobs,
     alerts,
+    sessions,
     schedules: coordinatorSchedules(base, { collector, epochs, jobs }),
   };
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../platform/log.ts';
 import { openStore, type Store } from '../store/store.ts';
 import type { FetchLike } from './alerts/send.ts';
 import { assembleCoordinator } from './assemble.ts';
+import type { Sessions } from './auth/sessions.ts';
 import { loadCoordinatorKey } from './epochs/signing-key.ts';
 import { every } from './scheduler.ts';
 
@@ -13,6 +14,8 @@ export interface RunningCoordinator {
   url: string;
   app: FastifyInstance;
   store: Store;
+  /** Dashboard sign-ins: `vigil up` makes its one-time link here. */
+  sessions: Sessions;
   /** Stops taking requests, finishes in-flight work and closes the store. */
   close(): Promise<void>;
 }
@@ -66,6 +69,7 @@ export async function startCoordinator(
     url: address,
     app,
     store,
+    sessions: parts.sessions,
     close() {
       closing ??= (async () => {
         // Waiting claims answer now, or the API would wait for their long polls to end.

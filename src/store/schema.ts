@@ -25,6 +25,7 @@ export interface Database extends EpochTables, PeerTables, WorkTables, OutboxTab
   capacity_snapshots: CapacitySnapshotsTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
+  web_sessions: WebSessionsTable;
 }
 
 export type NodeState = 'active' | 'deleted';
@@ -155,6 +156,18 @@ export interface ApiKeysTable {
   operator: string | null;
   created_at: number;
   revoked_at: number | null;
+}
+
+/** A dashboard sign-in (migration 0009): a browser's session or a one-time sign-in link. */
+export interface WebSessionsTable {
+  token_hash: string;
+  kind: 'session' | 'link';
+  /** The API key whose role and scope the session acts with. */
+  key_id: string;
+  created_at: number;
+  expires_at: number;
+  /** When it was signed out of, or the link used; null while it is good. */
+  ended_at: number | null;
 }
 
 export interface AuditLogTable {

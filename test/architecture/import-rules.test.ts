@@ -45,6 +45,8 @@ describe('import rules (docs/architecture.md)', () => {
       ],
       ['store/h.ts', "import { sql } from 'kysely';\nconst q = sql`select 1`;"],
       ['cli/i.ts', "import { x } from '../coordinator/server.ts';"],
+      ['dashboard/j.tsx', "import { x } from '../coordinator/nodes/views.ts';"],
+      ['dashboard/k.ts', "import { x } from '../core/settlement/verify-epoch.ts';"],
     ]);
     const found = checkImports(files).map((v) => `${v.file} ${v.imports}`);
     expect(found).toEqual([
@@ -57,6 +59,7 @@ describe('import rules (docs/architecture.md)', () => {
       'coordinator/jobs/service.ts fastify',
       'coordinator/jobs/f.ts kysely',
       'worker/g.ts (query builder)',
+      'dashboard/j.tsx ../coordinator/nodes/views.ts',
     ]);
   });
 });

@@ -16,6 +16,7 @@ export type Room =
   | 'agent'
   | 'worker'
   | 'simulator'
+  | 'dashboard'
   | 'cli';
 
 /** The rooms each room may import besides itself. */
@@ -30,6 +31,9 @@ export const MAY_IMPORT: Record<Room, readonly Room[]> = {
   agent: ['core', 'platform', 'config', 'store', 'node-client'],
   worker: ['core', 'platform', 'config', 'store', 'node-client'],
   simulator: ['core', 'platform', 'config', 'store', 'node-client', 'agent', 'worker'],
+  // The browser app: it reaches the coordinator only through the public API, and runs core
+  // (the epoch verification) unchanged.
+  dashboard: ['core'],
   cli: [
     'core',
     'platform',
@@ -60,14 +64,14 @@ export interface Violation {
   rule: string;
 }
 
-/** Every `src/**.ts` file, by its path relative to `src/` (with `/` separators), and its text. */
+/** Every `src/**.ts(x)` file, by its path relative to `src/` (with `/` separators), and its text. */
 export function readSources(srcDir: string): Map<string, string> {
   const files = new Map<string, string>();
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
       if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith('.ts'))
+      else if (name.endsWith('.ts') || name.endsWith('.tsx'))
         files.set(relative(srcDir, path).split(sep).join('/'), readFileSync(path, 'utf8'));
     }
   };

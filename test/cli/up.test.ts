@@ -66,6 +66,14 @@ describe('vigil up', () => {
     const { up, port, api, adminKey, readKey, simulator } = await startUp();
     expect(api).toBe(`http://127.0.0.1:${port}`);
     expect(up.stdout).toContain(`${api}/metrics`);
+    // The dashboard, and a one-time link that signs a browser in without copying a key.
+    expect(up.stdout).toMatch(new RegExp(`Dashboard\\s+${api}/\\s*$`, 'm'));
+    const signIn = new RegExp(`Sign in\\s+(${api}/auth/sign-in\\?token=[A-Za-z0-9_-]+)`).exec(up.stdout)?.[1];
+    expect(signIn).toBeDefined();
+    const link = await fetch(signIn!);
+    expect(link.status).toBe(200);
+    expect(link.headers.get('set-cookie')).toMatch(/^vigil_session=/);
+    expect((await fetch(`${api}/`)).headers.get('content-type')).toMatch(/^text\/html/);
     expect(up.stdout).toMatch(/6 simulated nodes/);
     expect(up.stdout).toMatch(/a collection every 2 s/);
     expect(simulator.args).toContain(`127.0.0.1:${port}`);

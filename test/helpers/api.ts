@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { defaultConfig, type VigilConfig } from '../../src/config/schema.ts';
 import { assembleCoordinator } from '../../src/coordinator/assemble.ts';
 import { createApiKey } from '../../src/coordinator/auth/keys.ts';
+import type { Sessions } from '../../src/coordinator/auth/sessions.ts';
 import type { EpochService } from '../../src/coordinator/epochs/service.ts';
 import { loadCoordinatorKey } from '../../src/coordinator/epochs/signing-key.ts';
 import type { JobService } from '../../src/coordinator/jobs/service.ts';
@@ -29,6 +30,8 @@ export interface TestApi {
    * schedules would.
    */
   work: { queue: JobQueue; jobs: JobService };
+  /** Dashboard sign-ins: tests make one-time links here, as `vigil up` does. */
+  sessions: Sessions;
   /** Authorization header for a role. */
   as(role: Role): { authorization: string };
   close(): Promise<void>;
@@ -54,7 +57,7 @@ export async function createTestApi(
   adjust(config);
   const clock = { now: Date.UTC(2026, 10, 1) };
   const key = await loadCoordinatorKey(config.auth.signing_key_path);
-  const { app, epochs, queue, jobs } = await assembleCoordinator(store, config, key, {
+  const { app, epochs, queue, jobs, sessions } = await assembleCoordinator(store, config, key, {
     log: silentLogger,
     now: () => clock.now,
     random,
@@ -77,6 +80,7 @@ export async function createTestApi(
     clock,
     epochs,
     work,
+    sessions,
     as: (role) => ({ authorization: `Bearer ${keys[role]}` }),
     async close() {
       const undeclared = statuses.undeclared();

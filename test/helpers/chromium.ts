@@ -10,7 +10,8 @@ export const CHROMIUM_PATH = '/usr/bin/chromium';
  */
 export function chromiumMissing(): string | null {
   if (existsSync(CHROMIUM_PATH)) return null;
-  if (process.env['CI'] === 'true') throw new Error(`CI needs Chromium at ${CHROMIUM_PATH} (.ci/run installs it)`);
+  if (process.env['CI'] === 'true')
+    throw new Error(`CI needs Chromium at ${CHROMIUM_PATH} (.ci/run installs it)`);
   return `no Chromium at ${CHROMIUM_PATH}: install Debian's chromium package to run the browser tests`;
 }
 
@@ -43,5 +44,10 @@ export function consoleErrors(page: Page): string[] {
     if (message.type() === 'error') errors.push(message.text());
   });
   page.on('pageerror', (error) => errors.push(String(error)));
+  // The console names a failed load's status but not its address; the response does.
+  page.on('response', (response) => {
+    if (response.status() >= 400)
+      errors.push(`${response.status()} ${response.request().method()} ${response.url()}`);
+  });
   return errors;
 }

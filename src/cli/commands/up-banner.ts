@@ -8,6 +8,9 @@ export interface UpSummary {
   nodes: number;
   adminKey: string;
   readKey: string;
+  /** A one-time link that signs a browser in to the dashboard as admin. */
+  signInUrl: string;
+  dashboard: boolean;
 }
 
 /**
@@ -15,7 +18,16 @@ export interface UpSummary {
  * Loki `| json` finds them. The text banner below is written from these, so the two cannot
  * drift apart.
  */
-export function upFields({ base, config, dialect, nodes, adminKey, readKey }: UpSummary) {
+export function upFields({
+  base,
+  config,
+  dialect,
+  nodes,
+  adminKey,
+  readKey,
+  signInUrl,
+  dashboard,
+}: UpSummary) {
   return {
     dialect,
     database_url: config.database_url,
@@ -27,6 +39,9 @@ export function upFields({ base, config, dialect, nodes, adminKey, readKey }: Up
     epoch_length_s: config.epochs.length_s,
     report_window_s: config.epochs.report_window_s,
     topics: config.topics.map((t) => t.name),
+    dashboard_url: dashboard ? `${base}/` : null,
+    dashboard_sign_in_url: dashboard ? signInUrl : null,
+    sign_in_link_ttl_s: config.dashboard.sign_in_link_ttl_s,
     api_url: base,
     docs_url: `${base}/docs`,
     sla_status_url: `${base}/sla/status`,
@@ -56,6 +71,13 @@ export function upBanner(summary: UpSummary): string {
     `Each node runs an agent that audits ${f.group_size} peers; epochs last ${f.epoch_length_s} s and settle ${f.report_window_s} s after they end.`,
     `Each node runs workers on two of the topics ${f.topics.join(', ')}; two tenants submit jobs in bursts.`,
     '',
+    ...(f.dashboard_url === null
+      ? []
+      : [
+          `  Dashboard    ${f.dashboard_url}`,
+          `  Sign in      ${f.dashboard_sign_in_url}`,
+          `               (open once within ${Math.round(f.sign_in_link_ttl_s / 60)} min; later, sign in with the admin key below)`,
+        ]),
     `  API          ${f.api_url}            (browse: ${f.docs_url})`,
     `  SLA status   ${f.sla_status_url}`,
     `  Violations   ${f.violations_url}`,

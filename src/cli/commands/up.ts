@@ -95,6 +95,9 @@ export function upCommand(): Command {
       nodes: opts.nodes,
       adminKey: admin.key,
       readKey: reader.key,
+      // Opens the dashboard signed in as admin, once, with no key to copy.
+      signInUrl: `${base}/auth/sign-in?token=${(await coordinator.sessions.link(admin.id)).token}`,
+      dashboard: config.dashboard.enabled,
     };
     announce(config.log_format, log, {
       msg: 'vigil is up',

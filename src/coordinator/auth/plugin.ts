@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Role } from '../../store/schema.ts';
 import { ProblemError } from '../http/problem.ts';
 import type { VerifiedKey } from './keys.ts';
+import { SESSION_COOKIE, type Sessions } from './sessions.ts';
 import type { SignedRequestVerifier } from './signed-requests.ts';
 
 /**
@@ -23,6 +24,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     actor: VerifiedKey | null;
+    /** True when the actor came from a dashboard session cookie rather than a bearer key. */
+    viaSession: boolean;
   }
 }
 
@@ -69,20 +72,68 @@ async function verifiedOrRefused(
   return verified;
 }
 
+/**
+ * A session cookie is sent by the browser whoever's page made the request, so a change made
+ * with one must come from the dashboard's own origin. SameSite=Strict already keeps the
+ * cookie off cross-site requests; this refuses them again where the browser says where a
+ * request came from (Sec-Fetch-Site, Origin), in case a browser does not honour SameSite.
+ */
+function refuseCrossSite(request: FastifyRequest): void {
+  const site = request.headers['sec-fetch-site'];
+  const origin = request.headers.origin;
+  const host = request.headers.host;
+  const sameOrigin =
+    (site === undefined || site === 'same-origin') &&
+    (origin === undefined ||
+      // Both through URL, so `http://h:80` and a Host of `h:80` compare equal.
+      (host !== undefined && URL.parse(origin)?.host === URL.parse(`http://${host}`)?.host));
+  if (!sameOrigin) {
+    throw new ProblemError(
+      403,
+      'forbidden',
+      'Forbidden',
+      'a change made with a dashboard session must come from the dashboard itself; send an API key instead',
+    );
+  }
+}
+
 export function registerAuth(
   app: FastifyInstance,
   {
     verify,
     requireKeyForReads,
     signed,
+    sessions,
   }: {
     verify: (key: string) => Promise<VerifiedKey | null>;
     requireKeyForReads: boolean;
     /** Checks node-signed routes; without it they refuse every call. */
     signed?: SignedRequestVerifier;
+    /** Dashboard sessions; without them a session cookie counts for nothing. */
+    sessions?: Sessions;
   },
 ): void {
+  /**
+   * Who is asking: the bearer key when there is one (a wrong one is a 401), else the
+   * dashboard session in the cookie. A stale cookie is ignored rather than refused, so a
+   * browser whose session ended sees the sign-in page, not an error, on public pages.
+   */
+  async function identify(request: FastifyRequest): Promise<void> {
+    const key = bearer(request);
+    if (key !== null) {
+      request.actor = await verifiedOrRefused(verify, key);
+      return;
+    }
+    const token = request.cookies?.[SESSION_COOKIE];
+    if (sessions === undefined || token === undefined || token === '') return;
+    const session = await sessions.verify(token);
+    if (session === null) return;
+    request.actor = session.key;
+    request.viaSession = true;
+  }
+
   app.decorateRequest('actor', null);
+  app.decorateRequest('viaSession', false);
   app.decorateRequest('signer', null);
   app.addHook('onRequest', async (request) => {
     // An unknown route gets its 404 whoever asks; the API description's browsable pages are
@@ -93,8 +144,7 @@ export function registerAuth(
     if (access === 'public') {
       // Anyone may call it, but a key sent with it is still checked: a wrong key is a 401, so
       // a client learns of its mistake here rather than on its next call.
-      const key = bearer(request);
-      if (key !== null) request.actor = await verifiedOrRefused(verify, key);
+      await identify(request);
       return;
     }
     if (access === 'node-signed') {
@@ -103,8 +153,8 @@ export function registerAuth(
       await signed.checkHeaders(request);
       return;
     }
-    const key = bearer(request);
-    if (key !== null) request.actor = await verifiedOrRefused(verify, key);
+    await identify(request);
+    if (request.viaSession && MUTATING.has(request.method)) refuseCrossSite(request);
     if (access === 'read') {
       if (requireKeyForReads && request.actor === null) {
         throw new ProblemError(

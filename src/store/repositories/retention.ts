@@ -85,6 +85,8 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
     only: () => [['resolved_at', 'is not', null]],
   },
   { name: 'audit_log', table: 'audit_log', ageColumn: 'at', horizon: 'rollup' },
+  // Dashboard sign-ins long past their expiry: they no longer let anyone in.
+  { name: 'web_sessions', table: 'web_sessions', ageColumn: 'expires_at', horizon: 'raw' },
   // Monitors' signed reports, the evidence behind each settlement: kept as long as rollups, so
   // anyone can re-verify an epoch for that long; the signed settlements themselves stay.
   { name: 'monitor_reports', table: 'monitor_reports', ageColumn: 'received_at', horizon: 'rollup' },

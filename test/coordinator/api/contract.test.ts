@@ -67,6 +67,10 @@ const ROUTES: Array<[method: string, path: string]> = [
   ['post', '/epochs/{epoch}/interim'],
   ['get', '/epochs/{epoch}/settlement'],
   ['get', '/coordinator/identity'],
+  ['post', '/auth/session'],
+  ['get', '/auth/session'],
+  ['delete', '/auth/session'],
+  ['get', '/auth/sign-in'],
 ];
 
 const bodySchema = (op: Operation | undefined) => op?.requestBody?.content['application/json']?.schema;

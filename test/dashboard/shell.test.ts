@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { seriousA11yViolations } from '../helpers/axe.ts';
+import { chromiumMissing, consoleErrors } from '../helpers/chromium.ts';
+import { signedIn, useDashboard } from './support.ts';
+
+const missing = chromiumMissing();
+if (missing !== null) console.warn(`[vigil tests] dashboard browser tests skipped: ${missing}`);
+
+describe.skipIf(missing !== null)('dashboard: the shell in Chromium', () => {
+  const h = useDashboard();
+
+  it('serves the app at / with a content security policy, and its assets without a key', async () => {
+    const index = await fetch(`${h().url}/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    const html = await index.text();
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${h().url}${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toMatch(/immutable/);
+    // The API keeps its paths and its rules.
+    expect((await fetch(`${h().url}/nodes`)).status).toBe(401);
+  });
+
+  it('signs in with a key, shows the overview without console errors, and signs out', async () => {
+    const context = await h().browser.newContext();
+    const page = await context.newPage();
+    const errors = consoleErrors(page);
+    await page.goto(`${h().url}/`);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.getByLabel('API key').fill(h().api.keys.read);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'SLA' }).waitFor();
+    await page.getByText('healthy').waitFor();
+    expect(await page.title()).toBe('Overview · Vigil');
+    const cookies = await context.cookies();
+    expect(cookies.find((c) => c.name === 'vigil_session')).toMatchObject({
+      httpOnly: true,
+      sameSite: 'Strict',
+    });
+    expect(await page.evaluate('document.cookie')).toBe('');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').waitFor();
+    const token = cookies.find((c) => c.name === 'vigil_session')?.value;
+    const after = await fetch(`${h().url}/sla/status`, { headers: { cookie: `vigil_session=${token}` } });
+    expect(after.status).toBe(401);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('says so when a key is refused', async () => {
+    const context = await h().browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${h().url}/`);
+    await page.getByLabel('API key').fill('vgl_not-a-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').getByText('That key is unknown or revoked.').waitFor();
+    await context.close();
+  });
+
+  it('a one-time sign-in link opens the dashboard once', async () => {
+    const row = await h()
+      .api.store.db.selectFrom('api_keys')
+      .select('id')
+      .where('prefix', '=', h().api.keys.admin.slice(0, 12))
+      .executeTakeFirstOrThrow();
+    const link = await h().api.sessions.link(row.id);
+    const context = await h().browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${h().url}/auth/sign-in?token=${link.token}`);
+    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    await expect(page.locator('.who').textContent()).resolves.toContain('admin');
+    await context.close();
+
+    const second = await h().browser.newContext();
+    const again = await second.newPage();
+    await again.goto(`${h().url}/auth/sign-in?token=${link.token}`);
+    await again.getByText('That sign-in link was used already or has expired.').waitFor();
+    await second.close();
+  });
+
+  it('shows "reconnecting" while the coordinator is away, and recovers by itself', async () => {
+    const { context, page } = await signedIn(h(), 'read');
+    await page.getByRole('status').getByText('Live').waitFor();
+    await page.route('**/sla/status', (route) => route.abort('connectionrefused'));
+    await page.getByText('Reconnecting…').waitFor({ timeout: 15_000 });
+    await page.unroute('**/sla/status');
+    await page.getByRole('status').getByText('Live').waitFor({ timeout: 30_000 });
+    await context.close();
+  });
+
+  it('answers an unknown page with a page, not an error, and keeps keyboard focus sensible', async () => {
+    const { context, page } = await signedIn(h(), 'read');
+    await page.goto(`${h().url}/#/no-such-page`);
+    await page.getByRole('heading', { name: 'Not found' }).waitFor();
+    await page.getByRole('link', { name: 'Go to the overview' }).click();
+    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    expect(await page.evaluate('document.activeElement?.tagName')).toBe('H1');
+    await context.close();
+  });
+
+  it('fits a phone-width screen and the dark scheme without losing contrast', async () => {
+    const context = await h().browser.newContext({
+      viewport: { width: 390, height: 844 },
+      colorScheme: 'dark',
+    });
+    const page = await context.newPage();
+    await page.goto(`${h().url}/`);
+    await page.getByLabel('API key').fill(h().api.keys.read);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
+    expect(overflow).toBeLessThanOrEqual(0);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await context.close();
+  });
+});

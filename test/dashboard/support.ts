@@ -1,0 +1,57 @@
+import type { AddressInfo } from 'node:net';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import type { VigilConfig } from '../../src/config/schema.ts';
+import type { Role } from '../../src/store/schema.ts';
+import { createTestApi, type TestApi } from '../helpers/api.ts';
+import { backends } from '../helpers/backends.ts';
+import { launchChromium } from '../helpers/chromium.ts';
+
+export interface DashboardHarness {
+  api: TestApi;
+  browser: Browser;
+  /** http://127.0.0.1:<port> of the coordinator serving the dashboard. */
+  url: string;
+}
+
+/**
+ * A real coordinator on SQLite listening on loopback, serving the built dashboard, and one
+ * headless Chromium for the file's tests. The coordinator's clock is the real one, so what
+ * the browser is told about times matches its own.
+ */
+export function useDashboard(adjust?: (config: VigilConfig) => void): () => DashboardHarness {
+  let harness: DashboardHarness | undefined;
+  beforeAll(async () => {
+    const api = await createTestApi(backends[0]!, adjust);
+    api.clock.now = Date.now();
+    const tick = setInterval(() => {
+      api.clock.now = Date.now();
+    }, 50);
+    api.app.addHook('onClose', async () => clearInterval(tick));
+    await api.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = api.app.server.address() as AddressInfo;
+    harness = { api, browser: await launchChromium(), url: `http://127.0.0.1:${port}` };
+  }, 60_000);
+  afterAll(async () => {
+    await harness?.browser.close();
+    await harness?.api.close();
+  });
+  return () => {
+    if (harness === undefined) throw new Error('the dashboard harness is not started');
+    return harness;
+  };
+}
+
+/** A fresh browser context (its own cookies) signed in through the form with a role's key. */
+export async function signedIn(
+  h: DashboardHarness,
+  role: Role,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await h.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${h.url}/`);
+  await page.getByLabel('API key').fill(h.api.keys[role]);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Pages' }).waitFor();
+  return { context, page };
+}
