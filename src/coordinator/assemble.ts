@@ -36,6 +36,7 @@ import { nodeRoutes } from './nodes/routes.ts';
 import { retentionSchedule } from './retention.ts';
 import type { Schedule } from './scheduler.ts';
 import { collectionSchedule, createSlaCollector, type SlaCollector } from './sla/collector.ts';
+import { evidenceRoutes } from './sla/evidence-routes.ts';
 import { createSlaMetrics, publishCollection } from './sla/metrics.ts';
 import { slaRoutes } from './sla/routes.ts';
 import { topicRoutes } from './topics/routes.ts';
@@ -198,6 +199,7 @@ function registerRoutes(
     now,
   });
   slaRoutes(app, { store, collector: s.collector, now });
+  evidenceRoutes(app, { store, sliceMs: config.sla.slice_s * 1000, now });
   epochRoutes(app, { store, epochs: s.epochs, monitoring: config.monitoring, now });
   reportRoutes(app, { store, epochs: s.epochs, metrics: s.epochMetrics, now });
   interimRoutes(app, {

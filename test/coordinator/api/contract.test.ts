@@ -71,6 +71,7 @@ const ROUTES: Array<[method: string, path: string]> = [
   ['get', '/auth/session'],
   ['delete', '/auth/session'],
   ['get', '/auth/sign-in'],
+  ['get', '/sla/evidence/{node_id}'],
 ];
 
 const bodySchema = (op: Operation | undefined) => op?.requestBody?.content['application/json']?.schema;

@@ -349,6 +349,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sla/evidence/{node_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A node’s uptime evidence slice by slice: its heartbeats and its monitors’ verdicts
+         * @description Access: a bearer API key of any role.
+         */
+        get: operations["getSlaEvidenceByNodeId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/epochs/current": {
         parameters: {
             query?: never;
@@ -3090,6 +3110,103 @@ export interface operations {
                 headers: {
                     /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The coordinator failed; its log has the cause under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Closing, or the database cannot serve now; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSlaEvidenceByNodeId: {
+        parameters: {
+            query?: {
+                hours?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Letters, digits and . _ : -, starting with a letter or digit, at most 128 characters */
+                node_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        node_id: string;
+                        /**
+                         * Format: date-time
+                         * @description start of the first slice
+                         */
+                        from: string;
+                        /** @description length of one slice (sla.slice_s) */
+                        slice_s: number;
+                        slices: number;
+                        /** @description one character per slice: 1 a heartbeat arrived, 0 none */
+                        heartbeats: string;
+                        /** @description one character per slice: u every monitor that voted saw it up, d all saw it down, m they disagreed, . no vote */
+                        peers: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (a key sent to a public operation is checked too) */
+            401: {
+                headers: {
+                    /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is longer than any identifier the API uses */
+            414: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

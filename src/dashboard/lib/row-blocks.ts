@@ -1,0 +1,90 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { nextPollDelay } from './backoff.ts';
+import { reportConnection } from './connection.ts';
+
+export interface Block<T> {
+  total: number;
+  rows: T[];
+}
+
+/**
+ * Rows of a long server-side list, fetched in blocks by index as they come into view, never
+ * the whole list: `load(offset, limit)` asks the server for one block. Blocks already
+ * shown are fetched again every `refreshMs` while in view, so the table stays live; a new
+ * `key` (other filters or sort) starts over.
+ */
+export function useRowBlocks<T>({
+  key,
+  blockSize,
+  visible,
+  load,
+  refreshMs = 10_000,
+}: {
+  key: string;
+  blockSize: number;
+  /** The first and last row index in view. */
+  visible: [number, number];
+  load: (offset: number, limit: number) => Promise<Block<T>>;
+  refreshMs?: number;
+}): { total: number | undefined; row: (index: number) => T | undefined; error: Error | undefined } {
+  const [state, setState] = useState<{ key: string; total: number | undefined; blocks: Map<number, T[]> }>({
+    key,
+    total: undefined,
+    blocks: new Map(),
+  });
+  const [error, setError] = useState<Error | undefined>(undefined);
+  const [generation, setGeneration] = useState(0);
+  const inFlight = useRef(new Set<string>());
+  const fetchedAt = useRef(new Map<string, number>());
+  const current = state.key === key ? state : { key, total: undefined, blocks: new Map<number, T[]>() };
+  if (current !== state) setState(current);
+
+  const first = Math.floor(Math.max(0, visible[0]) / blockSize);
+  const last = Math.floor(Math.max(0, visible[1]) / blockSize);
+
+  useEffect(() => {
+    const poller = {};
+    for (let block = first; block <= last; block++) {
+      if (current.total !== undefined && block * blockSize >= current.total && block > 0) break;
+      const id = `${key}#${block}#${generation}`;
+      const fresh = (fetchedAt.current.get(`${key}#${block}`) ?? -1) === generation;
+      if (inFlight.current.has(id) || fresh) continue;
+      inFlight.current.add(id);
+      load(block * blockSize, blockSize)
+        .then((answer) => {
+          reportConnection(poller, true);
+          fetchedAt.current.set(`${key}#${block}`, generation);
+          setError(undefined);
+          setState((previous) => {
+            if (previous.key !== key) return previous;
+            const blocks = new Map(previous.blocks);
+            blocks.set(block, answer.rows);
+            return { key, total: answer.total, blocks };
+          });
+        })
+        .catch((failure: unknown) => {
+          reportConnection(poller, false);
+          setError(failure as Error);
+        })
+        .finally(() => inFlight.current.delete(id));
+    }
+  }, [key, first, last, generation, current.total]);
+
+  useEffect(() => {
+    let failures = 0;
+    let timer: ReturnType<typeof setTimeout>;
+    const tick = () => {
+      if (document.visibilityState === 'visible') setGeneration((n) => n + 1);
+      failures = error === undefined ? 0 : failures + 1;
+      timer = setTimeout(tick, nextPollDelay(refreshMs, failures));
+    };
+    timer = setTimeout(tick, refreshMs);
+    return () => clearTimeout(timer);
+  }, [key, refreshMs]);
+
+  return {
+    total: current.total,
+    error,
+    row: (index) => current.blocks.get(Math.floor(index / blockSize))?.[index % blockSize],
+  };
+}
