@@ -112,7 +112,7 @@ export default function Nodes({ query }: PageProps) {
   return (
     <>
       <h1 tabIndex={-1}>Nodes</h1>
-      <form class="toolbar" role="search" onSubmit={(event) => event.preventDefault()}>
+      <form class="toolbar" onSubmit={(event) => event.preventDefault()}>
         <label>
           Search
           <input
@@ -159,7 +159,7 @@ export default function Nodes({ query }: PageProps) {
         </p>
       </form>
       <LoadError error={rows.error} />
-      <div class="virtual-scroll" ref={scroller} tabIndex={0} aria-label="Nodes table, scrollable">
+      <div class="virtual-scroll" ref={scroller}>
         <table class="virtual" aria-rowcount={total + 1}>
           <caption class="visually-hidden">
             Nodes, sorted by {filters.sort} {filters.order === 'asc' ? 'ascending' : 'descending'}
