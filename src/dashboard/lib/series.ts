@@ -1,0 +1,51 @@
+import { query } from './api.ts';
+import { usePoll } from './use-poll.ts';
+
+/** One answer of `GET /series` (docs/api.md, Time series): a series downsampled by the server. */
+export interface Series {
+  name: string;
+  from: string;
+  to: string;
+  bucket_ms: number;
+  unit: string;
+  bucket_value: 'mean' | 'last';
+  points: { t: number; value: number; min: number; max: number; count: number }[];
+  threshold?: {
+    metric: string;
+    direction: string;
+    value: number;
+    bands: { severity: string; value: number }[];
+  };
+}
+
+/**
+ * A server-side downsampled series, kept live: the server sends at most `points` buckets
+ * (each with mean or last, min and max), so a week of readings costs a few hundred points.
+ */
+export function useSeries(
+  name: string,
+  scope: { node_id?: string; topic?: string; status?: string },
+  {
+    hours = 24,
+    points = 300,
+    intervalMs = 15_000,
+  }: { hours?: number; points?: number; intervalMs?: number } = {},
+) {
+  return usePoll<Series>(`/series${query({ name, ...scope, hours, points })}`, intervalMs);
+}
+
+/** A series as chart columns: times, values, and the bucket extremes. */
+export function seriesColumns(series: Series | undefined): {
+  x: number[];
+  values: number[];
+  min: number[];
+  max: number[];
+} {
+  const points = series?.points ?? [];
+  return {
+    x: points.map((p) => p.t),
+    values: points.map((p) => p.value),
+    min: points.map((p) => p.min),
+    max: points.map((p) => p.max),
+  };
+}
