@@ -16,7 +16,8 @@ export type Room =
   | 'agent'
   | 'worker'
   | 'simulator'
-  | 'cli';
+  | 'cli'
+  | 'dashboard';
 
 /** The rooms each room may import besides itself. */
 export const MAY_IMPORT: Record<Room, readonly Room[]> = {
@@ -30,6 +31,8 @@ export const MAY_IMPORT: Record<Room, readonly Room[]> = {
   agent: ['core', 'platform', 'config', 'store', 'node-client'],
   worker: ['core', 'platform', 'config', 'store', 'node-client'],
   simulator: ['core', 'platform', 'config', 'store', 'node-client', 'agent', 'worker'],
+  // The browser's code: core runs there unchanged (decision 0062); everything else is the public API.
+  dashboard: ['core'],
   cli: [
     'core',
     'platform',
