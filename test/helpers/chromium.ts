@@ -10,7 +10,8 @@ export const CHROMIUM_PATH = '/usr/bin/chromium';
  */
 export function chromiumMissing(): string | null {
   if (existsSync(CHROMIUM_PATH)) return null;
-  if (process.env['CI'] === 'true') throw new Error(`CI needs Chromium at ${CHROMIUM_PATH} (.ci/run installs it)`);
+  if (process.env['CI'] === 'true')
+    throw new Error(`CI needs Chromium at ${CHROMIUM_PATH} (.ci/run installs it)`);
   return `no Chromium at ${CHROMIUM_PATH}: install Debian's chromium package to run the browser tests`;
 }
 
