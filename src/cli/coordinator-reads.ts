@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { isPublicKeyText } from '../core/crypto/ed25519.ts';
+import { type PublishedDocument, publishedDocumentIssue } from '../core/settlement/published.ts';
 import type {
   PublishedAssignments,
   PublishedEpoch,
@@ -100,26 +101,12 @@ export async function getJson(base: string, path: string): Promise<unknown> {
   return body;
 }
 
-type Field = 'string' | 'number' | 'array' | 'object' | 'string|null' | 'number|null';
-
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
-}
-
-/** Checks the fields a document must have; the error names the first one that is wrong. */
-function expectFields(path: string, what: string, value: unknown, fields: Record<string, Field>): void {
-  const fail = (problem: string) => {
-    throw new CoordinatorReadError(`GET ${path} did not answer with ${what}: ${problem}`);
-  };
-  if (kindOf(value) !== 'object') fail(`got ${kindOf(value)}`);
-  const record = value as Record<string, unknown>;
-  for (const [name, kind] of Object.entries(fields)) {
-    const actual = kindOf(record[name]);
-    if (!kind.split('|').includes(actual))
-      fail(`${name} is ${actual === 'undefined' ? 'missing' : actual}, expected ${kind}`);
-  }
+/** GETs a public document and checks it has the fields verification reads (core/settlement/published.ts). */
+async function getDocument(base: string, path: string, kind: PublishedDocument): Promise<unknown> {
+  const body = await getJson(base, path);
+  const issue = publishedDocumentIssue(kind, body);
+  if (issue !== null) throw new CoordinatorReadError(`GET ${path} did not answer with ${issue}`);
+  return body;
 }
 
 /** The coordinator's public reads, each checked for the shape verification relies on. */
@@ -128,73 +115,21 @@ export function coordinatorReads(base: string) {
   return {
     base,
     async identity(): Promise<string> {
-      const path = '/coordinator/identity';
-      const body = await getJson(base, path);
-      expectFields(path, 'an identity', body, { public_key: 'string' });
-      const key = (body as { public_key: string }).public_key;
-      if (!isPublicKeyText(key)) {
-        throw new CoordinatorReadError(`GET ${path} answered a public_key that is not an ed25519 key`);
-      }
-      return key;
+      const body = await getDocument(base, '/coordinator/identity', 'identity');
+      return (body as { public_key: string }).public_key;
     },
     async epoch(n: number): Promise<PublishedEpoch> {
-      const body = await getJson(base, epochPath(n));
-      expectFields(epochPath(n), 'an epoch', body, {
-        epoch: 'number',
-        state: 'string',
-        seed: 'string|null',
-        previous_settlement_hash: 'string|null',
-        members: 'number|null',
-        group_size: 'number|null',
-        settlement_hash: 'string|null',
-      });
-      return body as PublishedEpoch;
+      return (await getDocument(base, epochPath(n), 'epoch')) as PublishedEpoch;
     },
     async assignments(n: number): Promise<PublishedAssignments> {
-      const path = `${epochPath(n)}/assignments`;
-      const body = await getJson(base, path);
-      expectFields(path, 'an assignment', body, {
-        epoch: 'number',
-        seed: 'string',
-        group_size: 'number',
-        members: 'array',
-        groups: 'array',
-      });
-      const doc = body as PublishedAssignments;
-      doc.members.forEach((m, i) => {
-        expectFields(path, `members[${i}]`, m, { node_id: 'string', public_key: 'string' });
-      });
-      doc.groups.forEach((g, i) => {
-        expectFields(path, `groups[${i}]`, g, { target: 'string', monitors: 'array' });
-      });
-      return doc;
+      return (await getDocument(base, `${epochPath(n)}/assignments`, 'assignments')) as PublishedAssignments;
     },
     async reports(n: number): Promise<unknown[]> {
-      const path = `${epochPath(n)}/reports`;
-      const body = await getJson(base, path);
-      expectFields(path, 'a report list', body, { epoch: 'number', reports: 'array' });
+      const body = await getDocument(base, `${epochPath(n)}/reports`, 'reports');
       return (body as { reports: unknown[] }).reports;
     },
     async settlement(n: number): Promise<PublishedSettlement> {
-      const path = `${epochPath(n)}/settlement`;
-      const body = await getJson(base, path);
-      expectFields(path, 'a signed settlement', body, {
-        settlement: 'object',
-        signature: 'string',
-        hash: 'string',
-      });
-      const { settlement } = body as PublishedSettlement;
-      expectFields(path, 'a settlement', settlement, {
-        epoch: 'number',
-        previous_settlement_hash: 'string',
-        reports_accepted: 'number',
-        reports_rejected: 'array',
-        parameters: 'object',
-        nodes: 'array',
-        total_reward: 'string',
-        withheld: 'string',
-      });
-      return body as PublishedSettlement;
+      return (await getDocument(base, `${epochPath(n)}/settlement`, 'settlement')) as PublishedSettlement;
     },
   };
 }

@@ -119,6 +119,20 @@ describe('vigil verify', () => {
     const json = JSON.parse(result.stdout);
     expect(json.ok).toBe(false);
     expect(json.differences).toEqual(['settlement signature: does not verify under the coordinator key']);
+    expect(json.checks.map((c: { check: string }) => c.check)).toEqual([
+      'signature',
+      'chain',
+      'groups',
+      'reports',
+      'settlement',
+    ]);
+    expect(json.checks[0].differences).toEqual([
+      {
+        check: 'signature',
+        subject: 'settlement signature',
+        line: 'settlement signature: does not verify under the coordinator key',
+      },
+    ]);
     expect(lines(result.stderr)).toEqual(['vigil: epoch 5 does not verify (1 difference)']);
   });
 

@@ -17,7 +17,7 @@ interface VerifyOptions {
 }
 
 /** Epoch n−1's settlement, or null when the coordinator never recorded epoch n−1 (404). */
-async function previousSettlement(reads: CoordinatorReads, n: number): Promise<PublishedSettlement | null> {
+async function previousSettlementOf(reads: CoordinatorReads, n: number): Promise<PublishedSettlement | null> {
   if (n === 0) return null;
   try {
     return await reads.settlement(n - 1);
@@ -33,9 +33,7 @@ async function verify(
   n: number,
   coordinatorKey: string,
 ): Promise<EpochVerification> {
-  const { checkPreviousSettlement, isGenesisHash, verifyEpoch } = await import(
-    '../../core/settlement/verify-epoch.ts'
-  );
+  const { verifyPublishedEpoch } = await import('../../core/settlement/verify-epoch.ts');
   const epoch = await reads.epoch(n);
   let settlement: PublishedSettlement;
   try {
@@ -48,34 +46,19 @@ async function verify(
     }
     throw error;
   }
-  const [assignments, reports, previous] = await Promise.all([
+  const [assignments, reports, previousSettlement] = await Promise.all([
     reads.assignments(n),
     reads.reports(n),
-    previousSettlement(reads, n),
+    previousSettlementOf(reads, n),
   ]);
-
-  const chain: string[] = [];
-  let previousSettlementHash: string | null = null;
-  const claimed = settlement.settlement.previous_settlement_hash;
-  if (previous !== null) {
-    const checked = checkPreviousSettlement(previous, n, coordinatorKey);
-    chain.push(...checked.differences);
-    previousSettlementHash = checked.hash;
-  } else if (!isGenesisHash(claimed)) {
-    chain.push(
-      `chain: epoch ${n - 1} has no settlement (404), yet epoch ${n}'s settlement names ${claimed} before it`,
-    );
-  }
-  const result = verifyEpoch({
+  return verifyPublishedEpoch({
     epoch,
+    settlement,
     assignments,
     reports,
-    settlement,
-    previousSettlementHash,
+    previousSettlement,
     coordinatorKey,
   });
-  const differences = [...chain, ...result.differences];
-  return { ...result, ok: differences.length === 0, differences };
 }
 
 function printHuman(result: EpochVerification, key: string, keySource: string): void {

@@ -45,13 +45,28 @@ function byNode(value: unknown[]): Map<string, unknown> | null {
   return rows;
 }
 
-function diff(expected: unknown, actual: unknown, path: string, out: string[]): void {
+/** One place where a published settlement differs from a recomputed one. */
+export interface SettlementDifference {
+  /** Where, as a JSONPath with per-node rows named by node: `$.nodes[node=a].reward`. */
+  path: string;
+  /** The recomputed value; absent when only the published document has something here. */
+  expected?: unknown;
+  /** The published value; absent when the published document lacks it. */
+  actual?: unknown;
+  /** The difference in one line: `$.nodes[node=a].reward: expected "10", got "9"`. */
+  line: string;
+}
+
+function diff(expected: unknown, actual: unknown, path: string, out: SettlementDifference[]): void {
   if (Array.isArray(expected) && Array.isArray(actual)) {
     const e = byNode(expected);
     const a = byNode(actual);
     if (e !== null && a !== null && (e.size > 0 || a.size > 0)) {
       for (const [node, row] of e) diff(row, a.get(node), `${path}[node=${node}]`, out);
-      for (const node of a.keys()) if (!e.has(node)) out.push(`${path}[node=${node}]: unexpected`);
+      for (const [node, row] of a) {
+        if (!e.has(node))
+          out.push({ path: `${path}[node=${node}]`, actual: row, line: `${path}[node=${node}]: unexpected` });
+      }
       return;
     }
     for (let i = 0; i < Math.max(expected.length, actual.length); i++)
@@ -63,11 +78,28 @@ function diff(expected: unknown, actual: unknown, path: string, out: string[]): 
     for (const key of [...keys].sort()) diff(expected[key], actual[key], `${path}.${key}`, out);
     return;
   }
-  if (expected === undefined) out.push(`${path}: unexpected ${JSON.stringify(actual)}`);
-  else if (actual === undefined) out.push(`${path}: missing, expected ${JSON.stringify(expected)}`);
+  if (expected === undefined)
+    out.push({ path, actual, line: `${path}: unexpected ${JSON.stringify(actual)}` });
+  else if (actual === undefined)
+    out.push({ path, expected, line: `${path}: missing, expected ${JSON.stringify(expected)}` });
   else if (canonicalJson(expected) !== canonicalJson(actual)) {
-    out.push(`${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+    out.push({
+      path,
+      expected,
+      actual,
+      line: `${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`,
+    });
   }
+}
+
+/**
+ * Where a published settlement (`actual`) differs from a recomputed one (`expected`), one entry
+ * per difference with both values; empty when they are identical.
+ */
+export function settlementDifferences(expected: Settlement, actual: Settlement): SettlementDifference[] {
+  const out: SettlementDifference[] = [];
+  diff(expected, actual, '$', out);
+  return out;
 }
 
 /**
@@ -75,7 +107,5 @@ function diff(expected: unknown, actual: unknown, path: string, out: string[]): 
  * (`$.nodes[node=a].reward: expected "10", got "9"`); empty when they are identical.
  */
 export function diffSettlements(expected: Settlement, actual: Settlement): string[] {
-  const out: string[] = [];
-  diff(expected, actual, '$', out);
-  return out;
+  return settlementDifferences(expected, actual).map((d) => d.line);
 }

@@ -1,6 +1,8 @@
 export {
   diffSettlements,
   GENESIS_SETTLEMENT_HASH,
+  type SettlementDifference,
+  settlementDifferences,
   settlementHash,
   signSettlement,
   verifySettlement,

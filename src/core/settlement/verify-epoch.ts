@@ -5,7 +5,7 @@ import { encodeReport, reportDigest } from '../reports/sign.ts';
 import { compareCodeUnits } from '../reports/summarize.ts';
 import type { SignedReport } from '../reports/types.ts';
 import { signedReportIssues } from '../reports/validate.ts';
-import { diffSettlements, settlementHash, verifySettlement } from './document.ts';
+import { settlementDifferences, settlementHash, verifySettlement } from './document.ts';
 import { settleEpoch } from './settle.ts';
 import type { Settlement } from './types.ts';
 
@@ -78,43 +78,139 @@ export interface EpochVerificationSummary {
   previous_settlement_hash: string;
 }
 
+/** The five checks of docs/settlement.md, "Verifying a settlement", in the order they run. */
+export type VerificationCheck = 'signature' | 'chain' | 'groups' | 'reports' | 'settlement';
+
+/** What each check establishes when it finds nothing, for a page or a report to show. */
+export const VERIFICATION_CHECKS: ReadonlyArray<{ check: VerificationCheck; title: string }> = [
+  { check: 'signature', title: "the coordinator's signature and the settlement's hash" },
+  { check: 'chain', title: 'the hash chain to the previous settlement, and the seed' },
+  { check: 'groups', title: 'the monitoring groups, recomputed from the member snapshot and the seed' },
+  { check: 'reports', title: "every published report, well formed and signed by its monitor's key" },
+  { check: 'settlement', title: 'the settlement, recomputed from the reports with its own parameters' },
+];
+
+/** One thing that does not match. */
+export interface VerificationDifference {
+  check: VerificationCheck;
+  /** What differs: `settlement hash`, `group of node-03`, `$.nodes[node=node-03].reward`, … */
+  subject: string;
+  /** What the coordinator published there, when the difference is between two values. */
+  published?: unknown;
+  /** What verification computed it must be, from the published inputs. */
+  recomputed?: unknown;
+  /** The difference in one line, prefixed by what found it, as `vigil verify` prints it. */
+  line: string;
+}
+
+/** One check with what it found. */
+export interface CheckOutcome {
+  check: VerificationCheck;
+  title: string;
+  /** Why the check could not run (its inputs were unusable, which another difference says), or null. */
+  skipped: string | null;
+  differences: VerificationDifference[];
+}
+
 export interface EpochVerification {
   /** True exactly when there are no differences. */
   ok: boolean;
   summary: EpochVerificationSummary;
   /** One line per thing that does not match, prefixed by the check that found it. */
   differences: string[];
+  /** Every check, in order, with its differences (the same ones as `differences`, with their values). */
+  checks: CheckOutcome[];
 }
 
 const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
 const list = (ids: readonly string[]): string => `[${ids.join(', ')}]`;
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+/** The differences found so far, in the order `vigil verify` prints them. */
+class Findings {
+  readonly list: VerificationDifference[] = [];
+  readonly skipped = new Map<VerificationCheck, string>();
+
+  add(
+    check: VerificationCheck,
+    subject: string,
+    line: string,
+    values: { published?: unknown; recomputed?: unknown } = {},
+  ): void {
+    this.list.push({ check, subject, ...values, line });
+  }
+
+  outcomes(): CheckOutcome[] {
+    return VERIFICATION_CHECKS.map(({ check, title }) => ({
+      check,
+      title,
+      skipped: this.skipped.get(check) ?? null,
+      differences: this.list.filter((d) => d.check === check),
+    }));
+  }
+}
+
 /** Checks the coordinator's signature and the published hash of one signed settlement. */
 function checkSignedSettlement(
   published: PublishedSettlement,
   coordinatorKey: PublicKeyInput,
   label: string,
-  out: string[],
+  check: VerificationCheck,
+  out: Findings,
 ): string | null {
   let verified: boolean;
   try {
     verified = verifySettlement(published, coordinatorKey);
   } catch (error) {
-    out.push(`${label} signature: cannot check it, the coordinator key is unusable (${messageOf(error)})`);
+    out.add(
+      check,
+      `${label} signature`,
+      `${label} signature: cannot check it, the coordinator key is unusable (${messageOf(error)})`,
+    );
     verified = true;
   }
-  if (!verified) out.push(`${label} signature: does not verify under the coordinator key`);
+  if (!verified)
+    out.add(check, `${label} signature`, `${label} signature: does not verify under the coordinator key`);
   let computed: string | null = null;
   try {
     computed = settlementHash(published.settlement);
   } catch (error) {
-    out.push(`${label} hash: the settlement has no canonical form (${messageOf(error)})`);
+    out.add(
+      check,
+      `${label} hash`,
+      `${label} hash: the settlement has no canonical form (${messageOf(error)})`,
+    );
   }
   if (computed !== null && published.hash !== computed) {
-    out.push(`${label} hash: published ${show(published.hash)}, computed ${computed}`);
+    out.add(
+      check,
+      `${label} hash`,
+      `${label} hash: published ${show(published.hash)}, computed ${computed}`,
+      {
+        published: published.hash,
+        recomputed: computed,
+      },
+    );
   }
   return computed;
+}
+
+function checkPrevious(
+  published: PublishedSettlement,
+  epoch: number,
+  coordinatorKey: PublicKeyInput,
+  out: Findings,
+): string | null {
+  const hash = checkSignedSettlement(published, coordinatorKey, 'previous settlement', 'chain', out);
+  if (published.settlement.epoch !== epoch - 1) {
+    out.add(
+      'chain',
+      'previous settlement epoch',
+      `previous settlement: is for epoch ${show(published.settlement.epoch)}, expected ${epoch - 1}`,
+      { published: published.settlement.epoch, recomputed: epoch - 1 },
+    );
+  }
+  return hash;
 }
 
 /**
@@ -127,14 +223,56 @@ export function checkPreviousSettlement(
   epoch: number,
   coordinatorKey: PublicKeyInput,
 ): { hash: string | null; differences: string[] } {
-  const differences: string[] = [];
-  const hash = checkSignedSettlement(published, coordinatorKey, 'previous settlement', differences);
-  if (published.settlement.epoch !== epoch - 1) {
-    differences.push(
-      `previous settlement: is for epoch ${show(published.settlement.epoch)}, expected ${epoch - 1}`,
-    );
+  const out = new Findings();
+  const hash = checkPrevious(published, epoch, coordinatorKey, out);
+  return { hash, differences: out.list.map((d) => d.line) };
+}
+
+function groupDifferences(
+  recomputed: GroupAssignment,
+  published: readonly PublishedGroup[],
+  out: Findings,
+): void {
+  const seen = new Set<string>();
+  for (const group of published) {
+    const subject = `group of ${group.target}`;
+    const expected = recomputed.monitorsOf.get(group.target);
+    if (seen.has(group.target)) {
+      out.add('groups', subject, `assignments: ${subject}: published twice`);
+      continue;
+    }
+    seen.add(group.target);
+    if (expected === undefined) {
+      out.add('groups', subject, `assignments: ${subject}: published, but ${group.target} is not a member`, {
+        published: group.monitors,
+      });
+      continue;
+    }
+    const want = [...expected].sort(compareCodeUnits);
+    const got = [...group.monitors].sort(compareCodeUnits);
+    if (want.join('\n') !== got.join('\n')) {
+      out.add(
+        'groups',
+        subject,
+        `assignments: ${subject}: published monitors ${list(got)}, recomputed ${list(want)}`,
+        {
+          published: got,
+          recomputed: want,
+        },
+      );
+    }
   }
-  return { hash, differences };
+  for (const target of [...recomputed.monitorsOf.keys()].sort(compareCodeUnits)) {
+    if (!seen.has(target)) {
+      const want = [...(recomputed.monitorsOf.get(target) ?? [])].sort(compareCodeUnits);
+      out.add(
+        'groups',
+        `group of ${target}`,
+        `assignments: group of ${target}: not published, recomputed monitors ${list(want)}`,
+        { recomputed: want },
+      );
+    }
+  }
 }
 
 /**
@@ -142,68 +280,78 @@ export function checkPreviousSettlement(
  * whose monitors differ, is missing, or is not a member. Monitors compare as sets, listed sorted.
  */
 export function compareGroups(recomputed: GroupAssignment, published: readonly PublishedGroup[]): string[] {
-  const out: string[] = [];
-  const seen = new Set<string>();
-  for (const group of published) {
-    const expected = recomputed.monitorsOf.get(group.target);
-    if (seen.has(group.target)) {
-      out.push(`assignments: group of ${group.target}: published twice`);
-      continue;
-    }
-    seen.add(group.target);
-    if (expected === undefined) {
-      out.push(`assignments: group of ${group.target}: published, but ${group.target} is not a member`);
-      continue;
-    }
-    const want = [...expected].sort(compareCodeUnits);
-    const got = [...group.monitors].sort(compareCodeUnits);
-    if (want.join('\n') !== got.join('\n')) {
-      out.push(
-        `assignments: group of ${group.target}: published monitors ${list(got)}, recomputed ${list(want)}`,
-      );
-    }
-  }
-  for (const target of [...recomputed.monitorsOf.keys()].sort(compareCodeUnits)) {
-    if (!seen.has(target)) {
-      const want = [...(recomputed.monitorsOf.get(target) ?? [])].sort(compareCodeUnits);
-      out.push(`assignments: group of ${target}: not published, recomputed monitors ${list(want)}`);
-    }
-  }
-  return out;
+  const out = new Findings();
+  groupDifferences(recomputed, published, out);
+  return out.list.map((d) => d.line);
 }
 
 /** Epoch numbers, the hash chain and the seed. */
-function checkChain(input: VerifyEpochInput, hash: string | null, out: string[]): void {
+function checkChain(input: VerifyEpochInput, hash: string | null, out: Findings): void {
   const { epoch: view, assignments, settlement: published } = input;
   const n = view.epoch;
   const previous = input.previousSettlementHash ?? GENESIS_SETTLEMENT_HASH;
   const which =
     input.previousSettlementHash === null ? 'the genesis hash' : `epoch ${n - 1}'s settlement hash`;
-  if (assignments.epoch !== n)
-    out.push(`epoch: the assignments are for epoch ${show(assignments.epoch)}, expected ${n}`);
-  if (published.settlement.epoch !== n) {
-    out.push(`epoch: the settlement is for epoch ${show(published.settlement.epoch)}, expected ${n}`);
+  if (assignments.epoch !== n) {
+    out.add(
+      'chain',
+      'epoch of the assignments',
+      `epoch: the assignments are for epoch ${show(assignments.epoch)}, expected ${n}`,
+      {
+        published: assignments.epoch,
+        recomputed: n,
+      },
+    );
   }
-  if (published.settlement.previous_settlement_hash !== previous) {
-    out.push(
-      `chain: the settlement's previous_settlement_hash is ${show(published.settlement.previous_settlement_hash)}, expected ${previous} (${which})`,
+  if (published.settlement.epoch !== n) {
+    out.add(
+      'chain',
+      'epoch of the settlement',
+      `epoch: the settlement is for epoch ${show(published.settlement.epoch)}, expected ${n}`,
+      { published: published.settlement.epoch, recomputed: n },
+    );
+  }
+  const claimed = published.settlement.previous_settlement_hash;
+  if (claimed !== previous) {
+    out.add(
+      'chain',
+      "the settlement's previous_settlement_hash",
+      `chain: the settlement's previous_settlement_hash is ${show(claimed)}, expected ${previous} (${which})`,
+      { published: claimed, recomputed: previous },
     );
   }
   if (view.previous_settlement_hash !== previous) {
-    out.push(
+    out.add(
+      'chain',
+      "the epoch's previous_settlement_hash",
       `chain: the epoch's previous_settlement_hash is ${show(view.previous_settlement_hash)}, expected ${previous} (${which})`,
+      { published: view.previous_settlement_hash, recomputed: previous },
     );
   }
   const seed = epochSeed(n, previous);
-  if (view.seed !== seed)
-    out.push(
+  if (view.seed !== seed) {
+    out.add(
+      'chain',
+      "the epoch's seed",
       `chain: the epoch's seed is ${show(view.seed)}, expected epochSeed(${n}, ${previous}) = ${seed}`,
+      { published: view.seed, recomputed: seed },
     );
+  }
   if (assignments.seed !== view.seed) {
-    out.push(`assignments: seed is ${show(assignments.seed)}, the epoch's seed is ${show(view.seed)}`);
+    out.add(
+      'chain',
+      "the assignments' seed",
+      `assignments: seed is ${show(assignments.seed)}, the epoch's seed is ${show(view.seed)}`,
+      { published: assignments.seed, recomputed: seed },
+    );
   }
   if (hash !== null && view.settlement_hash !== null && view.settlement_hash !== hash) {
-    out.push(`epoch: settlement_hash is ${show(view.settlement_hash)}, the settlement's hash is ${hash}`);
+    out.add(
+      'chain',
+      "the epoch's settlement_hash",
+      `epoch: settlement_hash is ${show(view.settlement_hash)}, the settlement's hash is ${hash}`,
+      { published: view.settlement_hash, recomputed: hash },
+    );
   }
 }
 
@@ -211,18 +359,36 @@ function checkChain(input: VerifyEpochInput, hash: string | null, out: string[])
 function recomputeGroups(
   input: VerifyEpochInput,
   memberIds: string[],
-  out: string[],
+  out: Findings,
 ): GroupAssignment | null {
   const { epoch: view, assignments } = input;
   if (view.members !== null && view.members !== memberIds.length) {
-    out.push(`epoch: members is ${view.members}, the assignments list ${memberIds.length}`);
+    out.add(
+      'groups',
+      "the epoch's members",
+      `epoch: members is ${view.members}, the assignments list ${memberIds.length}`,
+      {
+        published: view.members,
+        recomputed: memberIds.length,
+      },
+    );
   }
   if (view.group_size !== null && view.group_size !== assignments.group_size) {
-    out.push(`epoch: group_size is ${view.group_size}, the assignments say ${show(assignments.group_size)}`);
+    out.add(
+      'groups',
+      "the epoch's group_size",
+      `epoch: group_size is ${view.group_size}, the assignments say ${show(assignments.group_size)}`,
+      { published: view.group_size, recomputed: assignments.group_size },
+    );
   }
   const cap = Math.max(memberIds.length - 1, 0);
   if (assignments.group_size > cap) {
-    out.push(`assignments: group_size ${assignments.group_size} is more than members − 1 (${cap})`);
+    out.add(
+      'groups',
+      'group size',
+      `assignments: group_size ${assignments.group_size} is more than members − 1 (${cap})`,
+      { published: assignments.group_size },
+    );
   }
   try {
     const recomputed = assignGroups({
@@ -230,20 +396,20 @@ function recomputeGroups(
       groupSize: assignments.group_size,
       seedHex: assignments.seed,
     });
-    out.push(...compareGroups(recomputed, assignments.groups));
+    groupDifferences(recomputed, assignments.groups, out);
     return recomputed;
   } catch (error) {
-    out.push(`assignments: cannot recompute the groups: ${messageOf(error)}`);
+    out.add('groups', 'groups', `assignments: cannot recompute the groups: ${messageOf(error)}`);
     return null;
   }
 }
 
 /** Every published report must be well formed and signed by its monitor's snapshot key. */
-function checkReports(reports: readonly unknown[], keys: ReadonlyMap<string, string>, out: string[]): void {
+function checkReports(reports: readonly unknown[], keys: ReadonlyMap<string, string>, out: Findings): void {
   reports.forEach((raw, i) => {
     const issues = signedReportIssues(raw);
     if (issues.length > 0) {
-      out.push(`reports: report #${i} is malformed: ${issues[0]}`);
+      out.add('reports', `report #${i}`, `reports: report #${i} is malformed: ${issues[0]}`);
       return;
     }
     const signed = raw as SignedReport;
@@ -251,17 +417,22 @@ function checkReports(reports: readonly unknown[], keys: ReadonlyMap<string, str
     const key = keys.get(monitor);
     const name = `report of ${monitor} (digest ${reportDigest(signed).slice(0, 16)}…)`;
     if (key === undefined) {
-      out.push(`reports: ${name}: ${monitor} is not a member of the epoch`);
+      out.add('reports', name, `reports: ${name}: ${monitor} is not a member of the epoch`);
       return;
     }
     let verified: boolean;
     try {
       verified = verifyBytes(encodeReport(signed.report), signed.signature, key);
     } catch (error) {
-      out.push(`reports: ${name}: ${monitor}'s snapshot key is unusable (${messageOf(error)})`);
+      out.add(
+        'reports',
+        name,
+        `reports: ${name}: ${monitor}'s snapshot key is unusable (${messageOf(error)})`,
+      );
       return;
     }
-    if (!verified) out.push(`reports: ${name}: signature does not verify under ${monitor}'s snapshot key`);
+    if (!verified)
+      out.add('reports', name, `reports: ${name}: signature does not verify under ${monitor}'s snapshot key`);
   });
 }
 
@@ -270,7 +441,7 @@ function recomputeSettlement(
   input: VerifyEpochInput,
   groups: GroupAssignment,
   keys: ReadonlyMap<string, string>,
-  out: string[],
+  out: Findings,
 ): void {
   const published = input.settlement.settlement;
   const { parameters } = published;
@@ -289,32 +460,33 @@ function recomputeSettlement(
       latencyAllowanceMs: parameters.latency_allowance_ms,
     });
   } catch (error) {
-    out.push(`settlement: cannot recompute it: ${messageOf(error)}`);
+    out.add('settlement', 'settlement', `settlement: cannot recompute it: ${messageOf(error)}`);
     return;
   }
-  for (const line of diffSettlements(recomputed, published)) out.push(`settlement ${line}`);
+  for (const d of settlementDifferences(recomputed, published)) {
+    const values: { published?: unknown; recomputed?: unknown } = {};
+    if ('actual' in d) values.published = d.actual;
+    if ('expected' in d) values.recomputed = d.expected;
+    out.add('settlement', d.path, `settlement ${d.line}`, values);
+  }
 }
 
-/**
- * Checks one settled epoch from what the coordinator published: the settlement's signature and
- * hash, the hash chain and seed, the groups (recomputed from the member snapshot and seed), every
- * report's signature, and the settlement itself (recomputed with its recorded parameters).
- * Pure: the caller downloads, this only compares.
- */
-export function verifyEpoch(input: VerifyEpochInput): EpochVerification {
-  const differences: string[] = [];
+function verifyInto(input: VerifyEpochInput, out: Findings): EpochVerification {
   const published = input.settlement.settlement;
-  const hash = checkSignedSettlement(input.settlement, input.coordinatorKey, 'settlement', differences);
-  checkChain(input, hash, differences);
+  const hash = checkSignedSettlement(input.settlement, input.coordinatorKey, 'settlement', 'signature', out);
+  checkChain(input, hash, out);
   const keys = new Map<string, string>();
   for (const { node_id, public_key } of input.assignments.members) {
-    if (keys.has(node_id)) differences.push(`assignments: member ${node_id} is listed twice`);
+    if (keys.has(node_id))
+      out.add('groups', `member ${node_id}`, `assignments: member ${node_id} is listed twice`);
     keys.set(node_id, public_key);
   }
   const memberIds = [...keys.keys()].sort(compareCodeUnits);
-  const groups = recomputeGroups(input, memberIds, differences);
-  checkReports(input.reports, keys, differences);
-  if (groups !== null) recomputeSettlement(input, groups, keys, differences);
+  const groups = recomputeGroups(input, memberIds, out);
+  checkReports(input.reports, keys, out);
+  if (groups !== null) recomputeSettlement(input, groups, keys, out);
+  else out.skipped.set('settlement', 'the groups could not be recomputed, so neither can the settlement');
+  const differences = out.list.map((d) => d.line);
   return {
     ok: differences.length === 0,
     summary: {
@@ -331,7 +503,67 @@ export function verifyEpoch(input: VerifyEpochInput): EpochVerification {
       previous_settlement_hash: published.previous_settlement_hash,
     },
     differences,
+    checks: out.outcomes(),
   };
+}
+
+/**
+ * Checks one settled epoch from what the coordinator published: the settlement's signature and
+ * hash, the hash chain and seed, the groups (recomputed from the member snapshot and seed), every
+ * report's signature, and the settlement itself (recomputed with its recorded parameters).
+ * Pure: the caller downloads, this only compares.
+ */
+export function verifyEpoch(input: VerifyEpochInput): EpochVerification {
+  return verifyInto(input, new Findings());
+}
+
+/** Everything the coordinator publishes about epoch n that verification reads. */
+export interface PublishedEpochDocuments {
+  /** `GET /epochs/{n}`. */
+  epoch: PublishedEpoch;
+  /** `GET /epochs/{n}/settlement`. */
+  settlement: PublishedSettlement;
+  /** `GET /epochs/{n}/assignments`. */
+  assignments: PublishedAssignments;
+  /** `GET /epochs/{n}/reports`' `reports`, as received. */
+  reports: readonly unknown[];
+  /** `GET /epochs/{n−1}/settlement`; null when n is 0 or the coordinator has none (404). */
+  previousSettlement: PublishedSettlement | null;
+  /** The key the settlements must be signed with: `GET /coordinator/identity`'s, or one pinned. */
+  coordinatorKey: PublicKeyInput;
+}
+
+/**
+ * What `vigil verify` and the dashboard's "verify in this browser" conclude about an epoch from
+ * its published documents: epoch n−1's settlement is checked on its own and its computed hash
+ * is the link epoch n must name (the genesis hash when there is none), then `verifyEpoch`.
+ */
+export function verifyPublishedEpoch(docs: PublishedEpochDocuments): EpochVerification {
+  const out = new Findings();
+  const n = docs.epoch.epoch;
+  let previousSettlementHash: string | null = null;
+  const claimed = docs.settlement.settlement.previous_settlement_hash;
+  if (docs.previousSettlement !== null) {
+    previousSettlementHash = checkPrevious(docs.previousSettlement, n, docs.coordinatorKey, out);
+  } else if (!isGenesisHash(claimed)) {
+    out.add(
+      'chain',
+      'previous settlement',
+      `chain: epoch ${n - 1} has no settlement (404), yet epoch ${n}'s settlement names ${claimed} before it`,
+      { published: claimed },
+    );
+  }
+  return verifyInto(
+    {
+      epoch: docs.epoch,
+      assignments: docs.assignments,
+      reports: docs.reports,
+      settlement: docs.settlement,
+      previousSettlementHash,
+      coordinatorKey: docs.coordinatorKey,
+    },
+    out,
+  );
 }
 
 /** True for a previous-settlement hash that names no earlier settlement. */

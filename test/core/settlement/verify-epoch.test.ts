@@ -7,8 +7,10 @@ import { settlementHash, signSettlement } from '../../../src/core/settlement/doc
 import {
   checkPreviousSettlement,
   compareGroups,
+  VERIFICATION_CHECKS,
   type VerifyEpochInput,
   verifyEpoch,
+  verifyPublishedEpoch,
 } from '../../../src/core/settlement/verify-epoch.ts';
 import { keyNamed } from '../crypto/keys.ts';
 import {
@@ -197,6 +199,98 @@ describe('verifyEpoch', () => {
     assignments.members.pop();
     const result = verifyEpoch({ ...inputOf(second), assignments });
     expect(result.differences[0]).toBe('epoch: members is 6, the assignments list 5');
+    expect(result.ok).toBe(false);
+  });
+});
+
+describe('the checks and their differences, with the values on each side', () => {
+  it('lists every check, each with nothing to say, for a consistent epoch', () => {
+    const { second } = twoEpochs();
+    const { checks } = verifyEpoch(inputOf(second));
+    expect(checks.map((c) => c.check)).toEqual(['signature', 'chain', 'groups', 'reports', 'settlement']);
+    expect(checks.map((c) => c.title)).toEqual(VERIFICATION_CHECKS.map((c) => c.title));
+    for (const check of checks) expect(check).toMatchObject({ skipped: null, differences: [] });
+  });
+
+  it('files each difference under its check, the published and the recomputed value side by side', () => {
+    const { second } = twoEpochs();
+    const settlement = clone(second.settlement.settlement);
+    const row = settlement.nodes.find((n) => n.node === 'bravo')!;
+    const original = row.reward;
+    row.reward = String(BigInt(original) + 1n);
+    const result = verifyEpoch({ ...inputOf(second), settlement: publishSettlement(settlement) });
+    const byCheck = Object.fromEntries(result.checks.map((c) => [c.check, c.differences]));
+    expect(byCheck['settlement']).toEqual([
+      {
+        check: 'settlement',
+        subject: '$.nodes[node=bravo].reward',
+        published: row.reward,
+        recomputed: original,
+        line: `settlement $.nodes[node=bravo].reward: expected "${original}", got "${row.reward}"`,
+      },
+    ]);
+    expect(byCheck['chain']).toEqual([
+      expect.objectContaining({
+        subject: "the epoch's settlement_hash",
+        published: second.settlement.hash,
+        recomputed: settlementHash(settlement),
+      }),
+    ]);
+    // The lines are the same differences, in the order they were found.
+    expect(result.checks.flatMap((c) => c.differences.map((d) => d.line)).sort()).toEqual(
+      [...result.differences].sort(),
+    );
+  });
+
+  it('says the settlement was not recomputed when the groups could not be', () => {
+    const { second } = twoEpochs();
+    const assignments = { ...clone(second.assignments), seed: 'not a seed' };
+    const result = verifyEpoch({ ...inputOf(second), assignments });
+    const check = result.checks.find((c) => c.check === 'settlement')!;
+    expect(check.skipped).toMatch(/groups could not be recomputed/);
+    expect(result.checks.find((c) => c.check === 'groups')!.differences.map((d) => d.line)).toContain(
+      'assignments: cannot recompute the groups: seedHex must be 64 lowercase hex digits (a SHA-256 digest), got not a seed',
+    );
+  });
+});
+
+describe('verifyPublishedEpoch', () => {
+  const documentsOf = (fixture: EpochFixture, previous: EpochFixture['settlement'] | null) => ({
+    epoch: fixture.epoch,
+    settlement: fixture.settlement,
+    assignments: fixture.assignments,
+    reports: fixture.reports,
+    previousSettlement: previous,
+    coordinatorKey: COORDINATOR_PUBLIC_KEY,
+  });
+
+  it('verifies a chained epoch and the first recorded one from their documents alone', () => {
+    const { first, second } = twoEpochs();
+    expect(verifyPublishedEpoch(documentsOf(first, null))).toMatchObject({ ok: true, differences: [] });
+    const result = verifyPublishedEpoch(documentsOf(second, first.settlement));
+    expect(result).toMatchObject({ ok: true, differences: [] });
+    expect(result.summary.previous_settlement_hash).toBe(first.settlement.hash);
+  });
+
+  it('checks the previous settlement on its own, under the chain check, before the rest', () => {
+    const { first, second } = twoEpochs();
+    const forged = {
+      ...signSettlement(first.settlement.settlement, keyNamed('mallory')),
+      hash: first.settlement.hash,
+    };
+    const result = verifyPublishedEpoch(documentsOf(second, forged));
+    expect(result.differences).toEqual([
+      'previous settlement signature: does not verify under the coordinator key',
+    ]);
+    expect(result.checks.find((c) => c.check === 'chain')!.differences).toHaveLength(1);
+  });
+
+  it('refuses an epoch that names a previous settlement the coordinator does not have', () => {
+    const { second } = twoEpochs();
+    const result = verifyPublishedEpoch(documentsOf(second, null));
+    expect(result.differences[0]).toBe(
+      `chain: epoch 4 has no settlement (404), yet epoch 5's settlement names ${second.epoch.previous_settlement_hash} before it`,
+    );
     expect(result.ok).toBe(false);
   });
 });
