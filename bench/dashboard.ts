@@ -14,7 +14,13 @@ import { openStore } from '../src/store/store.ts';
 import { buildDashboard } from '../tools/build-dashboard.ts';
 import { bundleSizes } from './lib/bundle-size.ts';
 import { createBenchDatabase, fmtInt, machine, parseCount } from './lib/common.ts';
-import { coldLoad, type LoadFigures, median, type PageProbe, scrollWholeList } from './lib/dashboard-measure.ts';
+import {
+  coldLoad,
+  type LoadFigures,
+  median,
+  type PageProbe,
+  scrollWholeList,
+} from './lib/dashboard-measure.ts';
 import { type FleetSpec, nodeId, nodeProfile } from './lib/fleet.ts';
 import { loadFleet, type SetupPhase } from './lib/sla-setup.ts';
 
@@ -43,9 +49,14 @@ export async function main(args: string[]): Promise<void> {
   console.log(
     `initial JavaScript: ${kb(bundle.initialJsGzip)} gzipped (${kb(bundle.initialJsRaw)} raw; target ≤ 200 KB gzipped: ${bundle.initialJsGzip <= 200 * 1024 ? 'met' : 'MISSED'}), CSS ${kb(bundle.cssGzip)} gzipped`,
   );
-  console.log(`chunks loaded with their page: ${bundle.chunks.map((c) => `${c.file.replace(/^assets\//, '')} ${kb(c.gzip)}`).join(', ')}`);
+  console.log(
+    `chunks loaded with their page: ${bundle.chunks.map((c) => `${c.file.replace(/^assets\//, '')} ${kb(c.gzip)}`).join(', ')}`,
+  );
   for (const nodes of sizes) {
-    const outcomes = values.outcomes === undefined ? Math.round((5_000_000 * nodes) / 10_000) : parseCount(values.outcomes, 5_000_000);
+    const outcomes =
+      values.outcomes === undefined
+        ? Math.round((5_000_000 * nodes) / 10_000)
+        : parseCount(values.outcomes, 5_000_000);
     await measureFleet(nodes, outcomes, runs);
   }
 }
@@ -57,7 +68,11 @@ async function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address !== null
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -83,7 +98,13 @@ async function measureFleet(nodes: number, outcomes: number, runs: number): Prom
   const keyDir = mkdtempSync(join(tmpdir(), 'vigil-bench-key-'));
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   try {
     const setupStart = performance.now();
@@ -105,7 +126,9 @@ async function measureFleet(nodes: number, outcomes: number, runs: number): Prom
         headers: { authorization: `Bearer ${admin.key}` },
       });
       if (!collected.ok) throw new Error(`collection failed: ${collected.status} ${await collected.text()}`);
-      console.log(`set-up (bulk load and one collection, not part of the figures): ${((performance.now() - setupStart) / 1000).toFixed(1)} s`);
+      console.log(
+        `set-up (bulk load and one collection, not part of the figures): ${((performance.now() - setupStart) / 1000).toFixed(1)} s`,
+      );
 
       const signIn = await browser.newContext();
       await signIn.request.post(`${base}/auth/session`, { data: { key: admin.key } });

@@ -30,7 +30,12 @@ const OBSERVE_LONG_TASKS = `
  * until its content shows and until the main thread settles after it (no long task within
  * 500 ms), the long tasks on the way and the bytes transferred.
  */
-export async function coldLoad(browser: Browser, base: string, session: Cookie[], probe: PageProbe): Promise<LoadFigures> {
+export async function coldLoad(
+  browser: Browser,
+  base: string,
+  session: Cookie[],
+  probe: PageProbe,
+): Promise<LoadFigures> {
   const context = await browser.newContext();
   try {
     await context.addCookies(session);
@@ -50,7 +55,9 @@ export async function coldLoad(browser: Browser, base: string, session: Cookie[]
     const contentMs = (await page.evaluate('performance.now()')) as number;
     await page.waitForTimeout(600);
     const tasks = (await page.evaluate('window.__longTasks')) as { start: number; duration: number }[];
-    const settled = tasks.filter((t) => t.start < contentMs + 500).reduce((end, t) => Math.max(end, t.start + t.duration), 0);
+    const settled = tasks
+      .filter((t) => t.start < contentMs + 500)
+      .reduce((end, t) => Math.max(end, t.start + t.duration), 0);
     return {
       contentMs,
       interactiveMs: Math.max(contentMs, settled),
@@ -76,7 +83,11 @@ export interface ScrollFigures {
  * Scrolls the node list from top to bottom, one screen step per animation frame, as a
  * trackpad fling would, and reports the long tasks (> 50 ms) seen meanwhile.
  */
-export async function scrollWholeList(context: BrowserContext, base: string, stepPx = 720): Promise<ScrollFigures> {
+export async function scrollWholeList(
+  context: BrowserContext,
+  base: string,
+  stepPx = 720,
+): Promise<ScrollFigures> {
   await context.addInitScript(OBSERVE_LONG_TASKS);
   const page = await context.newPage();
   await page.goto(`${base}/#/nodes`);
@@ -99,8 +110,14 @@ export async function scrollWholeList(context: BrowserContext, base: string, ste
     return { rows, frames, ms, longTasks: tasks.length, longestTaskMs: tasks.reduce((m, t) => Math.max(m, t.duration), 0) };
   })()`)) as Omit<ScrollFigures, 'rowsShownAtEnd'>;
   // The last rows arrive by fetch once the scroll stops there.
-  await page.waitForFunction(`document.querySelectorAll('table.virtual tbody tr td a').length > 0`, undefined, { timeout: 30_000 });
-  const rowsShownAtEnd = (await page.evaluate(`document.querySelectorAll('table.virtual tbody tr td a').length`)) as number;
+  await page.waitForFunction(
+    `document.querySelectorAll('table.virtual tbody tr td a').length > 0`,
+    undefined,
+    { timeout: 30_000 },
+  );
+  const rowsShownAtEnd = (await page.evaluate(
+    `document.querySelectorAll('table.virtual tbody tr td a').length`,
+  )) as number;
   await page.close();
   return { ...result, rowsShownAtEnd };
 }

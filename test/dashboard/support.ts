@@ -16,18 +16,32 @@ export interface DashboardHarness {
 
 /**
  * A real coordinator on SQLite listening on loopback, serving the built dashboard, and one
- * headless Chromium for the file's tests. The coordinator's clock is the real one, so what
- * the browser is told about times matches its own.
+ * headless Chromium for the file's tests. The coordinator's clock follows the real one unless
+ * a test keeps its own, so what the browser is told about times matches its own.
  */
-export function useDashboard(adjust?: (config: VigilConfig) => void): () => DashboardHarness {
+export function useDashboard(
+  adjust?: (config: VigilConfig) => void,
+  {
+    seed,
+    realClock = true,
+  }: {
+    /** Data written before the coordinator listens (with the test clock, where it matters). */
+    seed?: (api: TestApi) => Promise<void>;
+    /** Follow the real clock (the default), or keep the test's settable one. */
+    realClock?: boolean;
+  } = {},
+): () => DashboardHarness {
   let harness: DashboardHarness | undefined;
   beforeAll(async () => {
     const api = await createTestApi(backends[0]!, adjust);
-    api.clock.now = Date.now();
-    const tick = setInterval(() => {
+    await seed?.(api);
+    if (realClock) {
       api.clock.now = Date.now();
-    }, 50);
-    api.app.addHook('onClose', async () => clearInterval(tick));
+      const tick = setInterval(() => {
+        api.clock.now = Date.now();
+      }, 50);
+      api.app.addHook('onClose', async () => clearInterval(tick));
+    }
     await api.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = api.app.server.address() as AddressInfo;
     harness = { api, browser: await launchChromium(), url: `http://127.0.0.1:${port}` };

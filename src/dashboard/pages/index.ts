@@ -1,5 +1,6 @@
 import type { PageDefinition } from '../shell/page.ts';
 import configuration from './configuration/page.ts';
+import epochs from './epochs/page.ts';
 import node from './node/page.ts';
 import nodes from './nodes/page.ts';
 import overview from './overview/page.ts';
@@ -9,4 +10,4 @@ import overview from './overview/page.ts';
  * describes it (path, title, navigation, roles) and loads its component lazily; adding one
  * is a folder and a line here.
  */
-export const pages: readonly PageDefinition[] = [overview, nodes, node, configuration];
+export const pages: readonly PageDefinition[] = [overview, nodes, node, ...epochs, configuration];
