@@ -1,7 +1,8 @@
 import { rollupGrain } from '../../core/sla/rollup.ts';
-import type { Tx } from '../../store/capabilities.ts';
+import type { Db, Tx } from '../../store/capabilities.ts';
 import type { JobRow } from '../../store/repositories/jobs.ts';
-import { recordOutcomes } from '../../store/repositories/outcomes.ts';
+import { outcomesByIds, recordOutcomes } from '../../store/repositories/outcomes.ts';
+import type { JobOutcomesTable } from '../../store/schema.ts';
 import type { WorkContext } from './context.ts';
 
 /** One attempt's outcome id: an attempt is recorded once, and every attempt is recorded. */
@@ -69,4 +70,20 @@ export async function recordAttemptOutcomes(
 /** One attempt's end (see recordAttemptOutcomes). */
 export function recordAttemptOutcome(ctx: WorkContext, trx: Tx, end: AttemptEnd): Promise<void> {
   return recordAttemptOutcomes(ctx, trx, [end]);
+}
+
+/** One attempt's recorded outcome: which attempt it was, and the row the SLA engine counts. */
+export type AttemptOutcome = JobOutcomesTable & { attempt: number };
+
+/**
+ * The outcomes recorded for a job's attempts so far, first attempt first. An attempt still
+ * running, cancelled or released has none, and rows past the raw retention horizon are gone.
+ */
+export async function attemptOutcomes(db: Db, job: JobRow): Promise<AttemptOutcome[]> {
+  const attempts = Array.from({ length: job.attempts }, (_, i) => i + 1);
+  const byId = new Map(attempts.map((n) => [attemptOutcomeId(job.job_id, n), n]));
+  const rows = await outcomesByIds(db, [...byId.keys()]);
+  return rows
+    .map((row) => ({ ...row, attempt: byId.get(row.job_id) ?? 0 }))
+    .sort((a, b) => a.attempt - b.attempt);
 }

@@ -4,7 +4,7 @@ import { TOPIC_NAME } from '../../core/work/topic.ts';
 import { Limit, Nullable, Problem, problemResponses, StringEnum } from '../http/schemas.ts';
 import type { JobService } from './service.ts';
 import { actingTenant, tenantScope } from './tenants.ts';
-import { jobView } from './views.ts';
+import { attemptView, jobView } from './views.ts';
 
 const TopicName = Type.String({ pattern: TOPIC_NAME.source, description: 'A topic name (GET /topics)' });
 const TenantId = Type.String({ minLength: 1, maxLength: 128 });
@@ -54,6 +54,15 @@ export const JobView = Type.Object({
   ),
 });
 
+const AttemptView = Type.Object({
+  attempt: Type.Integer({ minimum: 1 }),
+  node_id: Type.String(),
+  status: StringEnum(['success', 'failure'], 'failure also when a verifier later found a success wrong'),
+  started_at_ms: Type.Integer(),
+  finished_at_ms: Type.Integer(),
+  duration_ms: Type.Integer(),
+});
+
 const Submission = Type.Object(
   {
     topic: TopicName,
@@ -91,6 +100,7 @@ export function jobRoutes(app: FastifyInstance, deps: { jobs: JobService }): voi
   submitJobRoute(app, deps);
   getJobRoute(app, deps);
   listJobsRoute(app, deps);
+  jobAttemptsRoute(app, deps);
   cancelJobRoute(app, deps);
 }
 
@@ -176,6 +186,31 @@ function listJobsRoute(app: FastifyInstance, { jobs }: { jobs: JobService }): vo
         limit: q.limit ?? 100,
       });
       return { jobs: rows.map(jobView) };
+    },
+  );
+}
+
+function jobAttemptsRoute(app: FastifyInstance, { jobs }: { jobs: JobService }): void {
+  app.get(
+    '/jobs/:job_id/attempts',
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['work'],
+        summary: 'A job’s ended attempts: node, times, success or failure (a tenant key: own jobs only)',
+        description:
+          'Read from the outcome each ended attempt records. A running, cancelled or released attempt has none; the last attempt’s worker and error are the job’s `worker_id` and `error`.',
+        params: JobParams,
+        response: {
+          200: Type.Object({ job_id: Type.String(), attempts: Type.Array(AttemptView) }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { job_id } = request.params as Static<typeof JobParams>;
+      const { job, outcomes } = await jobs.attempts(job_id, tenantScope(request.actor));
+      return { job_id: job.job_id, attempts: outcomes.map(attemptView) };
     },
   );
 }

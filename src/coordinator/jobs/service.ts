@@ -16,6 +16,7 @@ import { type ClaimedJob, type ClaimRequest, claimJobs } from './claim.ts';
 import type { WorkContext } from './context.ts';
 import { extendLeases, type LeaseStanding } from './leases.ts';
 import { createJobMetrics } from './metrics.ts';
+import { type AttemptOutcome, attemptOutcomes } from './outcomes.ts';
 import { type ReconcileSummary, reconcile } from './reconciler.ts';
 import { recoverExpiredLeases } from './recovery.ts';
 import { type Disposition, type ResultItem, recordResults } from './results.ts';
@@ -33,6 +34,8 @@ export interface JobService {
   /** A job the caller may see (`tenant`: only that tenant's; null: any); 404 otherwise. */
   get(jobId: string, tenant: string | null): Promise<JobRow>;
   list(filter: JobFilter): Promise<JobRow[]>;
+  /** A job the caller may see with the outcomes recorded for its attempts, first attempt first. */
+  attempts(jobId: string, tenant: string | null): Promise<{ job: JobRow; outcomes: AttemptOutcome[] }>;
   cancel(jobId: string, tenant: string | null): Promise<JobRow>;
   claim(request: ClaimRequest): Promise<ClaimedJob[]>;
   extend(request: {
@@ -102,6 +105,10 @@ export function createJobService({
     submit: (submission) => submitJob(ctx, submission),
     get: visible,
     list: (filter) => listJobs(store.db, filter),
+    async attempts(jobId, tenant) {
+      const job = await visible(jobId, tenant);
+      return { job, outcomes: await attemptOutcomes(store.db, job) };
+    },
     async cancel(jobId, tenant) {
       for (;;) {
         const row = await visible(jobId, tenant);

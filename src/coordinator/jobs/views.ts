@@ -1,6 +1,7 @@
 import { toIso } from '../../core/time.ts';
 import type { JobError } from '../../core/work/protocol.ts';
 import type { JobRow } from '../../store/repositories/jobs.ts';
+import type { AttemptOutcome } from './outcomes.ts';
 
 export type { JobError };
 
@@ -56,5 +57,17 @@ function verificationView(row: JobRow) {
             node_id: verdict.node_id,
             at_ms: verdict.at,
           },
+  };
+}
+
+/** An attempt's recorded outcome as the API shows it (GET /jobs/{job_id}/attempts). */
+export function attemptView(outcome: AttemptOutcome) {
+  return {
+    attempt: outcome.attempt,
+    node_id: outcome.node_id,
+    status: outcome.status,
+    started_at_ms: outcome.started_at,
+    finished_at_ms: outcome.finished_at,
+    duration_ms: outcome.duration_ms,
   };
 }

@@ -1,9 +1,9 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { mergeRecentSamples, type ResponseSample } from '../../core/sla/percentile.ts';
 import type { RollupGrain } from '../../core/sla/rollup.ts';
 import { floorTo } from '../../core/time.ts';
 import { chunkForBinds, chunkKeys } from '../batching.ts';
-import type { StoreCapabilities, Tx } from '../capabilities.ts';
+import type { Db, StoreCapabilities, Tx } from '../capabilities.ts';
 import type { JobOutcomesTable, OutcomeRollupsTable } from '../schema.ts';
 import { activeNodeIds } from './nodes.ts';
 import { decodeSamples, encodeSamples } from './response-samples.ts';
@@ -61,6 +61,19 @@ export async function recordOutcomes(
   await addToRollups(trx, fresh, grain, caps);
   await addToRecentSamples(trx, fresh, { now, sampleSize, caps });
   return { kind: 'recorded', accepted: fresh.length, duplicates: outcomes.length - fresh.length };
+}
+
+/** The recorded outcomes among `jobIds` (at most a few hundred), in no particular order. */
+export async function outcomesByIds(
+  db: Db | Tx,
+  jobIds: readonly string[],
+): Promise<Array<Selectable<JobOutcomesTable>>> {
+  if (jobIds.length === 0) return [];
+  return db
+    .selectFrom('job_outcomes')
+    .selectAll()
+    .where('job_id', 'in', [...jobIds])
+    .execute();
 }
 
 type FreshOutcome = Outcome & { duration_ms: number };

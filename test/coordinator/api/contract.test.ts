@@ -24,6 +24,7 @@ const ROUTES: Array<[method: string, path: string]> = [
   ['post', '/jobs'],
   ['get', '/jobs'],
   ['get', '/jobs/{job_id}'],
+  ['get', '/jobs/{job_id}/attempts'],
   ['post', '/jobs/{job_id}/cancel'],
   ['post', '/topics/{topic}/claim'],
   ['post', '/leases/extend'],
