@@ -1,10 +1,11 @@
 import type { PageDefinition } from '../shell/page.ts';
 import overview from './overview/page.ts';
 import violations from './violations/page.ts';
+import workers from './workers/page.ts';
 
 /**
  * Every page of the dashboard. A page is a folder under `pages/` with a `page.ts` that
  * describes it (path, title, navigation, roles) and loads its component lazily; adding one
  * is a folder and a line here.
  */
-export const pages: readonly PageDefinition[] = [overview, violations];
+export const pages: readonly PageDefinition[] = [overview, violations, ...workers];
