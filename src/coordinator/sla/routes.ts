@@ -161,7 +161,8 @@ function violationsRoute(app: FastifyInstance, { store }: Pick<SlaRouteDeps, 'st
       const since = instant('since', q.since);
       const until = instant('until', q.until);
       if (since !== undefined && until !== undefined && until < since)
-        throw badRequest(`until (${toIso(until)}) is before since (${toIso(since)})`);
+        // As sent: epoch ms up to 2^53 − 1 are valid here but beyond what a Date can write.
+        throw badRequest(`until (${String(q.until)}) is before since (${String(q.since)})`);
       const limit = q.limit ?? 1_000;
       const rows = await listViolations(store.db, {
         limit,

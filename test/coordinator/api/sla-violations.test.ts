@@ -230,6 +230,12 @@ describeEachBackend('API: SLA violation lifecycle', (backend) => {
       expectProblem(await get(api(), `/sla/violations?since=${bad}`), 400, 'invalid-request');
     }
     expectProblem(
+      await get(api(), `/sla/violations?since=${Number.MAX_SAFE_INTEGER}&until=0`),
+      400,
+      'invalid-request',
+      /until \(0\) is before since \(9007199254740991\)/,
+    );
+    expectProblem(
       await get(api(), `/sla/violations?since=${at(70)}&until=${at(60)}`),
       400,
       'invalid-request',
