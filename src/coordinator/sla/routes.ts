@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { METRIC_TYPES } from '../../core/sla/rules.ts';
-import { toIso } from '../../core/time.ts';
+import { parseTimestamp, toIso } from '../../core/time.ts';
 import { listCapacitySnapshots, listMetrics, listViolations } from '../../store/repositories/sla-results.ts';
 import type { Store } from '../../store/store.ts';
-import { Hours, Limit, NodeId, StringEnum } from '../http/schemas.ts';
+import { badRequest } from '../errors.ts';
+import { Hours, Limit, NodeId, StringEnum, Timestamp } from '../http/schemas.ts';
 import type { SlaCollector } from './collector.ts';
 import { readSlaStatus } from './status.ts';
 import {
@@ -39,6 +40,8 @@ const ViolationsQuery = Type.Object(
     node_id: Type.Optional(NodeId),
     metric_type: Type.Optional(MetricTypeParam),
     severity: Type.Optional(StringEnum(['critical', 'high'])),
+    since: Type.Optional(Timestamp),
+    until: Type.Optional(Timestamp),
     limit: Type.Optional(Limit(10_000, 1_000)),
     cursor: Type.Optional(Type.String({ maxLength: 64 })),
   },
@@ -132,6 +135,14 @@ function metricsRoutes(app: FastifyInstance, { store, now }: Pick<SlaRouteDeps, 
   );
 }
 
+/** A time query parameter (RFC 3339 or epoch ms) as epoch ms; schema-valid text outside those is a 400. */
+function instant(name: string, value: string | number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseTimestamp(value);
+  if (ms === null) throw badRequest(`${name} "${value}" is not an RFC 3339 time or epoch milliseconds`);
+  return ms;
+}
+
 function violationsRoute(app: FastifyInstance, { store }: Pick<SlaRouteDeps, 'store'>): void {
   app.get(
     '/sla/violations',
@@ -139,13 +150,19 @@ function violationsRoute(app: FastifyInstance, { store }: Pick<SlaRouteDeps, 'st
       config: { access: 'read' },
       schema: {
         tags: ['sla'],
-        summary: 'Violations, newest first: open ones with resolved=false',
+        summary:
+          'Violations, newest first: open ones with resolved=false, opened in [since, until), paginated (Link: rel="next")',
         querystring: ViolationsQuery,
         response: { 200: Type.Array(ViolationView) },
       },
     },
     async (request, reply) => {
       const q = request.query as Static<typeof ViolationsQuery>;
+      const since = instant('since', q.since);
+      const until = instant('until', q.until);
+      if (since !== undefined && until !== undefined && until < since)
+        // As sent: epoch ms up to 2^53 − 1 are valid here but beyond what a Date can write.
+        throw badRequest(`until (${String(q.until)}) is before since (${String(q.since)})`);
       const limit = q.limit ?? 1_000;
       const rows = await listViolations(store.db, {
         limit,
@@ -153,6 +170,8 @@ function violationsRoute(app: FastifyInstance, { store }: Pick<SlaRouteDeps, 'st
         ...(q.node_id === undefined ? {} : { nodeId: q.node_id }),
         ...(q.metric_type === undefined ? {} : { metricType: q.metric_type }),
         ...(q.severity === undefined ? {} : { severity: q.severity }),
+        ...(since === undefined ? {} : { createdSince: since }),
+        ...(until === undefined ? {} : { createdUntil: until }),
         ...(q.cursor === undefined ? {} : { after: q.cursor }),
       });
       linkNext(reply, request.url, rows.length === limit ? rows.at(-1)?.id : undefined);

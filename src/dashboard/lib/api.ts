@@ -49,12 +49,12 @@ async function problemOf(response: Response): Promise<ApiError> {
   return new ApiError(response.status, title, detail);
 }
 
-export async function request<T>(
+async function send(
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   path: string,
-  body?: unknown,
-  { signal }: { signal?: AbortSignal } = {},
-): Promise<T> {
+  body: unknown,
+  signal: AbortSignal | undefined,
+): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -77,8 +77,40 @@ export async function request<T>(
       for (const listener of signedOutListeners) listener();
     throw problem;
   }
+  return response;
+}
+
+export async function request<T>(
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  body?: unknown,
+  { signal }: { signal?: AbortSignal } = {},
+): Promise<T> {
+  const response = await send(method, path, body, signal);
   if (response.status === 204) return undefined as T;
   return (await response.json()) as T;
+}
+
+/** One page of a list that announces the next with `Link: <…>; rel="next"` (docs/api.md, Pagination). */
+export interface LinkedPage<T> {
+  items: T[];
+  /** The next page's path and query, as the API wrote it; null on the last page. */
+  next: string | null;
+}
+
+/** The target of a `Link` header's `rel="next"`, or null. */
+export function nextLinkOf(link: string | null): string | null {
+  if (link === null) return null;
+  return /<([^>]+)>\s*;\s*rel="?next"?/.exec(link)?.[1] ?? null;
+}
+
+/** A GET of a bare-array list paged by a `Link` header: the items and where the next page is. */
+export async function getLinkedPage<T>(
+  path: string,
+  { signal }: { signal?: AbortSignal } = {},
+): Promise<LinkedPage<T>> {
+  const response = await send('GET', path, undefined, signal);
+  return { items: (await response.json()) as T[], next: nextLinkOf(response.headers.get('link')) };
 }
 
 export const getJson = <T>(path: string, options?: { signal?: AbortSignal }) =>

@@ -12,12 +12,16 @@ export interface Polled<T> {
   refresh: () => void;
 }
 
+/** How a poll reads its path: `getJson` unless the answer says more in its headers (`getLinkedPage`). */
+export type PollRead<T> = (path: string, options: { signal: AbortSignal }) => Promise<T>;
+
 /**
  * Keeps a page live: fetches `path` now and every `intervalMs` while the tab is visible,
  * backs off when the coordinator does not answer (and tells the shell, which shows
  * "reconnecting"), and catches up at once when the tab comes back. A null path fetches nothing.
+ * `read` must be a stable function (a module's, not one made in the component).
  */
-export function usePoll<T>(path: string | null, intervalMs = 5_000): Polled<T> {
+export function usePoll<T>(path: string | null, intervalMs = 5_000, read: PollRead<T> = getJson): Polled<T> {
   const [state, setState] = useState<{ data: T | undefined; error: Error | undefined; loading: boolean }>({
     data: undefined,
     error: undefined,
@@ -44,7 +48,7 @@ export function usePoll<T>(path: string | null, intervalMs = 5_000): Polled<T> {
       if (document.visibilityState === 'hidden') return; // resumed by visibilitychange
       controller = new AbortController();
       try {
-        const data = await getJson<T>(path, { signal: controller.signal });
+        const data = await read(path, { signal: controller.signal });
         if (stopped) return;
         failures = 0;
         reportConnection(poller, true);

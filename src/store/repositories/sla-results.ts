@@ -181,6 +181,10 @@ export interface ViolationsQuery {
   nodeId?: string;
   metricType?: MetricType;
   severity?: string;
+  /** Opened at or after this instant (epoch ms). */
+  createdSince?: number;
+  /** Opened before this instant (epoch ms). */
+  createdUntil?: number;
   after?: string;
   limit: number;
 }
@@ -192,6 +196,8 @@ export async function listViolations(db: Db, q: ViolationsQuery): Promise<Violat
   if (q.nodeId !== undefined) query = query.where('node_id', '=', q.nodeId);
   if (q.metricType !== undefined) query = query.where('violation_type', '=', q.metricType);
   if (q.severity !== undefined) query = query.where('severity', '=', q.severity as 'high' | 'critical');
+  if (q.createdSince !== undefined) query = query.where('created_at', '>=', q.createdSince);
+  if (q.createdUntil !== undefined) query = query.where('created_at', '<', q.createdUntil);
   if (q.after !== undefined) query = query.where('id', '<', q.after);
   return query.execute();
 }

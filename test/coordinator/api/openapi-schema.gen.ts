@@ -277,7 +277,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Violations, newest first: open ones with resolved=false
+         * Violations, newest first: open ones with resolved=false, opened in [since, until), paginated (Link: rel="next")
          * @description Access: a bearer API key of any role.
          */
         get: operations["getSlaViolations"];
@@ -2834,6 +2834,8 @@ export interface operations {
                 node_id?: string;
                 metric_type?: "uptime_pct" | "response_time_ms" | "completion_rate_pct" | "capacity_availability_pct";
                 severity?: "critical" | "high";
+                since?: string | number;
+                until?: string | number;
                 limit?: number;
                 cursor?: string;
             };

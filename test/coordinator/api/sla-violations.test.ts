@@ -1,6 +1,17 @@
 import { expect, it } from 'vitest';
 import { describeEachBackend } from '../../helpers/backends.ts';
-import { collect, get, liveMinutes, MINUTE_MS, registerAll, useApi, type ViolationJson } from './support.ts';
+import {
+  collect,
+  expectProblem,
+  get,
+  liveMinutes,
+  MINUTE_MS,
+  nextLink,
+  postOutcomes,
+  registerAll,
+  useApi,
+  type ViolationJson,
+} from './support.ts';
 
 interface Summary {
   violations_detected: number;
@@ -170,5 +181,65 @@ describeEachBackend('API: SLA violation lifecycle', (backend) => {
     });
     // The deregistered node's metric history stays readable.
     expect(((await get(api(), '/sla/metrics/n1?hours=24')).json() as unknown[]).length).toBe(3);
+  });
+
+  it('filters by when a violation opened: since inclusive, until exclusive, as RFC 3339 or epoch ms', async () => {
+    await registerAll(
+      api(),
+      { node_id: 'n1', max_parallel: 1 },
+      { node_id: 'n2', max_parallel: 1 },
+      { node_id: 'steady', max_parallel: 100 },
+    );
+    const failed = (nodeId: string) =>
+      postOutcomes(api(), {
+        job_id: `job-${nodeId}`,
+        node_id: nodeId,
+        topic: 'hash',
+        status: 'failure',
+        started_at: api().clock.now - 200,
+        finished_at: api().clock.now - 100,
+      });
+    await liveMinutes(api(), 60, ['n1', 'n2', 'steady']);
+    expect((await failed('n1')).statusCode).toBe(200);
+    await collected(); // t = 60 min: n1's completion rate opens.
+    await liveMinutes(api(), 10, ['n1', 'n2', 'steady']);
+    expect((await failed('n2')).statusCode).toBe(200);
+    await collected(); // t = 70 min: n2's.
+
+    const nodesOf = async (query: string) => {
+      const res = await get(api(), `/sla/violations?metric_type=completion_rate_pct&${query}`);
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json() as ViolationJson[]).map((v) => v.node_id);
+    };
+    expect(await nodesOf('')).toEqual(['n2', 'n1']);
+    expect(await nodesOf(`since=${at(65)}`)).toEqual(['n2']);
+    expect(await nodesOf(`until=${T0() + 65 * MINUTE_MS}`)).toEqual(['n1']);
+    expect(await nodesOf(`since=${encodeURIComponent(at(60))}&until=${at(70)}`)).toEqual(['n1']);
+    expect(await nodesOf(`since=${T0() + 70 * MINUTE_MS}&until=${T0() + 70 * MINUTE_MS}`)).toEqual([]);
+    expect(await nodesOf('since=2026-11-01T02:05:00%2B01:00')).toEqual(['n2']);
+
+    // The next page keeps the time filter.
+    const first = await get(api(), `/sla/violations?metric_type=completion_rate_pct&since=${at(60)}&limit=1`);
+    const next = nextLink(first);
+    expect(next).toContain(`since=${encodeURIComponent(at(60))}`);
+    expect(((await get(api(), next as string)).json() as ViolationJson[]).map((v) => v.node_id)).toEqual([
+      'n1',
+    ]);
+
+    for (const bad of ['yesterday', '2026-11-01', '2026-02-30T00:00:00Z', '-5', '1.5']) {
+      expectProblem(await get(api(), `/sla/violations?since=${bad}`), 400, 'invalid-request');
+    }
+    expectProblem(
+      await get(api(), `/sla/violations?since=${Number.MAX_SAFE_INTEGER}&until=0`),
+      400,
+      'invalid-request',
+      /until \(0\) is before since \(9007199254740991\)/,
+    );
+    expectProblem(
+      await get(api(), `/sla/violations?since=${at(70)}&until=${at(60)}`),
+      400,
+      'invalid-request',
+      /until \(2026-11-01T01:00:00.000Z\) is before since \(2026-11-01T01:10:00.000Z\)/,
+    );
   });
 });
