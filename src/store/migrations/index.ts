@@ -7,6 +7,7 @@ import * as m0005 from './0005_outbox.ts';
 import * as m0006 from './0006_key_scopes.ts';
 import * as m0007 from './0007_peer_vote_shares.ts';
 import * as m0008 from './0008_peer_monitor_votes.ts';
+import * as m0010 from './0010_dashboard_series.ts';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,8 @@ const migrations: Record<string, Migration> = {
   '0006_key_scopes': m0006,
   '0007_peer_vote_shares': m0007,
   '0008_peer_monitor_votes': m0008,
+  // 0009 is taken by another change in flight (sessions); the names sort, so it slots in here.
+  '0010_dashboard_series': m0010,
 };
 
 export const migrationProvider: MigrationProvider = {
