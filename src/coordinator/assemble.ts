@@ -35,6 +35,7 @@ import { collectionSchedule, createSlaCollector, type SlaCollector } from './sla
 import { createSlaMetrics, publishCollection } from './sla/metrics.ts';
 import { slaRoutes } from './sla/routes.ts';
 import { topicRoutes } from './topics/routes.ts';
+import { topicSampling } from './topics/samples.ts';
 import { workerRoutes } from './workers/routes.ts';
 
 export interface AssembleOptions {
@@ -217,10 +218,16 @@ function registerRoutes(
 /** What runs periodically once the coordinator is started. */
 function coordinatorSchedules(
   { store, config, log, now }: Base,
-  { collector, epochs, jobs }: { collector: SlaCollector; epochs: EpochService; jobs: JobService },
+  {
+    collector,
+    epochs,
+    jobs,
+    queue,
+  }: { collector: SlaCollector; epochs: EpochService; jobs: JobService; queue: JobQueue },
 ): Schedule[] {
   return [
     collectionSchedule(collector, config.sla.collection_interval_s),
+    topicSampling({ store, queue, now, intervalMs: config.sla.collection_interval_s * 1000 }),
     epochSchedule(epochs),
     signaturePruning({ db: store.db, windowMs: config.auth.signed_request_window_s * 1000, now }),
     ...jobSchedules(jobs, config.queue),
@@ -280,6 +287,6 @@ export async function assembleCoordinator(
     queue,
     jobs,
     alerts,
-    schedules: coordinatorSchedules(base, { collector, epochs, jobs }),
+    schedules: coordinatorSchedules(base, { collector, epochs, jobs, queue }),
   };
 }
