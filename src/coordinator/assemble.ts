@@ -18,6 +18,7 @@ import { reportRoutes } from './epochs/report-routes.ts';
 import { epochRoutes } from './epochs/routes.ts';
 import { createEpochService, type EpochService, epochSchedule } from './epochs/service.ts';
 import type { CoordinatorKey } from './epochs/signing-key.ts';
+import { fleetRoutes } from './fleet/routes.ts';
 import { healthRoutes } from './health/routes.ts';
 import { createStoreHealth, type StoreHealth } from './health/store-health.ts';
 import type { GracefulShutdown } from './http/shutdown.ts';
@@ -211,6 +212,14 @@ function registerRoutes(
     heartbeats: s.heartbeats,
     leaseMs: config.queue.lease_ms,
     completionWindowS: config.sla.completion_window_s,
+    now,
+  });
+  fleetRoutes(app, {
+    store,
+    epochs: s.epochs,
+    queue: s.queue,
+    monitoring: config.monitoring,
+    livenessTimeoutS: config.sla.liveness_timeout_s,
     now,
   });
 }

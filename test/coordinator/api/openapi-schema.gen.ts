@@ -863,6 +863,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/fleet/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The fleet at a glance: SLA health, capacity, epochs, queues and job throughput
+         * @description Everything an overview page shows, in one call (docs/api.md, “The fleet at a glance”). A tenant key sees only its own tenant’s jobs in the job figures.
+         *
+         *     Access: a bearer API key of any role.
+         */
+        get: operations["getFleetSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -6902,6 +6924,177 @@ export interface operations {
             /** @description The body is not application/json */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The coordinator failed; its log has the cause under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Closing, or the database cannot serve now; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getFleetSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description The coordinator’s clock when it answered
+                         */
+                        at: string;
+                        sla: {
+                            /**
+                             * @description As GET /sla/status judges it
+                             * @enum {string}
+                             */
+                            status: "healthy" | "degraded" | "critical";
+                            open_violations: number;
+                            /** @description Open violations by severity */
+                            open_by_severity: {
+                                critical: number;
+                                high: number;
+                            };
+                            /** @description Open violations by metric */
+                            open_by_metric: {
+                                uptime_pct: number;
+                                response_time_ms: number;
+                                completion_rate_pct: number;
+                                capacity_availability_pct: number;
+                            };
+                            last_collection_at: string | null;
+                            last_collection_age_s: number | null;
+                        };
+                        /** @description Now, from the nodes’ latest heartbeats, as a collection’s capacity snapshot counts it */
+                        capacity: {
+                            total_nodes: number;
+                            live_nodes: number;
+                            total_parallel_capacity: number;
+                            live_parallel_capacity: number;
+                            busy_slots: number;
+                            free_slots: number;
+                            total_queue_length: number;
+                            capacity_utilization_pct: number | null;
+                            capacity_availability_pct: number | null;
+                        };
+                        epoch: {
+                            epoch: number;
+                            /** @enum {string} */
+                            state: "open" | "reporting" | "settling" | "settled";
+                            /** Format: date-time */
+                            starts_at: string;
+                            /** Format: date-time */
+                            ends_at: string;
+                            /** Format: date-time */
+                            report_window_ends_at: string;
+                            /** @description Seconds until ends_at; 0 once it has passed */
+                            time_left_s: number;
+                            /** @description Seconds until report_window_ends_at; 0 once it has passed */
+                            report_window_left_s: number;
+                            members: number | null;
+                            group_size: number | null;
+                            /** @description Monitors’ reports accepted for this epoch */
+                            reports_received: number;
+                            reports_expected: number | null;
+                        } | null;
+                        previous_epoch: {
+                            epoch: number;
+                            /** @enum {string} */
+                            state: "open" | "reporting" | "settling" | "settled";
+                            /** Format: date-time */
+                            starts_at: string;
+                            /** Format: date-time */
+                            ends_at: string;
+                            /** Format: date-time */
+                            report_window_ends_at: string;
+                            /** @description Seconds until ends_at; 0 once it has passed */
+                            time_left_s: number;
+                            /** @description Seconds until report_window_ends_at; 0 once it has passed */
+                            report_window_left_s: number;
+                            members: number | null;
+                            group_size: number | null;
+                            /** @description Monitors’ reports accepted for this epoch */
+                            reports_received: number;
+                            reports_expected: number | null;
+                        } | null;
+                        /** @description Each topic’s queue, as GET /topics shows it */
+                        topics: {
+                            name: string;
+                            ready: number;
+                            ready_now: number;
+                            leased: number;
+                            dead: number;
+                            oldest_ready_age_ms: number;
+                        }[];
+                        jobs: {
+                            /** @description The counts are of the last window_s seconds */
+                            window_s: number;
+                            tenant_id: string | null;
+                            submitted: number;
+                            /** @description Jobs that finished in the window, by the status they ended in */
+                            finished: {
+                                succeeded: number;
+                                failed_verification: number;
+                                dead: number;
+                                cancelled: number;
+                            };
+                            /** @description Jobs per minute over the window */
+                            per_minute: {
+                                submitted: number;
+                                finished: number;
+                                succeeded: number;
+                                failed_verification: number;
+                                dead: number;
+                                cancelled: number;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (a key sent to a public operation is checked too) */
+            401: {
+                headers: {
+                    /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
