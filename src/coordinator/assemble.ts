@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { VigilConfig } from '../config/schema.ts';
+import { rulesFromSettings } from '../core/sla/rules.ts';
 import type { Logger } from '../platform/log.ts';
 import { openQueue } from '../queue/index.ts';
 import type { JobQueue } from '../queue/queue.ts';
@@ -32,6 +33,7 @@ import { createMetricsRegistry } from './metrics.ts';
 import { nodeRoutes } from './nodes/routes.ts';
 import { retentionSchedule } from './retention.ts';
 import type { Schedule } from './scheduler.ts';
+import { seriesRoutes } from './series/routes.ts';
 import { collectionSchedule, createSlaCollector, type SlaCollector } from './sla/collector.ts';
 import { createSlaMetrics, publishCollection } from './sla/metrics.ts';
 import { slaRoutes } from './sla/routes.ts';
@@ -222,6 +224,8 @@ function registerRoutes(
     livenessTimeoutS: config.sla.liveness_timeout_s,
     now,
   });
+  const { response_time_percentile: responsePercentile } = config.sla;
+  seriesRoutes(app, { store, rules: rulesFromSettings(config.sla), responsePercentile, now });
 }
 
 /** What runs periodically once the coordinator is started. */

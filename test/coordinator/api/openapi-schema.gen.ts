@@ -885,6 +885,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A named time series over a range, in at most `points` buckets with min and max
+         * @description Series of a node’s SLA metrics, the fleet’s capacity and open violations, job throughput and topic queues (docs/api.md, “Time series”). A tenant key counts only its own tenant’s jobs.
+         *
+         *     Access: a bearer API key of any role.
+         */
+        get: operations["getSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -7095,6 +7117,140 @@ export interface operations {
                 headers: {
                     /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The coordinator failed; its log has the cause under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Closing, or the database cannot serve now; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSeries: {
+        parameters: {
+            query: {
+                /** @description The series (docs/api.md, “Time series”) */
+                name: "node.uptime_pct" | "node.response_time_ms" | "node.completion_rate_pct" | "fleet.live_nodes" | "fleet.slots" | "fleet.busy" | "fleet.queued" | "fleet.availability_pct" | "fleet.violations_open" | "jobs.finished" | "jobs.submitted" | "topic.ready" | "topic.leased" | "topic.oldest_age_s";
+                /** @description The node, for the node.* series (and only them) */
+                node_id?: string;
+                /** @description The topic, for the topic.* series; narrows the jobs.* series to one topic */
+                topic?: string;
+                /** @description jobs.finished only: count only the jobs that ended in this status */
+                status?: "succeeded" | "failed_verification" | "dead" | "cancelled";
+                /** @description The last `hours` before `to` (default 24) */
+                hours?: number;
+                /** @description Start of the range (RFC 3339); not with `hours` */
+                from?: string;
+                /** @description End of the range (RFC 3339); default now */
+                to?: string;
+                /** @description At most this many points */
+                points?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        name: "node.uptime_pct" | "node.response_time_ms" | "node.completion_rate_pct" | "fleet.live_nodes" | "fleet.slots" | "fleet.busy" | "fleet.queued" | "fleet.availability_pct" | "fleet.violations_open" | "jobs.finished" | "jobs.submitted" | "topic.ready" | "topic.leased" | "topic.oldest_age_s";
+                        node_id?: string;
+                        topic?: string;
+                        /** @enum {string} */
+                        status?: "succeeded" | "failed_verification" | "dead" | "cancelled";
+                        tenant_id?: string | null;
+                        /** Format: date-time */
+                        from: string;
+                        /** Format: date-time */
+                        to: string;
+                        /** @description Each bucket’s width; buckets start at multiples of it */
+                        bucket_ms: number;
+                        unit: string;
+                        /**
+                         * @description What a point’s value is: the mean or the last reading
+                         * @enum {string}
+                         */
+                        bucket_value: "mean" | "last";
+                        /** @description node.response_time_ms: which percentile it is */
+                        percentile?: number;
+                        /** @description Oldest first; a bucket without readings has no point */
+                        points: {
+                            /** @description The bucket’s start, UTC milliseconds */
+                            t: number;
+                            /** @description The bucket’s mean or last reading (bucket_value) */
+                            value: number;
+                            min: number;
+                            max: number;
+                            /** @description Readings (for jobs.*, minutes) the bucket sums up */
+                            count: number;
+                        }[];
+                        /** @description The configured SLA threshold of the metric, for the chart to draw */
+                        threshold?: {
+                            metric: string;
+                            /**
+                             * @description min: breaches below; max: above
+                             * @enum {string}
+                             */
+                            direction: "min" | "max";
+                            value: number;
+                            bands: {
+                                severity: string;
+                                /** @description Where it begins */
+                                value: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (a key sent to a public operation is checked too) */
+            401: {
+                headers: {
+                    /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
