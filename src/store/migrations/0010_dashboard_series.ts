@@ -1,10 +1,10 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 /**
  * What the dashboard's reads need (GET /series, GET /fleet/summary; decisions 0070–0072):
  * each topic's queue sampled over time (`topic_samples`, one row per topic per sampling, kept
- * as raw data), and two indexes so that counting jobs submitted in a range and violations
- * resolved before an instant are range scans rather than whole-table ones.
+ * as raw data), and indexes so that counting jobs submitted or finished in a range and
+ * violations resolved before an instant are index range scans rather than whole-table ones.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -24,7 +24,28 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('topic_samples')
     .column('sampled_at')
     .execute();
-  await db.schema.createIndex('ix_jobs_created').on('jobs').column('created_at').execute();
+  // Jobs counted per minute by when they were submitted or finished, filtered by topic,
+  // tenant or final status, from the index alone (decision 0070). Only finished jobs are in
+  // the second, so the transitions of unfinished ones (claims, retries) never touch it.
+  await db.schema
+    .createIndex('ix_jobs_created')
+    .on('jobs')
+    .columns(['created_at', 'topic', 'tenant_id'])
+    .execute();
+  await db.schema
+    .createIndex('ix_jobs_finished_counts')
+    .on('jobs')
+    .columns(['finished_at', 'status', 'topic', 'tenant_id'])
+    .where(sql.ref('finished_at'), 'is not', null)
+    .execute();
+  // A tenant's own: without it SQLite's planner (no statistics) takes ix_jobs_tenant and reads
+  // every job the tenant ever had to count those of a few minutes.
+  await db.schema
+    .createIndex('ix_jobs_tenant_finished')
+    .on('jobs')
+    .columns(['tenant_id', 'finished_at', 'status', 'topic'])
+    .where(sql.ref('finished_at'), 'is not', null)
+    .execute();
   await db.schema
     .createIndex('ix_sla_violations_resolved')
     .on('sla_violations')
@@ -34,6 +55,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('ix_sla_violations_resolved').execute();
+  await db.schema.dropIndex('ix_jobs_tenant_finished').execute();
+  await db.schema.dropIndex('ix_jobs_finished_counts').execute();
   await db.schema.dropIndex('ix_jobs_created').execute();
   await db.schema.dropTable('topic_samples').ifExists().execute();
 }

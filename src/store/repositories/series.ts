@@ -96,19 +96,37 @@ export interface JobMinuteQuery {
   tenantId?: string;
 }
 
-/** Jobs per minute of [from, to), minutes without any left out: one grouped index range scan. */
+/**
+ * Jobs per minute of [from, to), minutes without any left out. Two index seeks find the first
+ * and last minute with a job; then each minute between is counted by its own index range
+ * (a recursive CTE with a correlated count), which streams the index instead of sorting every
+ * job by minute, as a GROUP BY on the minute would (several times faster on both stores at
+ * 700,000 jobs a day; docs/benchmarks.md). The filters are in the index (migration 0010).
+ */
 export async function countJobsPerMinute(db: Db, q: JobMinuteQuery): Promise<MinuteCount[]> {
   if (!Number.isSafeInteger(q.from) || q.from % MINUTE_MS !== 0) throw new RangeError('from: whole minutes');
-  // Literals, not parameters: PostgreSQL must see the same expression in the select and the group by.
-  const minute = sql<number | string>`(${sql.ref(q.at)} - (${sql.lit(q.from)})) / ${sql.lit(MINUTE_MS)}`;
-  let query = db
-    .selectFrom('jobs')
-    .select((eb) => [minute.as('minute'), eb.fn.countAll<number | string>().as('n')])
-    .where(q.at, '>=', q.from)
-    .where(q.at, '<', q.to);
-  if (q.statuses !== undefined) query = query.where('status', 'in', [...q.statuses]);
-  if (q.topic !== undefined) query = query.where('topic', '=', q.topic);
-  if (q.tenantId !== undefined) query = query.where('tenant_id', '=', q.tenantId);
-  const rows = await query.groupBy(minute).execute();
-  return rows.map((r) => ({ minute: q.from + Number(r.minute) * MINUTE_MS, n: Number(r.n) }));
+  const at = sql.ref(q.at);
+  const filters = [
+    ...(q.statuses === undefined ? [] : [sql`status in (${sql.join(q.statuses)})`]),
+    ...(q.topic === undefined ? [] : [sql`topic = ${q.topic}`]),
+    ...(q.tenantId === undefined ? [] : [sql`tenant_id = ${q.tenantId}`]),
+  ];
+  const where = (from: unknown, to: unknown) =>
+    sql.join([sql`${at} >= ${from}`, sql`${at} < ${to}`, ...filters], sql` and `);
+  const bounds = await sql<{ first: number | string | null; last: number | string | null }>`
+    select min(${at}) as first, max(${at}) as last from jobs where ${where(q.from, q.to)}`.execute(db);
+  const { first, last } = bounds.rows[0] ?? { first: null, last: null };
+  if (first === null || last === null) return [];
+  const start = Math.floor(Number(first) / MINUTE_MS) * MINUTE_MS;
+  const end = Math.floor(Number(last) / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+  const minute = sql.lit(MINUTE_MS);
+  const result = await sql<{ m: number | string; n: number | string }>`
+    with recursive minutes(m) as (
+      select cast(${start} as bigint)
+      union all
+      select m + ${minute} from minutes where m + ${minute} < ${end}
+    )
+    select m, (select count(*) from jobs where ${where(sql.ref('minutes.m'), sql`minutes.m + ${minute}`)}) as n
+    from minutes`.execute(db);
+  return result.rows.map((r) => ({ minute: Number(r.m), n: Number(r.n) })).filter((r) => r.n > 0);
 }
