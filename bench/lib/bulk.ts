@@ -4,9 +4,18 @@ import pg from 'pg';
 import type { BenchDatabase } from './common.ts';
 
 /** A column and the PostgreSQL array type UNNEST needs for it. */
-export type ColumnTypes = Record<string, 'text' | 'int8'>;
+export type ColumnTypes = Record<string, 'text' | 'int8' | 'float8'>;
 /** Rows column by column: every array has the same length. */
 export type Columns = Record<string, readonly unknown[]>;
+
+/** Empty columns for `types`, to `push` rows into. */
+export const columns = (types: ColumnTypes): Record<string, unknown[]> =>
+  Object.fromEntries(Object.keys(types).map((k) => [k, [] as unknown[]]));
+
+/** Appends a row to columns made by `columns`; a missing value is null. */
+export function push(cols: Record<string, unknown[]>, row: Record<string, unknown>): void {
+  for (const k in cols) cols[k]?.push(row[k] ?? null);
+}
 
 /**
  * Bulk loading straight into the tables, bypassing the repositories: the set-up writes

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { VigilConfig } from '../config/schema.ts';
+import { rulesFromSettings } from '../core/sla/rules.ts';
 import type { Logger } from '../platform/log.ts';
 import { openQueue } from '../queue/index.ts';
 import type { JobQueue } from '../queue/queue.ts';
@@ -22,6 +23,7 @@ import { reportRoutes } from './epochs/report-routes.ts';
 import { epochRoutes } from './epochs/routes.ts';
 import { createEpochService, type EpochService, epochSchedule } from './epochs/service.ts';
 import type { CoordinatorKey } from './epochs/signing-key.ts';
+import { fleetRoutes } from './fleet/routes.ts';
 import { healthRoutes } from './health/routes.ts';
 import { createStoreHealth, type StoreHealth } from './health/store-health.ts';
 import type { GracefulShutdown } from './http/shutdown.ts';
@@ -35,11 +37,13 @@ import { createMetricsRegistry } from './metrics.ts';
 import { nodeRoutes } from './nodes/routes.ts';
 import { retentionSchedule } from './retention.ts';
 import type { Schedule } from './scheduler.ts';
+import { seriesRoutes } from './series/routes.ts';
 import { collectionSchedule, createSlaCollector, type SlaCollector } from './sla/collector.ts';
 import { evidenceRoutes } from './sla/evidence-routes.ts';
 import { createSlaMetrics, publishCollection } from './sla/metrics.ts';
 import { slaRoutes } from './sla/routes.ts';
 import { topicRoutes } from './topics/routes.ts';
+import { topicSampling } from './topics/samples.ts';
 import { workerRoutes } from './workers/routes.ts';
 
 export interface AssembleOptions {
@@ -230,15 +234,31 @@ function registerRoutes(
     completionWindowS: config.sla.completion_window_s,
     now,
   });
+  fleetRoutes(app, {
+    store,
+    epochs: s.epochs,
+    queue: s.queue,
+    monitoring: config.monitoring,
+    livenessTimeoutS: config.sla.liveness_timeout_s,
+    now,
+  });
+  const { response_time_percentile: responsePercentile } = config.sla;
+  seriesRoutes(app, { store, rules: rulesFromSettings(config.sla), responsePercentile, now });
 }
 
 /** What runs periodically once the coordinator is started. */
 function coordinatorSchedules(
   { store, config, log, now }: Base,
-  { collector, epochs, jobs }: { collector: SlaCollector; epochs: EpochService; jobs: JobService },
+  {
+    collector,
+    epochs,
+    jobs,
+    queue,
+  }: { collector: SlaCollector; epochs: EpochService; jobs: JobService; queue: JobQueue },
 ): Schedule[] {
   return [
     collectionSchedule(collector, config.sla.collection_interval_s),
+    topicSampling({ store, queue, now, intervalMs: config.sla.collection_interval_s * 1000 }),
     epochSchedule(epochs),
     signaturePruning({ db: store.db, windowMs: config.auth.signed_request_window_s * 1000, now }),
     ...jobSchedules(jobs, config.queue),
@@ -300,6 +320,6 @@ export async function assembleCoordinator(
     jobs,
     alerts,
     sessions,
-    schedules: coordinatorSchedules(base, { collector, epochs, jobs }),
+    schedules: coordinatorSchedules(base, { collector, epochs, jobs, queue }),
   };
 }

@@ -1,6 +1,6 @@
 import type { WorkerState } from '../core/work/lifecycle.ts';
 
-/** Tables of work distribution (migration 0004): topics, jobs, the in-database queue, workers. */
+/** Tables of work distribution (migration 0004; topic samples 0010): topics, jobs, the in-database queue, workers. */
 export interface WorkTables {
   topics: TopicsTable;
   jobs: JobsTable;
@@ -9,6 +9,7 @@ export interface WorkTables {
   workers: WorkersTable;
   worker_states: WorkerStatesTable;
   node_quality: NodeQualityTable;
+  topic_samples: TopicSamplesTable;
 }
 
 /** A topic: its definition as JSON (see config/topic-schema.ts), from configuration or the API. */
@@ -139,4 +140,18 @@ export interface NodeQualityTable {
   verified: number;
   failed: number;
   updated_at: number;
+}
+
+/**
+ * Each topic's queue as sampled on a schedule (migration 0010, decision 0072): the history
+ * behind GET /series' topic series. Counts as `JobQueue.stats` gives them at `sampled_at`.
+ */
+export interface TopicSamplesTable {
+  topic: string;
+  sampled_at: number;
+  ready: number;
+  ready_now: number;
+  leased: number;
+  dead: number;
+  oldest_ready_age_ms: number;
 }

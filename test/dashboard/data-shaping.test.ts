@@ -53,11 +53,15 @@ describe('dashboard polling back-off', () => {
   it('polls at the interval while the coordinator answers, then backs off to at most a minute', () => {
     expect(nextPollDelay(5_000, 0)).toBe(5_000);
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 50 }), fc.double({ min: 0, max: 0.999_999, noNaN: true }), (failures, r) => {
-        const delay = nextPollDelay(5_000, failures, () => r);
-        expect(delay).toBeGreaterThanOrEqual(7_500);
-        expect(delay).toBeLessThanOrEqual(75_000);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.double({ min: 0, max: 0.999_999, noNaN: true }),
+        (failures, r) => {
+          const delay = nextPollDelay(5_000, failures, () => r);
+          expect(delay).toBeGreaterThanOrEqual(7_500);
+          expect(delay).toBeLessThanOrEqual(75_000);
+        },
+      ),
     );
     expect(nextPollDelay(5_000, 1, () => 0.5)).toBe(10_000);
     expect(nextPollDelay(5_000, 20, () => 0.5)).toBe(60_000);

@@ -120,6 +120,30 @@ describeEachBackend('retention', (backend) => {
     expect(violations.map((v) => v.id)).toEqual(['old-open']);
   });
 
+  it('prunes topic samples past raw retention', async () => {
+    const row = (sampled_at: number) => ({
+      topic: 't',
+      sampled_at,
+      ready: 1,
+      ready_now: 1,
+      leased: 0,
+      dead: 0,
+      oldest_ready_age_ms: 0,
+    });
+    await store.db
+      .insertInto('topic_samples')
+      .values([row(NOW - 100 * DAY), row(NOW - 10 * DAY)])
+      .execute();
+    const deleted = await pruneExpired(store.db, {
+      rawBefore: NOW - 90 * DAY,
+      rollupBefore: NOW - 400 * DAY,
+      fineRollupMs: 3_600_000,
+    });
+    expect(deleted['topic_samples']).toBe(1);
+    const left = await store.db.selectFrom('topic_samples').select('sampled_at').execute();
+    expect(left.map((r) => Number(r.sampled_at))).toEqual([NOW - 10 * DAY]);
+  });
+
   it('prunes monitors’ reports past the rollup horizon, and keeps newer ones', async () => {
     for (const [epoch, age] of [
       [1, 500],

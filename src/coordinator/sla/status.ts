@@ -19,6 +19,11 @@ const RECENT_MS = 3_600_000;
 export async function readSlaStatus(db: Db, at: number): Promise<SlaStatus> {
   const counts = await readStatusCounts(db, at - RECENT_MS);
   const active = Object.values(counts.openBySeverity).reduce((a, b) => a + b, 0);
-  const health = (counts.openBySeverity.critical ?? 0) > 0 ? 'critical' : active > 0 ? 'degraded' : 'healthy';
-  return { ...counts, health, active };
+  return { ...counts, health: slaHealth(counts.openBySeverity), active };
+}
+
+/** Critical when any critical violation is open, degraded when any other is, healthy otherwise. */
+export function slaHealth(openBySeverity: Readonly<Record<string, number>>): SlaHealth {
+  const active = Object.values(openBySeverity).reduce((a, b) => a + b, 0);
+  return (openBySeverity['critical'] ?? 0) > 0 ? 'critical' : active > 0 ? 'degraded' : 'healthy';
 }

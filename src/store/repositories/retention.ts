@@ -5,7 +5,8 @@ import type { Database } from '../schema.ts';
 export interface RetentionCutoffs {
   /**
    * Raw data (heartbeat slices, peer verdict slices, outcomes, finished jobs, dead queue
-   * items, worker state history, metrics, snapshots, settled outbox rows) older than this goes.
+   * items, worker state history, metrics, snapshots, topic samples, settled outbox rows) older
+   * than this goes.
    */
   rawBefore: number;
   /** Coarse rollups, resolved violations, the audit log and monitors' reports are kept until this. */
@@ -61,6 +62,8 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
   { name: 'worker_states', table: 'worker_states', ageColumn: 'at', horizon: 'raw' },
   { name: 'sla_metrics', table: 'sla_metrics', ageColumn: 'timestamp', horizon: 'raw' },
   { name: 'capacity_snapshots', table: 'capacity_snapshots', ageColumn: 'timestamp', horizon: 'raw' },
+  // Queue depth history (decision 0072): sampled like the snapshots, kept like them.
+  { name: 'topic_samples', table: 'topic_samples', ageColumn: 'sampled_at', horizon: 'raw' },
   // Pending deliveries stay whatever their age: they have not been sent yet.
   {
     name: 'outbox',

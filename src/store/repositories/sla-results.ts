@@ -234,15 +234,20 @@ export async function readStatusCounts(db: Db, since: number): Promise<SlaStatus
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('timestamp', '>=', since)
     .executeTakeFirstOrThrow();
+  return {
+    openBySeverity: Object.fromEntries(open.map((r) => [r.severity, Number(r.n)])),
+    recentMetrics: Number(recent.n),
+    lastCollectionAt: await lastCollectionAt(db),
+  };
+}
+
+/** When the latest collection ran (its capacity snapshot's time), or null before the first. */
+export async function lastCollectionAt(db: Db): Promise<number | null> {
   const last = await db
     .selectFrom('capacity_snapshots')
     .select('timestamp')
     .orderBy('timestamp', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return {
-    openBySeverity: Object.fromEntries(open.map((r) => [r.severity, Number(r.n)])),
-    recentMetrics: Number(recent.n),
-    lastCollectionAt: last?.timestamp ?? null,
-  };
+  return last?.timestamp ?? null;
 }

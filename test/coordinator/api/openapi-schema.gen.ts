@@ -959,6 +959,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/fleet/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The fleet at a glance: SLA health, capacity, epochs, queues and job throughput
+         * @description Everything an overview page shows, in one call (docs/api.md, “The fleet at a glance”). A tenant key sees only its own tenant’s jobs in the job figures.
+         *
+         *     Access: a bearer API key of any role.
+         */
+        get: operations["getFleetSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A named time series over a range, in at most `points` buckets with min and max
+         * @description Series of a node’s SLA metrics, the fleet’s capacity and open violations, job throughput and topic queues (docs/api.md, “Time series”). A tenant key counts only its own tenant’s jobs.
+         *
+         *     Access: a bearer API key of any role.
+         */
+        get: operations["getSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -7519,6 +7563,311 @@ export interface operations {
             };
             /** @description The body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The coordinator failed; its log has the cause under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Closing, or the database cannot serve now; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getFleetSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description The coordinator’s clock when it answered
+                         */
+                        at: string;
+                        sla: {
+                            /**
+                             * @description As GET /sla/status judges it
+                             * @enum {string}
+                             */
+                            status: "healthy" | "degraded" | "critical";
+                            open_violations: number;
+                            /** @description Open violations by severity */
+                            open_by_severity: {
+                                critical: number;
+                                high: number;
+                            };
+                            /** @description Open violations by metric */
+                            open_by_metric: {
+                                uptime_pct: number;
+                                response_time_ms: number;
+                                completion_rate_pct: number;
+                                capacity_availability_pct: number;
+                            };
+                            last_collection_at: string | null;
+                            last_collection_age_s: number | null;
+                        };
+                        /** @description Now, from the nodes’ latest heartbeats, as a collection’s capacity snapshot counts it */
+                        capacity: {
+                            total_nodes: number;
+                            live_nodes: number;
+                            total_parallel_capacity: number;
+                            live_parallel_capacity: number;
+                            busy_slots: number;
+                            free_slots: number;
+                            total_queue_length: number;
+                            capacity_utilization_pct: number | null;
+                            capacity_availability_pct: number | null;
+                        };
+                        epoch: {
+                            epoch: number;
+                            /** @enum {string} */
+                            state: "open" | "reporting" | "settling" | "settled";
+                            /** Format: date-time */
+                            starts_at: string;
+                            /** Format: date-time */
+                            ends_at: string;
+                            /** Format: date-time */
+                            report_window_ends_at: string;
+                            /** @description Seconds until ends_at; 0 once it has passed */
+                            time_left_s: number;
+                            /** @description Seconds until report_window_ends_at; 0 once it has passed */
+                            report_window_left_s: number;
+                            members: number | null;
+                            group_size: number | null;
+                            /** @description Monitors’ reports accepted for this epoch */
+                            reports_received: number;
+                            reports_expected: number | null;
+                        } | null;
+                        previous_epoch: {
+                            epoch: number;
+                            /** @enum {string} */
+                            state: "open" | "reporting" | "settling" | "settled";
+                            /** Format: date-time */
+                            starts_at: string;
+                            /** Format: date-time */
+                            ends_at: string;
+                            /** Format: date-time */
+                            report_window_ends_at: string;
+                            /** @description Seconds until ends_at; 0 once it has passed */
+                            time_left_s: number;
+                            /** @description Seconds until report_window_ends_at; 0 once it has passed */
+                            report_window_left_s: number;
+                            members: number | null;
+                            group_size: number | null;
+                            /** @description Monitors’ reports accepted for this epoch */
+                            reports_received: number;
+                            reports_expected: number | null;
+                        } | null;
+                        /** @description Each topic’s queue, as GET /topics shows it */
+                        topics: {
+                            name: string;
+                            ready: number;
+                            ready_now: number;
+                            leased: number;
+                            dead: number;
+                            oldest_ready_age_ms: number;
+                        }[];
+                        jobs: {
+                            /** @description The counts are of the last window_s seconds */
+                            window_s: number;
+                            tenant_id: string | null;
+                            submitted: number;
+                            /** @description Jobs that finished in the window, by the status they ended in */
+                            finished: {
+                                succeeded: number;
+                                failed_verification: number;
+                                dead: number;
+                                cancelled: number;
+                            };
+                            /** @description Jobs per minute over the window */
+                            per_minute: {
+                                submitted: number;
+                                finished: number;
+                                succeeded: number;
+                                failed_verification: number;
+                                dead: number;
+                                cancelled: number;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (a key sent to a public operation is checked too) */
+            401: {
+                headers: {
+                    /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The coordinator failed; its log has the cause under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Closing, or the database cannot serve now; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSeries: {
+        parameters: {
+            query: {
+                /** @description The series (docs/api.md, “Time series”) */
+                name: "node.uptime_pct" | "node.response_time_ms" | "node.completion_rate_pct" | "fleet.live_nodes" | "fleet.slots" | "fleet.busy" | "fleet.queued" | "fleet.availability_pct" | "fleet.violations_open" | "jobs.finished" | "jobs.submitted" | "topic.ready" | "topic.leased" | "topic.oldest_age_s";
+                /** @description The node, for the node.* series (and only them) */
+                node_id?: string;
+                /** @description The topic, for the topic.* series; narrows the jobs.* series to one topic */
+                topic?: string;
+                /** @description jobs.finished only: count only the jobs that ended in this status */
+                status?: "succeeded" | "failed_verification" | "dead" | "cancelled";
+                /** @description The last `hours` before `to` (default 24) */
+                hours?: number;
+                /** @description Start of the range (RFC 3339); not with `hours` */
+                from?: string;
+                /** @description End of the range (RFC 3339); default now */
+                to?: string;
+                /** @description At most this many points */
+                points?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        name: "node.uptime_pct" | "node.response_time_ms" | "node.completion_rate_pct" | "fleet.live_nodes" | "fleet.slots" | "fleet.busy" | "fleet.queued" | "fleet.availability_pct" | "fleet.violations_open" | "jobs.finished" | "jobs.submitted" | "topic.ready" | "topic.leased" | "topic.oldest_age_s";
+                        node_id?: string;
+                        topic?: string;
+                        /** @enum {string} */
+                        status?: "succeeded" | "failed_verification" | "dead" | "cancelled";
+                        tenant_id?: string | null;
+                        /** Format: date-time */
+                        from: string;
+                        /** Format: date-time */
+                        to: string;
+                        /** @description Each bucket’s width; buckets start at multiples of it */
+                        bucket_ms: number;
+                        unit: string;
+                        /**
+                         * @description What a point’s value is: the mean or the last reading
+                         * @enum {string}
+                         */
+                        bucket_value: "mean" | "last";
+                        /** @description node.response_time_ms: which percentile it is */
+                        percentile?: number;
+                        /** @description Oldest first; a bucket without readings has no point */
+                        points: {
+                            /** @description The bucket’s start, UTC milliseconds */
+                            t: number;
+                            /** @description The bucket’s mean or last reading (bucket_value) */
+                            value: number;
+                            min: number;
+                            max: number;
+                            /** @description Readings (for jobs.*, minutes) the bucket sums up */
+                            count: number;
+                        }[];
+                        /** @description The configured SLA threshold of the metric, for the chart to draw */
+                        threshold?: {
+                            metric: string;
+                            /**
+                             * @description min: breaches below; max: above
+                             * @enum {string}
+                             */
+                            direction: "min" | "max";
+                            value: number;
+                            bands: {
+                                severity: string;
+                                /** @description Where it begins */
+                                value: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (a key sent to a public operation is checked too) */
+            401: {
+                headers: {
+                    /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
