@@ -49,3 +49,21 @@ export function seriesColumns(series: Series | undefined): {
     max: points.map((p) => p.max),
   };
 }
+
+/**
+ * Several series of the same range and `points` as chart columns on one time axis: their
+ * buckets are aligned (multiples of one width), but a bucket without readings has no point,
+ * so each series gets null where it has none.
+ */
+export function alignSeries(list: (Series | undefined)[]): { x: number[]; columns: (number | null)[][] } {
+  const times = new Set<number>();
+  for (const series of list) for (const p of series?.points ?? []) times.add(p.t);
+  const x = [...times].sort((a, b) => a - b);
+  const index = new Map(x.map((t, i) => [t, i]));
+  const columns = list.map((series) => {
+    const column: (number | null)[] = x.map(() => null);
+    for (const p of series?.points ?? []) column[index.get(p.t) as number] = p.value;
+    return column;
+  });
+  return { x, columns };
+}
