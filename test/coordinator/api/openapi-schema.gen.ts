@@ -85,6 +85,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/search/nodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Nodes with their latest SLA readings, filtered, sorted by any column, by offset
+         * @description Access: a bearer API key of any role.
+         */
+        get: operations["getSearchNodes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/nodes/{node_id}": {
         parameters: {
             query?: never;
@@ -1388,6 +1408,104 @@ export interface operations {
             /** @description The body is not application/json */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The coordinator failed; its log has the cause under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Closing, or the database cannot serve now; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSearchNodes: {
+        parameters: {
+            query?: {
+                /** @description Part of the node id or the operator; A–Z match a–z. Empty matches every node */
+                q?: string;
+                /** @description Registered state; default active */
+                state?: "active" | "deleted" | "all";
+                /** @description Exactly this operator */
+                operator?: string;
+                /** @description Only live (true) or only not-live (false) nodes */
+                live?: boolean;
+                /** @description Column to order by; default node_id */
+                sort?: "node_id" | "operator" | "state" | "live" | "uptime" | "response_time" | "completion_rate" | "quality_score" | "open_violations" | "last_heartbeat_at";
+                /** @description Default asc; nulls come last either way */
+                order?: "asc" | "desc";
+                /** @description Rows to skip */
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Nodes matching the filters, over all pages */
+                        total: number;
+                        offset: number;
+                        limit: number;
+                        nodes: {
+                            node_id: string;
+                            operator: string | null;
+                            /** @enum {string} */
+                            state: "active" | "deleted";
+                            live: boolean;
+                            last_heartbeat_at: string | null;
+                            /** @description When the SLA collector last stored a reading of the node; null if never */
+                            metrics_at: string | null;
+                            uptime_pct: number | null;
+                            response_time_ms: number | null;
+                            completion_rate_pct: number | null;
+                            quality_score: number | null;
+                            open_violations: number;
+                            max_parallel: number;
+                            busy_slots: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (a key sent to a public operation is checked too) */
+            401: {
+                headers: {
+                    /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
