@@ -118,6 +118,6 @@ describe('a client generated from /openapi.json', () => {
         }
       }
     }
-    expect(seen.length).toBe(50);
+    expect(seen.length).toBe(51);
   });
 });

@@ -395,6 +395,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/nodes/{node_id}/epochs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A node’s settled epochs, newest first: its downtime, latency and reward as settled
+         * @description Access: a bearer API key of any role.
+         */
+        get: operations["getNodesByNodeIdEpochs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/epochs/{epoch}/reports": {
         parameters: {
             query?: never;
@@ -3247,6 +3267,123 @@ export interface operations {
             };
             /** @description RFC 9457 problem details */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is longer than any identifier the API uses */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The coordinator failed; its log has the cause under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Closing, or the database cannot serve now; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getNodesByNodeIdEpochs: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Letters, digits and . _ : -, starting with a letter or digit, at most 128 characters */
+                node_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        node_id: string;
+                        epochs: {
+                            epoch: number;
+                            /** Format: date-time */
+                            start: string;
+                            start_ms: number;
+                            /** Format: date-time */
+                            end: string;
+                            end_ms: number;
+                            /** Format: date-time */
+                            settled_at: string;
+                            /** @description GET /epochs/{epoch}/settlement has the signed document */
+                            settlement_hash: string;
+                            monitors_assigned: number;
+                            reports_counted: number;
+                            quorum_required: number;
+                            quorum_met: boolean;
+                            checks: number | null;
+                            downtime_intervals: number | null;
+                            downtime_fraction: number | null;
+                            uptime_fraction: number | null;
+                            latency_ms: number | null;
+                            score_ppm: number | null;
+                            /** @description Integer minor units, as a decimal string */
+                            reward: string;
+                            reason: ("no_monitors" | "quorum_not_met" | "zero_score" | "rounded_to_zero") | null;
+                            /** @description Integer minor units, as a decimal string */
+                            reward_pool: string;
+                            /** @description Integer minor units, as a decimal string */
+                            total_reward: string;
+                            /** @description Nodes the epoch settled, among whom the pool is shared */
+                            nodes_settled: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (a key sent to a public operation is checked too) */
+            401: {
+                headers: {
+                    /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
