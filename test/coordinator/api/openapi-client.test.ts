@@ -118,6 +118,6 @@ describe('a client generated from /openapi.json', () => {
         }
       }
     }
-    expect(seen.length).toBe(51);
+    expect(seen.length).toBe(52);
   });
 });

@@ -61,6 +61,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The effective configuration, secrets redacted, with where each value came from
+         * @description Access: a bearer API key with role operator or admin.
+         */
+        get: operations["getConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/nodes": {
         parameters: {
             query?: never;
@@ -1075,6 +1095,96 @@ export interface operations {
                 };
                 content: {
                     "text/plain; version=0.0.4": string;
+                };
+            };
+            /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (a key sent to a public operation is checked too) */
+            401: {
+                headers: {
+                    /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role or scope may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The coordinator failed; its log has the cause under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Closing, or the database cannot serve now; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The effective configuration, secrets redacted: `vigil config print --format json` */
+                        config: {
+                            [key: string]: unknown;
+                        };
+                        /** @description Every settable key, in `vigil config print --keys` order */
+                        settings: {
+                            /** @description Dotted path, e.g. sla.thresholds.uptime_pct */
+                            key: string;
+                            /** @description The effective value; secrets redacted as `vigil config print` does */
+                            value: unknown;
+                            /**
+                             * @description default; profile (vigil up’s own defaults); file; json_env (VIGIL_CONFIG_JSON); env (a VIGIL_* variable or a seed-guide name); flag; unknown (the coordinator was started without its sources)
+                             * @enum {string}
+                             */
+                            source: "default" | "profile" | "file" | "json_env" | "env" | "flag" | "unknown";
+                            /** @description The source as configuration errors name it: `flag port`, `env VIGIL_PORT`… */
+                            origin: string;
+                            /** @description The VIGIL_* variable that sets the key */
+                            env: string;
+                        }[];
+                    };
                 };
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
