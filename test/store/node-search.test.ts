@@ -194,6 +194,30 @@ describeEachBackend('node search', (backend) => {
     expect([60, 70]).toContain(row?.uptime_pct);
   });
 
+  it('sorts a node missing from the latest collection by its own latest reading', async () => {
+    await seed(store, [{ id: 'a', metrics: { uptime_pct: 50 } }, { id: 'b', state: 'deleted' }, { id: 'c' }]);
+    // b was deregistered before the latest collection (at T): its readings are older.
+    await store.db
+      .insertInto('sla_metrics')
+      .values(
+        [30, 70].map((value, i) => ({
+          id: uuidv7(T - 600_000 + i * 300_000),
+          node_id: 'b',
+          metric_type: 'uptime_pct' as const,
+          metric_value: value,
+          threshold: 95,
+          severity: null,
+          timestamp: T - 600_000 + i * 300_000,
+          metadata: '{}',
+        })),
+      )
+      .execute();
+    const asc = await search({ state: 'all', sort: 'uptime' });
+    expect(ids(asc)).toEqual(['a', 'b', 'c']);
+    expect(asc.rows[1]).toMatchObject({ uptime_pct: 70, metrics_at: T - 300_000 });
+    expect(ids(await search({ state: 'all', sort: 'uptime', order: 'desc' }))).toEqual(['b', 'a', 'c']);
+  });
+
   it('sorts by every column both ways, nulls last either way, ties by node id', async () => {
     await seed(store, [
       {
