@@ -36,7 +36,6 @@ const NodeEpochView = Type.Object({
   ),
   reward_pool: Minor,
   total_reward: Minor,
-  nodes_settled: Type.Integer({ description: 'Nodes the epoch settled, among whom the pool is shared' }),
 });
 
 function nodeEpochView(e: NodeEpoch) {
@@ -63,7 +62,6 @@ function nodeEpochView(e: NodeEpoch) {
     reason: s.reason,
     reward_pool: e.reward_pool,
     total_reward: e.total_reward,
-    nodes_settled: e.nodes_settled,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { NodeSettlement, Settlement } from '../../core/settlement/index.ts';
+import { type NodeSettlement, settledRowOf } from '../../core/settlement/index.ts';
 import type { Db } from '../../store/capabilities.ts';
 import { type SettledEpochRow, settledEpochsOf } from '../../store/repositories/settlements.ts';
 import { requireNode } from '../nodes/registry.ts';
@@ -16,17 +16,14 @@ export interface NodeEpoch {
   downtime_fraction: number | null;
   reward_pool: string;
   total_reward: string;
-  /** Nodes the epoch settled: the pool is shared among them. */
-  nodes_settled: number;
 }
 
 /** The node's row of one stored settlement; null if the document does not list it. */
 export function nodeEpochOf(row: SettledEpochRow, nodeId: string): NodeEpoch | null {
   // The document is read as signed, not recomputed: what the dashboard shows is what
   // `vigil verify` checks.
-  const settlement = JSON.parse(row.document) as Settlement;
-  const settled = settlement.nodes.find((n) => n.node === nodeId);
-  if (settled === undefined) return null;
+  const { row: settled, parameters, total_reward } = settledRowOf(row.document, nodeId);
+  if (settled === null) return null;
   const { checks, downtime_intervals } = settled;
   return {
     epoch: row.epoch,
@@ -37,9 +34,8 @@ export function nodeEpochOf(row: SettledEpochRow, nodeId: string): NodeEpoch | n
     settled,
     downtime_fraction:
       checks === null || downtime_intervals === null || checks <= 0 ? null : downtime_intervals / checks,
-    reward_pool: settlement.parameters.reward_pool,
-    total_reward: settlement.total_reward,
-    nodes_settled: settlement.nodes.length,
+    reward_pool: parameters.reward_pool,
+    total_reward,
   };
 }
 

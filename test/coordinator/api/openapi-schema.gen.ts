@@ -3466,8 +3466,6 @@ export interface operations {
                             reward_pool: string;
                             /** @description Integer minor units, as a decimal string */
                             total_reward: string;
-                            /** @description Nodes the epoch settled, among whom the pool is shared */
-                            nodes_settled: number;
                         }[];
                     };
                 };
