@@ -1,5 +1,10 @@
 import { type Command, Option } from 'commander';
-import { formatWarning, loadConfig, type VigilConfig } from '../config/index.ts';
+import {
+  formatWarning,
+  type LoadedConfig,
+  loadConfigWithSources,
+  type VigilConfig,
+} from '../config/index.ts';
 import { createLogger } from '../platform/log.ts';
 
 /** Options every command accepts; they reach the configuration as its highest-precedence source. */
@@ -46,12 +51,21 @@ export function configFor(
   flags: Record<string, unknown>,
   profile?: Record<string, unknown>,
 ): VigilConfig {
+  return loadedConfigFor(cmd, flags, profile).config;
+}
+
+/** `configFor` with where each value came from, for the coordinator's GET /config. */
+export function loadedConfigFor(
+  cmd: Command,
+  flags: Record<string, unknown>,
+  profile?: Record<string, unknown>,
+): LoadedConfig {
   const globals = cmd.optsWithGlobals<GlobalOptions>();
   const all: Record<string, unknown> = { ...flags };
   if (globals.logLevel !== undefined) all.log_level = globals.logLevel;
   if (globals.logFormat !== undefined) all.log_format = globals.logFormat;
   for (const k of Object.keys(all)) if (all[k] === undefined) delete all[k];
-  return loadConfig({
+  return loadConfigWithSources({
     flags: all,
     onWarning: (warning) => process.stderr.write(`vigil: warning: ${formatWarning(warning)}\n`),
     ...(globals.config === undefined ? {} : { configFile: globals.config }),

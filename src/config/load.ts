@@ -24,12 +24,27 @@ export interface LoadConfigOptions {
   onWarning?: (warning: ConfigWarning) => void;
 }
 
+/** Dotted path → where the value set there came from (`flag port`, `env VIGIL_PORT`, `profile`…). */
+export type ConfigSources = ReadonlyMap<string, string>;
+
+/** The configuration and, for each key a source set, that source. */
+export interface LoadedConfig {
+  config: VigilConfig;
+  /** Keys no source set are absent: they have their defaults (see effective.ts). */
+  sources: ConfigSources;
+}
+
 /**
  * Loads the configuration from every source, lowest precedence first: defaults, profile,
  * config file, `VIGIL_CONFIG_JSON`, seed-guide aliases, `VIGIL_*` variables, flags. Objects
  * merge deeply and arrays replace. Throws one `ConfigError` listing every problem found.
  */
 export function loadConfig(options: LoadConfigOptions = {}): VigilConfig {
+  return loadConfigWithSources(options).config;
+}
+
+/** `loadConfig`, keeping where each value came from: a running coordinator can say so (GET /config). */
+export function loadConfigWithSources(options: LoadConfigOptions = {}): LoadedConfig {
   const { env = process.env, flags = {}, profile, cwd = process.cwd(), onWarning = () => {} } = options;
   const layers: Layer[] = [];
   const problems: ConfigProblem[] = [];
@@ -64,5 +79,5 @@ export function loadConfig(options: LoadConfigOptions = {}): VigilConfig {
   if (!result.success)
     problems.push(...result.error.issues.flatMap((issue) => problemsFromIssue(issue, merged)));
   if (problems.length > 0) throw new ConfigError(problems);
-  return result.data!;
+  return { config: result.data!, sources: merged.origins };
 }

@@ -83,7 +83,7 @@ export function mergeLayers(layers: readonly Layer[]): Merged {
 }
 
 /** Where the value at `path` came from: the origin of the nearest enclosing value that was set. */
-export function originOf(origins: Map<string, string>, path: readonly (string | number)[]): string {
+export function originOf(origins: ReadonlyMap<string, string>, path: readonly (string | number)[]): string {
   for (let length = path.length; length > 0; length--) {
     const origin = origins.get(path.slice(0, length).join('.'));
     if (origin !== undefined) return origin;

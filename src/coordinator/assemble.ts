@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import type { ConfigSources } from '../config/load.ts';
 import type { VigilConfig } from '../config/schema.ts';
 import { rulesFromSettings } from '../core/sla/rules.ts';
 import type { Logger } from '../platform/log.ts';
@@ -14,6 +15,7 @@ import type { VerifiedKey } from './auth/keys.ts';
 import { sessionRoutes } from './auth/session-routes.ts';
 import { createSessions, type Sessions } from './auth/sessions.ts';
 import { signaturePruning } from './auth/signed-requests.ts';
+import { configRoutes } from './configuration/routes.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { identityRoutes } from './epochs/identity-routes.ts';
 import { createInterimBatcher } from './epochs/interim-batcher.ts';
@@ -57,6 +59,8 @@ export interface AssembleOptions {
   alertFetch?: FetchLike;
   /** How long readiness stays false after the store refused a write. */
   storeFailureWindowMs?: number;
+  /** Where each configuration value came from (the CLI's load); GET /config shows it. */
+  configSources?: ConfigSources;
 }
 
 /** A coordinator's parts, built and wired but not yet listening or running its schedules. */
@@ -88,6 +92,7 @@ interface Base {
   registry: Registry;
   /** What the API learnt of the store's ability to serve, for readiness. */
   health: StoreHealth;
+  configSources: ConfigSources | undefined;
 }
 
 /** The feature services and metrics the routes and schedules are built on. */
@@ -186,13 +191,14 @@ async function openWork(
 /** Each feature's routes, handed only what they use. The order is the OpenAPI document's. */
 function registerRoutes(
   app: FastifyInstance,
-  { store, config, key, now, registry, health }: Base,
+  { store, config, key, now, registry, health, configSources }: Base,
   s: Services & { queue: JobQueue; jobs: JobService },
   verifyKey: (key: string) => Promise<VerifiedKey | null>,
 ): void {
   sessionRoutes(app, { sessions: s.sessions, verifyKey, secureCookie: config.dashboard.secure_cookie, now });
   if (config.dashboard.enabled) dashboardRoutes(app);
   healthRoutes(app, { store, registry, health, now, metricsNeedKey: config.auth.require_key_for_metrics });
+  configRoutes(app, { config, ...(configSources === undefined ? {} : { sources: configSources }) });
   nodeRoutes(app, { store, livenessTimeoutS: config.sla.liveness_timeout_s, now });
   telemetryRoutes(app, {
     store,
@@ -288,13 +294,23 @@ export async function assembleCoordinator(
     claimPollMs,
     alertFetch,
     storeFailureWindowMs,
+    configSources,
   }: AssembleOptions,
 ): Promise<Coordinator> {
   const health = createStoreHealth({
     now,
     ...(storeFailureWindowMs === undefined ? {} : { windowMs: storeFailureWindowMs }),
   });
-  const base: Base = { store, config, key, log, now, registry: createMetricsRegistry(), health };
+  const base: Base = {
+    store,
+    config,
+    key,
+    log,
+    now,
+    registry: createMetricsRegistry(),
+    health,
+    configSources,
+  };
   const services = buildServices(base, alertFetch);
   const { queue, jobs } = await openWork(base, { random, claimPollMs });
   const { app, shutdown } = await buildApp({

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { ConfigSources } from '../config/load.ts';
 import type { VigilConfig } from '../config/schema.ts';
 import { ensurePortFree } from '../platform/listen.ts';
 import type { Logger } from '../platform/log.ts';
@@ -26,7 +27,18 @@ export interface RunningCoordinator {
  */
 export async function startCoordinator(
   config: VigilConfig,
-  { log, now = Date.now, alertFetch }: { log: Logger; now?: () => number; alertFetch?: FetchLike },
+  {
+    log,
+    now = Date.now,
+    alertFetch,
+    configSources,
+  }: {
+    log: Logger;
+    now?: () => number;
+    alertFetch?: FetchLike;
+    /** Where each value of `config` came from, for GET /config. */
+    configSources?: ConfigSources;
+  },
 ): Promise<RunningCoordinator> {
   // The port before anything is created: a start that fails on a port in use leaves no key.
   await ensurePortFree(config.port, config.host);
@@ -46,6 +58,7 @@ export async function startCoordinator(
     log,
     now,
     ...(alertFetch === undefined ? {} : { alertFetch }),
+    ...(configSources === undefined ? {} : { configSources }),
   });
   try {
     // Before taking a request: a changed schedule would move recorded epochs under agents' feet.

@@ -12,6 +12,11 @@ export interface StoreCapabilities {
   readonly maxBindParameters: number;
   /** Whether `SELECT … FOR UPDATE` exists (PostgreSQL); SQLite serialises writers anyway. */
   readonly supportsRowLocks: boolean;
+  /**
+   * Whether `lower()` folds only A–Z (SQLite without ICU) rather than every letter
+   * (PostgreSQL): a case-insensitive match that must answer alike folds A–Z another way there.
+   */
+  readonly lowerFoldsOnlyAscii: boolean;
 }
 
 export type Tx = Transaction<Database>;

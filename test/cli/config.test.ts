@@ -126,6 +126,22 @@ describe('vigil config print', () => {
     expect(rows).toContainEqual(['sla.collection_interval_s', 'VIGIL_SLA__COLLECTION_INTERVAL_S', '300']);
   });
 
+  it('lists every key with its value and where it came from with --sources, secrets redacted', async () => {
+    const file = join(dir.dir, 'sources.yaml');
+    writeFileSync(file, 'host: 10.0.0.9\n');
+    const result = await runVigil(['--config', file, '--log-level', 'warn', 'config', 'print', '--sources'], {
+      env: { VIGIL_PORT: '9100', COORDINATOR_API_KEY: 'secret' },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toContain('secret');
+    const rows = lines(result.stdout).map((line) => line.split('\t'));
+    expect(rows).toContainEqual(['port', '9100', 'env VIGIL_PORT']);
+    expect(rows).toContainEqual(['host', '"10.0.0.9"', `file ${file}`]);
+    expect(rows).toContainEqual(['log_level', '"warn"', 'flag log_level']);
+    expect(rows).toContainEqual(['billing.api_key', '"[redacted]"', 'env COORDINATOR_API_KEY']);
+    expect(rows).toContainEqual(['sla.slice_s', '300', 'default']);
+  });
+
   it('fails with exit 2 naming the key, the value and what was expected for an invalid value', async () => {
     const [port, threshold] = await Promise.all([
       configError({ VIGIL_PORT: 'abc' }),

@@ -32,7 +32,7 @@ const HELP: Array<{ args: string[]; mentions: string[] }> = [
   { args: ['keys', 'list'], mentions: ['--database-url'] },
   { args: ['keys', 'revoke'], mentions: ['<id-or-prefix>', '--database-url'] },
   { args: ['config'], mentions: ['print'] },
-  { args: ['config', 'print'], mentions: ['--format', '--keys'] },
+  { args: ['config', 'print'], mentions: ['--format', '--keys', '--sources'] },
   { args: ['simulate'], mentions: ['--coordinator', '--key', '--nodes'] },
   { args: ['prometheus'], mentions: ['rules'] },
   { args: ['prometheus', 'rules'], mentions: ['--up', '--output'] },

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { configFor, databaseUrlOption, loggerFor } from '../options.ts';
+import { databaseUrlOption, loadedConfigFor, loggerFor } from '../options.ts';
 import { untilSignal } from '../signals.ts';
 
 export function coordinatorCommand(): Command {
@@ -8,10 +8,14 @@ export function coordinatorCommand(): Command {
     .option('--port <n>', 'port to listen on (also VIGIL_PORT; default 8080)')
     .option('--host <address>', 'address to listen on (also VIGIL_HOST; default 127.0.0.1)');
   databaseUrlOption(cmd).action(async (opts: { port?: string; host?: string; databaseUrl?: string }) => {
-    const config = configFor(cmd, { port: opts.port, host: opts.host, database_url: opts.databaseUrl });
+    const { config, sources } = loadedConfigFor(cmd, {
+      port: opts.port,
+      host: opts.host,
+      database_url: opts.databaseUrl,
+    });
     const log = loggerFor(config);
     const { startCoordinator } = await import('../../coordinator/server.ts');
-    const running = await startCoordinator(config, { log });
+    const running = await startCoordinator(config, { log, configSources: sources });
     await untilSignal();
     log.info({}, 'shutting down');
     await running.close();

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { SIMULATED_TOPICS } from '../../simulator/topics.ts';
 import { isPostgresUrl } from '../../store/database-url.ts';
 import { announce } from '../announce.ts';
-import { configFor, loggerFor } from '../options.ts';
+import { loadedConfigFor, loggerFor } from '../options.ts';
 import { positiveInt } from '../parse.ts';
 import { untilSignal } from '../signals.ts';
 import { upBanner, upFields } from './up-banner.ts';
@@ -56,7 +56,9 @@ export function upCommand(): Command {
       `postgres://… or a SQLite file path (default ${UP_PROFILE.database_url})`,
     );
   cmd.action(async (opts: { port?: string; nodes: number; databaseUrl?: string }) => {
-    const config = configFor(cmd, { port: opts.port, database_url: opts.databaseUrl }, UP_PROFILE);
+    const loaded = loadedConfigFor(cmd, { port: opts.port, database_url: opts.databaseUrl }, UP_PROFILE);
+    const { config } = loaded;
+    const sources = new Map(loaded.sources);
     // The coordinator key and the agents' keys live beside an embedded database unless the
     // key path was set explicitly: one directory holds the whole run.
     if (
@@ -64,12 +66,13 @@ export function upCommand(): Command {
       !isPostgresUrl(config.database_url)
     ) {
       config.auth.signing_key_path = join(dirname(config.database_url), 'vigil-up-coordinator.key');
+      sources.set('auth.signing_key_path', 'profile (beside database_url)');
     }
     const log = loggerFor(config);
     const { startCoordinator } = await import('../../coordinator/server.ts');
     const { createApiKey } = await import('../../coordinator/auth/keys.ts');
     const { revokeKeysLabelled } = await import('../../store/repositories/api-keys.ts');
-    const coordinator = await startCoordinator(config, { log });
+    const coordinator = await startCoordinator(config, { log, configSources: sources });
     const base = coordinator.url.replace('://[::1]', '://127.0.0.1');
 
     // Keys from an earlier run are revoked: each run prints the only ones that work.

@@ -3,6 +3,7 @@ import { type Static, Type } from 'typebox';
 import type { VigilConfig } from '../../config/schema.ts';
 import type { Store } from '../../store/store.ts';
 import { NodeId, Problem, problemResponses } from '../http/schemas.ts';
+import { nodeEpochsRoute } from './node-epochs-routes.ts';
 import { readAssignments, readSettlement } from './reads.ts';
 import type { EpochService } from './service.ts';
 import { currentEpoch, epochView, findEpoch } from './views.ts';
@@ -80,6 +81,7 @@ export function epochRoutes(app: FastifyInstance, deps: EpochRouteDeps): void {
   epochRoute(app, deps);
   assignmentsRoute(app, deps);
   settlementRoute(app, deps);
+  nodeEpochsRoute(app, deps);
 }
 
 function currentEpochRoute(app: FastifyInstance, { store, epochs, monitoring, now }: EpochRouteDeps): void {

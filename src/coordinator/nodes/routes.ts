@@ -7,6 +7,7 @@ import { registeringOperator, requireActsFor, requireKeepsOperator } from '../au
 import { Limit, NodeId, NullableString, Problem, problemResponses, StringEnum } from '../http/schemas.ts';
 import { stateHistoryRoute } from '../workers/read-routes.ts';
 import { changeNode, deregister, register, requireNode } from './registry.ts';
+import { nodeSearchRoute } from './search-routes.ts';
 import { NodeDetailView, NodeView, nodeDetailView, nodeView } from './views.ts';
 
 const Topics = Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 64, uniqueItems: true });
@@ -67,6 +68,7 @@ export function nodeRoutes(app: FastifyInstance, deps: NodeRouteDeps): void {
   const ctx: NodeRouteContext = { ...deps, liveSince: () => deps.now() - deps.livenessTimeoutS * 1000 };
   registerNodeRoute(app, ctx);
   listNodesRoute(app, ctx);
+  nodeSearchRoute(app, ctx);
   getNodeRoute(app, ctx);
   stateHistoryRoute(app, {
     url: '/nodes/:node_id/states',

@@ -19,6 +19,7 @@ export {
 export { type Fraction, formatFraction, parseFraction } from './fraction.ts';
 export { medianOf } from './median.ts';
 export { EMPTY_MERKLE_ROOT, merkleRoot } from './merkle.ts';
+export { type SettledRow, settledRowOf } from './node-row.ts';
 export { rewardOf, SCORE_SCALE, type ScoreInput, scorePpm } from './reward.ts';
 export {
   DEFAULT_DOWNTIME_ALLOWANCE_FRACTION,

@@ -44,6 +44,7 @@ export function createPostgresDialect(
         dialectName: 'postgres',
         maxBindParameters: 65_000,
         supportsRowLocks: true,
+        lowerFoldsOnlyAscii: false,
       },
       isUnavailable: isPostgresUnavailable,
       async migrationTableSchema(db: Db) {

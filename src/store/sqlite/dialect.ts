@@ -17,6 +17,7 @@ export function createSqliteDialect(path: string): { dialect: SqliteDialect; hoo
         // SQLite's SQLITE_MAX_VARIABLE_NUMBER is 32766 since 3.32; stay well inside it.
         maxBindParameters: 30_000,
         supportsRowLocks: false,
+        lowerFoldsOnlyAscii: true,
       },
       async maintain(db) {
         // SQLite never gathers planner statistics by itself; PostgreSQL's autovacuum does.

@@ -73,6 +73,11 @@ const ROUTES: Array<[method: string, path: string]> = [
   ['delete', '/auth/session'],
   ['get', '/auth/sign-in'],
   ['get', '/sla/evidence/{node_id}'],
+  ['get', '/fleet/summary'],
+  ['get', '/series'],
+  ['get', '/search/nodes'],
+  ['get', '/nodes/{node_id}/epochs'],
+  ['get', '/config'],
 ];
 
 const bodySchema = (op: Operation | undefined) => op?.requestBody?.content['application/json']?.schema;

@@ -115,6 +115,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The effective configuration, secrets redacted, with where each value came from
+         * @description Access: a bearer API key with role operator or admin.
+         */
+        get: operations["getConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/nodes": {
         parameters: {
             query?: never;
@@ -133,6 +153,26 @@ export interface paths {
          * @description Access: a bearer API key with role operator or node or admin.
          */
         post: operations["postNodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/search/nodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Nodes with their latest SLA readings, filtered, sorted by any column, by offset
+         * @description Access: a bearer API key of any role.
+         */
+        get: operations["getSearchNodes"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -441,6 +481,26 @@ export interface paths {
          * @description Access: public, no key needed (a key sent anyway is checked).
          */
         get: operations["getEpochsByEpochSettlement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/nodes/{node_id}/epochs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A node’s settled epochs, newest first: its downtime, latency and reward as settled
+         * @description Access: a bearer API key of any role.
+         */
+        get: operations["getNodesByNodeIdEpochs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1548,6 +1608,96 @@ export interface operations {
             };
         };
     };
+    getConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The effective configuration, secrets redacted: `vigil config print --format json` */
+                        config: {
+                            [key: string]: unknown;
+                        };
+                        /** @description Every settable key, in `vigil config print --keys` order */
+                        settings: {
+                            /** @description Dotted path, e.g. sla.thresholds.uptime_pct */
+                            key: string;
+                            /** @description The effective value; secrets redacted as `vigil config print` does */
+                            value: unknown;
+                            /**
+                             * @description default; profile (vigil up’s own defaults); file; json_env (VIGIL_CONFIG_JSON); env (a VIGIL_* variable or a seed-guide name); flag; unknown (the coordinator was started without its sources)
+                             * @enum {string}
+                             */
+                            source: "default" | "profile" | "file" | "json_env" | "env" | "flag" | "unknown";
+                            /** @description The source as configuration errors name it: `flag port`, `env VIGIL_PORT`… */
+                            origin: string;
+                            /** @description The VIGIL_* variable that sets the key */
+                            env: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (a key sent to a public operation is checked too) */
+            401: {
+                headers: {
+                    /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role or scope may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The coordinator failed; its log has the cause under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Closing, or the database cannot serve now; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getNodes: {
         parameters: {
             query?: {
@@ -1848,6 +1998,104 @@ export interface operations {
             /** @description The body is not application/json */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The coordinator failed; its log has the cause under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Closing, or the database cannot serve now; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSearchNodes: {
+        parameters: {
+            query?: {
+                /** @description Part of the node id or the operator; A–Z match a–z. Empty matches every node */
+                q?: string;
+                /** @description Registered state; default active */
+                state?: "active" | "deleted" | "all";
+                /** @description Exactly this operator */
+                operator?: string;
+                /** @description Only live (true) or only not-live (false) nodes */
+                live?: boolean;
+                /** @description Column to order by; default node_id */
+                sort?: "node_id" | "operator" | "state" | "live" | "uptime" | "response_time" | "completion_rate" | "quality_score" | "open_violations" | "last_heartbeat_at";
+                /** @description Default asc; nulls come last either way */
+                order?: "asc" | "desc";
+                /** @description Rows to skip */
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Nodes matching the filters, over all pages */
+                        total: number;
+                        offset: number;
+                        limit: number;
+                        nodes: {
+                            node_id: string;
+                            operator: string | null;
+                            /** @enum {string} */
+                            state: "active" | "deleted";
+                            live: boolean;
+                            last_heartbeat_at: string | null;
+                            /** @description When the SLA collector last stored a reading of the node; null if never */
+                            metrics_at: string | null;
+                            uptime_pct: number | null;
+                            response_time_ms: number | null;
+                            completion_rate_pct: number | null;
+                            quality_score: number | null;
+                            open_violations: number;
+                            max_parallel: number;
+                            busy_slots: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (a key sent to a public operation is checked too) */
+            401: {
+                headers: {
+                    /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3688,6 +3936,121 @@ export interface operations {
             };
             /** @description RFC 9457 problem details */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is longer than any identifier the API uses */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The coordinator failed; its log has the cause under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Closing, or the database cannot serve now; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getNodesByNodeIdEpochs: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Letters, digits and . _ : -, starting with a letter or digit, at most 128 characters */
+                node_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        node_id: string;
+                        epochs: {
+                            epoch: number;
+                            /** Format: date-time */
+                            start: string;
+                            start_ms: number;
+                            /** Format: date-time */
+                            end: string;
+                            end_ms: number;
+                            /** Format: date-time */
+                            settled_at: string;
+                            /** @description GET /epochs/{epoch}/settlement has the signed document */
+                            settlement_hash: string;
+                            monitors_assigned: number;
+                            reports_counted: number;
+                            quorum_required: number;
+                            quorum_met: boolean;
+                            checks: number | null;
+                            downtime_intervals: number | null;
+                            downtime_fraction: number | null;
+                            uptime_fraction: number | null;
+                            latency_ms: number | null;
+                            score_ppm: number | null;
+                            /** @description Integer minor units, as a decimal string */
+                            reward: string;
+                            reason: ("no_monitors" | "quorum_not_met" | "zero_score" | "rounded_to_zero") | null;
+                            /** @description Integer minor units, as a decimal string */
+                            reward_pool: string;
+                            /** @description Integer minor units, as a decimal string */
+                            total_reward: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (a key sent to a public operation is checked too) */
+            401: {
+                headers: {
+                    /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
