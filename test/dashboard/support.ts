@@ -32,21 +32,22 @@ export function useDashboard(
   } = {},
 ): () => DashboardHarness {
   let harness: DashboardHarness | undefined;
+  let tick: ReturnType<typeof setInterval> | undefined;
   beforeAll(async () => {
     const api = await createTestApi(backends[0]!, adjust);
     await seed?.(api);
     if (realClock) {
       api.clock.now = Date.now();
-      const tick = setInterval(() => {
+      tick = setInterval(() => {
         api.clock.now = Date.now();
       }, 50);
-      api.app.addHook('onClose', async () => clearInterval(tick));
     }
     await api.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = api.app.server.address() as AddressInfo;
     harness = { api, browser: await launchChromium(), url: `http://127.0.0.1:${port}` };
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
+    clearInterval(tick);
     await harness?.browser.close();
     await harness?.api.close();
   });

@@ -155,15 +155,33 @@ function ids(list: Assignment['targets'] | Assignment['monitors']): string[] {
   return (list ?? []).map((entry) => (typeof entry === 'string' ? entry : entry.node_id));
 }
 
-/** Whom the node probes this epoch, and who probes it (the epoch's public assignment). */
-export function NodeMonitoring({ nodeId, epoch }: { nodeId: string; epoch: number | undefined }) {
-  const base = epoch === undefined ? null : `/epochs/${epoch}/assignments`;
-  const targets = usePoll<Assignment>(base === null ? null : `${base}${query({ monitor: nodeId })}`, 30_000);
-  const monitors = usePoll<Assignment>(base === null ? null : `${base}${query({ target: nodeId })}`, 30_000);
+/**
+ * Whom the node probes this epoch, and who probes it (the epoch's public assignment). Asked
+ * only once the epoch's groups are drawn (it has a seed) and of a node with a key (only those
+ * take part), so a page does not ask what the coordinator must refuse.
+ */
+export function NodeMonitoring({
+  nodeId,
+  epoch,
+  hasKey,
+}: {
+  nodeId: string;
+  epoch: { epoch: number; seed: string | null } | undefined;
+  hasKey: boolean;
+}) {
+  if (epoch === undefined) return <p>No epoch yet.</p>;
+  if (!hasKey) return <p>The node has no public key registered, so it takes no part in peer monitoring.</p>;
+  if (epoch.seed === null) return <p>Epoch {epoch.epoch}'s groups are not drawn yet.</p>;
+  return <Assignments nodeId={nodeId} epoch={epoch.epoch} />;
+}
+
+function Assignments({ nodeId, epoch }: { nodeId: string; epoch: number }) {
+  const base = `/epochs/${epoch}/assignments`;
+  const targets = usePoll<Assignment>(`${base}${query({ monitor: nodeId })}`, 30_000);
+  const monitors = usePoll<Assignment>(`${base}${query({ target: nodeId })}`, 30_000);
   const notMember = [targets.error, monitors.error].some(
     (e) => e instanceof ApiError && (e.status === 404 || e.status === 409),
   );
-  if (epoch === undefined) return <p>No epoch yet.</p>;
   if (notMember) return <p>The node is not a member of epoch {epoch} (or its groups are not drawn yet).</p>;
   const link = (id: string) => (
     <a key={id} href={href(`/nodes/${encodeURIComponent(id)}`)}>

@@ -10,6 +10,7 @@ import { UptimeStrip } from './uptime-strip.tsx';
 interface NodeDetail {
   node_id: string;
   operator: string | null;
+  public_key: string | null;
   endpoint: string | null;
   state: string;
   max_parallel: number;
@@ -34,7 +35,7 @@ interface NodeDetail {
 export default function NodePage({ params }: PageProps) {
   const nodeId = params['node_id'] ?? '';
   const node = usePoll<NodeDetail>(`/nodes/${encodeURIComponent(nodeId)}`);
-  const epoch = usePoll<{ epoch: number }>('/epochs/current', 30_000);
+  const epoch = usePoll<{ epoch: number; seed: string | null }>('/epochs/current', 30_000);
   const n = node.data;
 
   if (node.error instanceof ApiError && node.error.status === 404) {
@@ -80,7 +81,7 @@ export default function NodePage({ params }: PageProps) {
         <NodeWorkers nodeId={nodeId} workers={n?.workers ?? []} />
       </Panel>
       <Panel title="Monitoring this epoch">
-        <NodeMonitoring nodeId={nodeId} epoch={epoch.data?.epoch} />
+        <NodeMonitoring nodeId={nodeId} epoch={epoch.data} hasKey={n?.public_key != null} />
       </Panel>
       <Panel title="Settled epochs">
         <NodeEpochs nodeId={nodeId} />
