@@ -15,7 +15,7 @@ import { loadFleet, type SetupPhase } from './lib/sla-setup.ts';
 /**
  * `npm run bench -- dashboard-routes [--backend sqlite|postgres|both] [--nodes 10000]
  *   [--outcomes 5000000] [--metric-hours 24] [--job-days 2] [--days 7] [--repeat 20]
- *   [--quiet-load L] [--keep]`
+ *   [--measure-runs 1] [--quiet-load L] [--keep]`
  *
  * The sla-collect data set (10,000 nodes, 5,000,000 outcomes) plus what a coordinator that ran
  * beside it for days stores for the dashboard's reads (bench/lib/dashboard-setup.ts), then
@@ -37,6 +37,7 @@ export async function main(args: string[]): Promise<void> {
       'job-days': { type: 'string' },
       days: { type: 'string' },
       repeat: { type: 'string' },
+      'measure-runs': { type: 'string' },
       'quiet-load': { type: 'string' },
       keep: { type: 'boolean' },
       child: { type: 'string' },
@@ -88,8 +89,12 @@ export async function main(args: string[]): Promise<void> {
       for (const p of phases) console.log(`  ${p.name.padEnd(50)} ${fmtMs(p.ms).padStart(9)}`);
       for (const [table, n] of Object.entries(rows))
         console.log(`  rows: ${table.padEnd(44)} ${fmtInt(n).padStart(11)}`);
-      await waitForQuiet(values['quiet-load'] === undefined ? undefined : Number(values['quiet-load']));
-      print(await measureInChild(db.databaseUrl, nodes, outcomes, repeat), repeat);
+      const runs = Math.max(1, parseCount(values['measure-runs'], 1));
+      for (let run = 1; run <= runs; run++) {
+        await waitForQuiet(values['quiet-load'] === undefined ? undefined : Number(values['quiet-load']));
+        if (runs > 1) console.log(`measuring process ${run} of ${runs}:`);
+        print(await measureInChild(db.databaseUrl, nodes, outcomes, repeat), repeat);
+      }
       if (values.keep) console.log(`kept: ${db.databaseUrl}`);
     } finally {
       if (!values.keep) await db.cleanup();

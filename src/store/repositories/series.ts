@@ -98,7 +98,7 @@ export interface JobMinuteQuery {
 
 /**
  * Jobs per minute of [from, to), minutes without any left out. Two index seeks find the first
- * and last minute with a job; then each minute between is counted by its own index range
+ * and last minute with any job; then each minute between is counted by its own index range
  * (a recursive CTE with a correlated count), which streams the index instead of sorting every
  * job by minute, as a GROUP BY on the minute would (several times faster on both stores at
  * 700,000 jobs a day; docs/benchmarks.md). The filters are in the index (migration 0010).
@@ -113,12 +113,21 @@ export async function countJobsPerMinute(db: Db, q: JobMinuteQuery): Promise<Min
   ];
   const where = (from: unknown, to: unknown) =>
     sql.join([sql`${at} >= ${from}`, sql`${at} < ${to}`, ...filters], sql` and `);
-  const bounds = await sql<{ first: number | string | null; last: number | string | null }>`
-    select min(${at}) as first, max(${at}) as last from jobs where ${where(q.from, q.to)}`.execute(db);
-  const { first, last } = bounds.rows[0] ?? { first: null, last: null };
+  // The first and last job of the range, whoever's: one index seek each.
+  const bound = async (fn: 'min' | 'max') => {
+    const row = await db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn[fn](q.at).as('t'))
+      .where(q.at, '>=', q.from)
+      .where(q.at, '<', q.to)
+      .executeTakeFirst();
+    return row?.t == null ? null : Number(row.t);
+  };
+  const first = await bound('min');
+  const last = await bound('max');
   if (first === null || last === null) return [];
-  const start = Math.floor(Number(first) / MINUTE_MS) * MINUTE_MS;
-  const end = Math.floor(Number(last) / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+  const start = Math.floor(first / MINUTE_MS) * MINUTE_MS;
+  const end = Math.floor(last / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
   const minute = sql.lit(MINUTE_MS);
   const result = await sql<{ m: number | string; n: number | string }>`
     with recursive minutes(m) as (
