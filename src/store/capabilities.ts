@@ -14,7 +14,8 @@ export interface StoreCapabilities {
   readonly supportsRowLocks: boolean;
   /**
    * Whether `lower()` folds only A–Z (SQLite without ICU) rather than every letter
-   * (PostgreSQL): a case-insensitive match that must answer alike folds A–Z another way there.
+   * (PostgreSQL, where `lower(x collate "C")` folds A–Z alone): a case-insensitive match that
+   * must answer alike asks for the C collation there.
    */
   readonly lowerFoldsOnlyAscii: boolean;
 }

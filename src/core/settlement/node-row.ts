@@ -1,12 +1,19 @@
 import type { NodeSettlement, Settlement, SettlementParameters } from './types.ts';
 
-/** One node's part of a settlement, and the terms every node's row was settled under. */
-export interface SettledRow {
-  /** The node's row exactly as settled; null when the settlement has none for it. */
-  row: NodeSettlement | null;
+/** The terms every node's row of a settlement was settled under. */
+export interface SettledTerms {
   parameters: SettlementParameters;
   total_reward: string;
 }
+
+/** One node's part of a settlement, with its terms. */
+export interface SettledRow extends SettledTerms {
+  /** The node's row exactly as settled; null when the settlement has none for it. */
+  row: NodeSettlement | null;
+}
+
+/** Where the nodes end and the terms begin in a settlement as `canonicalJson` writes it. */
+const TERMS_MARK = '],"parameters":{';
 
 const ROW_KEYS = [
   'checks',
@@ -22,34 +29,37 @@ const ROW_KEYS = [
   'score_ppm',
 ].join();
 
-function fromWhole(document: string, nodeId: string): SettledRow {
-  const s = JSON.parse(document) as Settlement;
-  return {
-    row: s.nodes.find((n) => n.node === nodeId) ?? null,
-    parameters: s.parameters,
-    total_reward: s.total_reward,
-  };
+function parsed<T>(text: string): T | undefined {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * The node's row from the text as `canonicalJson` writes a settlement (RFC 8785: members in
- * code-unit order, no spaces), or undefined when the text is laid out any other way. The row
- * is a flat object whose strings (ids, a reason, decimal digits) hold no braces, so it runs
- * from the `{` before its node id to the `}` after; the terms are every member after `nodes`.
+ * The node's row in settlement text as `canonicalJson` writes it (RFC 8785: members in
+ * code-unit order, no spaces). The row is a flat object whose strings (ids, a reason, decimal
+ * digits) hold no braces, so it runs from the `{` before its node id to the `}` after.
+ * Undefined when it is not found so.
  */
-function fromCanonical(document: string, nodeId: string): SettledRow | undefined {
-  const at = document.indexOf(`"node":${JSON.stringify(nodeId)}`);
-  const tail = document.lastIndexOf('],"parameters":{');
-  if (at < 0 || tail < at) return undefined;
-  const row = JSON.parse(
-    document.slice(document.lastIndexOf('{', at), document.indexOf('}', at) + 1),
-  ) as NodeSettlement;
-  if (row.node !== nodeId || Object.keys(row).join() !== ROW_KEYS) return undefined;
-  const terms = JSON.parse(`{${document.slice(tail + 2)}`) as Partial<Settlement>;
-  if (typeof terms.total_reward !== 'string' || typeof terms.parameters?.reward_pool !== 'string') {
-    return undefined;
-  }
-  return { row, parameters: terms.parameters, total_reward: terms.total_reward };
+function canonicalRowIn(text: string, nodeId: string): NodeSettlement | undefined {
+  const at = text.indexOf(`"node":${JSON.stringify(nodeId)}`);
+  const start = text.lastIndexOf('{', at);
+  const end = text.indexOf('}', at);
+  if (at < 0 || start < 0 || end < 0) return undefined;
+  const row = parsed<NodeSettlement>(text.slice(start, end + 1));
+  if (row?.node !== nodeId || Object.keys(row).join() !== ROW_KEYS) return undefined;
+  return row;
+}
+
+/** The terms from canonical settlement text that starts at `TERMS_MARK`; undefined otherwise. */
+function canonicalTermsIn(tail: string): SettledTerms | undefined {
+  if (!tail.startsWith(TERMS_MARK)) return undefined;
+  const terms = parsed<Partial<Settlement>>(`{${tail.slice(2)}`);
+  const reward_pool = terms?.parameters?.reward_pool;
+  if (typeof terms?.total_reward !== 'string' || typeof reward_pool !== 'string') return undefined;
+  return { parameters: terms.parameters as SettlementParameters, total_reward: terms.total_reward };
 }
 
 /**
@@ -59,11 +69,13 @@ function fromCanonical(document: string, nodeId: string): SettledRow | undefined
  * laid out as `canonicalJson` writes it is parsed whole, with the same answer.
  */
 export function settledRowOf(document: string, nodeId: string): SettledRow {
-  try {
-    const found = fromCanonical(document, nodeId);
-    if (found !== undefined) return found;
-  } catch {
-    // Not the canonical layout after all: the whole document says what it holds.
-  }
-  return fromWhole(document, nodeId);
+  const row = canonicalRowIn(document, nodeId);
+  const terms = canonicalTermsIn(document.slice(document.lastIndexOf(TERMS_MARK)));
+  if (row !== undefined && terms !== undefined) return { row, ...terms };
+  const s = JSON.parse(document) as Settlement;
+  return {
+    row: s.nodes.find((n) => n.node === nodeId) ?? null,
+    parameters: s.parameters,
+    total_reward: s.total_reward,
+  };
 }

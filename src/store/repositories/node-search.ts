@@ -67,10 +67,6 @@ function latestReading(metric: MetricType, alias = 'n'): RawBuilder<number | nul
 const metricsAt = sql<number | null>`(select m.timestamp from sla_metrics m
   where m.node_id = n.node_id order by m.timestamp desc limit 1)`;
 
-/** Open violations of the node, for the page's rows. */
-const openViolations = sql<number>`(select count(*) from sla_violations v
-  where v.node_id = n.node_id and v.resolved_at is null)`;
-
 /**
  * `(verified − failed + 1) / (verified + 2)`, null before any verdict: the score of
  * coordinator/workers/quality.ts, in SQL only to order by. The page's scores are computed by
@@ -157,13 +153,11 @@ function sortExpression(key: NodeSortKey, since: number): RawBuilder<unknown> {
   }
 }
 
-const ASCII_UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-
 /** `value` with A–Z folded to a–z and nothing else changed, alike on every store. */
 function foldAscii(caps: StoreCapabilities, value: Expression<string | null>): Expression<string | null> {
   return caps.lowerFoldsOnlyAscii
     ? sql<string | null>`lower(${value})`
-    : sql<string | null>`translate(${value}, ${ASCII_UPPER}, ${ASCII_UPPER.toLowerCase()})`;
+    : sql<string | null>`lower(${value} collate "C")`;
 }
 
 /** A LIKE pattern matching `text` anywhere, its own `%`, `_` and `\` taken literally. */
@@ -226,12 +220,15 @@ export async function searchNodes(
     .limit(q.limit)
     .offset(q.offset);
 
-  const rows = await db
+  const rows: NodeSearchRow[] = await db
     .with('page', () => page)
     .selectFrom('page')
     .innerJoin('nodes as n', 'n.node_id', 'page.node_id')
     .leftJoin('node_status as s', 's.node_id', 'n.node_id')
     .leftJoin('node_quality as nq', 'nq.node_id', 'n.node_id')
+    // Joined, not counted per row: PostgreSQL counts a node's open violations by reading
+    // every open one through the partial unique index.
+    .leftJoin(openPerNode(db).as('ov'), 'ov.node_id', 'n.node_id')
     .select([
       'n.node_id',
       'n.operator',
@@ -246,22 +243,10 @@ export async function searchNodes(
       latestReading('completion_rate_pct').as('completion_rate_pct'),
       sql<number>`coalesce(nq.verified, 0)`.as('verified'),
       sql<number>`coalesce(nq.failed, 0)`.as('failed'),
-      openViolations.as('open_violations'),
+      sql<number>`coalesce(ov.open, 0)`.as('open_violations'),
     ])
     .orderBy('page.sort_value', (ob) => (q.order === 'asc' ? ob.asc() : ob.desc()).nullsLast())
     .orderBy('n.node_id')
     .execute();
-  return {
-    total,
-    rows: rows.map((r) => ({
-      ...r,
-      // PostgreSQL's bigint columns and counts come back as text.
-      last_heartbeat_at: r.last_heartbeat_at === null ? null : Number(r.last_heartbeat_at),
-      metrics_at: r.metrics_at === null ? null : Number(r.metrics_at),
-      live: Number(r.live),
-      verified: Number(r.verified),
-      failed: Number(r.failed),
-      open_violations: Number(r.open_violations),
-    })),
-  };
+  return { total, rows };
 }
