@@ -22,10 +22,11 @@ import {
   scrollWholeList,
 } from './lib/dashboard-measure.ts';
 import { type FleetSpec, nodeId, nodeProfile } from './lib/fleet.ts';
+import { waitForQuietLoad } from './lib/quiet-load.ts';
 import { loadFleet, type SetupPhase } from './lib/sla-setup.ts';
 
 /**
- * `npm run bench -- dashboard [--nodes 10000,1000] [--outcomes 5000000] [--runs 3]`
+ * `npm run bench -- dashboard [--nodes 10000,1000] [--outcomes 5000000] [--runs 3] [--quiet-load L]`
  *
  * The issue's figures for the dashboard: the sla-collect data set (10,000 nodes, 5 M outcomes,
  * 24 monitors' verdicts) on SQLite, a real coordinator serving the built dashboard, and
@@ -38,10 +39,16 @@ const TARGETS = { overview: 1_500, nodes: 1_500, node: 1_000 } as const;
 export async function main(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { nodes: { type: 'string' }, outcomes: { type: 'string' }, runs: { type: 'string' } },
+    options: {
+      nodes: { type: 'string' },
+      outcomes: { type: 'string' },
+      runs: { type: 'string' },
+      'quiet-load': { type: 'string' },
+    },
   });
   const sizes = (values.nodes ?? '10000,1000').split(',').map((n) => parseCount(n, 10_000));
   const runs = Math.max(1, parseCount(values.runs, 3));
+  const quietLoad = values['quiet-load'] === undefined ? undefined : Number(values['quiet-load']);
   await buildDashboard();
   const bundle = bundleSizes(DASHBOARD_DIR);
   console.log(`dashboard: ${sizes.map(fmtInt).join(' and ')} nodes, ${runs} cold loads per page`);
@@ -57,7 +64,7 @@ export async function main(args: string[]): Promise<void> {
       values.outcomes === undefined
         ? Math.round((5_000_000 * nodes) / 10_000)
         : parseCount(values.outcomes, 5_000_000);
-    await measureFleet(nodes, outcomes, runs);
+    await measureFleet(nodes, outcomes, runs, quietLoad);
   }
 }
 
@@ -77,7 +84,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function measureFleet(nodes: number, outcomes: number, runs: number): Promise<void> {
+async function measureFleet(nodes: number, outcomes: number, runs: number, quietLoad: number | undefined): Promise<void> {
   console.log(`\n== ${fmtInt(nodes)} nodes, ${fmtInt(outcomes)} outcomes, SQLite ==`);
   const config = defaultConfig();
   const spec: FleetSpec = {
@@ -142,7 +149,11 @@ async function measureFleet(nodes: number, outcomes: number, runs: number): Prom
       console.log(`cold loads, median of ${runs} (content on screen / settled, no long task after it):`);
       for (const probe of probes) {
         const figures: LoadFigures[] = [];
-        for (let run = 0; run < runs; run++) figures.push(await coldLoad(browser, base, session, probe));
+        for (let run = 0; run < runs; run++) {
+          const load = await waitForQuietLoad(quietLoad);
+          figures.push(await coldLoad(browser, base, session, probe));
+          if (run === 0) console.log(`  (${probe.name}: 1-min load average ${load.toFixed(1)} at the first run)`);
+        }
         const interactive = median(figures.map((f) => f.interactiveMs));
         const target = TARGETS[probe.name as keyof typeof TARGETS];
         console.log(
@@ -152,6 +163,7 @@ async function measureFleet(nodes: number, outcomes: number, runs: number): Prom
             `${median(figures.map((f) => f.transferredKb)).toFixed(0)} KB transferred`,
         );
       }
+      await waitForQuietLoad(quietLoad);
       const scroll = await scrollWholeList(signIn, base);
       console.log(
         `scrolling all ${fmtInt(scroll.rows)} rows of the node list: ${scroll.frames} frames in ${fmtMs(scroll.ms)}, ` +

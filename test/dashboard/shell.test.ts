@@ -86,9 +86,9 @@ describe.skipIf(missing !== null)('dashboard: the shell in Chromium', () => {
   it('shows "reconnecting" while the coordinator is away, and recovers by itself', async () => {
     const { context, page } = await signedIn(h(), 'read');
     await page.getByRole('status').getByText('Live').waitFor();
-    await page.route('**/sla/status', (route) => route.abort('connectionrefused'));
+    await page.route('**/fleet/summary', (route) => route.abort('connectionrefused'));
     await page.getByText('Reconnecting…').waitFor({ timeout: 15_000 });
-    await page.unroute('**/sla/status');
+    await page.unroute('**/fleet/summary');
     await page.getByRole('status').getByText('Live').waitFor({ timeout: 30_000 });
     await context.close();
   });
