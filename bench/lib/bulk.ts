@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { BenchDatabase } from './common.ts';
 
 /** A column and the PostgreSQL array type UNNEST needs for it. */
-export type ColumnTypes = Record<string, 'text' | 'int8'>;
+export type ColumnTypes = Record<string, 'text' | 'int8' | 'float8'>;
 /** Rows column by column: every array has the same length. */
 export type Columns = Record<string, readonly unknown[]>;
 
