@@ -49,9 +49,6 @@ const ROUTES: Array<[method: string, path: string]> = [
   ['post', '/nodes'],
   ['get', '/nodes'],
   ['get', '/nodes/{node_id}'],
-  ['get', '/search/nodes'],
-  ['get', '/nodes/{node_id}/epochs'],
-  ['get', '/config'],
   ['patch', '/nodes/{node_id}'],
   ['delete', '/nodes/{node_id}'],
   ['post', '/nodes/{node_id}/heartbeat'],
@@ -70,6 +67,9 @@ const ROUTES: Array<[method: string, path: string]> = [
   ['post', '/epochs/{epoch}/interim'],
   ['get', '/epochs/{epoch}/settlement'],
   ['get', '/coordinator/identity'],
+  ['get', '/search/nodes'],
+  ['get', '/nodes/{node_id}/epochs'],
+  ['get', '/config'],
 ];
 
 const bodySchema = (op: Operation | undefined) => op?.requestBody?.content['application/json']?.schema;
