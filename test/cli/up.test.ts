@@ -80,6 +80,15 @@ describe('vigil up', () => {
     expect(simulator.args).not.toContain('vgl_'); // its key goes in the environment, not on `ps`
     // Reads need the read key it printed, as on any coordinator.
     expect((await call(api, 'GET', '/nodes')).status).toBe(401);
+    // GET /config knows what came from vigil up's profile, from the environment, from a flag.
+    const { settings } = (await call(api, 'GET', '/config', { key: adminKey })).body as {
+      settings: Array<{ key: string; source: string; origin: string }>;
+    };
+    const origin = (key: string) => settings.find((s) => s.key === key)?.origin;
+    expect(origin('sla.slice_s')).toBe('profile');
+    expect(origin('sla.collection_interval_s')).toBe('env VIGIL_SLA__COLLECTION_INTERVAL_S');
+    expect(origin('port')).toBe('flag port');
+    expect(origin('auth.signing_key_path')).toBe('profile (beside database_url)');
 
     // The scheduled collection runs, and all six nodes register and send heartbeats.
     const status = await eventually(
