@@ -67,6 +67,8 @@ const ROUTES: Array<[method: string, path: string]> = [
   ['post', '/epochs/{epoch}/interim'],
   ['get', '/epochs/{epoch}/settlement'],
   ['get', '/coordinator/identity'],
+  ['get', '/fleet/summary'],
+  ['get', '/series'],
 ];
 
 const bodySchema = (op: Operation | undefined) => op?.requestBody?.content['application/json']?.schema;
