@@ -84,7 +84,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function measureFleet(nodes: number, outcomes: number, runs: number, quietLoad: number | undefined): Promise<void> {
+async function measureFleet(
+  nodes: number,
+  outcomes: number,
+  runs: number,
+  quietLoad: number | undefined,
+): Promise<void> {
   console.log(`\n== ${fmtInt(nodes)} nodes, ${fmtInt(outcomes)} outcomes, SQLite ==`);
   const config = defaultConfig();
   const spec: FleetSpec = {
@@ -152,7 +157,8 @@ async function measureFleet(nodes: number, outcomes: number, runs: number, quiet
         for (let run = 0; run < runs; run++) {
           const load = await waitForQuietLoad(quietLoad);
           figures.push(await coldLoad(browser, base, session, probe));
-          if (run === 0) console.log(`  (${probe.name}: 1-min load average ${load.toFixed(1)} at the first run)`);
+          if (run === 0)
+            console.log(`  (${probe.name}: 1-min load average ${load.toFixed(1)} at the first run)`);
         }
         const interactive = median(figures.map((f) => f.interactiveMs));
         const target = TARGETS[probe.name as keyof typeof TARGETS];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { collect, liveMinutes, MINUTE_MS, postOutcomes, register } from '../coordinator/api/support.ts';
 import type { TestApi } from '../helpers/api.ts';
 import { seriousA11yViolations } from '../helpers/axe.ts';
 import { chromiumMissing, consoleErrors } from '../helpers/chromium.ts';
-import { collect, liveMinutes, MINUTE_MS, postOutcomes, register } from '../coordinator/api/support.ts';
 import { signedIn, useDashboard } from './support.ts';
 
 const missing = chromiumMissing();
@@ -18,7 +18,11 @@ const id = (i: number) => `node-${String(i).padStart(3, '0')}`;
 async function seedFleet(api: TestApi): Promise<void> {
   api.clock.now = Date.now() - 25 * MINUTE_MS;
   for (let i = 0; i < NODES; i++) {
-    const res = await register(api, { node_id: id(i), max_parallel: 4, operator: i % 2 === 0 ? 'acme' : 'globex' });
+    const res = await register(api, {
+      node_id: id(i),
+      max_parallel: 4,
+      operator: i % 2 === 0 ? 'acme' : 'globex',
+    });
     expect(res.statusCode, res.body).toBe(201);
   }
   const beating = Array.from({ length: BEATING }, (_, i) => id(i));
