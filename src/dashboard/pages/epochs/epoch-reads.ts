@@ -18,27 +18,19 @@ export interface EpochView {
 
 /**
  * The newest `count` epochs this coordinator recorded, newest first: the current one and
- * those before it, each read with `GET /epochs/{n}` (one small public read apiece); an epoch
- * from before the first recorded one is a 404 and ends the list.
+ * those before it, each read with `GET /epochs/{n}` (one small public read apiece), one after
+ * another, so the 404 of the epoch before the first recorded one is asked once and ends the
+ * list rather than a batch of them.
  */
 export async function recentEpochs(count: number): Promise<EpochView[]> {
-  const current = await getJson<EpochView>('/epochs/current');
-  const numbers = Array.from(
-    { length: Math.min(count, current.epoch + 1) },
-    (_, i) => current.epoch - i,
-  ).slice(1);
-  const older = await Promise.all(
-    numbers.map((n) =>
-      getJson<EpochView>(`/epochs/${n}`).catch((error: unknown) => {
-        if (error instanceof ApiError && error.status === 404) return null;
-        throw error;
-      }),
-    ),
-  );
-  const list = [current];
-  for (const epoch of older) {
-    if (epoch === null) break;
-    list.push(epoch);
+  const list = [await getJson<EpochView>('/epochs/current')];
+  for (let n = (list[0] as EpochView).epoch - 1; n >= 0 && list.length < count; n--) {
+    try {
+      list.push(await getJson<EpochView>(`/epochs/${n}`));
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) break;
+      throw error;
+    }
   }
   return list;
 }
