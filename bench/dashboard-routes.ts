@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultConfig, type VigilConfig } from '../src/config/index.ts';
 import { topicSchema } from '../src/config/topic-schema.ts';
-import { rollupGrain } from '../src/core/sla/rollup.ts';
 import { openStore } from '../src/store/store.ts';
 import { createBenchDatabase, fmtInt, fmtMs, machine, parseBackends, parseCount } from './lib/common.ts';
 import { genesisFor, type HistorySpec, loadDashboardHistory } from './lib/dashboard-setup.ts';
-import { type FleetSpec, type NodeProfile, nodeProfile } from './lib/fleet.ts';
+import { type FleetSpec, fleetSpecFor, type NodeProfile, nodeProfile } from './lib/fleet.ts';
 import { type DashboardRequest, measureRoutes, type RouteTiming } from './lib/route-timing.ts';
 import { loadFleet, type SetupPhase } from './lib/sla-setup.ts';
 
@@ -46,7 +45,7 @@ export async function main(args: string[]): Promise<void> {
   const nodes = parseCount(values.nodes, 10_000);
   const outcomes = parseCount(values.outcomes, 5_000_000);
   const config = benchConfig();
-  const spec = fleetSpec(config, nodes, outcomes);
+  const spec = fleetSpecFor(config.sla, { nodes, outcomes, now: NOW, peers: 0 });
   const profiles = Array.from({ length: nodes }, (_, i) => nodeProfile(i, spec));
   const repeat = Math.max(1, parseCount(values.repeat, 20));
 
@@ -107,22 +106,6 @@ function benchConfig(): VigilConfig {
   config.topics = TOPICS.map((name) => topicSchema.parse({ name }));
   config.epochs.genesis = new Date(genesisFor({ now: NOW } as FleetSpec)).toISOString();
   return config;
-}
-
-function fleetSpec(config: VigilConfig, nodes: number, outcomes: number): FleetSpec {
-  const s = config.sla;
-  return {
-    nodes,
-    outcomes,
-    now: NOW,
-    sliceMs: s.slice_s * 1000,
-    uptimeWindowMs: s.uptime_window_s * 1000,
-    uptimeThresholdPct: s.thresholds.uptime_pct,
-    completionWindowMs: s.completion_window_s * 1000,
-    grain: rollupGrain(s.completion_window_s),
-    sampleSize: s.response_time_sample_size,
-    peers: 0,
-  };
 }
 
 /** What the dashboard asks: the overview, then one of each kind of series over its usual ranges. */

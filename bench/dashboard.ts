@@ -8,7 +8,6 @@ import { defaultConfig } from '../src/config/index.ts';
 import { createApiKey } from '../src/coordinator/auth/keys.ts';
 import { DASHBOARD_DIR } from '../src/coordinator/dashboard/routes.ts';
 import { startCoordinator } from '../src/coordinator/server.ts';
-import { rollupGrain } from '../src/core/sla/rollup.ts';
 import { silentLogger } from '../src/platform/log.ts';
 import { openStore } from '../src/store/store.ts';
 import { buildDashboard } from '../tools/build-dashboard.ts';
@@ -21,7 +20,7 @@ import {
   type PageProbe,
   scrollWholeList,
 } from './lib/dashboard-measure.ts';
-import { type FleetSpec, nodeId, nodeProfile } from './lib/fleet.ts';
+import { fleetSpecFor, nodeId, nodeProfile } from './lib/fleet.ts';
 import { waitForQuietLoad } from './lib/quiet-load.ts';
 import { loadFleet, type SetupPhase } from './lib/sla-setup.ts';
 
@@ -92,19 +91,8 @@ async function measureFleet(
 ): Promise<void> {
   console.log(`\n== ${fmtInt(nodes)} nodes, ${fmtInt(outcomes)} outcomes, SQLite ==`);
   const config = defaultConfig();
-  const spec: FleetSpec = {
-    nodes,
-    outcomes,
-    // Now, so the coordinator's own clock finds the data set's last day as its last day.
-    now: Date.now(),
-    sliceMs: config.sla.slice_s * 1000,
-    uptimeWindowMs: config.sla.uptime_window_s * 1000,
-    uptimeThresholdPct: config.sla.thresholds.uptime_pct,
-    completionWindowMs: config.sla.completion_window_s * 1000,
-    grain: rollupGrain(config.sla.completion_window_s),
-    sampleSize: config.sla.response_time_sample_size,
-    peers: 24,
-  };
+  // Now, so the coordinator's own clock finds the data set's last day as its last day.
+  const spec = fleetSpecFor(config.sla, { nodes, outcomes, now: Date.now(), peers: 24 });
   const profiles = Array.from({ length: nodes }, (_, i) => nodeProfile(i, spec));
   const db = await createBenchDatabase('sqlite');
   const keyDir = mkdtempSync(join(tmpdir(), 'vigil-bench-key-'));

@@ -7,7 +7,6 @@ import { defaultConfig, type VigilConfig } from '../src/config/index.ts';
 import { assembleCoordinator } from '../src/coordinator/assemble.ts';
 import { createApiKey } from '../src/coordinator/auth/keys.ts';
 import { loadCoordinatorKey } from '../src/coordinator/epochs/signing-key.ts';
-import { rollupGrain } from '../src/core/sla/rollup.ts';
 import { silentLogger } from '../src/platform/log.ts';
 import { isPostgresUrl, openStore } from '../src/store/store.ts';
 import {
@@ -20,7 +19,7 @@ import {
   parseBackends,
   parseCount,
 } from './lib/common.ts';
-import { type FleetSpec, nodeProfile } from './lib/fleet.ts';
+import { fleetSpecFor, nodeProfile } from './lib/fleet.ts';
 import { waitForQuietLoad } from './lib/quiet-load.ts';
 import {
   collectTwice,
@@ -147,18 +146,7 @@ export async function main(args: string[]): Promise<void> {
   const repeat = Math.max(1, parseCount(values.repeat, 7));
   const config = defaultConfig();
   const s = config.sla;
-  const spec: FleetSpec = {
-    nodes,
-    outcomes,
-    now: NOW,
-    sliceMs: s.slice_s * 1000,
-    uptimeWindowMs: s.uptime_window_s * 1000,
-    uptimeThresholdPct: s.thresholds.uptime_pct,
-    completionWindowMs: s.completion_window_s * 1000,
-    grain: rollupGrain(s.completion_window_s),
-    sampleSize: s.response_time_sample_size,
-    peers: 24,
-  };
+  const spec = fleetSpecFor(s, { nodes, outcomes, now: NOW, peers: 24 });
   const quietLoad = values['quiet-load'] === undefined ? undefined : Number(values['quiet-load']);
   const cases = [...searchCases(nodes), ...otherCases(nodes, epochs)];
   // The second collection's time: most nodes are live, the stopped ones not.

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { defaultConfig, type VigilConfig } from '../src/config/index.ts';
-import { rollupGrain } from '../src/core/sla/rollup.ts';
 import { openStore } from '../src/store/store.ts';
 import {
   type BackendName,
@@ -17,7 +16,7 @@ import {
   parseCount,
   peakRss,
 } from './lib/common.ts';
-import { type FleetSpec, type NodeProfile, nodeProfile } from './lib/fleet.ts';
+import { type FleetSpec, fleetSpecFor, type NodeProfile, nodeProfile } from './lib/fleet.ts';
 import { type Measured, measureCollections, type Timed } from './lib/sla-measure.ts';
 import { crossCheck, loadFleet, type SetupPhase } from './lib/sla-setup.ts';
 
@@ -54,7 +53,12 @@ export async function main(args: string[]): Promise<void> {
   const nodes = parseCount(values.nodes, 10_000);
   const outcomes = parseCount(values.outcomes, 5_000_000);
   const config = defaultConfig();
-  const spec = fleetSpec(config, nodes, outcomes, parseCount(values.peers, PEERS));
+  const spec = fleetSpecFor(config.sla, {
+    nodes,
+    outcomes,
+    now: NOW,
+    peers: parseCount(values.peers, PEERS),
+  });
   const profiles = Array.from({ length: nodes }, (_, i) => nodeProfile(i, spec));
 
   if (values.child !== undefined) {
@@ -79,22 +83,6 @@ export async function main(args: string[]): Promise<void> {
       quietLoad: values['quiet-load'] === undefined ? undefined : Number(values['quiet-load']),
     });
   }
-}
-
-function fleetSpec(config: VigilConfig, nodes: number, outcomes: number, peers: number): FleetSpec {
-  const s = config.sla;
-  return {
-    nodes,
-    outcomes,
-    now: NOW,
-    sliceMs: s.slice_s * 1000,
-    uptimeWindowMs: s.uptime_window_s * 1000,
-    uptimeThresholdPct: s.thresholds.uptime_pct,
-    completionWindowMs: s.completion_window_s * 1000,
-    grain: rollupGrain(s.completion_window_s),
-    sampleSize: s.response_time_sample_size,
-    peers,
-  };
 }
 
 async function runBackend(

@@ -1,4 +1,5 @@
-import type { RollupGrain } from '../../src/core/sla/rollup.ts';
+import type { VigilConfig } from '../../src/config/schema.ts';
+import { type RollupGrain, rollupGrain } from '../../src/core/sla/rollup.ts';
 import { sliceAddress, windowMask } from '../../src/core/sla/slices.ts';
 import { seededRandom } from '../../src/simulator/profiles.ts';
 
@@ -155,4 +156,23 @@ export function peerVerdictRows(
     const probed = windowMask(Math.round(row_start / spec.sliceMs), firstSlice, lastSlice);
     return { row_start, up: (mask & probed) >>> 0, down: (~mask & probed) >>> 0, monitors };
   });
+}
+
+/** The data set's spec from a configuration's SLA settings: what every benchmark on it builds. */
+export function fleetSpecFor(
+  sla: VigilConfig['sla'],
+  { nodes, outcomes, now, peers }: Pick<FleetSpec, 'nodes' | 'outcomes' | 'now' | 'peers'>,
+): FleetSpec {
+  return {
+    nodes,
+    outcomes,
+    now,
+    sliceMs: sla.slice_s * 1000,
+    uptimeWindowMs: sla.uptime_window_s * 1000,
+    uptimeThresholdPct: sla.thresholds.uptime_pct,
+    completionWindowMs: sla.completion_window_s * 1000,
+    grain: rollupGrain(sla.completion_window_s),
+    sampleSize: sla.response_time_sample_size,
+    peers,
+  };
 }
