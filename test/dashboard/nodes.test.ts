@@ -108,7 +108,11 @@ describe.skipIf(missing !== null)('dashboard: overview, nodes and a node in Chro
     expect(Number(beats)).toBeGreaterThan(5);
     expect(Number(beats)).toBeLessThan(Number(slices));
     await page.getByRole('heading', { name: 'Violations' }).waitFor();
-    await page.getByText('uptime_pct').first().waitFor();
+    await page
+      .getByRole('region', { name: 'Violations' })
+      .getByRole('cell', { name: 'Uptime', exact: true })
+      .first()
+      .waitFor();
     await page.getByRole('heading', { name: 'Settled epochs' }).waitFor();
     expect(await seriousA11yViolations(page)).toEqual([]);
     expect(errors).toEqual([]);

@@ -1,27 +1,9 @@
 import { LoadError } from '../../components/figures.tsx';
 import { ApiError, query } from '../../lib/api.ts';
-import {
-  formatAgo,
-  formatDuration,
-  formatMs,
-  formatNumber,
-  formatPercent,
-  formatTime,
-} from '../../lib/format.ts';
+import { formatAgo, formatMs, formatNumber, formatPercent, formatTime } from '../../lib/format.ts';
 import { usePoll } from '../../lib/use-poll.ts';
 import { href } from '../../shell/router.ts';
-
-interface Violation {
-  id: string;
-  violation_type: string;
-  severity: string;
-  metric_value: number | null;
-  worst_value: number | null;
-  threshold: number;
-  created_at: string;
-  resolved_at: string | null;
-  violation_duration_ms: number | null;
-}
+import { type Violation, ViolationsTable } from '../violations/violations-table.tsx';
 
 /** The node's violations, open and resolved, newest first, with how long each lasted. */
 export function NodeViolations({ nodeId }: { nodeId: string }) {
@@ -30,42 +12,8 @@ export function NodeViolations({ nodeId }: { nodeId: string }) {
     <>
       <LoadError error={list.error} />
       {list.data?.length === 0 && <p>No violations recorded.</p>}
-      {(list.data?.length ?? 0) > 0 && (
-        <div class="table-scroll">
-          <table>
-            <caption class="visually-hidden">The node's violations</caption>
-            <thead>
-              <tr>
-                <th scope="col">Metric</th>
-                <th scope="col">Severity</th>
-                <th scope="col" class="num">
-                  Worst
-                </th>
-                <th scope="col" class="num">
-                  Threshold
-                </th>
-                <th scope="col">Opened</th>
-                <th scope="col">Duration</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data?.map((v) => (
-                <tr key={v.id}>
-                  <td>{v.violation_type}</td>
-                  <td class={v.severity === 'critical' ? 'bad' : 'warn'}>{v.severity}</td>
-                  <td class="num">{formatNumber(v.worst_value, 2)}</td>
-                  <td class="num">{formatNumber(v.threshold, 2)}</td>
-                  <td>{formatTime(v.created_at)}</td>
-                  <td>
-                    {v.resolved_at === null
-                      ? `open for ${formatDuration(Date.now() - Date.parse(v.created_at))}`
-                      : formatDuration(v.violation_duration_ms)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      {list.data !== undefined && list.data.length > 0 && (
+        <ViolationsTable items={list.data} caption="The node's violations, newest first" />
       )}
     </>
   );

@@ -195,7 +195,7 @@ export default function Nodes({ query }: PageProps) {
           </thead>
           <tbody>
             {before > 0 && (
-              <tr class="spacer" role="presentation" style={{ height: `${before}px` }}>
+              <tr class="spacer" style={{ height: `${before}px` }}>
                 <td colSpan={COLUMNS.length} />
               </tr>
             )}
@@ -218,7 +218,7 @@ export default function Nodes({ query }: PageProps) {
               );
             })}
             {after > 0 && (
-              <tr class="spacer" role="presentation" style={{ height: `${after}px` }}>
+              <tr class="spacer" style={{ height: `${after}px` }}>
                 <td colSpan={COLUMNS.length} />
               </tr>
             )}
