@@ -34,24 +34,6 @@ function topics(c: VigilConfig): void {
   ];
 }
 
-/**
- * This tree's coordinator has no GET /series yet: the topic page asks once, gets a 404 and
- * charts what it polls itself. That one expected 404 (its response and the console line
- * Chromium writes for it) is not an error of the page.
- */
-function unexpected(errors: readonly string[]): string[] {
-  const seriesMisses = errors.filter((e) => /^404 GET .*\/series\?/.test(e)).length;
-  let consoleLinesLeft = seriesMisses;
-  return errors.filter((e) => {
-    if (/^404 GET .*\/series\?/.test(e)) return false;
-    if (consoleLinesLeft > 0 && /Failed to load resource.*404/.test(e)) {
-      consoleLinesLeft -= 1;
-      return false;
-    }
-    return true;
-  });
-}
-
 async function expectAccessible(page: Page): Promise<void> {
   expect(await seriousA11yViolations(page)).toEqual([]);
 }
@@ -176,7 +158,7 @@ describe.skipIf(missing !== null)('dashboard: topics and jobs in Chromium', () =
     const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
     expect(overflow).toBeLessThanOrEqual(0);
     await expectAccessible(page);
-    expect(unexpected(errors)).toEqual([]);
+    expect(errors).toEqual([]);
     await context.close();
   });
 
@@ -249,7 +231,7 @@ describe.skipIf(missing !== null)('dashboard: topics and jobs in Chromium', () =
     await expectAccessible(page);
     await page.getByRole('link', { name: ids.readOnly }).click();
     await page.getByRole('button', { name: 'Cancel job' }).waitFor();
-    expect(unexpected(errors)).toEqual([]);
+    expect(errors).toEqual([]);
 
     await page.goto(`${h().url}/#/jobs/${ids.theirs}`);
     await page.getByRole('alert').getByText(`there is no job ${ids.theirs}`).waitFor();

@@ -89,6 +89,9 @@ export default function Job({ params, who }: PageProps) {
             <LoadError error={attempts.error} />
             {j.attempts === 0 ? (
               <p>No attempt yet.</p>
+            ) : attempts.data === undefined ? (
+              // Until the recorded attempts arrive, every earlier attempt would read "not recorded".
+              attempts.error === undefined && <p aria-busy="true">Loading…</p>
             ) : (
               <div class="table-scroll">
                 <table>
@@ -109,7 +112,7 @@ export default function Job({ params, who }: PageProps) {
                     </tr>
                   </thead>
                   <tbody>
-                    {attemptRows(j, attempts.data?.attempts ?? []).map((a) => (
+                    {attemptRows(j, attempts.data.attempts).map((a) => (
                       <tr key={a.attempt}>
                         <th scope="row" class="num">
                           {a.attempt}

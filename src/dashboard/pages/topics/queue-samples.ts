@@ -78,5 +78,3 @@ export function withLiveSamples(columns: QueueColumns, samples: readonly QueueSa
     oldest_age_s: [...columns.oldest_age_s, ...newer.map((s) => s.oldest_age_s)],
   };
 }
-
-export const NO_COLUMNS: QueueColumns = { x: [], ready: [], leased: [], oldest_age_s: [] };
