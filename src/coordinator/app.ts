@@ -11,6 +11,7 @@ import type { Sessions } from './auth/sessions.ts';
 import { createSignedRequestVerifier } from './auth/signed-requests.ts';
 import type { StoreHealth } from './health/store-health.ts';
 import { registerAudit } from './http/audit.ts';
+import { registerConditionalGets } from './http/conditional-get.ts';
 import { registerJsonBodies } from './http/json-body.ts';
 import { registerRequestMetrics } from './http/metrics.ts';
 import { registerOpenApi } from './http/openapi.ts';
@@ -105,6 +106,7 @@ export async function buildApp({
   });
   registerAudit(app, { db: store.db, log, now });
   registerRequestMetrics(app, registry);
+  registerConditionalGets(app);
 
   routes(app, { verifyKey });
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>

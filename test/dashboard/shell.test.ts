@@ -83,6 +83,22 @@ describe.skipIf(missing !== null)('dashboard: the shell in Chromium', () => {
     await second.close();
   });
 
+  it('polls revalidate: the browser sends the ETag back and an unchanged answer costs a 304', async () => {
+    const { context, page } = await signedIn(h(), 'operator');
+    const statuses = await page.evaluate(async () => {
+      const first = await fetch('/config');
+      const second = await fetch('/config');
+      return [first.status, second.status, (await second.json()) !== null];
+    });
+    // The browser hands the cached body over as a 200; the coordinator answered 304.
+    expect(statuses).toEqual([200, 200, true]);
+    const metrics = await h().api.app.inject({ method: 'GET', url: '/metrics', headers: h().api.as('read') });
+    expect(metrics.body).toMatch(
+      /vigil_http_request_duration_seconds_count\{method="GET",route="\/config",status_code="304"\} [1-9]/,
+    );
+    await context.close();
+  });
+
   it('shows "reconnecting" while the coordinator is away, and recovers by itself', async () => {
     const { context, page } = await signedIn(h(), 'read');
     await page.getByRole('status').getByText('Live').waitFor();

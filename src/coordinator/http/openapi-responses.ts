@@ -80,6 +80,7 @@ export function completeResponses(operation: Operation, facts: RouteFacts): void
   operation.responses ??= {};
   const responses = operation.responses;
   for (const status of plumbingStatuses(facts)) responses[status] ??= {};
+  declareConditionalGet(responses, facts.method);
   for (const [status, response] of Object.entries(responses)) {
     if (Number(status) < 400) continue;
     const described = response.description !== undefined && response.description !== 'Default Response';
@@ -99,6 +100,23 @@ export function completeResponses(operation: Operation, facts: RouteFacts): void
       ...(status === '503' ? { headers: { 'Retry-After': stringHeader('Seconds to wait') } } : {}),
     };
   }
+}
+
+/**
+ * A JSON read carries an ETag and answers 304 to a matching If-None-Match
+ * (http/conditional-get.ts), so a generated client knows both.
+ */
+function declareConditionalGet(responses: Record<string, Response>, method: string): void {
+  const ok = responses['200'];
+  if (method !== 'get' || ok?.content?.['application/json'] === undefined) return;
+  const etag = stringHeader(
+    'The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged',
+  );
+  ok.headers = { ...(ok.headers as Record<string, unknown> | undefined), ETag: etag };
+  responses['304'] ??= {
+    description: 'Not modified: the answer still has the entity tag sent in If-None-Match (no body)',
+    headers: { ETag: etag },
+  };
 }
 
 function stringHeader(description: string) {

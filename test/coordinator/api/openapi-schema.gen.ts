@@ -1104,6 +1104,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1131,6 +1133,15 @@ export interface operations {
                         signed_in: false;
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
@@ -1364,11 +1375,22 @@ export interface operations {
             /** @description an HTML page that opens the dashboard */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": string;
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
@@ -1424,6 +1446,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1432,6 +1456,15 @@ export interface operations {
                         status: "ok";
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
@@ -1487,6 +1520,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1496,6 +1531,15 @@ export interface operations {
                         database: string;
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
@@ -1620,6 +1664,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1646,6 +1692,15 @@ export interface operations {
                         }[];
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
@@ -1718,6 +1773,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1745,6 +1802,15 @@ export interface operations {
                         next_cursor: string | null;
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
@@ -2054,6 +2120,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2081,6 +2149,15 @@ export interface operations {
                         }[];
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
@@ -2139,6 +2216,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2199,6 +2278,15 @@ export interface operations {
                         };
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
@@ -2615,6 +2703,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2628,6 +2718,15 @@ export interface operations {
                         }[];
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description RFC 9457 problem details */
             400: {
@@ -2970,6 +3069,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2987,6 +3088,15 @@ export interface operations {
                         };
                     }[];
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
@@ -3058,6 +3168,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3075,6 +3187,15 @@ export interface operations {
                         };
                     }[];
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
@@ -3140,6 +3261,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3161,6 +3284,15 @@ export interface operations {
                         };
                     }[];
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
@@ -3325,6 +3457,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3342,6 +3476,15 @@ export interface operations {
                         capacity_availability_pct: number | null;
                     }[];
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
@@ -3397,6 +3540,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3411,6 +3556,15 @@ export interface operations {
                         timestamp: string;
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
@@ -3471,6 +3625,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3490,6 +3646,15 @@ export interface operations {
                         peers: string;
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
@@ -3563,6 +3728,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3590,6 +3757,15 @@ export interface operations {
                         };
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
@@ -3657,6 +3833,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3684,6 +3862,15 @@ export interface operations {
                         };
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
@@ -3765,6 +3952,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3798,6 +3987,15 @@ export interface operations {
                         }[];
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description RFC 9457 problem details */
             400: {
@@ -3892,6 +4090,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3904,6 +4104,15 @@ export interface operations {
                         hash: string;
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
@@ -3991,6 +4200,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4028,6 +4239,15 @@ export interface operations {
                         }[];
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
@@ -4104,6 +4324,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4112,6 +4334,15 @@ export interface operations {
                         reports: unknown[];
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
@@ -4504,6 +4735,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4512,6 +4745,15 @@ export interface operations {
                         public_key: string;
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
@@ -4567,6 +4809,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4611,6 +4855,15 @@ export interface operations {
                         })[];
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
@@ -4964,6 +5217,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5006,6 +5261,15 @@ export interface operations {
                         [key: string]: unknown;
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description RFC 9457 problem details */
             400: {
@@ -5096,6 +5360,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5142,6 +5408,15 @@ export interface operations {
                         }[];
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description RFC 9457 problem details */
             400: {
@@ -5360,6 +5635,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5404,6 +5681,15 @@ export interface operations {
                         } | null;
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description RFC 9457 problem details */
             400: {
@@ -5488,6 +5774,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5507,6 +5795,15 @@ export interface operations {
                         }[];
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description RFC 9457 problem details */
             400: {
@@ -6254,6 +6551,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6290,6 +6589,15 @@ export interface operations {
                         }[];
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
@@ -6519,6 +6827,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6553,6 +6863,15 @@ export interface operations {
                         }[];
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description RFC 9457 problem details */
             400: {
@@ -7507,6 +7826,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7535,6 +7856,15 @@ export interface operations {
                         last_seen_at_ms: number | null;
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description RFC 9457 problem details */
             400: {
@@ -7623,6 +7953,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7636,6 +7968,15 @@ export interface operations {
                         }[];
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description RFC 9457 problem details */
             400: {
@@ -7967,6 +8308,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8084,6 +8427,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
                 headers: {
@@ -8155,6 +8507,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8208,6 +8562,15 @@ export interface operations {
                         };
                     };
                 };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
             400: {
