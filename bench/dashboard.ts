@@ -25,13 +25,14 @@ import { waitForQuietLoad } from './lib/quiet-load.ts';
 import { loadFleet, type SetupPhase } from './lib/sla-setup.ts';
 
 /**
- * `npm run bench -- dashboard [--nodes 10000,1000] [--outcomes 5000000] [--runs 3] [--quiet-load L]`
+ * `npm run bench -- dashboard [--nodes 10000,1000] [--outcomes 5000000] [--runs 3] [--quiet-load L] [--trace FILE]`
  *
  * The issue's figures for the dashboard: the sla-collect data set (10,000 nodes, 5 M outcomes,
  * 24 monitors' verdicts) on SQLite, a real coordinator serving the built dashboard, and
  * headless Chromium on this machine: cold loads of the Overview, Nodes and a node's page
  * (content on screen, then settled), long tasks while scrolling the whole node list, and the
  * JavaScript a first load fetches, gzipped. Smaller fleets get outcomes in proportion.
+ * `--trace FILE` writes a Chromium trace of each scroll (FILE-<nodes>.json) for DevTools.
  */
 const TARGETS = { overview: 1_500, nodes: 1_500, node: 1_000 } as const;
 
@@ -43,6 +44,7 @@ export async function main(args: string[]): Promise<void> {
       outcomes: { type: 'string' },
       runs: { type: 'string' },
       'quiet-load': { type: 'string' },
+      trace: { type: 'string' },
     },
   });
   const sizes = (values.nodes ?? '10000,1000').split(',').map((n) => parseCount(n, 10_000));
@@ -63,7 +65,9 @@ export async function main(args: string[]): Promise<void> {
       values.outcomes === undefined
         ? Math.round((5_000_000 * nodes) / 10_000)
         : parseCount(values.outcomes, 5_000_000);
-    await measureFleet(nodes, outcomes, runs, quietLoad);
+    const trace =
+      values.trace === undefined ? undefined : values.trace.replace(/(\.json)?$/, `-${nodes}.json`);
+    await measureFleet(nodes, outcomes, runs, quietLoad, trace);
   }
 }
 
@@ -88,6 +92,7 @@ async function measureFleet(
   outcomes: number,
   runs: number,
   quietLoad: number | undefined,
+  trace: string | undefined,
 ): Promise<void> {
   console.log(`\n== ${fmtInt(nodes)} nodes, ${fmtInt(outcomes)} outcomes, SQLite ==`);
   const config = defaultConfig();
@@ -158,9 +163,10 @@ async function measureFleet(
         );
       }
       await waitForQuietLoad(quietLoad);
-      const scroll = await scrollWholeList(signIn, base);
+      const scroll = await scrollWholeList(signIn, base, { tracePath: trace });
       console.log(
-        `scrolling all ${fmtInt(scroll.rows)} rows of the node list: ${scroll.frames} frames in ${fmtMs(scroll.ms)}, ` +
+        `scrolling all ${fmtInt(scroll.rows)} rows of the node list: ${scroll.frames} frames in ${fmtMs(scroll.ms)} ` +
+          `(frame to frame: median ${fmtMs(scroll.frameMedianMs)}, 95th percentile ${fmtMs(scroll.frameP95Ms)}), ` +
           `${scroll.longTasks} long tasks over 50 ms (longest ${fmtMs(scroll.longestTaskMs)}) ` +
           `[target none: ${scroll.longTasks === 0 ? 'met' : 'MISSED'}]; ${scroll.rowsShownAtEnd} rows on screen at the end`,
       );

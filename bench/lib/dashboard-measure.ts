@@ -76,6 +76,9 @@ export interface ScrollFigures {
   ms: number;
   longTasks: number;
   longestTaskMs: number;
+  /** Frame to frame, from requestAnimationFrame's timestamps: the median and the slowest 5 %. */
+  frameMedianMs: number;
+  frameP95Ms: number;
   rowsShownAtEnd: number;
 }
 
@@ -86,29 +89,47 @@ export interface ScrollFigures {
 export async function scrollWholeList(
   context: BrowserContext,
   base: string,
-  stepPx = 720,
+  { stepPx = 720, tracePath }: { stepPx?: number; tracePath?: string | undefined } = {},
 ): Promise<ScrollFigures> {
   await context.addInitScript(OBSERVE_LONG_TASKS);
   const page = await context.newPage();
   await page.goto(`${base}/#/nodes`);
   await page.locator('table.virtual tbody tr td a').first().waitFor({ timeout: 60_000 });
   await page.waitForTimeout(500);
+  // A Chromium trace of the scroll, for DevTools' Performance panel (--trace FILE).
+  const browser = context.browser();
+  if (tracePath !== undefined && browser !== null) {
+    await browser.startTracing(page, {
+      path: tracePath,
+      categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink'],
+    });
+  }
   const result = (await page.evaluate(`(async () => {
     const scroller = document.querySelector('.virtual-scroll');
     const rows = Number(document.querySelector('table.virtual').getAttribute('aria-rowcount')) - 1;
     const before = window.__longTasks.length;
     const started = performance.now();
     let frames = 0;
+    const stamps = [];
     while (scroller.scrollTop + scroller.clientHeight < scroller.scrollHeight - 1) {
       scroller.scrollTop += ${stepPx};
       frames++;
-      await new Promise((resolve) => requestAnimationFrame(resolve));
+      stamps.push(await new Promise((resolve) => requestAnimationFrame(resolve)));
     }
     const ms = performance.now() - started;
     await new Promise((resolve) => setTimeout(resolve, 300));
     const tasks = window.__longTasks.slice(before);
-    return { rows, frames, ms, longTasks: tasks.length, longestTaskMs: tasks.reduce((m, t) => Math.max(m, t.duration), 0) };
+    const gaps = stamps.slice(1).map((t, i) => t - stamps[i]).sort((a, b) => a - b);
+    const at = (q) => gaps.length === 0 ? 0 : gaps[Math.min(gaps.length - 1, Math.floor(q * gaps.length))];
+    return {
+      rows, frames, ms,
+      longTasks: tasks.length,
+      longestTaskMs: tasks.reduce((m, t) => Math.max(m, t.duration), 0),
+      frameMedianMs: at(0.5),
+      frameP95Ms: at(0.95),
+    };
   })()`)) as Omit<ScrollFigures, 'rowsShownAtEnd'>;
+  if (tracePath !== undefined && browser !== null) await browser.stopTracing();
   // The last rows arrive by fetch once the scroll stops there.
   await page.waitForFunction(
     `document.querySelectorAll('table.virtual tbody tr td a').length > 0`,

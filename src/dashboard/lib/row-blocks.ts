@@ -1,10 +1,23 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { nextPollDelay } from './backoff.ts';
 import { reportConnection } from './connection.ts';
 
 export interface Block<T> {
   total: number;
   rows: T[];
+}
+
+export interface RowBlocks<T> {
+  total: number | undefined;
+  row: (index: number) => T | undefined;
+  error: Error | undefined;
+  /**
+   * The rows from `first` to `last` are in view: fetch the blocks they need (and the next
+   * ones, half a block either side, so a steady scroll finds its rows already there). Call it
+   * after every render, from an effect; it changes nothing until a block arrives, so asking
+   * costs no render of its own.
+   */
+  show: (first: number, last: number) => void;
 }
 
 /**
@@ -16,17 +29,14 @@ export interface Block<T> {
 export function useRowBlocks<T>({
   key,
   blockSize,
-  visible,
   load,
   refreshMs = 10_000,
 }: {
   key: string;
   blockSize: number;
-  /** The first and last row index in view. */
-  visible: [number, number];
   load: (offset: number, limit: number) => Promise<Block<T>>;
   refreshMs?: number;
-}): { total: number | undefined; row: (index: number) => T | undefined; error: Error | undefined } {
+}): RowBlocks<T> {
   const [state, setState] = useState<{ key: string; total: number | undefined; blocks: Map<number, T[]> }>({
     key,
     total: undefined,
@@ -39,36 +49,44 @@ export function useRowBlocks<T>({
   const current = state.key === key ? state : { key, total: undefined, blocks: new Map<number, T[]>() };
   if (current !== state) setState(current);
 
-  const first = Math.floor(Math.max(0, visible[0]) / blockSize);
-  const last = Math.floor(Math.max(0, visible[1]) / blockSize);
+  // What `show` needs of this render, read when it is called.
+  const latest = useRef({ key, generation, total: current.total, load });
+  latest.current = { key, generation, total: current.total, load };
 
-  useEffect(() => {
-    const poller = {};
-    for (let block = first; block <= last; block++) {
-      if (current.total !== undefined && block * blockSize >= current.total && block > 0) break;
-      const id = `${key}#${block}#${generation}`;
-      const fresh = (fetchedAt.current.get(`${key}#${block}`) ?? -1) === generation;
-      if (inFlight.current.has(id) || fresh) continue;
-      inFlight.current.add(id);
-      load(block * blockSize, blockSize)
-        .then((answer) => {
-          reportConnection(poller, true);
-          fetchedAt.current.set(`${key}#${block}`, generation);
-          setError(undefined);
-          setState((previous) => {
-            if (previous.key !== key) return previous;
-            const blocks = new Map(previous.blocks);
-            blocks.set(block, answer.rows);
-            return { key, total: answer.total, blocks };
-          });
-        })
-        .catch((failure: unknown) => {
-          reportConnection(poller, false);
-          setError(failure as Error);
-        })
-        .finally(() => inFlight.current.delete(id));
-    }
-  }, [key, first, last, generation, current.total]);
+  const show = useCallback(
+    (firstRow: number, lastRow: number) => {
+      const { key, generation, total, load } = latest.current;
+      const ahead = Math.floor(blockSize / 2);
+      const first = Math.floor(Math.max(0, firstRow - ahead) / blockSize);
+      const last = Math.floor(Math.max(0, lastRow + ahead) / blockSize);
+      const poller = {};
+      for (let block = first; block <= last; block++) {
+        if (total !== undefined && block * blockSize >= total && block > 0) break;
+        const id = `${key}#${block}#${generation}`;
+        const fresh = (fetchedAt.current.get(`${key}#${block}`) ?? -1) === generation;
+        if (inFlight.current.has(id) || fresh) continue;
+        inFlight.current.add(id);
+        load(block * blockSize, blockSize)
+          .then((answer) => {
+            reportConnection(poller, true);
+            fetchedAt.current.set(`${key}#${block}`, generation);
+            setError(undefined);
+            setState((previous) => {
+              if (previous.key !== key) return previous;
+              const blocks = new Map(previous.blocks);
+              blocks.set(block, answer.rows);
+              return { key, total: answer.total, blocks };
+            });
+          })
+          .catch((failure: unknown) => {
+            reportConnection(poller, false);
+            setError(failure as Error);
+          })
+          .finally(() => inFlight.current.delete(id));
+      }
+    },
+    [blockSize],
+  );
 
   useEffect(() => {
     let failures = 0;
@@ -85,6 +103,7 @@ export function useRowBlocks<T>({
   return {
     total: current.total,
     error,
+    show,
     row: (index) => current.blocks.get(Math.floor(index / blockSize))?.[index % blockSize],
   };
 }

@@ -17,7 +17,7 @@ export function useVirtualRows({
   count,
   scrollRef,
   rowHeight,
-  overscan = 12,
+  overscan = 4,
 }: {
   count: number;
   scrollRef: RefObject<HTMLElement | null>;

@@ -9,6 +9,8 @@ import { filtersOf, type NodeFilters, type NodeRow, type SortKey, searchNodes } 
 
 const ROW_HEIGHT = 36;
 const BLOCK = 200;
+/** More than the rows ever in view at once (a tall screen and the overscan). */
+const SLOTS = 256;
 
 interface Column {
   label: string;
@@ -71,11 +73,9 @@ export default function Nodes({ query }: PageProps) {
   const [text, setText] = useState(filters.q);
   const scroller = useRef<HTMLDivElement>(null);
   const key = JSON.stringify(filters);
-  const [range, setRange] = useState<[number, number]>([0, 40]);
   const rows = useRowBlocks<NodeRow>({
     key,
     blockSize: BLOCK,
-    visible: range,
     load: (offset, limit) => searchNodes(filters, offset, limit),
   });
   const total = rows.total ?? 0;
@@ -83,10 +83,10 @@ export default function Nodes({ query }: PageProps) {
   const items = virtualizer.getVirtualItems();
   const firstIndex = items[0]?.index ?? 0;
   const lastIndex = items[items.length - 1]?.index ?? 40;
+  // Any window of consecutive rows no longer than this has a key per row.
+  const slots = Math.max(SLOTS, items.length);
 
-  useEffect(() => {
-    if (range[0] !== firstIndex || range[1] !== lastIndex) setRange([firstIndex, lastIndex]);
-  });
+  useEffect(() => rows.show(firstIndex, lastIndex));
 
   // Typing waits a moment before asking the server, so each key press is not a query.
   useEffect(() => {
@@ -201,8 +201,14 @@ export default function Nodes({ query }: PageProps) {
             )}
             {items.map((item) => {
               const row = rows.row(item.index);
+              // Keyed by slot, not by index: the row that scrolls out gives its elements to the
+              // one that scrolls in, so a fast scroll patches text instead of building rows.
               return (
-                <tr key={item.index} aria-rowindex={item.index + 2} style={{ height: `${ROW_HEIGHT}px` }}>
+                <tr
+                  key={item.index % slots}
+                  aria-rowindex={item.index + 2}
+                  style={{ height: `${ROW_HEIGHT}px` }}
+                >
                   {row === undefined ? (
                     <td colSpan={COLUMNS.length} class="pending">
                       …
