@@ -138,9 +138,9 @@ describe.skipIf(missing !== null)('dashboard: topics and jobs in Chromium', () =
     await page.getByLabel('Status').selectOption('cancelled');
     await page.waitForURL(/status=cancelled/);
     await page.getByRole('link', { name: ids.toCancel }).waitFor();
-    await expect(
-      page.getByRole('table', { name: 'Jobs, newest first' }).getByRole('row').count(),
-    ).resolves.toBe(2);
+    await expect
+      .poll(() => page.getByRole('table', { name: 'Jobs, newest first' }).getByRole('row').count())
+      .toBe(2);
     await expectAccessible(page);
 
     await page.getByLabel('Status').selectOption('');

@@ -22,10 +22,11 @@ export const SeriesQuery = Type.Object(
       StringEnum(FINISHED_STATUSES, 'jobs.finished only: count only the jobs that ended in this status'),
     ),
     hours: Type.Optional(
-      Type.Integer({
-        minimum: 1,
+      Type.Number({
+        minimum: 0.01,
         maximum: 24 * 400,
-        description: 'The last `hours` before `to` (default 24)',
+        description:
+          'The last `hours` before `to` (default 24); a fraction for less than an hour (0.25 is 15 minutes)',
       }),
     ),
     from: Type.Optional(Instant('Start of the range (RFC 3339); not with `hours`')),

@@ -2,6 +2,9 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { nextPollDelay } from './backoff.ts';
 import { reportConnection } from './connection.ts';
 
+/** How many blocks either side of the newest arrival are kept. */
+const KEEP_BLOCKS = 3;
+
 export interface Block<T> {
   total: number;
   rows: T[];
@@ -73,7 +76,13 @@ export function useRowBlocks<T>({
             setError(undefined);
             setState((previous) => {
               if (previous.key !== key) return previous;
-              const blocks = new Map(previous.blocks);
+              // Only the blocks near this one stay: a scroll through 10,000 rows keeps a few
+              // hundred, so memory (and the collector's work) does not grow with the scroll.
+              const blocks = new Map<number, T[]>();
+              for (const [n, rows] of previous.blocks) {
+                if (Math.abs(n - block) <= KEEP_BLOCKS) blocks.set(n, rows);
+                else fetchedAt.current.delete(`${key}#${n}`);
+              }
               blocks.set(block, answer.rows);
               return { key, total: answer.total, blocks };
             });

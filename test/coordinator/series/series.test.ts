@@ -149,6 +149,12 @@ describeEachBackend('GET /series', (backend) => {
     // A collection without a reading (null) leaves no sample.
     const node = await series(api(), 'name=node.uptime_pct&node_id=n1&hours=3&points=2000');
     expect(node.points.length).toBe(119);
+    // A fraction of an hour: the last quarter hour, one point per minute.
+    const quarter = await series(api(), 'name=fleet.queued&hours=0.25&points=20');
+    expect(quarter.bucket_ms).toBe(MINUTE);
+    const values = quarter.points.map((p) => p.value);
+    expect(values.length).toBeGreaterThanOrEqual(14);
+    expect(values).toEqual(Array.from({ length: values.length }, (_, i) => 120 - values.length + i));
   });
 
   it('counts the open violations at each collection', async () => {
@@ -268,6 +274,7 @@ describeEachBackend('GET /series', (backend) => {
     await bad('name=jobs.finished&status=queued', 'status');
     await bad('name=fleet.slots&hours=2&from=2026-10-31T00:00:00Z', 'hours');
     await bad('name=fleet.slots&hours=0', 'hours');
+    await bad('name=fleet.slots&hours=0.001', 'hours');
     await bad('name=fleet.slots&hours=9601', 'hours');
     await bad('name=fleet.slots&from=2026-11-01T00:00:00Z&to=2026-10-31T00:00:00Z', 'from');
     await bad('name=fleet.slots&from=2026-11-01T00:00:00Z&to=2026-11-01T00:00:00Z', 'from');

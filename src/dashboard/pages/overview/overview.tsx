@@ -1,8 +1,16 @@
 import { Figure, Figures, LoadError, Panel } from '../../components/figures.tsx';
 import { formatAgo, formatDuration, formatNumber, formatPercent } from '../../lib/format.ts';
 import { usePoll } from '../../lib/use-poll.ts';
-import { href } from '../../shell/router.ts';
-import { CapacityChart, JobsChart, TopicQueueChart, ViolationsChart } from './overview-charts.tsx';
+import type { PageProps } from '../../shell/page.ts';
+import { href, navigate } from '../../shell/router.ts';
+import {
+  CapacityChart,
+  CHART_RANGES,
+  chartRange,
+  JobsChart,
+  TopicQueueChart,
+  ViolationsChart,
+} from './overview-charts.tsx';
 import type { EpochSummary, FleetSummary } from './summary.ts';
 
 const STATUS_TONE = { healthy: 'good', degraded: 'warn', critical: 'bad' } as const;
@@ -30,13 +38,31 @@ function EpochFigures({ label, e }: { label: string; e: EpochSummary }) {
  * violations, capacity, the epoch in progress and the one reporting, each topic's queue and
  * the jobs per minute, each with its recent history (GET /series).
  */
-export default function Overview() {
+export default function Overview({ query }: PageProps) {
   const summary = usePoll<FleetSummary>('/fleet/summary');
+  const range = chartRange(query.get('range'));
   const s = summary.data;
   const topics = s?.topics ?? [];
   return (
     <>
       <h1 tabIndex={-1}>Overview</h1>
+      <form class="toolbar" onSubmit={(event) => event.preventDefault()}>
+        <label>
+          Charts
+          <select
+            value={range.range}
+            onChange={(event) =>
+              navigate(href('/', { range: (event.target as HTMLSelectElement).value }), { replace: true })
+            }
+          >
+            {CHART_RANGES.map((r) => (
+              <option key={r.range} value={r.range}>
+                {r.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </form>
       <LoadError error={summary.error} />
       <Panel title="SLA">
         {s && (
@@ -54,7 +80,7 @@ export default function Overview() {
             <Figure label="Last collection" value={formatAgo(s.sla.last_collection_at)} />
           </Figures>
         )}
-        <ViolationsChart />
+        <ViolationsChart range={range} />
       </Panel>
       <Panel title="Capacity">
         {s?.capacity && (
@@ -70,7 +96,7 @@ export default function Overview() {
           </Figures>
         )}
         {s && s.capacity === null && <p>No capacity measured yet: it comes with the first SLA collection.</p>}
-        <CapacityChart />
+        <CapacityChart range={range} />
       </Panel>
       <Panel title="Epoch">
         {s?.epoch && <EpochFigures label="Epoch" e={s.epoch} />}
@@ -89,7 +115,7 @@ export default function Overview() {
             ))}
           </Figures>
         )}
-        <JobsChart />
+        <JobsChart range={range} />
       </Panel>
       <Panel title="Queues">
         <div class="table-scroll">
@@ -127,7 +153,7 @@ export default function Overview() {
         </div>
         <div class="chart-grid">
           {topics.map((topic) => (
-            <TopicQueueChart key={topic.name} topic={topic.name} />
+            <TopicQueueChart key={topic.name} topic={topic.name} range={range} />
           ))}
         </div>
       </Panel>
