@@ -8489,7 +8489,7 @@ export interface operations {
                 topic?: string;
                 /** @description jobs.finished only: count only the jobs that ended in this status */
                 status?: "succeeded" | "failed_verification" | "dead" | "cancelled";
-                /** @description The last `hours` before `to` (default 24) */
+                /** @description The last `hours` before `to` (default 24); a fraction for less than an hour (0.25 is 15 minutes) */
                 hours?: number;
                 /** @description Start of the range (RFC 3339); not with `hours` */
                 from?: string;
