@@ -16,6 +16,7 @@ export type Room =
   | 'agent'
   | 'worker'
   | 'simulator'
+  | 'autoscaler'
   | 'dashboard'
   | 'cli';
 
@@ -31,6 +32,9 @@ export const MAY_IMPORT: Record<Room, readonly Room[]> = {
   agent: ['core', 'platform', 'config', 'store', 'node-client'],
   worker: ['core', 'platform', 'config', 'store', 'node-client'],
   simulator: ['core', 'platform', 'config', 'store', 'node-client', 'agent', 'worker'],
+  // Its own role: reads the store (desired counts, the leader lease, topics' queues) and
+  // drives deployers; the coordinator's API over its records lives in coordinator/.
+  autoscaler: ['core', 'platform', 'config', 'store', 'queue'],
   // The browser app: it reaches the coordinator only through the public API, and runs core
   // (the epoch verification) unchanged.
   dashboard: ['core'],
@@ -45,6 +49,7 @@ export const MAY_IMPORT: Record<Room, readonly Room[]> = {
     'agent',
     'worker',
     'simulator',
+    'autoscaler',
   ],
 };
 
