@@ -42,6 +42,8 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
   { name: 'peer_slices', table: 'peer_slices', ageColumn: 'row_start', horizon: 'raw' },
   { name: 'peer_verdict_slices', table: 'peer_verdict_slices', ageColumn: 'row_start', horizon: 'raw' },
   { name: 'job_outcomes', table: 'job_outcomes', ageColumn: 'finished_at', horizon: 'raw' },
+  // Every autoscaler decision with its inputs: kept as long as the raw readings it explains.
+  { name: 'autoscaler_decisions', table: 'autoscaler_decisions', ageColumn: 'at', horizon: 'raw' },
   // Finished jobs go with raw data (their payloads and results can be large); unfinished
   // ones stay whatever their age, since a worker or the reconciler may still need them.
   {
