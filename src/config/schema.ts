@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_BANDS } from '../core/sla/rules.ts';
 import { agentSchema } from './agent-schema.ts';
+import { autoscalerSchema } from './autoscaler-schema.ts';
 import { epochsSchema, monitoringSchema, rewardsSchema } from './monitoring-schema.ts';
 import { jobsSchema, queueSchema, topicsSchema } from './work-schema.ts';
 
@@ -262,6 +263,7 @@ export const configSchema = z.strictObject({
   queue: queueSchema.prefault({}),
   jobs: jobsSchema.prefault({}),
   topics: topicsSchema,
+  autoscaler: autoscalerSchema.prefault({}),
 });
 
 export type VigilConfig = z.output<typeof configSchema>;

@@ -96,6 +96,14 @@ describe('configSchema', () => {
       },
       jobs: { max_payload_bytes: 65_536, max_result_bytes: 262_144 },
       topics: [],
+      autoscaler: {
+        enabled: false,
+        tick_interval_ms: 5_000,
+        queue_poll_ms: 250,
+        lease_ttl_ms: 15_000,
+        stale_after_ms: 60_000,
+        targets: [],
+      },
     });
   });
 
@@ -145,7 +153,7 @@ describe('describeConfigKeys', () => {
   const keys = describeConfigKeys();
 
   it('lists every leaf key once, with its variable, default and a description', () => {
-    expect(keys).toHaveLength(81);
+    expect(keys).toHaveLength(87);
     expect(new Set(keys.map((k) => k.key)).size).toBe(keys.length);
     for (const key of keys) {
       expect(key.description, key.key).not.toBe('');

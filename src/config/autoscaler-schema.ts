@@ -1,0 +1,242 @@
+import { z } from 'zod';
+import { TOPIC_NAME } from '../core/work/topic.ts';
+
+// The autoscaler (issue 15): which scaled targets it keeps sized, from which readings, by which
+// policies, through which deployer. docs/autoscaler.md describes every key.
+
+const positiveInt = z.int().positive();
+const nonNegativeInt = z.int().min(0);
+const httpUrl = z.url({ protocol: /^https?$/ });
+const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/** Where the readings come from, besides the target's own topic. */
+const redisSourceSchema = z.strictObject({
+  name: z.string().regex(NAME, 'expected lower-case letters, digits, . _ -'),
+  kind: z.literal('redis'),
+  url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL'),
+  key: z.string().min(1),
+  type: z.enum(['list', 'stream', 'zset']).default('list'),
+  /** A stream's consumer group: its pending entries instead of the stream's length. */
+  group: z.string().min(1).optional(),
+  /** A sorted set's score range (ZCOUNT) instead of its size. */
+  min_score: z.union([z.number(), z.literal('-inf')]).optional(),
+  max_score: z.union([z.number(), z.literal('+inf'), z.literal('now')]).optional(),
+});
+
+const prometheusSourceSchema = z.strictObject({
+  name: z.string().regex(NAME, 'expected lower-case letters, digits, . _ -'),
+  kind: z.literal('prometheus'),
+  url: httpUrl,
+  query: z.string().min(1),
+  timeout_ms: positiveInt.default(5_000),
+  headers: z.record(z.string(), z.string()).default(() => ({})),
+});
+
+export const autoscalerSourceSchema = z.discriminatedUnion('kind', [
+  redisSourceSchema,
+  prometheusSourceSchema,
+]);
+
+/** A new block of an EVM chain makes a tick, as the seed scales per block. */
+const blockTicksSchema = z
+  .strictObject({
+    ws_url: z.url({ protocol: /^wss?$/ }).optional(),
+    http_url: httpUrl.optional(),
+    poll_ms: positiveInt.min(100).default(2_000),
+  })
+  .refine((b) => b.ws_url !== undefined || b.http_url !== undefined, {
+    message: 'expected ws_url or http_url (or both: the WebSocket, with polling over HTTP as the fallback)',
+  });
+
+const watermarkPolicySchema = z.strictObject({
+  kind: z.literal('watermark'),
+  metric: z.string().min(1).default('topic.backlog'),
+  high: z.number(),
+  low: z.number(),
+  breaches: positiveInt.default(3),
+  step: positiveInt.default(1),
+});
+
+const targetPolicySchema = z.strictObject({
+  kind: z.literal('target'),
+  metric: z.string().min(1),
+  /** The value per replica to hold the metric at (an HPA AverageValue target). */
+  target: z.number().positive(),
+  tolerance: z.number().min(0).max(1).default(0.1),
+});
+
+const backlogPolicySchema = z.strictObject({
+  kind: z.literal('backlog'),
+  /** Work must finish within this; the topic's deadline when absent. */
+  deadline_s: z.number().positive().optional(),
+  /** Room above what the measured rates need. */
+  headroom: z.number().min(0).max(4).default(0.2),
+  /** How long a new replica takes to take work; measured replicas are preferred when known. */
+  startup_s: z.number().min(0).default(10),
+});
+
+export const autoscalerPolicySchema = z.discriminatedUnion('kind', [
+  watermarkPolicySchema,
+  targetPolicySchema,
+  backlogPolicySchema,
+]);
+
+const directionSchema = (stabilizationS: number) =>
+  z.strictObject({
+    max_step: positiveInt
+      .optional()
+      .describe('Most replicas added or removed per period; unlimited when absent.'),
+    period_s: positiveInt.default(15),
+    stabilization_s: nonNegativeInt.default(stabilizationS),
+  });
+
+const processDeployerSchema = z.strictObject({
+  kind: z.literal('process'),
+  /** Where replicas' state files, keys and outboxes live. */
+  state_dir: z.string().min(1).default('./data/autoscaler'),
+  /** The command a replica runs; `vigil worker` of this installation when absent. */
+  command: z.array(z.string().min(1)).min(1).optional(),
+  env: z.record(z.string(), z.string()).default(() => ({})),
+});
+
+const dockerDeployerSchema = z.strictObject({
+  kind: z.literal('docker'),
+  socket_path: z.string().min(1).default('/var/run/docker.sock'),
+  image: z.string().min(1),
+  command: z.array(z.string()).optional(),
+  env: z.record(z.string(), z.string()).default(() => ({})),
+  network: z.string().min(1).default('host'),
+});
+
+const kubernetesDeployerSchema = z.strictObject({
+  kind: z.literal('kubernetes'),
+  namespace: z.string().min(1).default('default'),
+  workload: z.enum(['Deployment', 'StatefulSet']).default('Deployment'),
+  name: z.string().min(1),
+  /** A kubeconfig file; in-cluster or the default kubeconfig when absent. */
+  kubeconfig: z.string().min(1).optional(),
+});
+
+const ecsDeployerSchema = z.strictObject({
+  kind: z.literal('ecs'),
+  cluster: z.string().min(1),
+  service: z.string().min(1),
+  region: z.string().min(1).optional(),
+  /** An endpoint other than AWS's own (a compatible service, or a test's). */
+  endpoint: httpUrl.optional(),
+});
+
+export const autoscalerDeployerSchema = z.discriminatedUnion('kind', [
+  processDeployerSchema,
+  dockerDeployerSchema,
+  kubernetesDeployerSchema,
+  ecsDeployerSchema,
+]);
+
+export const scaledTargetSchema = z
+  .strictObject({
+    name: z.string().regex(NAME, 'expected lower-case letters, digits, . _ -, at most 63'),
+    /** The topic whose worker pool this is: its queue and outcomes are read as `topic.*`. */
+    topic: z.string().regex(TOPIC_NAME).optional(),
+    /** Jobs a replica runs at once, for the topic's measured per-replica throughput. */
+    concurrency: positiveInt.max(256).default(1),
+    min_replicas: nonNegativeInt.default(0),
+    max_replicas: positiveInt.default(10),
+    paused: z.boolean().default(false),
+    deployer: autoscalerDeployerSchema,
+    sources: z.array(autoscalerSourceSchema).default(() => []),
+    policies: z.array(autoscalerPolicySchema).min(1),
+    block_ticks: blockTicksSchema.optional(),
+    scale_up: directionSchema(0).prefault({}),
+    scale_down: directionSchema(300).prefault({}),
+    cooldown_s: nonNegativeInt.default(0),
+    drain_timeout_ms: positiveInt.default(30_000),
+  })
+  .superRefine((target, ctx) => {
+    if (target.min_replicas > target.max_replicas) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['min_replicas'],
+        message: `expected at most max_replicas (${target.max_replicas})`,
+      });
+    }
+    const names = new Set(target.sources.map((s) => s.name));
+    if (names.size !== target.sources.length) {
+      ctx.addIssue({ code: 'custom', path: ['sources'], message: 'two sources have the same name' });
+    }
+    target.policies.forEach((policy, i) => {
+      if (policy.kind === 'backlog' && target.topic === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['policies', i, 'kind'],
+          message: 'the backlog policy reads a topic: give the target a topic',
+        });
+      }
+      if (policy.kind === 'watermark' && policy.low >= policy.high) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['policies', i, 'low'],
+          message: `expected below high (${policy.high})`,
+        });
+      }
+      if (policy.kind === 'backlog') return;
+      const [prefix] = policy.metric.split('.');
+      if (prefix === 'topic' ? target.topic === undefined : !names.has(policy.metric)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['policies', i, 'metric'],
+          message:
+            prefix === 'topic'
+              ? 'a topic.* metric needs the target’s topic'
+              : `no source named ${policy.metric} (sources: ${[...names].join(', ') || 'none'})`,
+        });
+      }
+    });
+  });
+
+export const autoscalerSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Run the autoscaler in the coordinator’s process (vigil up does); `vigil autoscaler` runs it alone.',
+      ),
+    tick_interval_ms: positiveInt
+      .min(100)
+      .default(5_000)
+      .describe('How often every target is ticked, in ms.'),
+    queue_poll_ms: positiveInt
+      .min(50)
+      .default(250)
+      .describe('How often topics’ queues are looked at for a burst that ticks at once, in ms.'),
+    lease_ttl_ms: positiveInt
+      .min(1_000)
+      .default(15_000)
+      .describe('How long the acting autoscaler’s lease lasts unless renewed; another takes over after it.'),
+    stale_after_ms: positiveInt
+      .default(60_000)
+      .describe('A reading older than this is no reading: its policy proposes nothing.'),
+    targets: z
+      .array(scaledTargetSchema)
+      .default(() => [])
+      .describe(
+        'Scaled targets: what to scale, through which deployer, from which readings, by which policies (docs/autoscaler.md).',
+      ),
+  })
+  .superRefine((autoscaler, ctx) => {
+    const seen = new Set<string>();
+    autoscaler.targets.forEach((target, i) => {
+      if (seen.has(target.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets', i, 'name'],
+          message: `target ${target.name} is declared twice`,
+        });
+      }
+      seen.add(target.name);
+    });
+  });
+
+export type AutoscalerConfig = z.output<typeof autoscalerSchema>;
+export type ScaledTargetConfig = z.output<typeof scaledTargetSchema>;
