@@ -64,6 +64,10 @@ const RULES = new Map<string, Rule>([
   ['billing.api_key', secret],
   ['alerts.alertmanager_url', shorten],
   ['alerts.webhooks.*.url', shorten],
+  // The autoscaler's: a source's credentials, and what a replica is started with.
+  ['autoscaler.targets.*.sources.*.url', maskPassword],
+  ['autoscaler.targets.*.sources.*.headers', secretValues],
+  ['autoscaler.targets.*.deployer.env', secretValues],
 ]);
 
 function ruleFor(path: readonly (string | number)[]): Rule | undefined {

@@ -15,6 +15,7 @@ import type { VerifiedKey } from './auth/keys.ts';
 import { sessionRoutes } from './auth/session-routes.ts';
 import { createSessions, type Sessions } from './auth/sessions.ts';
 import { signaturePruning } from './auth/signed-requests.ts';
+import { autoscalerRoutes } from './autoscaler/routes.ts';
 import { configRoutes } from './configuration/routes.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { identityRoutes } from './epochs/identity-routes.ts';
@@ -199,6 +200,7 @@ function registerRoutes(
   if (config.dashboard.enabled) dashboardRoutes(app);
   healthRoutes(app, { store, registry, health, now, metricsNeedKey: config.auth.require_key_for_metrics });
   configRoutes(app, { config, ...(configSources === undefined ? {} : { sources: configSources }) });
+  autoscalerRoutes(app, { store, config: config.autoscaler, now });
   nodeRoutes(app, { store, livenessTimeoutS: config.sla.liveness_timeout_s, now });
   telemetryRoutes(app, {
     store,

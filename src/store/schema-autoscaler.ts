@@ -17,8 +17,11 @@ export interface LeaderLeasesTable {
 
 export interface AutoscalerTargetsTable {
   name: string;
-  /** 1 while an operator has paused it: ticks record a `paused` decision and change nothing. */
-  paused: number;
+  /**
+   * 1 when an operator paused it (ticks record a `paused` decision and change nothing), 0 when
+   * an operator resumed it; null: as the configuration says.
+   */
+  paused: number | null;
   /** The operator's bounds (PATCH /autoscaler/targets/{name}); null: the configuration's. */
   min_replicas: number | null;
   max_replicas: number | null;

@@ -74,7 +74,7 @@ describeEachBackend('autoscaler records: targets and decisions', (backend) => {
 
   it('keeps a target’s operator changes and its last decision apart from its configuration', async () => {
     const fresh = await ensureTargetRow(store.db, 'hash-pool', T0);
-    expect(fresh).toMatchObject({ paused: 0, min_replicas: null, desired: null, state: '{}' });
+    expect(fresh).toMatchObject({ paused: null, min_replicas: null, desired: null, state: '{}' });
     await patchTargetRow(store.db, 'hash-pool', { paused: true, max_replicas: 8 }, T0 + 1);
     await store.transaction((trx) =>
       writeTargetTick(trx, {

@@ -21,8 +21,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('autoscaler_targets')
     .addColumn('name', 'text', (c) => c.primaryKey())
-    .addColumn('paused', 'integer', (c) => c.notNull())
-    // The operator's bounds (PATCH); null: the configuration's.
+    // The operator's changes (PATCH): 1 or 0; bounds; null: the configuration's.
+    .addColumn('paused', 'integer')
     .addColumn('min_replicas', 'integer')
     .addColumn('max_replicas', 'integer')
     .addColumn('desired', 'integer')

@@ -30,7 +30,7 @@ export async function ensureTargetRow(db: Db | Tx, name: string, now: number): P
     .insertInto('autoscaler_targets')
     .values({
       name,
-      paused: 0,
+      paused: null,
       min_replicas: null,
       max_replicas: null,
       desired: null,
@@ -45,7 +45,7 @@ export async function ensureTargetRow(db: Db | Tx, name: string, now: number): P
 
 /** An operator's change: pause or resume, bounds (null: back to the configuration's). */
 export interface TargetPatch {
-  paused?: boolean;
+  paused?: boolean | null;
   min_replicas?: number | null;
   max_replicas?: number | null;
 }
@@ -59,7 +59,7 @@ export async function patchTargetRow(
   await db
     .updateTable('autoscaler_targets')
     .set({
-      ...(patch.paused === undefined ? {} : { paused: patch.paused ? 1 : 0 }),
+      ...(patch.paused === undefined ? {} : { paused: patch.paused === null ? null : patch.paused ? 1 : 0 }),
       ...(patch.min_replicas === undefined ? {} : { min_replicas: patch.min_replicas }),
       ...(patch.max_replicas === undefined ? {} : { max_replicas: patch.max_replicas }),
       updated_at: now,

@@ -78,6 +78,10 @@ const ROUTES: Array<[method: string, path: string]> = [
   ['get', '/search/nodes'],
   ['get', '/nodes/{node_id}/epochs'],
   ['get', '/config'],
+  ['get', '/autoscaler/targets'],
+  ['get', '/autoscaler/targets/{name}'],
+  ['patch', '/autoscaler/targets/{name}'],
+  ['get', '/autoscaler/decisions'],
 ];
 
 const bodySchema = (op: Operation | undefined) => op?.requestBody?.content['application/json']?.schema;

@@ -135,6 +135,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/autoscaler/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every scaled target: bounds, paused, desired and actual replicas, the last decision
+         * @description Access: a bearer API key of any role.
+         */
+        get: operations["getAutoscalerTargets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/autoscaler/targets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One scaled target
+         * @description Access: a bearer API key of any role.
+         */
+        get: operations["getAutoscalerTargetsByName"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Pause or resume a scaled target, or move its bounds (null: back to the configuration’s)
+         * @description Access: a bearer API key with role operator or admin.
+         */
+        patch: operations["patchAutoscalerTargetsByName"];
+        trace?: never;
+    };
+    "/autoscaler/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Decisions newest first, of one target and since an instant; `before` pages on
+         * @description Access: a bearer API key of any role.
+         */
+        get: operations["getAutoscalerDecisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/nodes": {
         parameters: {
             query?: never;
@@ -1724,6 +1788,534 @@ export interface operations {
             };
             /** @description The key’s role or scope may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The coordinator failed; its log has the cause under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Closing, or the database cannot serve now; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAutoscalerTargets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        targets: {
+                            name: string;
+                            topic: string | null;
+                            paused: boolean;
+                            min_replicas: number;
+                            max_replicas: number;
+                            /** @description Which of paused, min_replicas and max_replicas an operator set; the rest are the configuration’s */
+                            changed_by_operator: string[];
+                            desired: number | null;
+                            actual: number | null;
+                            deployer: string;
+                            policies: string[];
+                            sources: {
+                                name: string;
+                                kind: string;
+                            }[];
+                            last_scaled_at_ms: number | null;
+                            last_decision: {
+                                id: string;
+                                target: string;
+                                /** Format: date-time */
+                                at: string;
+                                at_ms: number;
+                                /** @description What made the tick: interval, queue or block */
+                                tick: string;
+                                /** @description scale_up, scale_down, hold, paused, no_data… (docs/autoscaler.md) */
+                                reason: string;
+                                /** @description Replicas the deployer reported */
+                                actual: number;
+                                previous_desired: number | null;
+                                desired: number;
+                                /** @description The readings the policies saw, by name: { value, at_ms } */
+                                inputs: unknown;
+                                /** @description Each policy’s proposal (null: it proposed nothing) and why */
+                                proposals: unknown;
+                                /** @description What the deployer did (started, stopping, detail), or null */
+                                action: unknown;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (a key sent to a public operation is checked too) */
+            401: {
+                headers: {
+                    /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The coordinator failed; its log has the cause under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Closing, or the database cannot serve now; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAutoscalerTargetsByName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        topic: string | null;
+                        paused: boolean;
+                        min_replicas: number;
+                        max_replicas: number;
+                        /** @description Which of paused, min_replicas and max_replicas an operator set; the rest are the configuration’s */
+                        changed_by_operator: string[];
+                        desired: number | null;
+                        actual: number | null;
+                        deployer: string;
+                        policies: string[];
+                        sources: {
+                            name: string;
+                            kind: string;
+                        }[];
+                        last_scaled_at_ms: number | null;
+                        last_decision: {
+                            id: string;
+                            target: string;
+                            /** Format: date-time */
+                            at: string;
+                            at_ms: number;
+                            /** @description What made the tick: interval, queue or block */
+                            tick: string;
+                            /** @description scale_up, scale_down, hold, paused, no_data… (docs/autoscaler.md) */
+                            reason: string;
+                            /** @description Replicas the deployer reported */
+                            actual: number;
+                            previous_desired: number | null;
+                            desired: number;
+                            /** @description The readings the policies saw, by name: { value, at_ms } */
+                            inputs: unknown;
+                            /** @description Each policy’s proposal (null: it proposed nothing) and why */
+                            proposals: unknown;
+                            /** @description What the deployer did (started, stopping, detail), or null */
+                            action: unknown;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is longer than any identifier the API uses */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The coordinator failed; its log has the cause under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Closing, or the database cannot serve now; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchAutoscalerTargetsByName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    paused?: boolean | null;
+                    min_replicas?: number | null;
+                    max_replicas?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        topic: string | null;
+                        paused: boolean;
+                        min_replicas: number;
+                        max_replicas: number;
+                        /** @description Which of paused, min_replicas and max_replicas an operator set; the rest are the configuration’s */
+                        changed_by_operator: string[];
+                        desired: number | null;
+                        actual: number | null;
+                        deployer: string;
+                        policies: string[];
+                        sources: {
+                            name: string;
+                            kind: string;
+                        }[];
+                        last_scaled_at_ms: number | null;
+                        last_decision: {
+                            id: string;
+                            target: string;
+                            /** Format: date-time */
+                            at: string;
+                            at_ms: number;
+                            /** @description What made the tick: interval, queue or block */
+                            tick: string;
+                            /** @description scale_up, scale_down, hold, paused, no_data… (docs/autoscaler.md) */
+                            reason: string;
+                            /** @description Replicas the deployer reported */
+                            actual: number;
+                            previous_desired: number | null;
+                            desired: number;
+                            /** @description The readings the policies saw, by name: { value, at_ms } */
+                            inputs: unknown;
+                            /** @description Each policy’s proposal (null: it proposed nothing) and why */
+                            proposals: unknown;
+                            /** @description What the deployer did (started, stopping, detail), or null */
+                            action: unknown;
+                        } | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than api.body_limit_bytes, or the batch is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is longer than any identifier the API uses */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The coordinator failed; its log has the cause under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Closing, or the database cannot serve now; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAutoscalerDecisions: {
+        parameters: {
+            query?: {
+                target?: string;
+                since?: string | number;
+                limit?: number;
+                /** @description The id of the last decision seen */
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        decisions: {
+                            id: string;
+                            target: string;
+                            /** Format: date-time */
+                            at: string;
+                            at_ms: number;
+                            /** @description What made the tick: interval, queue or block */
+                            tick: string;
+                            /** @description scale_up, scale_down, hold, paused, no_data… (docs/autoscaler.md) */
+                            reason: string;
+                            /** @description Replicas the deployer reported */
+                            actual: number;
+                            previous_desired: number | null;
+                            desired: number;
+                            /** @description The readings the policies saw, by name: { value, at_ms } */
+                            inputs: unknown;
+                            /** @description Each policy’s proposal (null: it proposed nothing) and why */
+                            proposals: unknown;
+                            /** @description What the deployer did (started, stopping, detail), or null */
+                            action: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
