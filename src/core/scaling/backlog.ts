@@ -50,7 +50,7 @@ export function backlogSizing(
     drain = running + (B - served_by_running) / (mu * late_window_s);
   }
   // The epsilon keeps a need of exactly 3 from becoming 4 through floating-point dust.
-  const replicas = Math.ceil(Math.max(keep_up, drain) * (1 + Math.max(0, policy.headroom)) - 1e-9);
+  const replicas = Math.max(0, Math.ceil(Math.max(keep_up, drain) * (1 + Math.max(0, policy.headroom)) - 1e-9));
   return { keep_up, drain, budget_s, replicas };
 }
 

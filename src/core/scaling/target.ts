@@ -30,11 +30,12 @@ export function targetProposal(policy: TargetPolicy, ctx: PolicyContext): Propos
   const per_replica = policy.metric_type === 'total' ? value / ctx.actual : value;
   const ratio = per_replica / policy.target;
   const shown = `${policy.metric} ${round(per_replica)} per replica, target ${policy.target}`;
-  if (Math.abs(ratio - 1) <= policy.tolerance) {
+  // The epsilon keeps a metric set exactly at the edge (0.66 against 0.6) within, as written.
+  if (Math.abs(ratio - 1) <= policy.tolerance + 1e-9) {
     return { policy: policy.name, replicas: ctx.current, reason: `${shown}: within tolerance` };
   }
   // A small epsilon keeps 3 × 1.1 / 1.1 from becoming ceil(3.0000000000000004) = 4.
-  const raw = Math.ceil(ctx.actual * ratio - 1e-9);
+  const raw = Math.max(0, Math.ceil(ctx.actual * ratio - 1e-9));
   const replicas = ratio > 1 ? Math.max(raw, ctx.current) : Math.min(raw, ctx.current);
   return { policy: policy.name, replicas, reason: `${shown}: ratio ${round(ratio)}` };
 }
