@@ -53,8 +53,8 @@ const watermarkPolicySchema = z.strictObject({
   metric: z.string().min(1).default('topic.backlog'),
   high: z.number(),
   low: z.number(),
+  /** Readings in a row beyond a watermark before it moves one replica. */
   breaches: positiveInt.default(3),
-  step: positiveInt.default(1),
 });
 
 const targetPolicySchema = z.strictObject({
@@ -62,17 +62,21 @@ const targetPolicySchema = z.strictObject({
   metric: z.string().min(1),
   /** The value per replica to hold the metric at (an HPA AverageValue target). */
   target: z.number().positive(),
+  /** `total`: a sum over the target (a queue's length), divided by the replicas; `per_replica`: already an average. */
+  metric_type: z.enum(['total', 'per_replica']).default('total'),
   tolerance: z.number().min(0).max(1).default(0.1),
 });
 
 const backlogPolicySchema = z.strictObject({
   kind: z.literal('backlog'),
-  /** Work must finish within this; the topic's deadline when absent. */
+  /** Work must finish within this; the topic's deadline when absent, else 60 s. */
   deadline_s: z.number().positive().optional(),
   /** Room above what the measured rates need. */
-  headroom: z.number().min(0).max(4).default(0.2),
-  /** How long a new replica takes to take work; measured replicas are preferred when known. */
+  headroom: z.number().min(0).max(4).default(0.1),
+  /** How long a new replica takes from being asked for to its first claim. */
   startup_s: z.number().min(0).default(10),
+  /** A job's service time until one is measured (a pool scaled from zero has none yet). */
+  service_s: z.number().positive().optional(),
 });
 
 export const autoscalerPolicySchema = z.discriminatedUnion('kind', [
@@ -81,12 +85,12 @@ export const autoscalerPolicySchema = z.discriminatedUnion('kind', [
   backlogPolicySchema,
 ]);
 
-const directionSchema = (stabilizationS: number) =>
+const directionSchema = ({ maxStep, stabilizationS }: { maxStep: number; stabilizationS: number }) =>
   z.strictObject({
-    max_step: positiveInt
-      .optional()
-      .describe('Most replicas added or removed per period; unlimited when absent.'),
-    period_s: positiveInt.default(15),
+    /** Replicas added (removed) per period; with max_step_pct the larger limit applies (0: only the percentage). */
+    max_step: nonNegativeInt.default(maxStep),
+    max_step_pct: nonNegativeInt.default(100),
+    period_s: nonNegativeInt.default(15),
     stabilization_s: nonNegativeInt.default(stabilizationS),
   });
 
@@ -147,8 +151,8 @@ export const scaledTargetSchema = z
     sources: z.array(autoscalerSourceSchema).default(() => []),
     policies: z.array(autoscalerPolicySchema).min(1),
     block_ticks: blockTicksSchema.optional(),
-    scale_up: directionSchema(0).prefault({}),
-    scale_down: directionSchema(300).prefault({}),
+    scale_up: directionSchema({ maxStep: 4, stabilizationS: 0 }).prefault({}),
+    scale_down: directionSchema({ maxStep: 0, stabilizationS: 300 }).prefault({}),
     cooldown_s: nonNegativeInt.default(0),
     drain_timeout_ms: positiveInt.default(30_000),
   })

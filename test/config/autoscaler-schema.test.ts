@@ -23,9 +23,9 @@ describe('autoscaler configuration', () => {
       paused: false,
       concurrency: 1,
       deployer: { kind: 'process', state_dir: './data/autoscaler', env: {} },
-      policies: [{ kind: 'backlog', headroom: 0.2, startup_s: 10 }],
-      scale_up: { period_s: 15, stabilization_s: 0 },
-      scale_down: { period_s: 15, stabilization_s: 300 },
+      policies: [{ kind: 'backlog', headroom: 0.1, startup_s: 10 }],
+      scale_up: { max_step: 4, max_step_pct: 100, period_s: 15, stabilization_s: 0 },
+      scale_down: { max_step: 0, max_step_pct: 100, period_s: 15, stabilization_s: 300 },
       cooldown_s: 0,
       drain_timeout_ms: 30_000,
     });

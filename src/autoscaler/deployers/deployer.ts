@@ -17,6 +17,11 @@ export interface Replica {
   state: ReplicaState;
   /** When the platform started it (UTC ms), if it says. */
   started_at: number | null;
+  /**
+   * The Vigil node the replica acts as, when the deployer knows it (a process replica's own
+   * node); a scale-down then weighs that node's busy slots and quality score.
+   */
+  node_id?: string | null;
 }
 
 /** How a scale-down treats the replicas it removes. */

@@ -29,3 +29,36 @@ export async function qualityOf(db: Db, nodeId: string): Promise<NodeQuality> {
     .executeTakeFirst();
   return { verified: row?.verified ?? 0, failed: row?.failed ?? 0 };
 }
+
+/** How busy and how good the nodes are: what a scale-down weighs when it picks whom to stop. */
+export interface NodeLoad {
+  node_id: string;
+  /** Jobs its workers hold now, as they last reported. */
+  busy_slots: number;
+  verified: number;
+  failed: number;
+}
+
+/** The loads of these nodes (at most a few hundred ids); a node with no worker or verdict has zeros. */
+export async function nodeLoads(db: Db, nodeIds: readonly string[]): Promise<NodeLoad[]> {
+  if (nodeIds.length === 0) return [];
+  const busy = await db
+    .selectFrom('workers')
+    .select((eb) => ['node_id', eb.fn.sum<number | string>('busy_slots').as('busy')])
+    .where('node_id', 'in', [...nodeIds])
+    .groupBy('node_id')
+    .execute();
+  const quality = await db
+    .selectFrom('node_quality')
+    .select(['node_id', 'verified', 'failed'])
+    .where('node_id', 'in', [...nodeIds])
+    .execute();
+  const busyOf = new Map(busy.map((b) => [b.node_id, Number(b.busy ?? 0)]));
+  const qualityOfNode = new Map(quality.map((q) => [q.node_id, q]));
+  return nodeIds.map((node_id) => ({
+    node_id,
+    busy_slots: busyOf.get(node_id) ?? 0,
+    verified: Number(qualityOfNode.get(node_id)?.verified ?? 0),
+    failed: Number(qualityOfNode.get(node_id)?.failed ?? 0),
+  }));
+}

@@ -1,0 +1,194 @@
+import { Registry } from 'prom-client';
+import { afterEach, expect, it } from 'vitest';
+import { type RunningAutoscaler, startAutoscaler } from '../../src/autoscaler/autoscaler.ts';
+import type { Replica } from '../../src/autoscaler/deployers/deployer.ts';
+import type { MetricSource } from '../../src/autoscaler/sources/source.ts';
+import { configSchema } from '../../src/config/index.ts';
+import type { VigilConfig } from '../../src/config/schema.ts';
+import { silentLogger } from '../../src/platform/log.ts';
+import { listDecisions, patchTargetRow } from '../../src/store/repositories/autoscaler.ts';
+import { submitted, useWorkApi } from '../coordinator/jobs/support.ts';
+import type { TestApi } from '../helpers/api.ts';
+import { describeEachBackend } from '../helpers/backends.ts';
+import { RecordingDeployer } from './support.ts';
+
+function autoscalerConfig(targets: unknown[], over: Record<string, unknown> = {}) {
+  return configSchema.parse({
+    autoscaler: {
+      enabled: true,
+      tick_interval_ms: 60_000,
+      queue_poll_ms: 50,
+      lease_ttl_ms: 3_000,
+      targets,
+      ...over,
+    },
+  }).autoscaler;
+}
+
+const hashPool = {
+  name: 'hash-pool',
+  topic: 'hash',
+  min_replicas: 0,
+  max_replicas: 20,
+  deployer: { kind: 'process' },
+  // One job takes a second on one replica; all must be done within 20 s of submission.
+  policies: [{ kind: 'backlog', deadline_s: 20, service_s: 1, startup_s: 2, headroom: 0 }],
+};
+
+describeEachBackend('the autoscaler role', (backend) => {
+  const api = useWorkApi(backend);
+  const running: RunningAutoscaler[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((a) => a.stop()));
+  });
+
+  function start(
+    a: TestApi,
+    config: VigilConfig['autoscaler'],
+    {
+      platform = new Map<string, Replica>(),
+      sources = {} as Record<string, MetricSource>,
+      holder = 'a',
+    } = {},
+  ) {
+    const deployers: RecordingDeployer[] = [];
+    const registry = new Registry();
+    const autoscaler = startAutoscaler({
+      store: a.store,
+      queue: a.work.queue,
+      config,
+      registry,
+      log: silentLogger,
+      now: () => a.clock.now,
+      holder,
+      deployerFor: () => {
+        const d = new RecordingDeployer(platform, () => a.clock.now);
+        deployers.push(d);
+        return d;
+      },
+      sourceFor: (s) => {
+        const source = sources[s.name];
+        if (source === undefined) throw new Error(`no source ${s.name} in the test`);
+        return source;
+      },
+    });
+    running.push(autoscaler);
+    return { autoscaler, deployers, registry, platform };
+  }
+
+  /** Until it acts and its first interval tick (at start) is done; then a second passes. */
+  async function acting(autoscaler: RunningAutoscaler) {
+    for (let i = 0; i < 100 && !autoscaler.isLeader(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(autoscaler.isLeader()).toBe(true);
+    await autoscaler.tickNow();
+    api().clock.now += 1_000;
+  }
+
+  it('scales a topic’s pool to its backlog, records why, and asks the deployer for the difference', async () => {
+    // Only the ticks the test asks for: the queue is looked at once, at the start.
+    const { autoscaler, deployers, registry } = start(
+      api(),
+      autoscalerConfig([hashPool], { queue_poll_ms: 60_000 }),
+    );
+    await acting(autoscaler);
+    for (let i = 0; i < 60; i++) await submitted(api(), 'hash', { i });
+    const outcome = (await autoscaler.tickNow('hash-pool')).get('hash-pool');
+    // 60 jobs of 1 s within 20 s less one service time, none running yet: 60 / 19 → 4 replicas,
+    // the first of which serve only after the 2 s start-up: more than 4.
+    expect(outcome).toMatchObject({ kind: 'decided', reason: 'scale_up', actual: 0 });
+    const desired = outcome?.kind === 'decided' ? outcome.desired : 0;
+    expect(desired).toBeGreaterThanOrEqual(4);
+    expect(deployers[0]?.calls).toEqual([{ count: desired, remove: [] }]);
+
+    const [decision] = await listDecisions(api().store.db, { target: 'hash-pool', limit: 1 });
+    // The tick at start found nothing to do: 0.
+    expect(decision).toMatchObject({ reason: 'scale_up', actual: 0, desired, previous_desired: 0 });
+    expect(JSON.parse(decision!.inputs)).toMatchObject({ 'topic.backlog': { value: 60 } });
+    expect(JSON.parse(decision!.proposals)).toEqual([
+      expect.objectContaining({ policy: 'backlog', replicas: desired }),
+    ]);
+    expect(JSON.parse(decision!.action!)).toMatchObject({ started: expect.any(Array), stopping: [] });
+    const metrics = await registry.metrics();
+    expect(metrics).toContain(`vigil_autoscaler_desired_replicas{target="hash-pool"} ${desired}`);
+    expect(metrics).toMatch(/vigil_autoscaler_decisions_total\{target="hash-pool",reason="scale_up"\} 1/);
+
+    // Level-triggered: replicas that vanish (a crash) are started again at the next tick.
+    deployers[0]!.platform.clear();
+    const again = (await autoscaler.tickNow('hash-pool')).get('hash-pool');
+    expect(again).toMatchObject({ kind: 'decided', actual: 0 });
+    expect(deployers[0]!.platform.size).toBe(again?.kind === 'decided' ? again.desired : -1);
+  });
+
+  it('ticks on a burst in the queue without waiting for the interval', async () => {
+    const { autoscaler } = start(api(), autoscalerConfig([hashPool]));
+    await acting(autoscaler);
+    for (let i = 0; i < 30; i++) await submitted(api(), 'hash', { i });
+    let decisions: Awaited<ReturnType<typeof listDecisions>> = [];
+    const fromQueue = () => decisions.find((d) => d.tick === 'queue');
+    for (let i = 0; i < 200 && fromQueue() === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      decisions = await listDecisions(api().store.db, { target: 'hash-pool', limit: 5 });
+    }
+    expect(fromQueue()).toMatchObject({ tick: 'queue', reason: 'scale_up' });
+  });
+
+  it('lets one of two autoscalers act, and the other take over when it stops', async () => {
+    const platform = new Map<string, Replica>();
+    const first = start(api(), autoscalerConfig([hashPool]), { platform, holder: 'first' });
+    await acting(first.autoscaler);
+    const second = start(api(), autoscalerConfig([hashPool]), { platform, holder: 'second' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(second.autoscaler.isLeader()).toBe(false);
+    expect((await second.autoscaler.tickNow()).get('hash-pool')).toEqual({
+      kind: 'skipped',
+      why: 'not acting',
+    });
+
+    await first.autoscaler.stop();
+    // Released on stop: the other takes over at its next renewal (a third of the lease's life).
+    for (let i = 0; i < 300 && !second.autoscaler.isLeader(); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(second.autoscaler.isLeader()).toBe(true);
+  });
+
+  it('holds when a source fails or a target is paused, and says so', async () => {
+    const broken: MetricSource = {
+      kind: 'redis',
+      read: () => Promise.reject(new Error('ECONNREFUSED')),
+      close: async () => {},
+    };
+    const target = {
+      ...hashPool,
+      min_replicas: 1,
+      sources: [{ name: 'pending', kind: 'redis', url: 'redis://127.0.0.1:1', key: 'k' }],
+      policies: [{ kind: 'target', metric: 'pending', target: 10 }],
+    };
+    const { autoscaler, deployers, registry } = start(api(), autoscalerConfig([target]), {
+      sources: { pending: broken },
+    });
+    await acting(autoscaler);
+    const held = (await autoscaler.tickNow('hash-pool')).get('hash-pool');
+    // Nothing to go on: the minimum, never zero.
+    expect(held).toMatchObject({ kind: 'decided', desired: 1 });
+    expect(await registry.metrics()).toMatch(
+      /vigil_autoscaler_source_errors_total\{target="hash-pool",source="pending"\} [1-9]/,
+    );
+    const [decision] = await listDecisions(api().store.db, { target: 'hash-pool', limit: 1 });
+    expect(JSON.parse(decision!.proposals)).toEqual([
+      expect.objectContaining({ policy: 'target', replicas: null }),
+    ]);
+
+    await patchTargetRow(api().store.db, 'hash-pool', { paused: true }, api().clock.now);
+    const paused = (await autoscaler.tickNow('hash-pool')).get('hash-pool');
+    expect(paused).toMatchObject({ kind: 'decided', reason: 'paused' });
+
+    deployers[0]!.failReads = true;
+    expect((await autoscaler.tickNow('hash-pool')).get('hash-pool')).toEqual({
+      kind: 'skipped',
+      why: 'deployer',
+    });
+    expect(await registry.metrics()).toMatch(
+      /vigil_autoscaler_deployer_errors_total\{target="hash-pool",deployer="process"\} 1/,
+    );
+  });
+});
