@@ -1,5 +1,5 @@
 import { type Logger, silentLogger } from '../../platform/log.ts';
-import { backoffMs } from '../../platform/retry.ts';
+import { type BackoffOptions, backoffMs } from '../../platform/retry.ts';
 import { SourceConfigError, type TickSource } from './source.ts';
 import { redactUrl, requireMs, requireUrl } from './validate.ts';
 
@@ -31,11 +31,13 @@ export interface BlockTickDeps {
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
 
+/** How a head reached the source: pushed over the WebSocket, or found by polling over HTTP. */
 type Via = 'websocket' | 'http';
 interface Head {
   number: number;
   hash: string;
 }
+type OnHead = (head: Head, via: Via) => void;
 
 const KIND = 'block';
 const DEFAULTS = {
@@ -44,8 +46,6 @@ const DEFAULTS = {
   reconnect_initial_ms: 500,
   reconnect_max_ms: 30_000,
 };
-const SUBSCRIBE_ID = 1;
-const LATEST_ID = 2;
 
 /** Checks `config` and returns a source that ticks once per new block number once started. */
 export function createBlockTickSource(config: BlockTickConfig, deps: BlockTickDeps = {}): TickSource {
@@ -53,85 +53,134 @@ export function createBlockTickSource(config: BlockTickConfig, deps: BlockTickDe
   if (config.ws_url === undefined && config.http_url === undefined) {
     throw new SourceConfigError(KIND, 'ws_url', 'or http_url is required');
   }
-  const wsUrl =
-    config.ws_url === undefined ? null : requireUrl(KIND, 'ws_url', config.ws_url, ['ws:', 'wss:']);
-  const httpUrl =
+  const ws = config.ws_url === undefined ? null : requireUrl(KIND, 'ws_url', config.ws_url, ['ws:', 'wss:']);
+  const http =
     config.http_url === undefined ? null : requireUrl(KIND, 'http_url', config.http_url, ['http:', 'https:']);
-  const pollMs = requireMs(KIND, 'poll_interval_ms', config.poll_interval_ms, DEFAULTS.poll_interval_ms);
-  const timeoutMs = requireMs(
-    KIND,
-    'request_timeout_ms',
-    config.request_timeout_ms,
-    DEFAULTS.request_timeout_ms,
-  );
-  const initialMs = requireMs(
-    KIND,
-    'reconnect_initial_ms',
-    config.reconnect_initial_ms,
-    DEFAULTS.reconnect_initial_ms,
-  );
-  const maxMs = requireMs(KIND, 'reconnect_max_ms', config.reconnect_max_ms, DEFAULTS.reconnect_max_ms);
-  if (maxMs < initialMs)
-    throw new SourceConfigError(KIND, 'reconnect_max_ms', `must be ≥ reconnect_initial_ms (${initialMs})`);
-  const wsTarget = wsUrl === null ? null : redactUrl(wsUrl.toString());
-  const httpTarget = httpUrl === null ? null : redactUrl(httpUrl.toString());
-
-  let onTick: Parameters<TickSource['start']>[0] | null = null;
-  let stopped = false;
-  /** The highest block number ticked: a lower or equal one (a reorg, a restarted dev chain) never ticks again. */
-  let highest = -1;
-  /** Cuts requests in flight and pending waits on stop. */
-  const stopping = new AbortController();
-
-  function observe(head: Head, via: Via): void {
-    if (stopped || onTick === null || head.number <= highest) return;
-    highest = head.number;
-    try {
-      onTick({ reason: KIND, at: now(), detail: { number: head.number, hash: head.hash, via } });
-    } catch (error) {
-      log.error({ err: error, source: KIND }, 'block source: the tick callback threw');
-    }
+  const ms = (field: keyof typeof DEFAULTS) => requireMs(KIND, field, config[field], DEFAULTS[field]);
+  const pollMs = ms('poll_interval_ms');
+  const timeoutMs = ms('request_timeout_ms');
+  const backoff: BackoffOptions = {
+    initialMs: ms('reconnect_initial_ms'),
+    maxMs: ms('reconnect_max_ms'),
+    random,
+  };
+  if (backoff.maxMs < backoff.initialMs) {
+    throw new SourceConfigError(
+      KIND,
+      'reconnect_max_ms',
+      `must be ≥ reconnect_initial_ms (${backoff.initialMs})`,
+    );
   }
 
-  // ---- WebSocket: subscribe, reconnect with jittered backoff ----
+  let started = false;
+  let stopped = false;
+  let subscription: { close(): void } | null = null;
+  let poller: Poller | null = null;
+
+  return {
+    kind: KIND,
+    start(onTick) {
+      if (started) throw new Error(`${KIND} source: already started`);
+      if (stopped) throw new Error(`${KIND} source: stopped`);
+      started = true;
+      /** The highest number ticked: a lower or equal one (a reorg, a restarted chain) never ticks again. */
+      let highest = -1;
+      const onHead: OnHead = (head, via) => {
+        if (stopped || head.number <= highest) return;
+        highest = head.number;
+        try {
+          onTick({ reason: KIND, at: now(), detail: { number: head.number, hash: head.hash, via } });
+        } catch (error) {
+          log.error({ err: error, source: KIND }, 'block source: the tick callback threw');
+        }
+      };
+      if (http !== null) {
+        poller = pollHeads({
+          url: http,
+          intervalMs: pollMs,
+          timeoutMs,
+          fetch: fetchFn,
+          log,
+          above: () => highest,
+          onHead,
+        });
+      }
+      if (ws === null) {
+        poller?.resume();
+        return;
+      }
+      // With a WebSocket, the poll runs only while there is no subscription.
+      subscription = subscribeHeads({
+        url: ws,
+        timeoutMs,
+        backoff,
+        log,
+        onHead,
+        onUp: () => poller?.pause(),
+        onDown: () => poller?.resume(),
+        polling: http !== null,
+      });
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      subscription?.close();
+      await poller?.close();
+    },
+  };
+}
+
+/**
+ * Keeps one `newHeads` subscription open: connects, subscribes, and when the socket closes,
+ * errs or hangs, connects again after a jittered backoff. On each new subscription it also
+ * asks for the latest block, so blocks made while it was down tick without waiting for the next.
+ */
+function subscribeHeads(o: {
+  url: URL;
+  timeoutMs: number;
+  backoff: BackoffOptions;
+  log: Logger;
+  onHead: OnHead;
+  onUp: () => void;
+  onDown: () => void;
+  polling: boolean;
+}): { close(): void } {
+  const target = redactUrl(o.url.toString());
   let socket: WebSocket | null = null;
-  let subscribed = false;
   let failures = 0;
-  let reconnectTimer: NodeJS.Timeout | undefined;
-  let openTimer: NodeJS.Timeout | undefined;
-  let wsDownReported = false;
+  let reportedDown = false;
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const send = (ws: WebSocket, id: number, method: string, params: unknown[]) =>
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
 
   function connect(): void {
-    if (stopped || wsUrl === null) return;
+    if (closed) return;
     let ws: WebSocket;
     try {
-      ws = new WebSocket(wsUrl);
+      ws = new WebSocket(o.url);
     } catch (error) {
-      socketLost(null, (error as Error).message);
+      lost(null, (error as Error).message);
       return;
     }
     socket = ws;
     // Until the subscription is confirmed the socket counts as down; one that hangs is dropped.
-    openTimer = setTimeout(() => socketLost(ws, `no subscription within ${timeoutMs} ms`), timeoutMs);
-    ws.addEventListener('open', () => {
-      const ask = (id: number, method: string, params: unknown[]) =>
-        ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
-      ask(SUBSCRIBE_ID, 'eth_subscribe', ['newHeads']);
+    timer = setTimeout(() => lost(ws, `no subscription within ${o.timeoutMs} ms`), o.timeoutMs);
+    ws.addEventListener('open', () => send(ws, 1, 'eth_subscribe', ['newHeads']));
+    ws.addEventListener('message', (event) => {
+      if (ws === socket && typeof event.data === 'string') onMessage(ws, event.data);
     });
-    ws.addEventListener('message', (event) => onMessage(ws, event.data));
-    ws.addEventListener('error', () => socketLost(ws, 'connection error'));
-    ws.addEventListener('close', (event) =>
-      socketLost(ws, `closed (${event.code}${event.reason ? ` ${event.reason}` : ''})`),
-    );
+    ws.addEventListener('error', () => lost(ws, 'connection error'));
+    ws.addEventListener('close', (event) => lost(ws, `closed (${event.code} ${event.reason})`.trim()));
   }
 
-  function onMessage(ws: WebSocket, data: unknown): void {
-    if (ws !== socket || typeof data !== 'string') return;
+  function onMessage(ws: WebSocket, data: string): void {
     let message: {
       id?: number;
       method?: string;
       result?: unknown;
-      error?: { message?: string };
+      error?: unknown;
       params?: { result?: unknown };
     };
     try {
@@ -139,151 +188,147 @@ export function createBlockTickSource(config: BlockTickConfig, deps: BlockTickDe
     } catch {
       return;
     }
-    if (message.id === SUBSCRIBE_ID) {
-      if (message.error !== undefined || typeof message.result !== 'string') {
-        socketLost(ws, `eth_subscribe refused: ${message.error?.message ?? JSON.stringify(message.result)}`);
+    if (message.id === 1) {
+      if (typeof message.result !== 'string') {
+        lost(ws, `eth_subscribe refused: ${JSON.stringify(message.error ?? message.result)}`);
         return;
       }
-      clearTimeout(openTimer);
-      subscribed = true;
+      clearTimeout(timer);
       failures = 0;
-      if (wsDownReported)
-        log.info({ source: KIND, ws: wsTarget }, 'block source: subscribed to new heads again');
-      wsDownReported = false;
-      // Blocks made while the socket was down and the poll did not see them: the head now.
-      ws.send(
-        JSON.stringify({
-          jsonrpc: '2.0',
-          id: LATEST_ID,
-          method: 'eth_getBlockByNumber',
-          params: ['latest', false],
-        }),
-      );
+      if (reportedDown)
+        o.log.info({ source: KIND, ws: target }, 'block source: subscribed to new heads again');
+      reportedDown = false;
+      o.onUp();
+      send(ws, 2, 'eth_getBlockByNumber', ['latest', false]);
       return;
     }
-    const header =
-      message.id === LATEST_ID
-        ? message.result
-        : message.method === 'eth_subscription'
-          ? message.params?.result
-          : undefined;
-    const head = parseHead(header);
-    if (head !== null) observe(head, 'websocket');
+    const header = message.id === 2 ? message.result : message.params?.result;
+    const head = message.id === 2 || message.method === 'eth_subscription' ? parseHead(header) : null;
+    if (head !== null) o.onHead(head, 'websocket');
   }
 
-  function socketLost(ws: WebSocket | null, why: string): void {
-    if (ws !== socket) return;
-    clearTimeout(openTimer);
+  function lost(ws: WebSocket | null, reason: string): void {
+    if (ws !== socket || closed) return;
+    clearTimeout(timer);
     socket = null;
-    subscribed = false;
-    if (ws !== null) {
-      try {
-        ws.close();
-      } catch {
-        // Already closing.
-      }
-    }
-    if (stopped) return;
+    ws?.close();
     failures += 1;
-    const waitMs = backoffMs(failures, { initialMs, maxMs, jitter: 'equal', random });
-    if (!wsDownReported) {
-      log.warn(
-        { source: KIND, ws: wsTarget, reason: why, polling: httpTarget !== null },
-        httpTarget === null
-          ? 'block source: no subscription to new heads; no ticks until it reconnects'
-          : 'block source: no subscription to new heads; polling eth_blockNumber until it reconnects',
+    if (!reportedDown) {
+      o.log.warn(
+        { source: KIND, ws: target, reason },
+        o.polling
+          ? 'block source: no subscription to new heads; polling eth_blockNumber until it reconnects'
+          : 'block source: no subscription to new heads; no ticks until it reconnects',
       );
-      wsDownReported = true;
+      reportedDown = true;
     }
-    reconnectTimer = setTimeout(connect, waitMs);
-    wakePoll();
+    o.onDown();
+    timer = setTimeout(connect, backoffMs(failures, o.backoff));
   }
 
-  // ---- HTTP polling: while there is no subscription ----
-  let pollTimer: NodeJS.Timeout | undefined;
-  let polling: Promise<void> = Promise.resolve();
-  let pollDownReported = false;
-  let rpcId = 0;
+  connect();
+  return {
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      socket?.close();
+      socket = null;
+    },
+  };
+}
+
+interface Poller {
+  /** Polls now, then every interval, until paused. */
+  resume(): void;
+  pause(): void;
+  /** Stops, cutting a request in flight, and waits for the poll in progress to end. */
+  close(): Promise<void>;
+}
+
+/**
+ * Polls `eth_blockNumber` every `intervalMs`, never two polls at once, and reads the hash of a
+ * number above the highest ticked one. One warning per outage, not one per failed poll.
+ */
+function pollHeads(o: {
+  url: URL;
+  intervalMs: number;
+  timeoutMs: number;
+  fetch: NonNullable<BlockTickDeps['fetch']>;
+  log: Logger;
+  above: () => number;
+  onHead: OnHead;
+}): Poller {
+  const target = redactUrl(o.url.toString());
+  const closing = new AbortController();
+  let running = false;
+  let closed = false;
+  let reportedDown = false;
+  let timer: NodeJS.Timeout | undefined;
+  let current: Promise<void> = Promise.resolve();
+  let id = 0;
 
   async function rpc(method: string, params: unknown[]): Promise<unknown> {
-    const response = await fetchFn(httpUrl!.toString(), {
+    const response = await o.fetch(o.url.toString(), {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: ++rpcId, method, params }),
-      signal: AbortSignal.any([stopping.signal, AbortSignal.timeout(timeoutMs)]),
+      body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }),
+      signal: AbortSignal.any([closing.signal, AbortSignal.timeout(o.timeoutMs)]),
     });
     const text = await response.text();
     if (!response.ok) throw new Error(`HTTP ${response.status}: ${text.slice(0, 200)}`);
-    const body = JSON.parse(text) as { result?: unknown; error?: { message?: string } };
-    if (body.error !== undefined)
-      throw new Error(`${method}: ${body.error.message ?? JSON.stringify(body.error)}`);
+    const body = JSON.parse(text) as { result?: unknown; error?: unknown };
+    if (body.error !== undefined) throw new Error(`${method}: ${JSON.stringify(body.error)}`);
     return body.result;
   }
 
-  async function pollOnce(): Promise<void> {
+  async function poll(): Promise<void> {
     try {
       const number = parseQuantity(await rpc('eth_blockNumber', []));
-      if (number === null) throw new Error('eth_blockNumber answered no number');
-      if (number > highest) {
-        // The hash of that very height, so a tick names the block it is for.
+      if (number === null) throw new Error('eth_blockNumber answered no block number');
+      if (number > o.above()) {
+        // The hash of that very height, so the tick names the block it is for.
         const head = parseHead(await rpc('eth_getBlockByNumber', [`0x${number.toString(16)}`, false]));
-        if (head !== null) observe(head, 'http');
+        if (head !== null && running) o.onHead(head, 'http');
       }
-      if (pollDownReported)
-        log.info({ source: KIND, http: httpTarget }, 'block source: polling answers again');
-      pollDownReported = false;
+      if (reportedDown) o.log.info({ source: KIND, http: target }, 'block source: polling answers again');
+      reportedDown = false;
     } catch (error) {
-      if (stopped) return;
-      if (!pollDownReported) {
-        log.warn(
-          { source: KIND, http: httpTarget, err: (error as Error).message },
+      if (closed) return;
+      if (!reportedDown) {
+        o.log.warn(
+          { source: KIND, http: target, err: (error as Error).message },
           'block source: polling failed',
         );
       }
-      pollDownReported = true;
+      reportedDown = true;
     }
   }
 
-  /** Polls now and then every `poll_interval_ms`, while there is no subscription; never two at once. */
-  function schedulePoll(delayMs: number): void {
-    clearTimeout(pollTimer);
-    if (stopped || httpUrl === null || subscribed) return;
-    pollTimer = setTimeout(() => {
-      polling = pollOnce().then(() => schedulePoll(pollMs));
+  function arm(delayMs: number): void {
+    clearTimeout(timer);
+    if (!running || closed) return;
+    timer = setTimeout(() => {
+      current = poll().then(() => arm(o.intervalMs));
     }, delayMs);
   }
 
-  /** A socket that just went down: poll at once rather than after a full interval. */
-  function wakePoll(): void {
-    if (httpUrl !== null)
-      polling.then(
-        () => schedulePoll(0),
-        () => {},
-      );
-  }
-
   return {
-    kind: KIND,
-    start(callback) {
-      if (onTick !== null) throw new Error(`${KIND} source: already started`);
-      if (stopped) throw new Error(`${KIND} source: stopped`);
-      onTick = callback;
-      if (wsUrl !== null) connect();
-      // With a WebSocket the poll waits for it to fail first; without one it starts now.
-      else schedulePoll(0);
+    resume() {
+      if (running || closed) return;
+      running = true;
+      // After the poll in flight, if any: never two at once.
+      current.then(() => arm(0));
     },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      stopping.abort();
-      clearTimeout(reconnectTimer);
-      clearTimeout(openTimer);
-      clearTimeout(pollTimer);
-      const ws = socket;
-      socket = null;
-      subscribed = false;
-      ws?.close();
-      await polling;
+    pause() {
+      running = false;
+      clearTimeout(timer);
+    },
+    async close() {
+      closed = true;
+      running = false;
+      clearTimeout(timer);
+      closing.abort();
+      await current;
     },
   };
 }
