@@ -18,7 +18,13 @@ function hardhatProblem(): string | null {
     createRequire(import.meta.url)('@nomicfoundation/edr');
     return null;
   } catch (error) {
-    return `Hardhat's chain (@nomicfoundation/edr) cannot load: ${(error as Error).message.split('\n')[0]}; install with \`npx --yes --package=node@24 -- npm install\``;
+    const message = (error as Error).message;
+    // EDR's own message blames an npm bug and suggests deleting the lock file; the usual cause
+    // here is npm having run on an older Node.
+    const why = /native binding/i.test(message)
+      ? `its native build for ${process.platform}-${process.arch} is not installed (npm skips it when npm itself runs on Node older than 22)`
+      : message.split('\n')[0];
+    return `Hardhat's chain (@nomicfoundation/edr) cannot load: ${why}; install with \`npx --yes --package=node@24 -- npm install\``;
   }
 }
 const problem = hardhatProblem();
