@@ -5,8 +5,15 @@ import {
   type RedisLengthConfig,
 } from '../../../src/autoscaler/sources/redis-length.ts';
 import { type MetricSource, SourceConfigError, SourceError } from '../../../src/autoscaler/sources/source.ts';
-import { freePort } from '../../cli/net.ts';
-import { deleteKeys, REDIS_URL, redisSkipped, uniquePrefix } from '../../helpers/redis.ts';
+import { eventually, freePort } from '../../cli/net.ts';
+import {
+  deleteKeys,
+  OwnRedis,
+  ownRedisSkipped,
+  REDIS_URL,
+  redisSkipped,
+  uniquePrefix,
+} from '../../helpers/redis.ts';
 
 /**
  * The Redis length source against the shared Redis, under a random key prefix per test that is
@@ -74,6 +81,46 @@ describe('redis length source: unreachable Redis', () => {
     await expect(source.read()).rejects.toThrow('redis-list source: closed');
   });
 });
+
+describe.skipIf(ownRedisSkipped)(
+  `redis length source across a Redis restart${ownRedisSkipped ? ' (skipped: no redis-server)' : ''}`,
+  () => {
+    it('fails reads while Redis is down and reads again once it is back, on the same source', async () => {
+      const redis = new OwnRedis(await freePort());
+      const source = createRedisLengthSource({
+        kind: 'redis',
+        url: redis.url,
+        key: 'jobs',
+        type: 'list',
+        timeout_ms: 1000,
+      });
+      try {
+        await redis.start();
+        await redis.command('RPUSH', 'jobs', 'a', 'b');
+        expect((await source.read()).value).toBe(2);
+
+        await redis.kill();
+        const down = source.read();
+        await expect(down).rejects.toThrow(SourceError);
+        await expect(down).rejects.toThrow(`redis-list source: cannot reach Redis at ${redis.url}`);
+
+        // Back, empty (no persistence): the source's own reconnect finds it.
+        await redis.start();
+        await redis.command('RPUSH', 'jobs', 'c');
+        const value = await eventually(
+          'a read after the restart',
+          async () => (await source.read()).value,
+          10_000,
+          100,
+        );
+        expect(value).toBe(1);
+      } finally {
+        await source.close();
+        await redis.dispose();
+      }
+    });
+  },
+);
 
 describe.skipIf(redisSkipped)(
   `redis length source${redisSkipped ? ` (skipped: ${REDIS_URL} unreachable)` : ''}`,
