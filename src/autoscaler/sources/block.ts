@@ -21,6 +21,12 @@ export interface BlockTickConfig {
   reconnect_initial_ms?: number;
   /** Default 30000. */
   reconnect_max_ms?: number;
+  /**
+   * Off by default. When set, a subscription that brings no head for this long counts as lost
+   * and is made again (polling meanwhile): some providers stop sending on a connection they
+   * keep open. Set it well above the chain's block time.
+   */
+  ws_idle_ms?: number;
 }
 
 /** The parts of the runtime the source uses; injectable for tests. */
@@ -59,6 +65,7 @@ export function createBlockTickSource(config: BlockTickConfig, deps: BlockTickDe
   const ms = (field: keyof typeof DEFAULTS) => requireMs(KIND, field, config[field], DEFAULTS[field]);
   const pollMs = ms('poll_interval_ms');
   const timeoutMs = ms('request_timeout_ms');
+  const idleMs = config.ws_idle_ms === undefined ? null : requireMs(KIND, 'ws_idle_ms', config.ws_idle_ms, 0);
   const backoff: BackoffOptions = {
     initialMs: ms('reconnect_initial_ms'),
     maxMs: ms('reconnect_max_ms'),
@@ -113,6 +120,7 @@ export function createBlockTickSource(config: BlockTickConfig, deps: BlockTickDe
       subscription = subscribeHeads({
         url: ws,
         timeoutMs,
+        idleMs,
         backoff,
         log,
         onHead,
@@ -138,6 +146,7 @@ export function createBlockTickSource(config: BlockTickConfig, deps: BlockTickDe
 function subscribeHeads(o: {
   url: URL;
   timeoutMs: number;
+  idleMs: number | null;
   backoff: BackoffOptions;
   log: Logger;
   onHead: OnHead;
@@ -175,6 +184,13 @@ function subscribeHeads(o: {
     ws.addEventListener('close', (event) => lost(ws, `closed (${event.code} ${event.reason})`.trim()));
   }
 
+  /** Drops a subscription that has been silent for `idleMs`, when that is set. */
+  function watchIdle(ws: WebSocket): void {
+    clearTimeout(timer);
+    const idleMs = o.idleMs;
+    if (idleMs !== null) timer = setTimeout(() => lost(ws, `no head for ${idleMs} ms`), idleMs);
+  }
+
   function onMessage(ws: WebSocket, data: string): void {
     let message: {
       id?: number;
@@ -193,7 +209,7 @@ function subscribeHeads(o: {
         lost(ws, `eth_subscribe refused: ${JSON.stringify(message.error ?? message.result)}`);
         return;
       }
-      clearTimeout(timer);
+      watchIdle(ws);
       failures = 0;
       if (reportedDown)
         o.log.info({ source: KIND, ws: target }, 'block source: subscribed to new heads again');
@@ -204,7 +220,9 @@ function subscribeHeads(o: {
     }
     const header = message.id === 2 ? message.result : message.params?.result;
     const head = message.id === 2 || message.method === 'eth_subscription' ? parseHead(header) : null;
-    if (head !== null) o.onHead(head, 'websocket');
+    if (head === null) return;
+    if (message.id !== 2) watchIdle(ws);
+    o.onHead(head, 'websocket');
   }
 
   function lost(ws: WebSocket | null, reason: string): void {

@@ -52,6 +52,11 @@ describe('block tick source: configuration', () => {
       /poll_interval_ms must be a whole number/,
     ],
     [
+      'an idle limit that is not a number',
+      { ws_url: 'ws://x', ws_idle_ms: '1m' as unknown as number },
+      /ws_idle_ms must be/,
+    ],
+    [
       'a reconnect ceiling below its start',
       { ws_url: 'ws://x', reconnect_initial_ms: 1000, reconnect_max_ms: 10 },
       /reconnect_max_ms must be ≥ reconnect_initial_ms \(1000\)/,
@@ -199,6 +204,47 @@ describe.skipIf(hardhat.skip !== null)(
       await sleep(400);
       expect(ticks.length).toBe(count);
     }, 50_000);
+
+    it('makes a silent subscription again after ws_idle_ms, and keeps one that brings heads', async () => {
+      const log = captureLog();
+      const source = createBlockTickSource(
+        {
+          kind: 'block',
+          ws_url: node.wsUrl,
+          ws_idle_ms: 400,
+          reconnect_initial_ms: 50,
+          reconnect_max_ms: 100,
+        },
+        { log },
+      );
+      sources.push(source);
+      const ticks = collect(source);
+      const head = await node.blockNumber();
+      await eventually('the head at start', () => ticks.at(-1)?.number === head, 5000);
+
+      // A head every 100 ms: the subscription is never idle for 400 ms.
+      for (let i = 0; i < 8; i++) {
+        await node.mine();
+        await sleep(100);
+      }
+      expect(log.entries.filter((e) => e.level === 'warn')).toEqual([]);
+
+      // No blocks: dropped, said once, subscribed again, and still ticking.
+      await eventually(
+        'the idle subscription made again',
+        () => log.entries.some((e) => e.msg === 'block source: subscribed to new heads again'),
+        5000,
+      );
+      expect(log.entries[0]).toMatchObject({
+        level: 'warn',
+        msg: 'block source: no subscription to new heads; no ticks until it reconnects',
+        fields: { reason: 'no head for 400 ms' },
+      });
+      const number = await node.mine();
+      await eventually(`block ${number}`, () => ticks.at(-1)?.number === number, 5000);
+      expect(ticks.at(-1)?.via).toBe('websocket');
+      await source.stop();
+    });
 
     it('polls eth_blockNumber over HTTP when no WebSocket is given', async () => {
       const source = createBlockTickSource({ kind: 'block', http_url: node.httpUrl, poll_interval_ms: 100 });
