@@ -1,7 +1,7 @@
 import { type Logger, silentLogger } from '../../platform/log.ts';
 import { type BackoffOptions, backoffMs } from '../../platform/retry.ts';
 import { SourceConfigError, type TickSource } from './source.ts';
-import { redactUrl, requireMs, requireUrl } from './validate.ts';
+import { requireMs, requireUrl } from './validate.ts';
 
 /**
  * A tick per new block of an EVM chain: `eth_subscribe` `newHeads` over a JSON-RPC WebSocket,
@@ -154,7 +154,7 @@ function subscribeHeads(o: {
   onDown: () => void;
   polling: boolean;
 }): { close(): void } {
-  const target = redactUrl(o.url.toString());
+  const target = endpoint(o.url);
   let socket: WebSocket | null = null;
   let failures = 0;
   let reportedDown = false;
@@ -276,7 +276,7 @@ function pollHeads(o: {
   above: () => number;
   onHead: OnHead;
 }): Poller {
-  const target = redactUrl(o.url.toString());
+  const target = endpoint(o.url);
   const closing = new AbortController();
   let running = false;
   let closed = false;
@@ -349,6 +349,14 @@ function pollHeads(o: {
       await current;
     },
   };
+}
+
+/**
+ * Where an endpoint is, for logs: its origin only. RPC providers put the API key in the path
+ * (`/v3/<key>`), so the path is never printed.
+ */
+function endpoint(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : '/…'}`;
 }
 
 /** A JSON-RPC quantity (`0x1b4`) as a number; null when it is not one. */
