@@ -94,10 +94,17 @@ export function createRedisLengthSource(
     return fail(`cannot reach Redis at ${target}: ${reason}`, error);
   };
 
+  /** The first connection, which reads made at the same time all wait for. */
+  let opening: Promise<void> | null = null;
   async function connected(): Promise<void> {
-    if (redis.status !== 'wait') return;
+    if (redis.status === 'wait') {
+      opening = redis.connect().finally(() => {
+        opening = null;
+      });
+    }
+    if (opening === null) return;
     try {
-      await redis.connect();
+      await opening;
     } catch (error) {
       // The first attempt failed; ioredis goes on reconnecting in the background.
       throw unreachable(error);
