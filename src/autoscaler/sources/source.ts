@@ -39,3 +39,20 @@ export class SourceError extends Error {
     this.source = source;
   }
 }
+
+/**
+ * A source's configuration that cannot work (a malformed URL, an empty key): thrown when the
+ * source is built, before any I/O, so a bad configuration stops the role at start-up instead
+ * of failing every tick.
+ */
+export class SourceConfigError extends Error {
+  readonly source: string;
+  /** The configuration field at fault, as written in the configuration (`url`, `key`). */
+  readonly field: string;
+  constructor(source: string, field: string, message: string) {
+    super(`${source} source: ${field} ${message}`);
+    this.name = 'SourceConfigError';
+    this.source = source;
+    this.field = field;
+  }
+}
