@@ -9,7 +9,7 @@ const nonNegativeInt = z.int().min(0);
 const httpUrl = z.url({ protocol: /^https?$/ });
 const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
-/** Where the readings come from, besides the target's own topic. */
+/** Where the readings come from, besides the target's own topic (autoscaler/sources/). */
 const redisSourceSchema = z.strictObject({
   name: z.string().regex(NAME, 'expected lower-case letters, digits, . _ -'),
   kind: z.literal('redis'),
@@ -18,18 +18,21 @@ const redisSourceSchema = z.strictObject({
   type: z.enum(['list', 'stream', 'zset']).default('list'),
   /** A stream's consumer group: its pending entries instead of the stream's length. */
   group: z.string().min(1).optional(),
-  /** A sorted set's score range (ZCOUNT) instead of its size. */
-  min_score: z.union([z.number(), z.literal('-inf')]).optional(),
-  max_score: z.union([z.number(), z.literal('+inf'), z.literal('now')]).optional(),
+  /** A sorted set's score range (ZCOUNT) instead of its size; `now` is the read's time in ms. */
+  min_score: z.union([z.number(), z.literal('now')]).optional(),
+  max_score: z.union([z.number(), z.literal('now')]).optional(),
+  timeout_ms: positiveInt.default(5_000),
 });
 
 const prometheusSourceSchema = z.strictObject({
   name: z.string().regex(NAME, 'expected lower-case letters, digits, . _ -'),
   kind: z.literal('prometheus'),
   url: httpUrl,
+  /** Must yield one sample: a scalar, or a vector of one series (wrap it in sum(…)). */
   query: z.string().min(1),
   timeout_ms: positiveInt.default(5_000),
-  headers: z.record(z.string(), z.string()).default(() => ({})),
+  bearer_token: z.string().min(1).optional(),
+  basic_auth: z.strictObject({ username: z.string(), password: z.string() }).optional(),
 });
 
 export const autoscalerSourceSchema = z.discriminatedUnion('kind', [
@@ -42,7 +45,11 @@ const blockTicksSchema = z
   .strictObject({
     ws_url: z.url({ protocol: /^wss?$/ }).optional(),
     http_url: httpUrl.optional(),
-    poll_ms: positiveInt.min(100).default(2_000),
+    poll_interval_ms: positiveInt.min(100).default(2_000),
+    request_timeout_ms: positiveInt.default(5_000),
+    reconnect_initial_ms: positiveInt.default(500),
+    reconnect_max_ms: positiveInt.default(30_000),
+    ws_idle_ms: positiveInt.optional(),
   })
   .refine((b) => b.ws_url !== undefined || b.http_url !== undefined, {
     message: 'expected ws_url or http_url (or both: the WebSocket, with polling over HTTP as the fallback)',

@@ -66,7 +66,10 @@ const RULES = new Map<string, Rule>([
   ['alerts.webhooks.*.url', shorten],
   // The autoscaler's: a source's credentials, and what a replica is started with.
   ['autoscaler.targets.*.sources.*.url', maskPassword],
-  ['autoscaler.targets.*.sources.*.headers', secretValues],
+  ['autoscaler.targets.*.sources.*.bearer_token', secret],
+  ['autoscaler.targets.*.sources.*.basic_auth.password', secret],
+  ['autoscaler.targets.*.block_ticks.ws_url', shorten],
+  ['autoscaler.targets.*.block_ticks.http_url', shorten],
   ['autoscaler.targets.*.deployer.env', secretValues],
 ]);
 
