@@ -7,6 +7,7 @@ import {
   mkdtempSync,
   openSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   symlinkSync,
 } from 'node:fs';
@@ -204,6 +205,13 @@ export async function startTestEngine(
   copyFileSync(staticBusybox() as string, join(rootfs, 'bin', 'busybox'));
   for (const applet of ['sh', 'sleep', 'cat', 'env', 'echo', 'true'])
     symlinkSync('busybox', join(rootfs, 'bin', applet));
+  // The host's /lib and /lib64 links (merged /usr), so a test that bind-mounts the host's
+  // /usr/lib can run the host's own Node in a container.
+  for (const dirName of ['lib', 'lib64']) {
+    try {
+      symlinkSync(readlinkSync(join('/', dirName)), join(rootfs, dirName));
+    } catch {}
+  }
   const tarball = execFileSync('tar', ['-C', rootfs, '-c', '.'], { maxBuffer: 64 * 1024 * 1024 });
   const imported = await client.request({
     method: 'POST',

@@ -47,6 +47,8 @@ export interface DockerDeployerConfig {
   networkMode?: string | null;
   /** Added to each replica's environment. */
   env?: Record<string, string>;
+  /** HostConfig.Binds (`/host/path:/container/path:ro`): adapters or certificates from the host. */
+  binds?: readonly string[];
   /** Added to each container's labels (owner, environment); the target label always wins. */
   labels?: Record<string, string>;
   /** Pull the image when the engine does not have it (default true). */
@@ -95,6 +97,7 @@ export function createDockerDeployer(config: DockerDeployerConfig): Deployer {
     dataPath = '/var/lib/vigil',
     networkMode = null,
     env = {},
+    binds = [],
     labels = {},
     pull = true,
     requestTimeoutMs = 30_000,
@@ -143,6 +146,7 @@ export function createDockerDeployer(config: DockerDeployerConfig): Deployer {
       Labels: { ...labels, [TARGET_LABEL]: target, [NUMBER_LABEL]: String(n) },
       HostConfig: {
         ...(networkMode === null ? {} : { NetworkMode: networkMode }),
+        ...(binds.length === 0 ? {} : { Binds: [...binds] }),
         // A worker that crashes is restarted by the engine; one the deployer stops stays stopped.
         RestartPolicy: { Name: 'unless-stopped' },
         Mounts: [

@@ -1,3 +1,6 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DeployerError } from '../../../src/autoscaler/deployers/deployer.ts';
 import {
@@ -6,9 +9,14 @@ import {
   NUMBER_LABEL,
   TARGET_LABEL,
 } from '../../../src/autoscaler/deployers/docker.ts';
+import { killAll } from '../../cli/support.ts';
 import { captureLog } from '../../helpers/capture-log.ts';
 import { startTestEngine } from '../../helpers/dockerd.ts';
 import { describeDeployerConformance, waitForReplicas } from './conformance.ts';
+import { hashWorker, startRealCoordinator } from './real-network.ts';
+
+const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
+const BIN = resolve(ROOT, 'bin/vigil.js');
 
 // A stand-in worker: drains at once on SIGTERM (the trap runs as soon as `wait` is interrupted),
 // or, stubborn, ignores it so that only the engine's SIGKILL after the stop timeout ends it.
@@ -209,5 +217,47 @@ describe.skipIf(skip !== null)(`docker deployer${skip === null ? '' : ` (skipped
     const error = await nowhere.replicas().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeployerError);
     expect((error as Error).message).toMatch(/engine unreachable at \/nonexistent\/docker\.sock/);
+  });
+
+  it('runs real vigil worker replicas in containers against a real coordinator, and drains one', {
+    timeout: 120_000,
+  }, async () => {
+    const net = await startRealCoordinator();
+    try {
+      const target = `pool-${++targets}`;
+      const log = captureLog();
+      // The image is busybox: the host's Node, this checkout and the libraries Node links
+      // against come in read-only, so the replicas run exactly the `vigil worker` under test.
+      const node = realpathSync(process.execPath);
+      const binds = [`${ROOT}:${ROOT}:ro`, '/usr/lib:/usr/lib:ro'];
+      if (existsSync('/usr/lib64')) binds.push('/usr/lib64:/usr/lib64:ro');
+      if (!node.startsWith(`${ROOT}/`)) binds.push(`${dirname(node)}:${dirname(node)}:ro`);
+      const deployer = make(
+        config(target, {
+          command: [node, BIN, 'worker', '--log-format', 'json'],
+          worker: hashWorker(net.url),
+          apiKey: net.key,
+          networkMode: 'host',
+          binds,
+          log,
+        }),
+      );
+      const names = [`vigil-${target}-1`, `vigil-${target}-2`];
+      expect((await deployer.scaleTo(2, [], { drainTimeoutMs: 10_000 })).started).toEqual(names);
+      const logs = () => `deployer log: ${JSON.stringify(log.entries)}`;
+      await net.nodesReady([`${target}-1`, `${target}-2`], 60_000, logs);
+      for (const ran of await net.runJobs(4, 30_000)) expect([`${target}-1`, `${target}-2`]).toContain(ran);
+      const t0 = Date.now();
+      await deployer.scaleTo(1, [names[1] as string], { drainTimeoutMs: 10_000 });
+      // Stopped by its own drain on SIGTERM, well before the engine's SIGKILL.
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      expect(log.entries.filter((e) => /did not drain in time/.test(e.msg))).toEqual([]);
+      expect(await net.lastState(`${target}-2/main`)).toBe('stopped');
+      expect((await deployer.replicas()).map((r) => r.id)).toEqual([names[0]]);
+      await deployer.scaleTo(0, [], { drainTimeoutMs: 10_000 });
+    } finally {
+      await killAll();
+      net.cleanup();
+    }
   });
 });
