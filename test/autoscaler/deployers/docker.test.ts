@@ -207,12 +207,16 @@ describe.skipIf(skip !== null)(`docker deployer${skip === null ? '' : ` (skipped
     expect(log.entries.some((e) => /exited on its own/.test(e.msg))).toBe(true);
   });
 
-  it('says what failed: an image it cannot pull, an engine it cannot reach', async () => {
+  it('says what failed: an image it cannot pull, a command that cannot start, an engine it cannot reach', async () => {
     const target = `pool-${++targets}`;
     const missing = make(config(target, { image: '127.0.0.1:1/vigil-none:1' }));
     await expect(missing.scaleTo(1, [], { drainTimeoutMs: 1_000 })).rejects.toThrow(
       /docker deployer: scaling .* to 1: pulling 127\.0\.0\.1:1\/vigil-none:1/,
     );
+    // A command that is not in the image: the container cannot start and is not left behind.
+    const broken = make(config(target, { command: ['/no/such/program'] }));
+    await expect(broken.scaleTo(1, [], { drainTimeoutMs: 1_000 })).rejects.toThrow(DeployerError);
+    expect(await broken.replicas()).toEqual([]);
     const nowhere = make(config(target, { socketPath: '/nonexistent/docker.sock' }));
     const error = await nowhere.replicas().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeployerError);

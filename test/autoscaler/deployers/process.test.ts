@@ -39,13 +39,9 @@ async function killRecorded(stateDir: string): Promise<void> {
   }
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+/** Whether `pid` runs: a zombie (killed, not yet reaped by its parent, this test) does not. */
+async function isRunning(pid: number): Promise<boolean> {
+  return typeof (await procStart(pid)) === 'string';
 }
 
 /** A fresh state directory and stand-in script; cleanup ends every process and removes both. */
@@ -77,7 +73,7 @@ function standInFixture(extra: Partial<ProcessDeployerConfig> = {}) {
         const child = spawn(process.execPath, [script], { cwd: dir, stdio: 'ignore', detached: true });
         planted.push(child);
         const pid = child.pid as number;
-        return async () => isRunning(pid);
+        return () => isRunning(pid);
       },
       cleanup: async () => {
         await killRecorded(stateDir);
@@ -156,7 +152,7 @@ describe('process deployer', () => {
     const result = await deployer.scaleTo(0, [replica?.id as string], { drainTimeoutMs: 400 });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
     expect(result.stopping).toEqual(['pool-a-1']);
-    expect(isRunning(record?.pid as number)).toBe(false);
+    expect(await isRunning(record?.pid as number)).toBe(false);
     expect(await deployer.replicas()).toEqual([]);
     const overran = log.entries.filter((e) => e.level === 'warn' && /did not drain in time/.test(e.msg));
     expect(overran).toHaveLength(1);
@@ -185,13 +181,13 @@ describe('process deployer', () => {
     });
     expect(await deployer.replicas()).toEqual([]);
     await deployer.scaleTo(0, ['pool-a-1'], down);
-    expect(isRunning(pid)).toBe(true);
+    expect(await isRunning(pid)).toBe(true);
     // Its place is free: the next replica takes the id with a record of its own.
     const { started } = await deployer.scaleTo(1, [], down);
     expect(started).toEqual(['pool-a-1']);
     const [record] = await readRecords(join(f.stateDir, 'pool-a'));
     expect(record?.pid).not.toBe(pid);
-    expect(isRunning(pid)).toBe(true);
+    expect(await isRunning(pid)).toBe(true);
     await deployer.scaleTo(0, [], down);
   });
 
@@ -231,8 +227,18 @@ describe('process deployer', () => {
     // The draining one does not count: two serving means one more is started.
     const { started } = await createProcessDeployer(f.config('pool-a')).scaleTo(2, [], down);
     expect(started).toEqual(['pool-a-3']);
-    expect(isRunning(first?.pid as number)).toBe(false);
+    expect(await isRunning(first?.pid as number)).toBe(false);
     await deployer.scaleTo(0, [], { drainTimeoutMs: 100 });
+  });
+
+  it('says so when the command cannot start, and keeps no record of it', async () => {
+    const f = setup({ command: ['/no/such/program'] });
+    const deployer = createProcessDeployer(f.config('pool-a'));
+    await expect(deployer.scaleTo(1, [], down)).rejects.toThrow(
+      /process deployer: could not start \/no\/such\/program for pool-a-1/,
+    );
+    expect(await deployer.replicas()).toEqual([]);
+    expect(await readRecords(join(f.stateDir, 'pool-a'))).toEqual([]);
   });
 
   it('refuses a target name that cannot be a directory and a node id', () => {
