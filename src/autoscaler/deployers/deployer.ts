@@ -53,10 +53,13 @@ export interface Deployer {
    * lowest quality score): a deployer that can choose (process, docker) drains and stops
    * exactly those; one that cannot (kubernetes, ecs) steers the platform towards them
    * (pod-deletion-cost, task scale-in protection of the others) and sets the count.
-   * Asking again for the count it already runs changes nothing.
+   * Asking again for the count it already runs changes nothing. Ids in `remove` that are not
+   * this target's serving replicas are ignored; when it names too few, the deployer picks the
+   * rest. Draining replicas do not count towards the target's size. A deployer that stops
+   * replicas itself (process, docker) resolves when the ones it removes have stopped.
    */
   scaleTo(count: number, remove: readonly string[], options: ScaleDownOptions): Promise<ScaleResult>;
-  /** Lets go of clients and watchers; the replicas keep running. */
+  /** Lets go of clients and watchers; the replicas keep running. Safe to call twice. */
   close(): Promise<void>;
 }
 
