@@ -101,22 +101,38 @@ const directionSchema = ({ maxStep, stabilizationS }: { maxStep: number; stabili
     stabilization_s: nonNegativeInt.default(stabilizationS),
   });
 
+/** What every replica's `vigil worker` is configured with beyond what the autoscaler sets. */
+const workerOverrides = z
+  .record(z.string(), z.unknown())
+  .default(() => ({}))
+  .describe(
+    'Worker configuration keys (docs/worker.md) every replica gets, over the target’s topic and concurrency.',
+  );
+
 const processDeployerSchema = z.strictObject({
   kind: z.literal('process'),
-  /** Where replicas' state files, keys and outboxes live. */
+  /** Where replicas' records, keys, outboxes and logs live; survives autoscaler restarts. */
   state_dir: z.string().min(1).default('./data/autoscaler'),
   /** The command a replica runs; `vigil worker` of this installation when absent. */
   command: z.array(z.string().min(1)).min(1).optional(),
   env: z.record(z.string(), z.string()).default(() => ({})),
+  worker: workerOverrides,
 });
 
 const dockerDeployerSchema = z.strictObject({
   kind: z.literal('docker'),
-  socket_path: z.string().min(1).default('/var/run/docker.sock'),
+  /** The engine's unix socket; DOCKER_HOST's, else /var/run/docker.sock, when absent. */
+  socket_path: z.string().min(1).optional(),
+  /** An image with `vigil` in it (the project publishes none yet: build one). */
   image: z.string().min(1),
   command: z.array(z.string()).optional(),
   env: z.record(z.string(), z.string()).default(() => ({})),
-  network: z.string().min(1).default('host'),
+  /** `host` reaches a coordinator on the host's loopback; null: the engine's default network. */
+  network_mode: z.string().min(1).nullable().default('host'),
+  binds: z.array(z.string().min(1)).default(() => []),
+  labels: z.record(z.string(), z.string()).default(() => ({})),
+  pull: z.boolean().default(true),
+  worker: workerOverrides,
 });
 
 const kubernetesDeployerSchema = z.strictObject({
@@ -228,6 +244,18 @@ export const autoscalerSchema = z
     stale_after_ms: positiveInt
       .default(60_000)
       .describe('A reading older than this is no reading: its policy proposes nothing.'),
+    coordinator_url: z
+      .url({ protocol: /^https?$/ })
+      .default('http://127.0.0.1:8080')
+      .describe('The coordinator the replicas’ workers talk to (vigil up sets its own).'),
+    worker_api_key: z
+      .string()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe(
+        'A node or operator key the replicas register their nodes with; null passes VIGIL_WORKER_API_KEY through.',
+      ),
     targets: z
       .array(scaledTargetSchema)
       .default(() => [])

@@ -71,6 +71,7 @@ const RULES = new Map<string, Rule>([
   ['autoscaler.targets.*.block_ticks.ws_url', shorten],
   ['autoscaler.targets.*.block_ticks.http_url', shorten],
   ['autoscaler.targets.*.deployer.env', secretValues],
+  ['autoscaler.worker_api_key', secret],
 ]);
 
 function ruleFor(path: readonly (string | number)[]): Rule | undefined {

@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import type { ConfigSources } from '../config/load.ts';
 import type { VigilConfig } from '../config/schema.ts';
 import { ensurePortFree } from '../platform/listen.ts';
 import type { Logger } from '../platform/log.ts';
+import type { JobQueue } from '../queue/queue.ts';
 import { openStore, type Store } from '../store/store.ts';
 import type { FetchLike } from './alerts/send.ts';
 import { assembleCoordinator } from './assemble.ts';
@@ -17,6 +19,14 @@ export interface RunningCoordinator {
   store: Store;
   /** Dashboard sign-ins: `vigil up` makes its one-time link here. */
   sessions: Sessions;
+  /** The job queue and the metrics registry, for a role run beside it (the autoscaler). */
+  queue: JobQueue;
+  registry: Registry;
+  /**
+   * Runs `stop` first when the coordinator closes, while its store and queue are still open
+   * (a role run beside it stops before them).
+   */
+  beforeClose(stop: () => Promise<void>): void;
   /** Stops taking requests, finishes in-flight work and closes the store. */
   close(): Promise<void>;
 }
@@ -78,13 +88,22 @@ export async function startCoordinator(
   log.info({ url: address, database: store.capabilities.dialectName }, 'coordinator listening');
 
   let closing: Promise<void> | null = null;
+  const firstToStop: Array<() => Promise<void>> = [];
   return {
     url: address,
     app,
     store,
     sessions: parts.sessions,
+    queue,
+    registry: parts.registry,
+    beforeClose: (stop) => firstToStop.push(stop),
     close() {
       closing ??= (async () => {
+        for (const stop of firstToStop.splice(0).reverse()) {
+          await stop().catch((err: unknown) =>
+            log.error({ err }, 'stopping a role beside the coordinator failed'),
+          );
+        }
         // Waiting claims answer now, or the API would wait for their long polls to end.
         jobs.close();
         await shutdown.drain();

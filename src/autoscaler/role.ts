@@ -1,0 +1,110 @@
+import type { Registry } from 'prom-client';
+import type { ScaledTargetConfig } from '../config/autoscaler-schema.ts';
+import type { VigilConfig } from '../config/schema.ts';
+import type { Logger } from '../platform/log.ts';
+import type { JobQueue } from '../queue/queue.ts';
+import { getTopics } from '../store/repositories/topics.ts';
+import type { Store } from '../store/store.ts';
+import { type RunningAutoscaler, startAutoscaler } from './autoscaler.ts';
+import { createDeployer } from './deployers/index.ts';
+import {
+  createMetricSource,
+  createTickSource,
+  type MetricSource,
+  SourceConfigError,
+} from './sources/index.ts';
+
+/** A configuration the autoscaler cannot start with: one line naming the key and why. */
+export class AutoscalerStartError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AutoscalerStartError';
+  }
+}
+
+export interface AutoscalerRoleDeps {
+  store: Store;
+  queue: JobQueue;
+  config: VigilConfig;
+  registry: Registry;
+  log: Logger;
+  now?: () => number;
+  baseDir?: string;
+}
+
+function sourceOf(source: ScaledTargetConfig['sources'][number]): MetricSource {
+  const { name: _name, ...config } = source;
+  return createMetricSource(config);
+}
+
+/**
+ * Starts the autoscaler with its real sources and deployers, after checking what only a
+ * running system can tell: every target's topic exists (in the configuration or through the
+ * API), and every source answers once. Either failing stops the start with the key that is
+ * wrong; once running, a source that fails holds its target's count instead.
+ */
+export async function startAutoscalerRole(deps: AutoscalerRoleDeps): Promise<RunningAutoscaler> {
+  const { store, queue, config, registry, log } = deps;
+  const settings = config.autoscaler;
+  const topics = await getTopics(
+    store.db,
+    settings.targets.flatMap((t) => (t.topic === undefined ? [] : [t.topic])),
+  );
+  const sources = new Map<string, MetricSource>();
+  try {
+    for (const [i, target] of settings.targets.entries()) {
+      if (target.topic !== undefined && !topics.has(target.topic)) {
+        throw new AutoscalerStartError(
+          `autoscaler.targets.${i}.topic: no topic ${target.topic} (declare it under topics, or add it with POST /topics)`,
+        );
+      }
+      for (const [j, source] of target.sources.entries()) {
+        const key = `autoscaler.targets.${i}.sources.${j}`;
+        let built: MetricSource;
+        try {
+          built = sourceOf(source);
+        } catch (error) {
+          if (error instanceof SourceConfigError) throw new AutoscalerStartError(`${key}: ${error.message}`);
+          throw error;
+        }
+        sources.set(`${target.name}/${source.name}`, built);
+        try {
+          await built.read();
+        } catch (error) {
+          throw new AutoscalerStartError(
+            `${key} (${source.name}) cannot be read: ${(error as Error).message}`,
+            {
+              cause: error,
+            },
+          );
+        }
+      }
+    }
+  } catch (error) {
+    await Promise.all([...sources.values()].map((s) => s.close().catch(() => {})));
+    throw error;
+  }
+
+  const autoscalerLog = log.child({ component: 'autoscaler' });
+  return startAutoscaler({
+    store,
+    queue,
+    config: settings,
+    registry,
+    log: autoscalerLog,
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+    deployerFor: (target) =>
+      createDeployer(target, {
+        settings,
+        log: autoscalerLog,
+        ...(deps.now === undefined ? {} : { now: deps.now }),
+        ...(deps.baseDir === undefined ? {} : { baseDir: deps.baseDir }),
+      }),
+    sourceFor: (source) => {
+      const target = settings.targets.find((t) => t.sources.includes(source));
+      return sources.get(`${target?.name}/${source.name}`) ?? sourceOf(source);
+    },
+    blockTicksFor: (target) =>
+      createTickSource({ kind: 'block', ...target.block_ticks }, { log: autoscalerLog }),
+  });
+}
