@@ -75,6 +75,10 @@ export function backlogProposal(policy: BacklogPolicy, ctx: PolicyContext): Prop
     };
   }
   const s = backlogSizing(backlog.reading.value, rate.reading.value, mu.reading.value, ctx.actual, policy);
+  // A throughput near zero (a denormal, a replica that never finishes) sizes nothing usable.
+  if (!Number.isFinite(s.replicas)) {
+    return { policy: policy.name, replicas: null, reason: `${policy.throughput_per_replica_per_s}: too small to size by` };
+  }
   const r = (x: number) => Math.round(x * 100) / 100;
   return {
     policy: policy.name,

@@ -155,6 +155,7 @@ describe('backlog policy', () => {
     expect(backlogProposal(backlog, ctx({ ...fresh, in: at(2, 31) })).replicas).toBeNull();
     expect(backlogProposal(backlog, ctx({ ...fresh, mu: at(1, 3601) })).replicas).toBeNull();
     expect(backlogProposal(backlog, ctx({ ...fresh, mu: at(0) })).replicas).toBeNull();
+    expect(backlogProposal(backlog, ctx({ ...fresh, mu: at(5e-324) })).replicas).toBeNull();
     // A throughput measured 10 minutes ago is still the service's throughput.
     expect(backlogProposal(backlog, ctx({ ...fresh, mu: at(1, 600) })).replicas).toBe(3);
   });
