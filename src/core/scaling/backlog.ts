@@ -50,7 +50,10 @@ export function backlogSizing(
     drain = running + (B - served_by_running) / (mu * late_window_s);
   }
   // The epsilon keeps a need of exactly 3 from becoming 4 through floating-point dust.
-  const replicas = Math.max(0, Math.ceil(Math.max(keep_up, drain) * (1 + Math.max(0, policy.headroom)) - 1e-9));
+  const replicas = Math.max(
+    0,
+    Math.ceil(Math.max(keep_up, drain) * (1 + Math.max(0, policy.headroom)) - 1e-9),
+  );
   return { keep_up, drain, budget_s, replicas };
 }
 
@@ -77,7 +80,11 @@ export function backlogProposal(policy: BacklogPolicy, ctx: PolicyContext): Prop
   const s = backlogSizing(backlog.reading.value, rate.reading.value, mu.reading.value, ctx.actual, policy);
   // A throughput near zero (a denormal, a replica that never finishes) sizes nothing usable.
   if (!Number.isFinite(s.replicas)) {
-    return { policy: policy.name, replicas: null, reason: `${policy.throughput_per_replica_per_s}: too small to size by` };
+    return {
+      policy: policy.name,
+      replicas: null,
+      reason: `${policy.throughput_per_replica_per_s}: too small to size by`,
+    };
   }
   const r = (x: number) => Math.round(x * 100) / 100;
   return {
