@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 
-
 import { describe, expect, it } from 'vitest';
 import { backlogProposal, backlogSizing } from '../../../src/core/scaling/backlog.ts';
 import type { PolicyContext } from '../../../src/core/scaling/readings.ts';
