@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-
 import { describe, expect, it } from 'vitest';
 import { backlogProposal, backlogSizing } from '../../../src/core/scaling/backlog.ts';
 import type { PolicyContext } from '../../../src/core/scaling/readings.ts';
