@@ -218,6 +218,53 @@ describe('decide: properties', () => {
     );
   });
 
+  it('scales down exactly to the highest recommendation of the window, never below it', () => {
+    // One policy that proposes its reading, no step limits: the window alone shapes the result.
+    const values = fc.array(
+      fc.record({ dt_s: fc.integer({ min: 1, max: 200 }), value: fc.integer({ min: 0, max: 60 }) }),
+      { minLength: 1, maxLength: 30 },
+    );
+    fc.assert(
+      fc.property(
+        values,
+        fc.integer({ min: 0, max: 600 }),
+        fc.integer({ min: 0, max: 60 }),
+        (seq, window_s, start) => {
+          const t: ScaledTarget = {
+            min_replicas: 0,
+            max_replicas: 60,
+            paused: false,
+            policies: [echo('a')],
+            behaviour: { ...FREE, scale_down: { ...FREE.scale_down, stabilization_s: window_s } },
+          };
+          let state: ScalingState = EMPTY_STATE;
+          let desired = start;
+          let now_ms = T0;
+          const seen: { at: number; value: number }[] = [];
+          for (const { dt_s, value } of seq) {
+            now_ms += dt_s * 1000;
+            seen.push({ at: now_ms, value });
+            const d = decide({
+              now_ms,
+              actual: desired,
+              desired,
+              target: t,
+              readings: { a: { value, at: now_ms } },
+              state,
+            });
+            const highest = Math.max(
+              ...seen.filter((r) => r.at > now_ms - window_s * 1000).map((r) => r.value),
+              value,
+            );
+            expect(d.replicas).toBe(value >= desired ? value : Math.min(desired, highest));
+            state = d.state;
+            desired = d.replicas;
+          }
+        },
+      ),
+    );
+  });
+
   it('within one period, never rises by more than the larger step, nor falls by more', () => {
     fc.assert(
       fc.property(target, ticks, fc.integer({ min: 0, max: 60 }), (t0, s, startRaw) => {
