@@ -265,6 +265,19 @@ describe('decide: properties', () => {
     );
   });
 
+  it('never scales down within the cooldown after a change', () => {
+    fc.assert(
+      fc.property(target, ticks, (t, s) => {
+        let last_change: number | null = null;
+        for (const { now_ms, current, decision } of run(t, s)) {
+          const cooling = last_change !== null && now_ms - last_change < t.behaviour.cooldown_s * 1000;
+          if (cooling && current <= t.max_replicas) expect(decision.replicas).toBeGreaterThanOrEqual(current);
+          if (decision.replicas !== current) last_change = now_ms;
+        }
+      }),
+    );
+  });
+
   it('within one period, never rises by more than the larger step, nor falls by more', () => {
     fc.assert(
       fc.property(target, ticks, fc.integer({ min: 0, max: 60 }), (t0, s, startRaw) => {
