@@ -7,8 +7,9 @@ import { type Trace, traces } from './lib/autoscale-traces.ts';
 import { machine } from './lib/common.ts';
 
 /**
- * `npm run bench -- autoscale [--seed 1] [--scale 1] [--trace a,b] [--policy a,b]
- *   [--headroom 0.1] [--utilization 0.7]`
+ * `npm run bench -- autoscale [--seed 1] [--scale 1] [--trace diurnal,flash,on-off,ramp,blocks]
+ *   [--policy watermark,hpa,backlog,backlog+target] [--headroom 0] [--down-window 20]
+ *   [--utilization 0.7] [--combined-utilization 0.9] [--rate-window 30]`
  *
  * Issue 15: the scaling policies of `core/scaling` replayed in virtual time over five traces
  * (diurnal, a 10× flash crowd, on/off bursts, a slow ramp, per-block bursts). Per trace and
@@ -25,21 +26,25 @@ export async function main(args: string[]): Promise<void> {
       policy: { type: 'string' },
       headroom: { type: 'string' },
       utilization: { type: 'string' },
+      'combined-utilization': { type: 'string' },
       'down-window': { type: 'string' },
       'rate-window': { type: 'string' },
     },
   });
   const seed = Number(values.seed ?? 1);
   const scale = Number(values.scale ?? 1);
-  const headroom = Number(values.headroom ?? 0.1);
+  const headroom = Number(values.headroom ?? 0);
   const utilization = Number(values.utilization ?? 0.7);
-  const down_window_s = Number(values['down-window'] ?? 60);
+  const combined_utilization = Number(values['combined-utilization'] ?? 0.9);
+  const down_window_s = Number(values['down-window'] ?? 20);
   const rate_window_s = Number(values['rate-window'] ?? 30);
   const wantedTraces = values.trace?.split(',');
   const wantedPolicies = values.policy?.split(',');
   const bounds = { min_replicas: 1, max_replicas: 100 };
 
-  console.log(`autoscale: seed ${seed}, scale ${scale}, backlog headroom ${headroom}, HPA utilization target ${utilization}`);
+  console.log(
+    `autoscale: seed ${seed}, scale ${scale}, backlog headroom ${headroom}, HPA utilization target ${utilization}`,
+  );
   console.log(`machine: ${machine()}`);
   console.log(
     '\n  trace      policy            within deadline   replica-s   × optimal   actions   peak   reasons',
@@ -55,7 +60,12 @@ export async function main(args: string[]): Promise<void> {
         `   (${trace.arrivals.length} jobs, ${trace.about}; deadline ${trace.deadline_s} s, ` +
         `start-up ${trace.startup_s} s; optimum in ${Math.round(optimum_ms)} ms)`,
     );
-    for (const [name, target] of policiesFor(trace, bounds, { headroom, utilization, down_window_s })) {
+    for (const [name, target] of policiesFor(trace, bounds, {
+      headroom,
+      utilization,
+      combined_utilization,
+      down_window_s,
+    })) {
       if (wantedPolicies !== undefined && !wantedPolicies.includes(name)) continue;
       const r = simulate(trace, target, { rate_window_s });
       const share = (100 * r.within_deadline) / r.jobs;
@@ -77,12 +87,19 @@ const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
 /**
  * The four contenders, each with the behaviour it would be deployed with: the seed's
  * watermark moves ±1 with no windows; the HPA formula keeps HPA's defaults; the backlog policy
- * scales up at once and down after a 60 s window (its proposal already carries headroom).
+ * scales up by up to 100 replicas per 15 s (its proposal is a computed need, not a guess to
+ * be approached) and down to the highest recommendation of the last `down_window_s`. In the
+ * combination the target policy is a utilization safety net, set higher than alone.
  */
 function policiesFor(
   trace: Trace,
   bounds: { min_replicas: number; max_replicas: number },
-  { headroom, utilization, down_window_s }: { headroom: number; utilization: number; down_window_s: number },
+  {
+    headroom,
+    utilization,
+    combined_utilization,
+    down_window_s,
+  }: { headroom: number; utilization: number; combined_utilization: number; down_window_s: number },
 ): [string, ScaledTarget][] {
   const watermark: Policy = {
     kind: 'watermark',
@@ -131,9 +148,9 @@ function policiesFor(
     policies,
   });
   return [
-    ['watermark ±1', t([watermark], free)],
-    ['HPA formula', t([hpa], DEFAULT_BEHAVIOUR)],
+    ['watermark', t([watermark], free)],
+    ['hpa', t([hpa], DEFAULT_BEHAVIOUR)],
     ['backlog', t([backlog], quickDown)],
-    ['backlog+target', t([backlog, hpa], quickDown)],
+    ['backlog+target', t([backlog, { ...hpa, target: combined_utilization }], quickDown)],
   ];
 }

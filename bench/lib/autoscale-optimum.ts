@@ -36,14 +36,16 @@ export function hindsightOptimum(
       const end = k * slot_s;
       // Work arriving within a slot is there from the slot's start: optimistic by < one slot.
       while (i < n && (trace.arrivals[i] as number) < end) a += trace.service_s[i++] as number;
-      while (j < n && (trace.arrivals[j] as number) + trace.deadline_s <= end) d += trace.service_s[j++] as number;
+      while (j < n && (trace.arrivals[j] as number) + trace.deadline_s <= end)
+        d += trace.service_s[j++] as number;
       arrived[k] = a;
       due[k] = d;
     }
   }
   const units = (x: number) => Math.round(x / unit);
   let maxQ = 0;
-  for (let k = 1; k <= slots; k++) maxQ = Math.max(maxQ, units(arrived[k] as number) - units(due[k] as number));
+  for (let k = 1; k <= slots; k++)
+    maxQ = Math.max(maxQ, units(arrived[k] as number) - units(due[k] as number));
   const Q = maxQ + 1;
   const N = max_replicas + 1;
   const startup = trace.startup_s;
@@ -62,7 +64,8 @@ export function hindsightOptimum(
     for (let q = 0; q <= reachQ; q++) {
       // best[m]: the cheapest way to have m replicas in this slot coming from any count with q queued.
       suffix[N] = Infinity;
-      for (let n = N - 1; n >= 0; n--) suffix[n] = Math.min(suffix[n + 1] as number, value[n * Q + q] as number);
+      for (let n = N - 1; n >= 0; n--)
+        suffix[n] = Math.min(suffix[n + 1] as number, value[n * Q + q] as number);
       let run = Infinity;
       for (let n = 0; n < N; n++) {
         run = Math.min(run, (value[n * Q + q] as number) - startup * n);

@@ -1,5 +1,10 @@
 import { decide } from '../../src/core/scaling/decide.ts';
-import { EMPTY_STATE, type Reading, type ScaledTarget, type ScalingState } from '../../src/core/scaling/types.ts';
+import {
+  EMPTY_STATE,
+  type Reading,
+  type ScaledTarget,
+  type ScalingState,
+} from '../../src/core/scaling/types.ts';
 import type { Trace } from './autoscale-traces.ts';
 
 /**
@@ -67,7 +72,8 @@ class Events {
     return (this.seq[a] as number) < (this.seq[b] as number);
   }
   private swap(a: number, b: number): void {
-    for (const arr of [this.t, this.k, this.ref, this.seq]) [arr[a], arr[b]] = [arr[b] as number, arr[a] as number];
+    for (const arr of [this.t, this.k, this.ref, this.seq])
+      [arr[a], arr[b]] = [arr[b] as number, arr[a] as number];
   }
   push(time: number, kind: number, ref: number): void {
     let i = this.n++;
@@ -130,7 +136,8 @@ export function simulate(trace: Trace, target: ScaledTarget, { rate_window_s = 3
   let peak = 0;
   const reasons: Record<string, number> = {};
 
-  const live = () => replicas.filter((r) => r.state === 'starting' || r.state === 'idle' || r.state === 'busy');
+  const live = () =>
+    replicas.filter((r) => r.state === 'starting' || r.state === 'idle' || r.state === 'busy');
 
   const startReplica = (now: number, ready_now: boolean) => {
     const id = replicas.length;
@@ -204,7 +211,8 @@ export function simulate(trace: Trace, target: ScaledTarget, { rate_window_s = 3
   let last_tick_busy = 0;
   let last_tick_ready = 0;
   const tick = (now: number) => {
-    while (done_head < done_at.length && (done_at[done_head] as number) <= now - THROUGHPUT_WINDOW_S) done_head++;
+    while (done_head < done_at.length && (done_at[done_head] as number) <= now - THROUGHPUT_WINDOW_S)
+      done_head++;
     let served = 0;
     for (let i = done_head; i < done_service.length; i++) served += done_service[i] as number;
     const completions = done_service.length - done_head;
@@ -222,8 +230,11 @@ export function simulate(trace: Trace, target: ScaledTarget, { rate_window_s = 3
       [METRICS.backlog]: fresh(queue.length - head + busy),
       [METRICS.arrival_rate_per_s]: fresh(arrived / window_s),
       [METRICS.throughput_per_replica_per_s]:
-        throughput === undefined ? undefined : { value: throughput.value, at: Math.round(throughput.at * 1000) },
-      [METRICS.utilization]: ready_delta > 0 ? fresh((busy_integral - last_tick_busy) / ready_delta) : undefined,
+        throughput === undefined
+          ? undefined
+          : { value: throughput.value, at: Math.round(throughput.at * 1000) },
+      [METRICS.utilization]:
+        ready_delta > 0 ? fresh((busy_integral - last_tick_busy) / ready_delta) : undefined,
     };
     last_tick_busy = busy_integral;
     last_tick_ready = ready_integral;
@@ -276,5 +287,12 @@ export function simulate(trace: Trace, target: ScaledTarget, { rate_window_s = 3
   }
   let replica_seconds = 0;
   for (const r of replicas) replica_seconds += Math.max(0, r.stopped_at - r.asked_at);
-  return { jobs: arrivals.length, within_deadline: within, replica_seconds, actions, peak_replicas: peak, reasons };
+  return {
+    jobs: arrivals.length,
+    within_deadline: within,
+    replica_seconds,
+    actions,
+    peak_replicas: peak,
+    reasons,
+  };
 }

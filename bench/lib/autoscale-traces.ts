@@ -55,7 +55,12 @@ function serviceTimes(n: number, mean_s: number, random: () => number): Float64A
 }
 
 /** A Poisson process with rate `rate(t)` ≤ `peak`, by thinning. */
-function poisson(rate: (t: number) => number, peak: number, duration_s: number, random: () => number): number[] {
+function poisson(
+  rate: (t: number) => number,
+  peak: number,
+  duration_s: number,
+  random: () => number,
+): number[] {
   const out: number[] = [];
   let t = 0;
   for (;;) {
@@ -107,7 +112,7 @@ export function traces(options: TraceOptions): Trace[] {
       'diurnal',
       '2 → 20 jobs/s and back, one cycle',
       diurnal_s,
-      (t) => 2 + 18 * (1 - Math.cos((2 * Math.PI * t) / diurnal_s)) / 2,
+      (t) => 2 + (18 * (1 - Math.cos((2 * Math.PI * t) / diurnal_s))) / 2,
       20,
       options,
     ),

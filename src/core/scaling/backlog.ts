@@ -7,7 +7,7 @@ export interface BacklogSizing {
   keep_up: number;
   /** Replicas that drain the backlog within its budget, counting start-up: see below. */
   drain: number;
-  /** Seconds the backlog has to drain: the deadline less one service time. */
+  /** Seconds the backlog has to drain: the deadline less one service time, at least half the deadline. */
   budget_s: number;
   /** max(keep_up, drain) × (1 + headroom), rounded up. */
   replicas: number;
@@ -18,7 +18,8 @@ export interface BacklogSizing {
  *
  * With `n` replicas each finishing μ jobs per second, the last of `B` queued jobs finishes
  * after B / (n μ) plus its own service time 1 / μ, so the backlog drains in time when
- * n ≥ B / (μ T), with T = deadline − 1 / μ. Jobs arriving meanwhile queue behind the backlog
+ * n ≥ B / (μ T), with T = deadline − 1 / μ (but at least half the deadline), and never more
+ * replicas than jobs. Jobs arriving meanwhile queue behind the backlog
  * and wait no longer than it did as long as n μ ≥ λ, so the two needs combine by max, not by
  * sum: adding them would size a per-block burst twice (once as backlog, once as its share of
  * the arrival rate).
@@ -40,7 +41,9 @@ export function backlogSizing(
   const mu = throughput_per_replica_per_s;
   const B = Math.max(0, backlog);
   const keep_up = Math.max(0, arrival_rate_per_s) / mu;
-  const budget_s = Math.max(policy.deadline_s - 1 / mu, 1 / mu);
+  // Below half the deadline the budget stops shrinking: a service time near the deadline
+  // leaves no time to queue at all, and the cap below then gives each job its own replica.
+  const budget_s = Math.max(policy.deadline_s - 1 / mu, policy.deadline_s / 2);
   const served_by_running = running * mu * budget_s;
   let drain: number;
   if (B <= served_by_running) {
@@ -49,8 +52,13 @@ export function backlogSizing(
     const late_window_s = Math.max(budget_s - policy.startup_s, budget_s / 2);
     drain = running + (B - served_by_running) / (mu * late_window_s);
   }
+  // More replicas than jobs cannot finish them sooner.
+  drain = Math.min(drain, B);
   // The epsilon keeps a need of exactly 3 from becoming 4 through floating-point dust.
-  const replicas = Math.max(0, Math.ceil(Math.max(keep_up, drain) * (1 + Math.max(0, policy.headroom)) - 1e-9));
+  const replicas = Math.max(
+    0,
+    Math.ceil(Math.max(keep_up, drain) * (1 + Math.max(0, policy.headroom)) - 1e-9),
+  );
   return { keep_up, drain, budget_s, replicas };
 }
 
@@ -75,6 +83,14 @@ export function backlogProposal(policy: BacklogPolicy, ctx: PolicyContext): Prop
     };
   }
   const s = backlogSizing(backlog.reading.value, rate.reading.value, mu.reading.value, ctx.actual, policy);
+  // A throughput near zero (a denormal, a replica that never finishes) sizes nothing usable.
+  if (!Number.isFinite(s.replicas)) {
+    return {
+      policy: policy.name,
+      replicas: null,
+      reason: `${policy.throughput_per_replica_per_s}: too small to size by`,
+    };
+  }
   const r = (x: number) => Math.round(x * 100) / 100;
   return {
     policy: policy.name,

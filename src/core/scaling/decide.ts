@@ -91,9 +91,11 @@ export function decide(input: DecideInput): Decision {
     last_change !== undefined &&
     now_ms - last_change.at < target.behaviour.cooldown_s * 1000
   ) {
+    // Bounds still apply: a max lowered by the operator is not held off by the cooldown.
+    const held = clamp(current, min, max);
     return finish(
-      current,
-      'cooldown',
+      held,
+      held === current ? 'cooldown' : 'bounded',
       `${recommended} recommended; no scale-down within ${target.behaviour.cooldown_s} s of the last change`,
       within,
     );

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { backlogProposal, backlogSizing } from '../../../src/core/scaling/backlog.ts';
 import type { PolicyContext } from '../../../src/core/scaling/readings.ts';
 import { targetProposal } from '../../../src/core/scaling/target.ts';
-import type { BacklogPolicy, Readings, TargetPolicy, WatermarkPolicy } from '../../../src/core/scaling/types.ts';
+import type {
+  BacklogPolicy,
+  Readings,
+  TargetPolicy,
+  WatermarkPolicy,
+} from '../../../src/core/scaling/types.ts';
 import { EMPTY_WATERMARK, watermarkProposal } from '../../../src/core/scaling/watermark.ts';
 
 const NOW = 1_800_000_000_000;
@@ -112,7 +117,10 @@ describe('backlog policy', () => {
     expect(late.replicas).toBe(15);
     // Start-up longer than half the budget: late replicas are counted as serving half of it.
     // μ = 1, deadline 13 → budget 12, start-up 15: 1 + (120 − 12) / 6 = 19; no headroom.
-    expect(backlogSizing(120, 0, 1, 1, { deadline_s: 13, startup_s: 15, headroom: 0 }).drain).toBeCloseTo(19, 9);
+    expect(backlogSizing(120, 0, 1, 1, { deadline_s: 13, startup_s: 15, headroom: 0 }).drain).toBeCloseTo(
+      19,
+      9,
+    );
     // Nothing queued, nothing arriving: nothing needed (the bounds keep the minimum).
     expect(backlogSizing(0, 0, 2, 3, backlog).replicas).toBe(0);
   });
@@ -122,11 +130,20 @@ describe('backlog policy', () => {
     const rate = fc.double({ min: 0, max: 100, noNaN: true });
     const mu = fc.double({ min: 0.01, max: 50, noNaN: true });
     fc.assert(
-      fc.property(nat, nat, rate, rate, mu, mu, fc.integer({ min: 0, max: 50 }), (b1, b2, l1, l2, m1, m2, running) => {
-        const lo = backlogSizing(Math.min(b1, b2), Math.min(l1, l2), Math.max(m1, m2), running, backlog);
-        const hi = backlogSizing(Math.max(b1, b2), Math.max(l1, l2), Math.min(m1, m2), running, backlog);
-        expect(hi.replicas).toBeGreaterThanOrEqual(lo.replicas);
-      }),
+      fc.property(
+        nat,
+        nat,
+        rate,
+        rate,
+        mu,
+        mu,
+        fc.integer({ min: 0, max: 50 }),
+        (b1, b2, l1, l2, m1, m2, running) => {
+          const lo = backlogSizing(Math.min(b1, b2), Math.min(l1, l2), Math.max(m1, m2), running, backlog);
+          const hi = backlogSizing(Math.max(b1, b2), Math.max(l1, l2), Math.min(m1, m2), running, backlog);
+          expect(hi.replicas).toBeGreaterThanOrEqual(lo.replicas);
+        },
+      ),
     );
   });
 
@@ -155,6 +172,7 @@ describe('backlog policy', () => {
     expect(backlogProposal(backlog, ctx({ ...fresh, in: at(2, 31) })).replicas).toBeNull();
     expect(backlogProposal(backlog, ctx({ ...fresh, mu: at(1, 3601) })).replicas).toBeNull();
     expect(backlogProposal(backlog, ctx({ ...fresh, mu: at(0) })).replicas).toBeNull();
+    expect(backlogProposal(backlog, ctx({ ...fresh, mu: at(5e-324) })).replicas).toBeNull();
     // A throughput measured 10 minutes ago is still the service's throughput.
     expect(backlogProposal(backlog, ctx({ ...fresh, mu: at(1, 600) })).replicas).toBe(3);
   });
@@ -175,7 +193,11 @@ function steps(values: (number | null)[], policy = watermark, current = 5): numb
   let state = EMPTY_WATERMARK;
   return values.map((v, i) => {
     const readings: Readings = v === null ? {} : { q: { value: v, at: NOW + i * 1000 } };
-    const r = watermarkProposal(policy, { now_ms: NOW + i * 1000, actual: current, current, readings }, state);
+    const r = watermarkProposal(
+      policy,
+      { now_ms: NOW + i * 1000, actual: current, current, readings },
+      state,
+    );
     state = r.state;
     return r.proposal.replicas === null ? Number.NaN : r.proposal.replicas - current;
   });
@@ -198,7 +220,11 @@ describe('watermark policy (the seed, with consecutive breaches)', () => {
     let state = EMPTY_WATERMARK;
     const reading = { q: { value: 500, at: NOW } };
     const proposals = [0, 1, 2, 3].map((i) => {
-      const r = watermarkProposal(watermark, { now_ms: NOW + i * 1000, actual: 5, current: 5, readings: reading }, state);
+      const r = watermarkProposal(
+        watermark,
+        { now_ms: NOW + i * 1000, actual: 5, current: 5, readings: reading },
+        state,
+      );
       state = r.state;
       return r.proposal.replicas;
     });
@@ -213,18 +239,25 @@ describe('watermark policy (the seed, with consecutive breaches)', () => {
       fc.constant(null),
     );
     fc.assert(
-      fc.property(fc.array(reading, { maxLength: 40 }), fc.integer({ min: 1, max: 5 }), (values, breaches) => {
-        const got = steps(values, { ...watermark, breaches });
-        // The model: a run of same-side breaches, cut by anything else and by a step.
-        let run: { side: number; length: number } = { side: 0, length: 0 };
-        values.forEach((v, i) => {
-          const side = v === null ? 0 : v > 100 ? 1 : v < 10 ? -1 : 0;
-          run = side !== 0 && side === run.side ? { side, length: run.length + 1 } : { side, length: side === 0 ? 0 : 1 };
-          const expected = v === null ? Number.NaN : run.length >= breaches ? run.side : 0;
-          expect(got[i]).toBe(expected);
-          if (expected === 1 || expected === -1) run = { side: 0, length: 0 };
-        });
-      }),
+      fc.property(
+        fc.array(reading, { maxLength: 40 }),
+        fc.integer({ min: 1, max: 5 }),
+        (values, breaches) => {
+          const got = steps(values, { ...watermark, breaches });
+          // The model: a run of same-side breaches, cut by anything else and by a step.
+          let run: { side: number; length: number } = { side: 0, length: 0 };
+          values.forEach((v, i) => {
+            const side = v === null ? 0 : v > 100 ? 1 : v < 10 ? -1 : 0;
+            run =
+              side !== 0 && side === run.side
+                ? { side, length: run.length + 1 }
+                : { side, length: side === 0 ? 0 : 1 };
+            const expected = v === null ? Number.NaN : run.length >= breaches ? run.side : 0;
+            expect(got[i]).toBe(expected);
+            if (expected === 1 || expected === -1) run = { side: 0, length: 0 };
+          });
+        },
+      ),
     );
   });
 
