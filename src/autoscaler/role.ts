@@ -14,11 +14,17 @@ import {
   SourceConfigError,
 } from './sources/index.ts';
 
-/** A configuration the autoscaler cannot start with: one line naming the key and why. */
+/**
+ * Why the autoscaler cannot start, in one line naming the key: `configuration` when the
+ * configuration is wrong (running again fails the same way), `unreachable` when a source
+ * could not be read (it may answer later).
+ */
 export class AutoscalerStartError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly kind: 'configuration' | 'unreachable';
+  constructor(kind: 'configuration' | 'unreachable', message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'AutoscalerStartError';
+    this.kind = kind;
   }
 }
 
@@ -55,6 +61,7 @@ export async function startAutoscalerRole(deps: AutoscalerRoleDeps): Promise<Run
     for (const [i, target] of settings.targets.entries()) {
       if (target.topic !== undefined && !topics.has(target.topic)) {
         throw new AutoscalerStartError(
+          'configuration',
           `autoscaler.targets.${i}.topic: no topic ${target.topic} (declare it under topics, or add it with POST /topics)`,
         );
       }
@@ -64,7 +71,8 @@ export async function startAutoscalerRole(deps: AutoscalerRoleDeps): Promise<Run
         try {
           built = sourceOf(source);
         } catch (error) {
-          if (error instanceof SourceConfigError) throw new AutoscalerStartError(`${key}: ${error.message}`);
+          if (error instanceof SourceConfigError)
+            throw new AutoscalerStartError('configuration', `${key}: ${error.message}`);
           throw error;
         }
         sources.set(`${target.name}/${source.name}`, built);
@@ -72,6 +80,7 @@ export async function startAutoscalerRole(deps: AutoscalerRoleDeps): Promise<Run
           await built.read();
         } catch (error) {
           throw new AutoscalerStartError(
+            'unreachable',
             `${key} (${source.name}) cannot be read: ${(error as Error).message}`,
             {
               cause: error,

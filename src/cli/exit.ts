@@ -1,4 +1,5 @@
 import { type Command, CommanderError, InvalidArgumentError } from 'commander';
+import { AutoscalerStartError } from '../autoscaler/role.ts';
 import { ConfigError } from '../config/index.ts';
 
 /**
@@ -37,6 +38,7 @@ export function exitCodeFor(error: unknown): number {
   // Commander has already printed its own message; `--help` and `--version` end with 0.
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   if (error instanceof ConfigError || error instanceof UsageError) return EXIT.usage;
+  if (error instanceof AutoscalerStartError && error.kind === 'configuration') return EXIT.usage;
   return EXIT.failure;
 }
 
