@@ -106,6 +106,12 @@ export async function startTestEngine(
       join(dir, 'docker.pid'),
       '--host',
       `unix://${socketPath}`,
+      // Where the machine runs a containerd of its own, dockerd uses it: namespaces of the
+      // test's own keep its containers apart from a system Docker's.
+      '--containerd-namespace',
+      'vigil-test',
+      '--containerd-plugins-namespace',
+      'vigil-test-plugins',
     ],
     // Its own process group: containerd, which it starts, goes with it if it must be killed.
     { stdio: ['ignore', out, out], detached: true, env: { ...process.env, DOCKER_HOST: '' } },
@@ -164,6 +170,18 @@ export async function startTestEngine(
       }, 20_000);
       await exited;
       clearTimeout(late);
+    }
+    // containerd, which dockerd started in its process group, may still be on its way out.
+    const group = -(dockerd.pid as number);
+    const deadline = Date.now() + 10_000;
+    // Bounded even if a zombie that nobody reaps keeps the group alive.
+    while (Date.now() < deadline + 2_000) {
+      try {
+        process.kill(group, Date.now() > deadline ? 'SIGKILL' : 0);
+      } catch {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
     // The engine leaves its network namespace bind-mounted under its exec root.
     for (const mount of mountsUnder(dir)) {

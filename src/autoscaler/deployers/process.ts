@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Logger, silentLogger } from '../../platform/log.ts';
@@ -31,6 +31,8 @@ const SPAWN_GRACE_MS = 30_000;
 const DRAIN_POLL_MS = 100;
 /** How long a SIGKILLed process may take to be gone before the record is dropped anyway. */
 const KILL_WAIT_MS = 5_000;
+/** A replica's log above this is moved to `worker.log.1` when the next replica of its number starts. */
+const LOG_ROTATE_BYTES = 10 * 1024 * 1024;
 
 export interface ProcessDeployerConfig {
   /** The scaled target's name: its directory under `stateDir` and the stem of replica ids. */
@@ -272,7 +274,11 @@ async function spawnReplica(p: ProcessProps, claimed: ReplicaRecord, n: number):
     key_path: join(dir, 'node.key'),
     data_dir: join(dir, 'worker'),
   };
-  const out = openSync(join(dir, 'worker.log'), 'a', 0o600);
+  const logPath = join(dir, 'worker.log');
+  // Replicas of one number append to one log, so it is rotated at a start: one previous log kept.
+  if ((statSync(logPath, { throwIfNoEntry: false })?.size ?? 0) > LOG_ROTATE_BYTES)
+    renameSync(logPath, `${logPath}.1`);
+  const out = openSync(logPath, 'a', 0o600);
   let pid: number | undefined;
   try {
     const child = spawn(p.program, p.args, {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -239,6 +239,18 @@ describe('process deployer', () => {
     );
     expect(await deployer.replicas()).toEqual([]);
     expect(await readRecords(join(f.stateDir, 'pool-a'))).toEqual([]);
+  });
+
+  it('keeps one previous log when a replica of the same number starts over a large one', async () => {
+    const f = setup();
+    const dir = join(f.stateDir, 'pool-a', 'pool-a-1');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'worker.log'), Buffer.alloc(11 * 1024 * 1024, 'x'));
+    const deployer = createProcessDeployer(f.config('pool-a'));
+    await deployer.scaleTo(1, [], down);
+    expect(statSync(join(dir, 'worker.log.1')).size).toBe(11 * 1024 * 1024);
+    expect(statSync(join(dir, 'worker.log')).size).toBeLessThan(1024);
+    await deployer.scaleTo(0, [], down);
   });
 
   it('refuses a target name that cannot be a directory and a node id', () => {
