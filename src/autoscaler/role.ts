@@ -117,3 +117,32 @@ export async function startAutoscalerRole(deps: AutoscalerRoleDeps): Promise<Run
       createTickSource({ kind: 'block', ...target.block_ticks }, { log: autoscalerLog }),
   });
 }
+
+/**
+ * Drains and stops every replica of the process targets (vigil up on exit: a demo leaves no
+ * worker processes behind, as a production autoscaler's restart must leave them running).
+ */
+export async function stopProcessReplicas(
+  config: VigilConfig,
+  { log, baseDir }: { log: Logger; baseDir?: string },
+): Promise<void> {
+  const settings = config.autoscaler;
+  await Promise.all(
+    settings.targets
+      .filter((t) => t.deployer.kind === 'process')
+      .map(async (target) => {
+        const deployer = createDeployer(target, {
+          settings,
+          log,
+          ...(baseDir === undefined ? {} : { baseDir }),
+        });
+        try {
+          await deployer.scaleTo(0, [], { drainTimeoutMs: target.drain_timeout_ms });
+        } catch (error) {
+          log.warn({ err: error, target: target.name }, 'could not stop the replicas');
+        } finally {
+          await deployer.close();
+        }
+      }),
+  );
+}

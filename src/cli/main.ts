@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { agentCommand } from './commands/agent.ts';
 import { assignmentsCommand } from './commands/assignments.ts';
+import { autoscalerCommand } from './commands/autoscaler.ts';
 import { configCommand } from './commands/config.ts';
 import { coordinatorCommand } from './commands/coordinator.ts';
 import { keysCommand } from './commands/keys.ts';
@@ -24,6 +25,7 @@ program
   .addCommand(coordinatorCommand())
   .addCommand(agentCommand())
   .addCommand(workerCommand())
+  .addCommand(autoscalerCommand())
   .addCommand(migrateCommand())
   .addCommand(keysCommand())
   .addCommand(configCommand())

@@ -102,6 +102,8 @@ describe('configSchema', () => {
         queue_poll_ms: 250,
         lease_ttl_ms: 15_000,
         stale_after_ms: 60_000,
+        coordinator_url: 'http://127.0.0.1:8080',
+        worker_api_key: null,
         targets: [],
       },
     });
@@ -153,7 +155,7 @@ describe('describeConfigKeys', () => {
   const keys = describeConfigKeys();
 
   it('lists every leaf key once, with its variable, default and a description', () => {
-    expect(keys).toHaveLength(87);
+    expect(keys).toHaveLength(89);
     expect(new Set(keys.map((k) => k.key)).size).toBe(keys.length);
     for (const key of keys) {
       expect(key.description, key.key).not.toBe('');

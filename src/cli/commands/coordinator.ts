@@ -16,6 +16,8 @@ export function coordinatorCommand(): Command {
     const log = loggerFor(config);
     const { startCoordinator } = await import('../../coordinator/server.ts');
     const running = await startCoordinator(config, { log, configSources: sources });
+    const { startAutoscalerBeside } = await import('../autoscaler-beside.ts');
+    await startAutoscalerBeside(running, config, log);
     await untilSignal();
     log.info({}, 'shutting down');
     await running.close();

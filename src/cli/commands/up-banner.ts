@@ -53,6 +53,13 @@ export function upFields({
     jobs_url: `${base}/jobs?limit=20`,
     node_url: `${base}/nodes/sim-${String(nodes).padStart(3, '0')}`,
     verify_command: `npm run vigil -- verify --epoch <n> --coordinator ${base}`,
+    autoscaled: config.autoscaler.enabled
+      ? config.autoscaler.targets.map(
+          (t) =>
+            `${t.name} (${t.topic ?? 'no topic'}, ${t.min_replicas}–${t.max_replicas} ${t.deployer.kind} replicas)`,
+        )
+      : [],
+    autoscaler_url: `${base}/autoscaler/decisions?limit=20`,
     // The keys belong in the line: it is the only place this run shows them, and the next
     // run revokes them (decision 0060).
     read_key: readKey,
@@ -69,7 +76,10 @@ export function upBanner(summary: UpSummary): string {
     `Time is compressed: ${f.slice_s} s slices, a ${f.uptime_window_s} s uptime window, a collection every ${f.collection_interval_s} s.`,
     'Some nodes flap, some are slow, some fail jobs: violations open and resolve within a few minutes.',
     `Each node runs an agent that audits ${f.group_size} peers; epochs last ${f.epoch_length_s} s and settle ${f.report_window_s} s after they end.`,
-    `Each node runs workers on two of the topics ${f.topics.join(', ')}; two tenants submit jobs in bursts.`,
+    `Each node runs workers on two of the topics ${f.topics.join(', ')}; tenants submit jobs in bursts.`,
+    ...(f.autoscaled.length === 0
+      ? []
+      : [`The autoscaler sizes ${f.autoscaled.join(', ')} to each burst, and back.`]),
     '',
     ...(f.dashboard_url === null
       ? []
@@ -86,6 +96,7 @@ export function upBanner(summary: UpSummary): string {
     `  Topics       ${f.topics_url}            (queues, depth and age)`,
     `  Jobs         ${f.jobs_url}     (a node's workers: ${f.node_url})`,
     `  Verify       ${f.verify_command}`,
+    ...(f.autoscaled.length === 0 ? [] : [`  Autoscaler   ${f.autoscaler_url}`]),
     '',
     'Reads need a key (epochs, settlements and /docs do not):',
     `  curl -H "Authorization: Bearer ${f.read_key}" ${f.sla_status_url}`,
