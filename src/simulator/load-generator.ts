@@ -33,6 +33,8 @@ export interface TenantLoad {
   /** Every `burstEveryMs`, `burstSize` more jobs at once. Null: no bursts. */
   burstEveryMs?: number | null;
   burstSize?: number;
+  /** When the first burst comes, from the start; `burstEveryMs` when absent. */
+  firstBurstAfterMs?: number;
 }
 
 export interface LoadGeneratorOptions {
@@ -160,7 +162,7 @@ function dueNow(tenant: TenantState, at: number): number {
     if (tenant.nextSteadyAt <= at) tenant.nextSteadyAt = at + intervalMs;
   }
   if (burstEveryMs !== null && burstSize > 0) {
-    tenant.nextBurstAt ??= at + burstEveryMs;
+    tenant.nextBurstAt ??= at + (tenant.load.firstBurstAfterMs ?? burstEveryMs);
     if (tenant.nextBurstAt <= at) {
       due += burstSize;
       // Missed bursts are not made up: one burst per period at most.

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -46,7 +47,7 @@ async function startUp({ group = false, env = {} }: { group?: boolean; env?: Rec
   cleanups.push(() => {
     if (processExists(simulator.pid)) process.kill(simulator.pid, 'SIGKILL');
   });
-  return { up, port, api, adminKey, readKey, simulator };
+  return { up, port, api, adminKey, readKey, simulator, dir: dir.dir };
 }
 
 /** Nothing of a stopped `vigil up` is left: no simulator, nothing on its port. */
@@ -63,7 +64,7 @@ describe('vigil up', () => {
   });
 
   it('runs a coordinator and a simulated fleet, prints the API and an admin key, and stops on SIGINT', async () => {
-    const { up, port, api, adminKey, readKey, simulator } = await startUp();
+    const { up, port, api, adminKey, readKey, simulator, dir } = await startUp();
     expect(api).toBe(`http://127.0.0.1:${port}`);
     expect(up.stdout).toContain(`${api}/metrics`);
     // The dashboard, and a one-time link that signs a browser in without copying a key.
@@ -132,8 +133,8 @@ describe('vigil up', () => {
     const topics = (await call(api, 'GET', '/topics', { key: readKey })).body as {
       topics: Array<{ name: string }>;
     };
-    expect(topics.topics.map((t) => t.name).sort()).toEqual(['primes', 'sha256', 'wordfreq']);
-    for (const topic of ['sha256', 'primes', 'wordfreq']) {
+    expect(topics.topics.map((t) => t.name).sort()).toEqual(['batch', 'primes', 'sha256', 'wordfreq']);
+    for (const topic of ['sha256', 'primes', 'wordfreq', 'batch']) {
       await eventually(
         `a ${topic} job run by a worker`,
         async () => {
@@ -175,16 +176,28 @@ describe('vigil up', () => {
     expect((await call(api, 'POST', '/sla/metrics/collect')).status).toBe(401);
     const collected = await call(api, 'POST', '/sla/metrics/collect', { key: adminKey });
     expect(collected.status).toBe(200);
-    expect(collected.body).toMatchObject({ nodes_processed: 6 });
+    // The six simulated nodes, and the batch pool's worker processes the autoscaler started.
+    expect((collected.body as { nodes_processed: number }).nodes_processed).toBeGreaterThanOrEqual(6);
     expect((await call(api, 'GET', '/metrics', { key: readKey })).text).toMatch(
       /^vigil_sla_capacity_availability_pct [\d.]+$/m,
     );
 
-    // SIGINT to `vigil up` alone: it stops its simulator itself, within seconds.
-    const stopped = await up.stop('SIGINT', 10_000);
+    // The autoscaler's pool ran the batch tenant's burst on worker processes of its own.
+    const { jobs: batch } = (
+      await call(api, 'GET', '/jobs?topic=batch&status=succeeded&limit=1', { key: readKey })
+    ).body as { jobs: Array<{ node_id: string }> };
+    expect(batch[0]?.node_id).toMatch(/^batch-pool-\d+$/);
+    const decisions = (await call(api, 'GET', '/autoscaler/decisions?target=batch-pool', { key: readKey }))
+      .body as { decisions: Array<{ desired: number; action: { started: string[] } | null }> };
+    expect(decisions.decisions.some((d) => d.desired > 0 && (d.action?.started.length ?? 0) > 0)).toBe(true);
+
+    // SIGINT to `vigil up` alone: it stops its simulator and drains its pool itself, within seconds.
+    const stopped = await up.stop('SIGINT', 20_000);
     expect(stopped, up.output()).toMatchObject({ code: 0, signal: null });
     await expectAllGone(port, simulator.pid);
-  }, 90_000);
+    const records = join(dir, 'vigil-up-autoscaler', 'batch-pool');
+    expect(existsSync(records) ? readdirSync(records).filter((f) => f.endsWith('.json')) : []).toEqual([]);
+  }, 120_000);
 
   it('runs an agent per node, so epochs settle from peers’ signed reports and vigil verify accepts them', async () => {
     const { up, api } = await startUp({

@@ -157,6 +157,7 @@ export function upCommand(): Command {
               topics: [{ topic: UP_BATCH_TOPIC.name, payload: 'sha256-chain' }],
               ratePerSecond: 0,
               burstEveryMs: 90_000,
+              firstBurstAfterMs: 10_000,
               burstSize: 300,
             },
           ]
