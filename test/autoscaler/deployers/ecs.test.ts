@@ -1,6 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DeployerError } from '../../../src/autoscaler/deployers/deployer.ts';
 import { createEcsDeployer, type EcsDeployerConfig } from '../../../src/autoscaler/deployers/ecs.ts';
+import { createDeployer } from '../../../src/autoscaler/deployers/index.ts';
 import { describeDeployerConformance, serving, waitForReplicas } from './conformance.ts';
 import { startFakeEcs } from './fake-ecs.ts';
 
@@ -205,6 +206,21 @@ describe('ecs deployer', () => {
     } finally {
       process.env.AWS_ACCESS_KEY_ID = ACCESS_KEY_ID;
     }
+    await deployer.close();
+  });
+
+  it('createDeployer builds it from the configuration kind ecs', async () => {
+    await fresh().close();
+    const deployer = createDeployer({
+      kind: 'ecs',
+      cluster,
+      service: 'workers',
+      region: REGION,
+      endpoint: fake.url,
+    });
+    expect(deployer.kind).toBe('ecs');
+    await deployer.scaleTo(1, [], down);
+    await waitForReplicas(deployer, 'one running', running(1), 5_000);
     await deployer.close();
   });
 

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DeployerError } from '../../../src/autoscaler/deployers/deployer.ts';
+import { createDeployer } from '../../../src/autoscaler/deployers/index.ts';
 import {
   createKubernetesDeployer,
   DELETION_COST,
@@ -222,6 +223,16 @@ describe('kubernetes deployer', () => {
     );
     const deployer = createKubernetesDeployer({ kubeconfig: bad, namespace: ns, name: 'pool' });
     await expect(deployer.replicas()).rejects.toThrow(/refused the credentials \(401\)/);
+    await deployer.close();
+  });
+
+  it('createDeployer builds it from the configuration kind kubernetes', async () => {
+    ns = `specific-${++namespaces}`;
+    fake.addWorkload('Deployment', ns, 'pool', { app: 'pool' });
+    const deployer = createDeployer({ kind: 'kubernetes', namespace: ns, name: 'pool', kubeconfig });
+    expect(deployer.kind).toBe('kubernetes');
+    await deployer.scaleTo(1, [], down);
+    await waitForReplicas(deployer, 'one running', running(1), 5_000);
     await deployer.close();
   });
 
