@@ -226,6 +226,36 @@ async function listReplicas(p: KubernetesProps): Promise<Replica[]> {
     .sort((a, b) => a.id.localeCompare(b.id));
 }
 
+/** The pod's deletion cost as the ReplicaSet controller reads it (absent or invalid: 0). */
+function deletionCost(pod: V1Pod): number {
+  const raw = pod.metadata?.annotations?.[DELETION_COST];
+  const cost = raw === undefined ? 0 : Number(raw);
+  return Number.isInteger(cost) ? cost : 0;
+}
+
+/**
+ * The drain is the pod's: the kubelet sends SIGTERM and kills it after the pod's
+ * terminationGracePeriodSeconds, whatever the autoscaler's drain timeout. A shorter grace period
+ * cuts drains short, which the operator should hear about.
+ */
+function warnShortGrace(p: KubernetesProps, victims: readonly V1Pod[], drainTimeoutMs: number): void {
+  for (const pod of victims) {
+    const graceS = pod.spec?.terminationGracePeriodSeconds ?? 30;
+    if (graceS * 1000 < drainTimeoutMs) {
+      p.log.warn(
+        {
+          workload: p.name,
+          pod: pod.metadata?.name,
+          termination_grace_period_s: graceS,
+          drain_timeout_ms: drainTimeoutMs,
+        },
+        'the pod is killed before its drain timeout: set terminationGracePeriodSeconds at least that long',
+      );
+      return;
+    }
+  }
+}
+
 /** A StatefulSet's pod ordinal (`web-3` → 3), by which it removes pods, highest first. */
 const ordinal = (id: string) => Number(/-(\d+)$/.exec(id)?.[1] ?? -1);
 
@@ -233,7 +263,7 @@ async function scale(
   p: KubernetesProps,
   count: number,
   remove: readonly string[],
-  _options: ScaleDownOptions,
+  { drainTimeoutMs }: ScaleDownOptions,
 ): Promise<ScaleResult> {
   if (!Number.isInteger(count) || count < 0) {
     throw new DeployerError('kubernetes', `bad replica count ${count}`);
@@ -247,10 +277,15 @@ async function scale(
     p.log.info({ workload: p.name, from, to: count }, 'scaled up');
     return { started: [], stopping: [], detail: `set spec.replicas ${from} → ${count}` };
   }
-  const serving = pods
-    .map(toReplica)
-    .filter((r) => r.state === 'starting' || r.state === 'running')
-    .map((r) => ({ id: r.id, started_at: r.started_at ?? 0 }));
+  const live = pods.filter((pod) => {
+    const state = podState(pod);
+    return state === 'starting' || state === 'running';
+  });
+  const serving = live.map((pod) => ({
+    id: pod.metadata?.name ?? '',
+    started_at: toReplica(pod).started_at ?? 0,
+    pod,
+  }));
   let stopping: string[] = [];
   if (p.workload === 'StatefulSet') {
     // The StatefulSet controller ignores deletion costs: it removes the highest ordinals.
@@ -260,9 +295,13 @@ async function scale(
       .map((r) => r.id);
   } else if (serving.length > count) {
     const victims = chooseVictims(serving, count, remove);
-    // Cost in preference order, so that if the controller stops short the most preferred went.
+    // Below every cost the others carry (one left by an interrupted scale-down, or an
+    // operator's), so the named pods rank first whatever was set before; in preference order,
+    // so that if the controller stops short the most preferred went.
+    const others = serving.filter((r) => !victims.includes(r)).map((r) => deletionCost(r.pod));
+    const base = Math.min(VICTIM_COST, ...others.map((c) => c - victims.length));
     for (const [i, victim] of victims.entries()) {
-      const annotations = { [DELETION_COST]: String(VICTIM_COST + i) };
+      const annotations = { [DELETION_COST]: String(base + i) };
       await p.core
         .patchNamespacedPod(
           { name: victim.id, namespace: p.namespace, body: { metadata: { annotations } } },
@@ -275,6 +314,11 @@ async function scale(
     }
     stopping = victims.map((v) => v.id);
   }
+  warnShortGrace(
+    p,
+    serving.filter((r) => stopping.includes(r.id)).map((r) => r.pod),
+    drainTimeoutMs,
+  );
   await writeReplicas(p, count);
   p.log.info({ workload: p.name, from, to: count, stopping }, 'scaled down');
   const steer =

@@ -8,6 +8,7 @@ import {
   DELETION_COST,
   type KubernetesDeployerConfig,
 } from '../../../src/autoscaler/deployers/kubernetes.ts';
+import { captureLog } from '../../helpers/capture-log.ts';
 import { tempDirs } from '../../helpers/temp-dirs.ts';
 import { describeDeployerConformance, serving, waitForReplicas } from './conformance.ts';
 import { startFakeKubernetes } from './fake-kubernetes.ts';
@@ -156,6 +157,33 @@ describe('kubernetes deployer', () => {
     // The fake's controller deletes the lowest cost first among ready pods, as the real one does.
     const left = await waitForReplicas(deployer, 'two running', running(2), 5_000);
     expect(left.map((r) => r.id).sort()).toEqual([b, d].sort());
+    await deployer.close();
+  });
+
+  it('gives the named pods a cost below any a kept pod already carries, and warns of a grace period shorter than the drain', async () => {
+    const log = captureLog();
+    ns = `specific-${++namespaces}`;
+    fake.addWorkload('Deployment', ns, 'pool', { app: 'pool' });
+    const deployer = createKubernetesDeployer(config(ns, 'pool', { log }));
+    await deployer.scaleTo(3, [], down);
+    const [a, b, c] = (await waitForReplicas(deployer, 'three running', running(3), 5_000)).map(
+      (r) => r.id,
+    ) as [string, string, string];
+    // Left by a scale-down whose spec.replicas write never happened.
+    const kept = fake.pod(ns, c)?.metadata as { annotations?: Record<string, string> };
+    kept.annotations = { [DELETION_COST]: '-1000' };
+    await deployer.scaleTo(1, [a, b], { drainTimeoutMs: 60_000 });
+    const costOf = (pod: string) =>
+      (fake.pod(ns, pod)?.metadata as { annotations?: Record<string, string> } | undefined)?.annotations?.[
+        DELETION_COST
+      ];
+    expect(costOf(a)).toBe('-1002');
+    expect(costOf(b)).toBe('-1001');
+    const left = await waitForReplicas(deployer, 'one running', running(1), 5_000);
+    expect(left.map((r) => r.id)).toEqual([c]);
+    const warning = log.entries.find((e) => e.level === 'warn');
+    expect(warning?.msg).toMatch(/set terminationGracePeriodSeconds at least that long/);
+    expect(warning?.fields).toMatchObject({ termination_grace_period_s: 30, drain_timeout_ms: 60_000 });
     await deployer.close();
   });
 
