@@ -1,19 +1,4 @@
-import {
-  AccessDeniedException,
-  ClusterNotFoundException,
-  DescribeServicesCommand,
-  DescribeTasksCommand,
-  ECSClient,
-  ECSServiceException,
-  type Failure,
-  ListTasksCommand,
-  type Service,
-  ServiceNotActiveException,
-  ServiceNotFoundException,
-  type Task,
-  UpdateServiceCommand,
-  UpdateTaskProtectionCommand,
-} from '@aws-sdk/client-ecs';
+import type { ECSClient, Failure, Service, Task } from '@aws-sdk/client-ecs';
 import { type Logger, silentLogger } from '../../platform/log.ts';
 import {
   type Deployer,
@@ -48,12 +33,20 @@ export interface EcsDeployerConfig {
   log?: Logger;
 }
 
+type EcsSdk = typeof import('@aws-sdk/client-ecs');
+
+/** The SDK module and the client, made on first use. */
+interface EcsApi {
+  readonly sdk: EcsSdk;
+  readonly client: ECSClient;
+}
+
 /** The deployer's settings and client, resolved once and passed to each step. */
 interface EcsProps {
   readonly cluster: string;
   readonly service: string;
   readonly protectionMinutes: number;
-  readonly client: ECSClient;
+  readonly api: () => Promise<EcsApi>;
   readonly log: Logger;
 }
 
@@ -95,11 +88,20 @@ export function createEcsDeployer(config: EcsDeployerConfig): Deployer {
       `protectionMinutes must be a whole number from 1 to 2880, not ${protectionMinutes}`,
     );
   }
+  const settings = config.client === undefined ? clientSettings(config) : null;
+  // The SDK is loaded on first use, not on import: commands that never scale do not pay for it.
+  let api: Promise<EcsApi> | null = null;
   const props: EcsProps = Object.freeze({
     cluster,
     service,
     protectionMinutes,
-    client: config.client ?? buildClient(config),
+    api: () => {
+      api ??= import('@aws-sdk/client-ecs').then((sdk) => ({
+        sdk,
+        client: config.client ?? new sdk.ECSClient(settings ?? {}),
+      }));
+      return api;
+    },
     log: config.log ?? silentLogger,
   });
   const scales = oneAtATime();
@@ -125,12 +127,18 @@ export function createEcsDeployer(config: EcsDeployerConfig): Deployer {
       closed = true;
       await scales.idle();
       // A client passed in belongs to the caller.
-      if (config.client === undefined) props.client.destroy();
+      if (config.client === undefined && api !== null) {
+        await api.then(
+          ({ client }) => client.destroy(),
+          () => {},
+        );
+      }
     },
   };
 }
 
-function buildClient(config: EcsDeployerConfig): ECSClient {
+/** Region and endpoint, checked when the deployer is built so that a bad one fails at start. */
+function clientSettings(config: EcsDeployerConfig): { region: string; endpoint?: string } {
   const region = config.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (region === undefined || region === '') {
     throw new DeployerError('ecs', 'no region: set region in the configuration or AWS_REGION');
@@ -139,7 +147,7 @@ function buildClient(config: EcsDeployerConfig): ECSClient {
   if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint)) {
     throw new DeployerError('ecs', `endpoint ${JSON.stringify(endpoint)} is not an http(s) URL`);
   }
-  return new ECSClient({ region, ...(endpoint === undefined ? {} : { endpoint }) });
+  return { region, ...(endpoint === undefined ? {} : { endpoint }) };
 }
 
 /** Turns an SDK error into a DeployerError that says which service and what to check. */
@@ -148,22 +156,27 @@ function failed(p: EcsProps, what: string) {
     if (error instanceof DeployerError) throw error;
     const target = `service ${p.service} in cluster ${p.cluster}`;
     let reason: string;
-    if (error instanceof ClusterNotFoundException) reason = `cluster ${p.cluster} not found`;
-    else if (error instanceof ServiceNotFoundException) reason = `${target} not found`;
-    else if (error instanceof ServiceNotActiveException) reason = `${target} is not active`;
-    else if (error instanceof AccessDeniedException) {
+    // The SDK names its exceptions after the service's error types.
+    const { name, message } = error as Error;
+    const fromService = (error as { $metadata?: unknown }).$metadata !== undefined;
+    if (name === 'ClusterNotFoundException') reason = `cluster ${p.cluster} not found`;
+    else if (name === 'ServiceNotFoundException') reason = `${target} not found`;
+    else if (name === 'ServiceNotActiveException') reason = `${target} is not active`;
+    else if (name === 'AccessDeniedException') {
       reason =
-        `access denied (${error.message}); the credentials need ecs:DescribeServices, ecs:ListTasks, ` +
+        `access denied (${message}); the credentials need ecs:DescribeServices, ecs:ListTasks, ` +
         'ecs:DescribeTasks, ecs:UpdateService and ecs:UpdateTaskProtection';
-    } else if (error instanceof ECSServiceException) reason = `${error.name}: ${error.message}`;
-    else reason = (error as Error).message;
+    } else reason = fromService ? `${name}: ${message}` : message;
     throw new DeployerError('ecs', `${what} ${target}: ${reason}`, { cause: error });
   };
 }
 
 /** The service as ECS describes it now; missing or deleted is an error, not an empty service. */
 async function describeService(p: EcsProps): Promise<Service> {
-  const out = await p.client.send(new DescribeServicesCommand({ cluster: p.cluster, services: [p.service] }));
+  const { sdk, client } = await p.api();
+  const out = await client.send(
+    new sdk.DescribeServicesCommand({ cluster: p.cluster, services: [p.service] }),
+  );
   const found = out.services?.find((s) => s.serviceName === p.service || s.serviceArn === p.service);
   // DescribeServices answers a missing service with a failure, not an exception.
   if (found === undefined) {
@@ -181,11 +194,12 @@ async function describeService(p: EcsProps): Promise<Service> {
 
 /** Every task ARN of the service with the given desired status, across pages. */
 async function listTaskArns(p: EcsProps, desiredStatus: 'RUNNING' | 'STOPPED'): Promise<string[]> {
+  const { sdk, client } = await p.api();
   const arns: string[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await p.client.send(
-      new ListTasksCommand({
+    const page = await client.send(
+      new sdk.ListTasksCommand({
         cluster: p.cluster,
         serviceName: p.service,
         desiredStatus,
@@ -205,10 +219,11 @@ async function listTaskArns(p: EcsProps, desiredStatus: 'RUNNING' | 'STOPPED'): 
  */
 async function tasks(p: EcsProps): Promise<Task[]> {
   const arns = [...(await listTaskArns(p, 'RUNNING')), ...(await listTaskArns(p, 'STOPPED'))];
+  const { sdk, client } = await p.api();
   const found: Task[] = [];
   for (let i = 0; i < arns.length; i += DESCRIBE_BATCH) {
-    const out = await p.client.send(
-      new DescribeTasksCommand({ cluster: p.cluster, tasks: arns.slice(i, i + DESCRIBE_BATCH) }),
+    const out = await client.send(
+      new sdk.DescribeTasksCommand({ cluster: p.cluster, tasks: arns.slice(i, i + DESCRIBE_BATCH) }),
     );
     // A task listed a moment ago and gone now (failure MISSING) is simply not a replica.
     found.push(...(out.tasks ?? []));
@@ -227,10 +242,11 @@ async function listReplicas(p: EcsProps): Promise<Replica[]> {
 
 /** Sets or clears scale-in protection on tasks, ten per call; returns the failures ECS reported. */
 async function protect(p: EcsProps, ids: readonly string[], enabled: boolean): Promise<Failure[]> {
+  const { sdk, client } = await p.api();
   const failures: Failure[] = [];
   for (let i = 0; i < ids.length; i += PROTECT_BATCH) {
-    const out = await p.client.send(
-      new UpdateTaskProtectionCommand({
+    const out = await client.send(
+      new sdk.UpdateTaskProtectionCommand({
         cluster: p.cluster,
         tasks: ids.slice(i, i + PROTECT_BATCH),
         protectionEnabled: enabled,
@@ -273,8 +289,9 @@ async function scale(
       }
     }
   }
-  await p.client.send(
-    new UpdateServiceCommand({ cluster: p.cluster, service: p.service, desiredCount: count }),
+  const { sdk, client } = await p.api();
+  await client.send(
+    new sdk.UpdateServiceCommand({ cluster: p.cluster, service: p.service, desiredCount: count }),
   );
   p.log.info({ service: p.service, from, to: count, stopping }, count > from ? 'scaled up' : 'scaled down');
   const steer = stopping.length > 0 ? `, scale-in protection on all but ${stopping.join(', ')}` : '';

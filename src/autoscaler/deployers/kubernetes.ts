@@ -1,13 +1,5 @@
-import {
-  ApiException,
-  AppsV1Api,
-  CoreV1Api,
-  KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1Pod,
-  type V1Scale,
-} from '@kubernetes/client-node';
+import { accessSync, constants } from 'node:fs';
+import type { AppsV1Api, CoreV1Api, KubeConfig, V1Pod, V1Scale } from '@kubernetes/client-node';
 import { type Logger, silentLogger } from '../../platform/log.ts';
 import {
   type Deployer,
@@ -37,25 +29,64 @@ export interface KubernetesDeployerConfig {
   log?: Logger;
 }
 
+/** The clients, made on first use. */
+interface KubeApi {
+  readonly apps: AppsV1Api;
+  readonly core: CoreV1Api;
+  /** Request options that send a merge patch (the client's default is a JSON patch). */
+  readonly mergePatch: ReturnType<typeof import('@kubernetes/client-node').setHeaderOptions>;
+}
+
 /** The deployer's settings and clients, resolved once and passed to each step. */
 interface KubernetesProps {
   readonly namespace: string;
   readonly workload: 'Deployment' | 'StatefulSet';
   readonly name: string;
-  readonly apps: AppsV1Api;
-  readonly core: CoreV1Api;
+  readonly api: () => Promise<KubeApi>;
   readonly log: Logger;
 }
 
-/** Merge patch for every write: the smallest body that says what changes, understood by every resource. */
-const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+/**
+ * Loads the client and the configuration once. The client is loaded on first use, not on
+ * import: it takes about half a second, which every command importing the deployers would pay.
+ */
+function lazyApi(config: KubernetesDeployerConfig): () => Promise<KubeApi> {
+  let api: Promise<KubeApi> | null = null;
+  const load = async (): Promise<KubeApi> => {
+    const k8s = await import('@kubernetes/client-node');
+    let kc = config.kubeConfig;
+    if (kc === undefined) {
+      kc = new k8s.KubeConfig();
+      try {
+        if (config.kubeconfig !== undefined) kc.loadFromFile(config.kubeconfig);
+        else kc.loadFromDefault();
+      } catch (error) {
+        throw new DeployerError('kubernetes', `loading the kubeconfig: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    }
+    return {
+      apps: kc.makeApiClient(k8s.AppsV1Api),
+      core: kc.makeApiClient(k8s.CoreV1Api),
+      // Merge patch for every write: the smallest body that says what changes.
+      mergePatch: k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    };
+  };
+  return () => {
+    api ??= load().catch((error: unknown) => {
+      // A configuration fixed on disk is read again at the next call.
+      api = null;
+      throw error;
+    });
+    return api;
+  };
+}
 
-function loadKubeConfig(config: KubernetesDeployerConfig): KubeConfig {
-  if (config.kubeConfig !== undefined) return config.kubeConfig;
-  const kc = new KubeConfig();
-  if (config.kubeconfig !== undefined) kc.loadFromFile(config.kubeconfig);
-  else kc.loadFromDefault();
-  return kc;
+/** The status of an error the client raised for an HTTP answer (its ApiException), else null. */
+function apiStatus(error: unknown): number | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && typeof code === 'number' && 'body' in error ? code : null;
 }
 
 const toMs = (t: Date | string | undefined): number | null => {
@@ -90,21 +121,26 @@ export function podState(pod: V1Pod): Replica['state'] {
  * ordinals. Draining is the pod's own SIGTERM handling within its terminationGracePeriodSeconds.
  */
 export function createKubernetesDeployer(config: KubernetesDeployerConfig): Deployer {
-  const { namespace = 'default', workload = 'Deployment', name } = config;
-  let kc: KubeConfig;
-  try {
-    kc = loadKubeConfig(config);
-  } catch (error) {
-    throw new DeployerError('kubernetes', `loading the kubeconfig: ${(error as Error).message}`, {
-      cause: error,
-    });
+  const { namespace = 'default', workload = 'Deployment', name, kubeconfig } = config;
+  if (kubeconfig !== undefined && config.kubeConfig === undefined) {
+    // A wrong path is a configuration error, said at start rather than at the first tick.
+    try {
+      accessSync(kubeconfig, constants.R_OK);
+    } catch (error) {
+      throw new DeployerError(
+        'kubernetes',
+        `kubeconfig ${kubeconfig} cannot be read: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
   }
   const props: KubernetesProps = Object.freeze({
     namespace,
     workload,
     name,
-    apps: kc.makeApiClient(AppsV1Api),
-    core: kc.makeApiClient(CoreV1Api),
+    api: lazyApi(config),
     log: config.log ?? silentLogger,
   });
   const scales = oneAtATime();
@@ -140,17 +176,18 @@ function failed(p: KubernetesProps, what: string) {
     if (error instanceof DeployerError) throw error;
     const target = `${p.workload} ${p.namespace}/${p.name}`;
     let reason: string;
-    if (error instanceof ApiException) {
-      const message = statusMessage(error.body);
+    const code = apiStatus(error);
+    if (code !== null) {
+      const message = statusMessage((error as { body?: unknown }).body);
       const said = message === null ? '' : `: ${message}`;
-      if (error.code === 404) reason = `${target} not found (404)${said}`;
-      else if (error.code === 401) reason = `the API server refused the credentials (401)${said}`;
-      else if (error.code === 403) {
+      if (code === 404) reason = `${target} not found (404)${said}`;
+      else if (code === 401) reason = `the API server refused the credentials (401)${said}`;
+      else if (code === 403) {
         reason =
           `forbidden (403)${said}; the account needs get and patch on ` +
           `${p.workload === 'Deployment' ? 'deployments' : 'statefulsets'}/scale and list and patch on pods ` +
           `in ${p.namespace}`;
-      } else reason = `API server answered ${error.code}${said}`;
+      } else reason = `API server answered ${code}${said}`;
     } else {
       reason = (error as Error).message;
     }
@@ -172,19 +209,21 @@ function statusMessage(body: unknown): string | null {
   return typeof message === 'string' ? message : null;
 }
 
-function readScale(p: KubernetesProps): Promise<V1Scale> {
+async function readScale(p: KubernetesProps): Promise<V1Scale> {
   const { name, namespace } = p;
+  const { apps } = await p.api();
   return p.workload === 'Deployment'
-    ? p.apps.readNamespacedDeploymentScale({ name, namespace })
-    : p.apps.readNamespacedStatefulSetScale({ name, namespace });
+    ? apps.readNamespacedDeploymentScale({ name, namespace })
+    : apps.readNamespacedStatefulSetScale({ name, namespace });
 }
 
-function writeReplicas(p: KubernetesProps, replicas: number): Promise<V1Scale> {
+async function writeReplicas(p: KubernetesProps, replicas: number): Promise<V1Scale> {
   const { name, namespace } = p;
+  const { apps, mergePatch } = await p.api();
   const body = { spec: { replicas } };
   return p.workload === 'Deployment'
-    ? p.apps.patchNamespacedDeploymentScale({ name, namespace, body }, MERGE_PATCH)
-    : p.apps.patchNamespacedStatefulSetScale({ name, namespace, body }, MERGE_PATCH);
+    ? apps.patchNamespacedDeploymentScale({ name, namespace, body }, mergePatch)
+    : apps.patchNamespacedStatefulSetScale({ name, namespace, body }, mergePatch);
 }
 
 /** The workload's scale and the pods its selector matches, both read now. */
@@ -198,7 +237,8 @@ async function read(p: KubernetesProps): Promise<{ scale: V1Scale; pods: V1Pod[]
   const pods: V1Pod[] = [];
   let cont: string | undefined;
   do {
-    const page = await p.core.listNamespacedPod({
+    const { core } = await p.api();
+    const page = await core.listNamespacedPod({
       namespace: p.namespace,
       labelSelector: selector,
       limit: 500,
@@ -300,16 +340,17 @@ async function scale(
     // so that if the controller stops short the most preferred went.
     const others = serving.filter((r) => !victims.includes(r)).map((r) => deletionCost(r.pod));
     const base = Math.min(VICTIM_COST, ...others.map((c) => c - victims.length));
+    const { core, mergePatch } = await p.api();
     for (const [i, victim] of victims.entries()) {
       const annotations = { [DELETION_COST]: String(base + i) };
-      await p.core
+      await core
         .patchNamespacedPod(
           { name: victim.id, namespace: p.namespace, body: { metadata: { annotations } } },
-          MERGE_PATCH,
+          mergePatch,
         )
         .catch((error: unknown) => {
           // Gone since the listing (evicted, its node lost): one fewer to steer, not a failure.
-          if (!(error instanceof ApiException && error.code === 404)) throw error;
+          if (apiStatus(error) !== 404) throw error;
         });
     }
     stopping = victims.map((v) => v.id);
