@@ -12,10 +12,15 @@ import { startFakeEcs } from './fake-ecs.ts';
 const REGION = 'eu-west-1';
 const ACCESS_KEY_ID = 'AKIAFAKEFAKEFAKE0000';
 process.env.AWS_ACCESS_KEY_ID = ACCESS_KEY_ID;
-process.env.AWS_SECRET_ACCESS_KEY = 'fake-secret-access-key';
+const SECRET_ACCESS_KEY = 'fake/secret+access+key0000000000000000000';
+process.env.AWS_SECRET_ACCESS_KEY = SECRET_ACCESS_KEY;
 delete process.env.AWS_SESSION_TOKEN;
 delete process.env.AWS_PROFILE;
-const fake = await startFakeEcs({ region: REGION, accessKeyId: ACCESS_KEY_ID });
+const fake = await startFakeEcs({
+  region: REGION,
+  accessKeyId: ACCESS_KEY_ID,
+  secretAccessKey: SECRET_ACCESS_KEY,
+});
 afterAll(() => fake.close());
 
 const down = { drainTimeoutMs: 2_000 };
@@ -221,6 +226,19 @@ describe('ecs deployer', () => {
     expect(deployer.kind).toBe('ecs');
     await deployer.scaleTo(1, [], down);
     await waitForReplicas(deployer, 'one running', running(1), 5_000);
+    await deployer.close();
+  });
+
+  it('a wrong secret key fails the signature check: a DeployerError', async () => {
+    const deployer = fresh();
+    process.env.AWS_SECRET_ACCESS_KEY = 'not-the-secret';
+    try {
+      await expect(createEcsDeployer(config(cluster, 'workers')).replicas()).rejects.toThrow(
+        /InvalidSignatureException: The request signature we calculated does not match/,
+      );
+    } finally {
+      process.env.AWS_SECRET_ACCESS_KEY = SECRET_ACCESS_KEY;
+    }
     await deployer.close();
   });
 

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 // A fake Amazon ECS endpoint for the ecs deployer's tests: exactly the operations the deployer
 // calls, in the service's own protocol (AWS JSON 1.1: POST / with
-// `X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Operation>`, a SigV4 Authorization header,
+// `X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Operation>`, a SigV4 signature it verifies,
 // JSON bodies with epoch-second timestamps, errors as `{"__type": ..., "message": ...}` with
 // status 400), since no AWS account is reachable here:
 //   DescribeServices, ListTasks (serviceName, desiredStatus, maxResults, nextToken),
@@ -57,8 +57,9 @@ interface FakeCluster {
 
 export interface FakeEcsOptions {
   region: string;
-  /** The access key id the endpoint accepts (the signature itself is not checked). */
+  /** The one key pair the endpoint accepts; each request's SigV4 signature is checked with it. */
   accessKeyId: string;
+  secretAccessKey: string;
   /** Time between two task states. */
   stepMs?: number;
 }
@@ -79,11 +80,71 @@ class AwsError extends Error {
 }
 
 const seconds = (ms: number) => ms / 1000;
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+
+/**
+ * Why a request's Signature Version 4 does not hold, or null when it does: the credential's key
+ * and scope, then the signature recomputed over the canonical request (POST /, no query, the
+ * signed headers, the body's hash) with the key pair.
+ */
+function sigV4Problem(
+  req: IncomingMessage,
+  payload: Buffer,
+  key: { accessKeyId: string; secretAccessKey: string; region: string },
+): { type: string; message: string } | null {
+  const auth = String(req.headers.authorization ?? '');
+  const m =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(
+      auth,
+    );
+  if (m === null)
+    return { type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' };
+  const [, keyId, date, region, service, signedHeaders, signature] = m as unknown as string[];
+  if (keyId !== key.accessKeyId) {
+    return {
+      type: 'UnrecognizedClientException',
+      message: 'The security token included in the request is invalid.',
+    };
+  }
+  if (region !== key.region || service !== 'ecs') {
+    return {
+      type: 'InvalidSignatureException',
+      message: `Credential should be scoped to a valid region and service.`,
+    };
+  }
+  const amzDate = String(req.headers['x-amz-date'] ?? '');
+  const names = (signedHeaders as string).split(';');
+  const canonicalHeaders = names
+    .map(
+      (name) =>
+        `${name}:${String(req.headers[name] ?? '')
+          .trim()
+          .replace(/\s+/g, ' ')}\n`,
+    )
+    .join('');
+  const canonicalRequest = ['POST', '/', '', canonicalHeaders, signedHeaders, sha256(payload)].join('\n');
+  const scope = `${date}/${region}/ecs/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonicalRequest)].join('\n');
+  const signingKey = hmac(
+    hmac(hmac(hmac(`AWS4${key.secretAccessKey}`, date as string), region as string), 'ecs'),
+    'aws4_request',
+  );
+  const expected = hmac(signingKey, toSign);
+  const given = Buffer.from(signature as string, 'hex');
+  if (!names.includes('host') || !names.includes('x-amz-date') || !timingSafeEqual(expected, given)) {
+    return {
+      type: 'InvalidSignatureException',
+      message: 'The request signature we calculated does not match the signature you provided.',
+    };
+  }
+  return null;
+}
 const hex = (n: number) => randomBytes(n).toString('hex');
 
 /** The fake endpoint, its state, and hooks for the tests. */
 export async function startFakeEcs(options: FakeEcsOptions) {
-  const { region, accessKeyId, stepMs = 30 } = options;
+  const { region, accessKeyId, secretAccessKey, stepMs = 30 } = options;
   const clusters = new Map<string, FakeCluster>();
   const calls: RecordedCall[] = [];
   const denied = new Set<string>();
@@ -363,22 +424,12 @@ export async function startFakeEcs(options: FakeEcsOptions) {
       return send(res, 400, { __type: 'SerializationException', message: 'unexpected content type' });
     }
     const operation = target.slice(TARGET_PREFIX.length);
-    const auth = String(req.headers.authorization ?? '');
-    if (!auth.startsWith('AWS4-HMAC-SHA256 ')) {
-      return send(res, 400, {
-        __type: 'MissingAuthenticationTokenException',
-        message: 'Missing Authentication Token',
-      });
-    }
-    if (!auth.includes(`Credential=${accessKeyId}/`) || !auth.includes(`/${region}/ecs/aws4_request`)) {
-      return send(res, 400, {
-        __type: 'UnrecognizedClientException',
-        message: 'The security token included in the request is invalid.',
-      });
-    }
+    const payload = Buffer.concat(chunks);
+    const unsigned = sigV4Problem(req, payload, { accessKeyId, secretAccessKey, region });
+    if (unsigned !== null) return send(res, 400, { __type: unsigned.type, message: unsigned.message });
     let body: Json;
     try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Json;
+      body = JSON.parse(payload.toString('utf8') || '{}') as Json;
     } catch {
       return send(res, 400, { __type: 'SerializationException', message: 'body is not JSON' });
     }
