@@ -202,6 +202,18 @@ describe('kubernetes deployer', () => {
     await deployer.close();
   });
 
+  it('lists pods across pages (limit and continue)', async () => {
+    const deployer = fresh();
+    await deployer.scaleTo(501, [], down);
+    fake.requests.length = 0;
+    const replicas = await deployer.replicas();
+    expect(new Set(replicas.map((r) => r.id)).size).toBe(501);
+    const lists = fake.requests.filter((r) => r.path.startsWith(`/api/v1/namespaces/${ns}/pods?`));
+    expect(lists.map((r) => new URL(r.path, fake.url).searchParams.get('continue'))).toEqual([null, '500']);
+    expect(lists.every((r) => new URL(r.path, fake.url).searchParams.get('limit') === '500')).toBe(true);
+    await deployer.close();
+  });
+
   it('a missing workload is a DeployerError that names it', async () => {
     ns = `specific-${++namespaces}`;
     const deployer = createKubernetesDeployer(config(ns, 'nowhere'));
