@@ -6,13 +6,13 @@ import type { JobQueue } from '../queue/queue.ts';
 import { getTopics } from '../store/repositories/topics.ts';
 import type { Store } from '../store/store.ts';
 import { type RunningAutoscaler, startAutoscaler } from './autoscaler.ts';
-import { createDeployer } from './deployers/index.ts';
 import {
   createMetricSource,
   createTickSource,
   type MetricSource,
   SourceConfigError,
 } from './sources/index.ts';
+import { deployerForTarget } from './target-deployer.ts';
 
 /**
  * Why the autoscaler cannot start, in one line naming the key: `configuration` when the
@@ -103,7 +103,7 @@ export async function startAutoscalerRole(deps: AutoscalerRoleDeps): Promise<Run
     log: autoscalerLog,
     ...(deps.now === undefined ? {} : { now: deps.now }),
     deployerFor: (target) =>
-      createDeployer(target, {
+      deployerForTarget(target, {
         settings,
         log: autoscalerLog,
         ...(deps.now === undefined ? {} : { now: deps.now }),
@@ -131,7 +131,7 @@ export async function stopProcessReplicas(
     settings.targets
       .filter((t) => t.deployer.kind === 'process')
       .map(async (target) => {
-        const deployer = createDeployer(target, {
+        const deployer = deployerForTarget(target, {
           settings,
           log,
           ...(baseDir === undefined ? {} : { baseDir }),

@@ -1,75 +1,66 @@
-import { resolve } from 'node:path';
-import type { AutoscalerConfig, ScaledTargetConfig } from '../../config/autoscaler-schema.ts';
-import type { Logger } from '../../platform/log.ts';
+import { type Logger, silentLogger } from '../../platform/log.ts';
 import type { Deployer } from './deployer.ts';
-import { createDockerDeployer } from './docker.ts';
-import { createProcessDeployer } from './process.ts';
+import { createDockerDeployer, type DockerDeployerConfig } from './docker.ts';
+import { createEcsDeployer } from './ecs.ts';
+import { createKubernetesDeployer } from './kubernetes.ts';
+import { createProcessDeployer, type ProcessDeployerConfig } from './process.ts';
 
+/** A Deployment or StatefulSet scaled through its scale subresource. */
+export interface KubernetesDeployerSettings {
+  kind: 'kubernetes';
+  /** Default `default`. */
+  namespace?: string;
+  /** Default `Deployment`. */
+  workload?: 'Deployment' | 'StatefulSet';
+  name: string;
+  /** A kubeconfig file; KUBECONFIG, ~/.kube/config, then in-cluster when absent. */
+  kubeconfig?: string;
+}
+
+/** An ECS service scaled through its desiredCount. */
+export interface EcsDeployerSettings {
+  kind: 'ecs';
+  cluster: string;
+  service: string;
+  /** Default AWS_REGION. */
+  region?: string;
+  /** An http(s) URL of an ECS-compatible endpoint instead of the region's. */
+  endpoint?: string;
+}
+
+/** One deployer's configuration, told apart by `kind`. */
+export type DeployerConfig =
+  | ({ kind: 'process' } & Omit<ProcessDeployerConfig, 'log' | 'now'>)
+  | ({ kind: 'docker' } & Omit<DockerDeployerConfig, 'log' | 'now'>)
+  | KubernetesDeployerSettings
+  | EcsDeployerSettings;
+
+/** What every deployer may be given beside its configuration. */
 export interface DeployerDeps {
-  settings: Pick<AutoscalerConfig, 'coordinator_url' | 'worker_api_key'>;
-  log: Logger;
+  log?: Logger;
   now?: () => number;
-  /** Where relative paths (a process deployer's state_dir) start; the working directory by default. */
-  baseDir?: string;
 }
 
-/**
- * What a target's replicas run: `vigil worker` for the target's topic at its concurrency, with
- * the topic's own adapter (the coordinator's definition), talking to the coordinator; the
- * deployer's `worker` keys go over it, and the deployer sets each replica's node and paths.
- */
-export function replicaWorkerConfig(
-  target: ScaledTargetConfig,
-  coordinatorUrl: string,
-): Record<string, unknown> {
-  const overrides =
-    target.deployer.kind === 'process' || target.deployer.kind === 'docker' ? target.deployer.worker : {};
-  return {
-    coordinator_url: coordinatorUrl,
-    pool: target.name,
-    ...(target.topic === undefined
-      ? {}
-      : {
-          topics: [{ topic: target.topic, concurrency: target.concurrency, adapter: null }],
-          trust_coordinator_adapters: true,
-        }),
-    ...overrides,
-  };
-}
-
-/** The deployer a target's configuration names. */
-export function createDeployer(target: ScaledTargetConfig, deps: DeployerDeps): Deployer {
-  const { settings, log } = deps;
-  const apiKey = settings.worker_api_key ?? process.env['VIGIL_WORKER_API_KEY'] ?? null;
-  const common = {
-    target: target.name,
-    worker: replicaWorkerConfig(target, settings.coordinator_url),
-    apiKey,
-    log: log.child({ target: target.name, deployer: target.deployer.kind }),
-    ...(deps.now === undefined ? {} : { now: deps.now }),
-  };
-  const d = target.deployer;
-  switch (d.kind) {
-    case 'process':
-      return createProcessDeployer({
-        ...common,
-        stateDir: resolve(deps.baseDir ?? process.cwd(), d.state_dir),
-        env: d.env,
-        ...(d.command === undefined ? {} : { command: d.command }),
-      });
-    case 'docker':
-      return createDockerDeployer({
-        ...common,
-        image: d.image,
-        env: d.env,
-        networkMode: d.network_mode,
-        binds: d.binds,
-        labels: d.labels,
-        pull: d.pull,
-        ...(d.socket_path === undefined ? {} : { socketPath: d.socket_path }),
-        ...(d.command === undefined ? {} : { command: d.command }),
-      });
-    default:
-      throw new Error(`the ${d.kind} deployer is not available in this build`);
+/** The deployer a configuration names; its logger says which kind speaks. */
+export function createDeployer(config: DeployerConfig, deps: DeployerDeps = {}): Deployer {
+  const log = (deps.log ?? silentLogger).child({ deployer: config.kind });
+  const now = deps.now === undefined ? {} : { now: deps.now };
+  switch (config.kind) {
+    case 'process': {
+      const { kind: _, ...rest } = config;
+      return createProcessDeployer({ ...rest, log, ...now });
+    }
+    case 'docker': {
+      const { kind: _, ...rest } = config;
+      return createDockerDeployer({ ...rest, log, ...now });
+    }
+    case 'kubernetes': {
+      const { kind: _, ...rest } = config;
+      return createKubernetesDeployer({ ...rest, log });
+    }
+    case 'ecs': {
+      const { kind: _, ...rest } = config;
+      return createEcsDeployer({ ...rest, log });
+    }
   }
 }
