@@ -114,9 +114,16 @@ describe('process deployer', () => {
     expect(started).toEqual(['pool-a-1', 'pool-a-2']);
     const given = await eventually('both replicas wrote what they were given', () => {
       const files = started.map((id) => join(f.stateDir, 'pool-a', id, 'given.json'));
-      return files.every((p) => existsSync(p))
-        ? files.map((p) => JSON.parse(readFileSync(p, 'utf8')))
-        : undefined;
+      // A replica may be midway through writing its file: half a file is not there yet.
+      const read = (p: string) => {
+        try {
+          return JSON.parse(readFileSync(p, 'utf8'));
+        } catch {
+          return undefined;
+        }
+      };
+      const all = files.filter((p) => existsSync(p)).map(read);
+      return all.length === files.length && all.every((g) => g !== undefined) ? all : undefined;
     });
     expect(given.map((g) => g.config.node_id)).toEqual(['edge-1', 'edge-2']);
     for (const [i, g] of given.entries()) {
