@@ -1,4 +1,5 @@
 import type { PageDefinition } from '../shell/page.ts';
+import autoscaler from './autoscaler/page.ts';
 import configuration from './configuration/page.ts';
 import epochs from './epochs/page.ts';
 import node from './node/page.ts';
@@ -21,5 +22,6 @@ export const pages: readonly PageDefinition[] = [
   violations,
   ...topics,
   ...workers,
+  ...autoscaler,
   configuration,
 ];
