@@ -29,9 +29,9 @@ function DecisionRow({ decision }: { decision: Decision }) {
 
 /** A target's decisions, newest first: why each tick chose its count and what the deployer did. */
 export function DecisionsTable({ decisions, caption }: { decisions: readonly Decision[]; caption: string }) {
-  // Focusable, so a keyboard can scroll the table sideways on a narrow screen (its cells hold no link).
   return (
-    <div class="table-scroll" tabIndex={0} role="region" aria-label={caption}>
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling box must be reachable by keyboard to be scrolled, and its cells hold no link
+    <section class="table-scroll" tabIndex={0} aria-label={caption}>
       <table>
         <caption class="visually-hidden">{caption}</caption>
         <thead>
@@ -52,7 +52,7 @@ export function DecisionsTable({ decisions, caption }: { decisions: readonly Dec
           ))}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }
 

@@ -93,9 +93,10 @@ export default function Target({ params, query: fragment, who }: PageProps) {
         <>
           <Panel title="Now" id="now">
             <TargetFigures target={t} />
-            <p>
+            {/* A div, not a p: the decision's proposals are a list. */}
+            <div>
               Last decision: <LastDecision decision={t.last_decision} />
-            </p>
+            </div>
           </Panel>
           {canOperate(who) && (
             <Panel title="Operator actions" id="actions">
