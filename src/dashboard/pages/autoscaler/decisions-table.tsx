@@ -8,9 +8,11 @@ function DecisionRow({ decision }: { decision: Decision }) {
   const failed = action !== null && 'error' in action;
   return (
     <tr>
-      <th scope="row" class="nowrap">
+      <th scope="row">
         <DecidedAt atMs={decision.at_ms} />
-        <span class="muted"> {formatTime(decision.at_ms)}</span>
+        {/* On a line of its own, so the column stays narrow on a phone. */}
+        <br />
+        <span class="muted">{formatTime(decision.at_ms)}</span>
       </th>
       <td>{decision.tick}</td>
       <td>{reasonText(decision.reason)}</td>

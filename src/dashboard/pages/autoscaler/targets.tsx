@@ -13,7 +13,7 @@ function TargetRow({ target }: { target: ScaledTarget }) {
       </th>
       <td>{target.topic === null ? '—' : <a href={topicHref(target.topic)}>{target.topic}</a>}</td>
       <td>{target.deployer}</td>
-      <td class={target.paused ? 'warn' : ''}>{target.paused ? 'paused' : 'no'}</td>
+      <td class={target.paused ? 'warn' : ''}>{target.paused ? 'yes' : 'no'}</td>
       <td class="num nowrap">
         {target.min_replicas}–{target.max_replicas}
       </td>
