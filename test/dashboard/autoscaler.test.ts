@@ -257,6 +257,10 @@ describe.skipIf(missing !== null)('dashboard: the autoscaler pages in Chromium',
     });
     expect(status).toBe(403);
     expect(await targetJson(h())).toMatchObject({ paused: false });
+
+    await page.goto(`${h().url}/#/autoscaler/nope`);
+    await page.getByRole('alert').getByText('no scaled target nope (configured: hash-pool)').waitFor();
+    expect(await page.getByRole('heading', { name: 'Recent decisions' }).count()).toBe(0);
     await context.close();
   });
 

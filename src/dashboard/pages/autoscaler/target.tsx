@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { Figure, Figures, LoadError, Panel } from '../../components/figures.tsx';
-import { query } from '../../lib/api.ts';
+import { ApiError, query } from '../../lib/api.ts';
 import { formatNumber, formatTime } from '../../lib/format.ts';
 import { usePoll } from '../../lib/use-poll.ts';
 import { canOperate, type PageProps } from '../../shell/page.ts';
@@ -72,6 +72,8 @@ export default function Target({ params, query: fragment, who }: PageProps) {
   );
   const [outcome, setOutcome] = useState<ActionResult | null>(null);
   const t = target.data;
+  // A name the configuration does not declare: its 404 says which ones it does, and that is all.
+  const unknown = target.error instanceof ApiError && target.error.status === 404;
   const page = before === '' ? recent.data?.decisions.slice(0, PAGE_DECISIONS) : older.data?.decisions;
   const last = page?.[page.length - 1];
   const olderFrom =
@@ -106,20 +108,24 @@ export default function Target({ params, query: fragment, who }: PageProps) {
           )}
         </>
       )}
-      <Panel title="Recent decisions" id="chart">
-        <LoadError error={recent.error} />
-        {recent.data !== undefined && <DecisionsChart decisions={recent.data.decisions} />}
-      </Panel>
-      <Panel title={before === '' ? 'Decisions, newest first' : 'Older decisions'} id="decisions">
-        <LoadError error={before === '' ? undefined : older.error} />
-        {page !== undefined && page.length === 0 && (
-          <p>No decisions{before === '' ? ' yet' : ' before these'}.</p>
-        )}
-        {page !== undefined && page.length > 0 && (
-          <DecisionsTable decisions={page} caption={`Decisions of ${name}, newest first`} />
-        )}
-        {page !== undefined && <DecisionsPager target={name} before={before} older={olderFrom} />}
-      </Panel>
+      {!unknown && (
+        <>
+          <Panel title="Recent decisions" id="chart">
+            <LoadError error={recent.error} />
+            {recent.data !== undefined && <DecisionsChart decisions={recent.data.decisions} />}
+          </Panel>
+          <Panel title={before === '' ? 'Decisions, newest first' : 'Older decisions'} id="decisions">
+            <LoadError error={before === '' ? undefined : older.error} />
+            {page !== undefined && page.length === 0 && (
+              <p>No decisions{before === '' ? ' yet' : ' before these'}.</p>
+            )}
+            {page !== undefined && page.length > 0 && (
+              <DecisionsTable decisions={page} caption={`Decisions of ${name}, newest first`} />
+            )}
+            {page !== undefined && <DecisionsPager target={name} before={before} older={olderFrom} />}
+          </Panel>
+        </>
+      )}
     </>
   );
 }
