@@ -39,7 +39,7 @@ export async function main(args: string[]): Promise<void> {
       'on a pool of 0 process replicas, default queue_poll_ms (250)',
   );
   console.log(`machine: ${machine()}`);
-  console.log('\n  run   to start call   to first claim   to first finished   replicas then');
+  console.log('\n  run   to start call   to first claim   to first finished   replicas asked (first / most)');
 
   const measured: Run[] = [];
   for (let i = 1; i <= runs; i++) {
@@ -47,7 +47,7 @@ export async function main(args: string[]): Promise<void> {
     measured.push(run);
     console.log(
       `  ${String(i).padStart(3)}   ${ms(run.startCallMs).padStart(13)}   ${ms(run.firstClaimMs).padStart(14)}` +
-        `   ${ms(run.firstFinishedMs).padStart(17)}   ${String(run.started).padStart(13)}`,
+        `   ${ms(run.firstFinishedMs).padStart(17)}   ${`${run.asked} / ${run.most}`.padStart(30)}`,
     );
   }
   const line = (label: string, pick: (r: Run) => number) => {
@@ -70,18 +70,21 @@ interface Run {
   startCallMs: number;
   firstClaimMs: number;
   firstFinishedMs: number;
-  started: number;
+  /** Replicas the first start call asked for. */
+  asked: number;
+  /** The most replicas asked for until the first job finished. */
+  most: number;
 }
 
 /** A deployer that notes when it is first asked to start a replica. */
-function observed(deployer: Deployer, onStart: (at: number) => void): Deployer {
+function observed(deployer: Deployer, onStart: (at: number, count: number) => void): Deployer {
   return {
     kind: deployer.kind,
     replicas: () => deployer.replicas(),
     async scaleTo(count, remove, options) {
       const live = (await deployer.replicas()).filter((r) => r.state !== 'stopped' && r.state !== 'draining');
       const at = Date.now();
-      if (count > live.length) onStart(at);
+      if (count > live.length) onStart(at, count);
       return deployer.scaleTo(count, remove, options);
     },
     close: () => deployer.close(),
@@ -133,7 +136,7 @@ async function oneRun(jobs: number): Promise<Run> {
       },
     }).autoscaler;
 
-    const starts: number[] = [];
+    const starts: Array<{ at: number; count: number }> = [];
     autoscaler = startAutoscaler({
       store: coordinator.store,
       queue: coordinator.queue,
@@ -141,8 +144,8 @@ async function oneRun(jobs: number): Promise<Run> {
       registry: coordinator.registry,
       log: silentLogger,
       deployerFor: (target) => {
-        deployer = observed(deployerForTarget(target, { settings, log: silentLogger }), (at) =>
-          starts.push(at),
+        deployer = observed(deployerForTarget(target, { settings, log: silentLogger }), (at, count) =>
+          starts.push({ at, count }),
         );
         return deployer;
       },
@@ -191,13 +194,14 @@ async function oneRun(jobs: number): Promise<Run> {
       60_000,
       'a job of the burst finished',
     );
-    const startCall = starts.find((at) => at >= t0);
+    const startCall = starts.find((s) => s.at >= t0);
     if (startCall === undefined) throw new Error('the deployer was never asked to start a replica');
     return {
-      startCallMs: startCall - t0,
+      startCallMs: startCall.at - t0,
+      asked: startCall.count,
+      most: Math.max(...starts.filter((s) => s.at >= t0).map((s) => s.count)),
       firstClaimMs: Number(first?.claimed) - t0,
       firstFinishedMs: Number(first?.finished) - t0,
-      started: (await deployer?.replicas())?.length ?? 0,
     };
   } finally {
     await autoscaler?.stop();
