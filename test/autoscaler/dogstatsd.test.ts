@@ -64,7 +64,7 @@ describe('the autoscaler’s DogStatsD metrics', () => {
     agent.socket.close();
   });
 
-  it('sends each decision’s counts, proposals, reason and lag, tagged, and closes on stop', async () => {
+  it('sends each decision’s counts, proposals, reason, lag and errors, tagged, and closes on stop', async () => {
     const config = configSchema.parse({
       autoscaler: {
         enabled: true,
@@ -78,6 +78,8 @@ describe('the autoscaler’s DogStatsD metrics', () => {
             topic: 'hash',
             max_replicas: 20,
             deployer: { kind: 'process' },
+            // Read by no policy; it only fails, to be counted.
+            sources: [{ name: 'bots', kind: 'redis', url: 'redis://127.0.0.1:1', key: 'bots' }],
             policies: [{ kind: 'backlog', deadline_s: 20, service_s: 1, startup_s: 2, headroom: 0 }],
           },
         ],
@@ -93,9 +95,11 @@ describe('the autoscaler’s DogStatsD metrics', () => {
       now: () => api().clock.now,
       statsd: createDogStatsd(config.dogstatsd!, { log: silentLogger }),
       deployerFor: () => deployer,
-      sourceFor: () => {
-        throw new Error('no sources in this test');
-      },
+      sourceFor: () => ({
+        kind: 'redis',
+        read: () => Promise.reject(new Error('connection refused')),
+        close: async () => {},
+      }),
     });
     await until(() => autoscaler!.isLeader(), 'acting');
     await autoscaler.tickNow();
@@ -106,7 +110,7 @@ describe('the autoscaler’s DogStatsD metrics', () => {
     const outcome = (await autoscaler.tickNow('hash-pool')).get('hash-pool');
     expect(outcome).toMatchObject({ kind: 'decided', reason: 'scale_up', actual: 0 });
     const desired = outcome?.kind === 'decided' ? outcome.desired : -1;
-    await until(() => agent.received.length >= 5, 'five datagrams');
+    await until(() => agent.received.length >= 6, 'six datagrams');
 
     const tags = { env: 'test', target: 'hash-pool' };
     const sent = (name: string) => agent.received.filter((d) => d.name === `vigil.autoscaler.${name}`);
@@ -137,6 +141,13 @@ describe('the autoscaler’s DogStatsD metrics', () => {
       expect.objectContaining({ type: 'ms', tags: expect.objectContaining({ ...tags, tick: 'interval' }) }),
     ]);
     expect(sent('tick_lag')[0]!.value).toBeGreaterThanOrEqual(0);
+    expect(sent('source_errors')).toEqual([
+      expect.objectContaining({
+        value: 1,
+        type: 'c',
+        tags: expect.objectContaining({ ...tags, source: 'bots' }),
+      }),
+    ]);
 
     // A platform that cannot be read counts as a deployer error.
     deployer.failReads = true;
@@ -151,21 +162,5 @@ describe('the autoscaler’s DogStatsD metrics', () => {
     // Stopped, the client is closed: what is sent after it goes nowhere, without throwing.
     await autoscaler.stop();
     autoscaler = undefined;
-  });
-
-  it('counts a source that cannot be read', async () => {
-    const statsd = createDogStatsd(
-      { host: '127.0.0.1', port: agent.port, prefix: 'vigil.autoscaler.', tags: {} },
-      { log: silentLogger },
-    );
-    statsd.sourceError({ target: 'hash-pool', source: 'bots' });
-    await until(() => agent.received.length === 1, 'one datagram');
-    expect(agent.received[0]).toEqual({
-      name: 'vigil.autoscaler.source_errors',
-      value: 1,
-      type: 'c',
-      tags: { target: 'hash-pool', source: 'bots' },
-    });
-    await statsd.close();
   });
 });
