@@ -262,7 +262,9 @@ export const autoscalerSchema = z
           .string()
           .min(1)
           .default('127.0.0.1')
-          .describe('DogStatsD agent host the autoscaler sends to.'),
+          .describe(
+            'DogStatsD agent host the autoscaler also sends its metrics to; the section is null (off) by default, and setting any of its keys turns it on.',
+          ),
         port: positiveInt.max(65_535).default(8125).describe('DogStatsD agent UDP port.'),
         prefix: z
           .string()
