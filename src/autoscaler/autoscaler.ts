@@ -7,6 +7,7 @@ import type { JobQueue } from '../queue/queue.ts';
 import { acquireLease, type HeldLease, releaseLease } from '../store/repositories/leader-leases.ts';
 import type { Store } from '../store/store.ts';
 import type { Deployer } from './deployers/deployer.ts';
+import type { AutoscalerStatsd } from './dogstatsd.ts';
 import { autoscalerMetrics } from './metrics.ts';
 import { queueTicks } from './sources/queue-ticks.ts';
 import type { MetricSource, TickReason, TickSource } from './sources/source.ts';
@@ -29,6 +30,8 @@ export interface AutoscalerDeps {
   sourceFor: (source: ScaledTargetConfig['sources'][number]) => MetricSource;
   /** Builds a target's block tick source, when it has `block_ticks`. */
   blockTicksFor?: (target: ScaledTargetConfig) => TickSource;
+  /** Where decisions are also pushed (DogStatsD, role.ts); closed on stop. */
+  statsd?: AutoscalerStatsd;
   /** Who this autoscaler is, in the lease (default: host, pid and a random suffix). */
   holder?: string;
 }
@@ -55,7 +58,7 @@ export function startAutoscaler(deps: AutoscalerDeps): RunningAutoscaler {
   const now = deps.now ?? Date.now;
   const holder = deps.holder ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   const metrics = autoscalerMetrics(deps.registry);
-  const tickDeps = { store, settings: config, metrics, log, now };
+  const tickDeps = { store, settings: config, metrics, statsd: deps.statsd, log, now };
 
   const runtimes = new Map<string, TargetRuntime>(
     config.targets.map((target) => [
@@ -211,6 +214,8 @@ export function startAutoscaler(deps: AutoscalerDeps): RunningAutoscaler {
           ...[...r.sources.values()].map((s) => s.close()),
         ]),
       );
+      // Last: the ticks in flight above may still have sent.
+      await deps.statsd?.close();
     },
   };
 }

@@ -6,6 +6,7 @@ import type { JobQueue } from '../queue/queue.ts';
 import { getTopics } from '../store/repositories/topics.ts';
 import type { Store } from '../store/store.ts';
 import { type RunningAutoscaler, startAutoscaler } from './autoscaler.ts';
+import { createDogStatsd } from './dogstatsd.ts';
 import {
   createMetricSource,
   createTickSource,
@@ -102,6 +103,9 @@ export async function startAutoscalerRole(deps: AutoscalerRoleDeps): Promise<Run
     registry,
     log: autoscalerLog,
     ...(deps.now === undefined ? {} : { now: deps.now }),
+    ...(settings.dogstatsd === null
+      ? {}
+      : { statsd: createDogStatsd(settings.dogstatsd, { log: autoscalerLog }) }),
     deployerFor: (target) =>
       deployerForTarget(target, {
         settings,

@@ -15,6 +15,7 @@ import { nodeLoads } from '../store/repositories/node-quality.ts';
 import { getTopic } from '../store/repositories/topics.ts';
 import type { Store } from '../store/store.ts';
 import type { Deployer, Replica, ScaleResult } from './deployers/deployer.ts';
+import type { AutoscalerStatsd } from './dogstatsd.ts';
 import type { AutoscalerMetrics } from './metrics.ts';
 import type { MetricSource, TickReason } from './sources/source.ts';
 import type { TopicSource } from './sources/topic.ts';
@@ -35,6 +36,8 @@ export interface TickDeps {
   store: Store;
   settings: Pick<AutoscalerConfig, 'stale_after_ms'>;
   metrics: AutoscalerMetrics;
+  /** DogStatsD, when configured: the same figures as `metrics`, pushed per decision. */
+  statsd?: AutoscalerStatsd | undefined;
   log: Logger;
   now: () => number;
 }
@@ -72,6 +75,7 @@ export async function tickTarget(
     replicas = await deployer.replicas();
   } catch (error) {
     metrics.deployerErrors.inc({ target, deployer: deployer.kind });
+    deps.statsd?.deployerError({ target, deployer: deployer.kind });
     log.warn({ err: error, target }, 'cannot read the replicas; holding the current count');
     return { kind: 'skipped', why: 'deployer' };
   }
@@ -134,7 +138,8 @@ export async function tickTarget(
   });
   if (!fenced) return { kind: 'skipped', why: 'lease lost' };
 
-  metrics.tickLag.observe({ tick: tick.reason }, Math.max(0, now() - tick.at) / 1000);
+  const lagMs = Math.max(0, now() - tick.at);
+  metrics.tickLag.observe({ tick: tick.reason }, lagMs / 1000);
   metrics.decisions.inc({ target, reason: decision.reason });
   metrics.desired.set({ target }, decision.replicas);
   metrics.actual.set({ target }, actual);
@@ -142,6 +147,15 @@ export async function tickTarget(
     if (p.replicas === null) metrics.proposed.remove({ target, policy: p.policy });
     else metrics.proposed.set({ target, policy: p.policy }, p.replicas);
   }
+  deps.statsd?.decided({
+    target,
+    tick: tick.reason,
+    reason: decision.reason,
+    desired: decision.replicas,
+    actual,
+    proposals: decision.proposals,
+    lagMs,
+  });
 
   let action: ScaleResult | null = null;
   if (decision.replicas !== actual) {
@@ -153,6 +167,7 @@ export async function tickTarget(
       await setDecisionAction(store.db, id, JSON.stringify(action));
     } catch (error) {
       metrics.deployerErrors.inc({ target, deployer: deployer.kind });
+      deps.statsd?.deployerError({ target, deployer: deployer.kind });
       log.warn({ err: error, target, desired: decision.replicas, actual }, 'the deployer could not scale');
       await setDecisionAction(store.db, id, JSON.stringify({ error: (error as Error).message }));
     }
@@ -178,12 +193,13 @@ export async function tickTarget(
 /** Every source's reading; a source that fails leaves its names out (its policies propose nothing). */
 async function readAll(
   runtime: TargetRuntime,
-  { metrics, log, now }: TickDeps,
+  { metrics, statsd, log, now }: TickDeps,
 ): Promise<Record<string, Reading>> {
   const target = runtime.config.name;
   const readings: Record<string, Reading> = {};
   const failed = (source: string, error: unknown) => {
     metrics.sourceErrors.inc({ target, source });
+    statsd?.sourceError({ target, source });
     log.warn({ err: error, target, source }, 'a source could not be read; its policies propose nothing');
   };
   if (runtime.topic !== null) {

@@ -256,6 +256,28 @@ export const autoscalerSchema = z
       .describe(
         'A node or operator key the replicas register their nodes with; null passes VIGIL_WORKER_API_KEY through.',
       ),
+    dogstatsd: z
+      .strictObject({
+        host: z
+          .string()
+          .min(1)
+          .default('127.0.0.1')
+          .describe(
+            'DogStatsD agent host the autoscaler also sends its metrics to; the section is null (off) by default, and setting any of its keys turns it on.',
+          ),
+        port: positiveInt.max(65_535).default(8125).describe('DogStatsD agent UDP port.'),
+        prefix: z
+          .string()
+          .default('vigil.autoscaler.')
+          .describe('Prefix of every metric name sent (desired_replicas, decisions, tick_lag, …).'),
+        tags: z
+          .record(z.string(), z.string())
+          .default(() => ({}))
+          .describe('Tags added to every metric sent, as { name: value } (env, service, …).'),
+      })
+      .nullable()
+      .default(null)
+      .describe('Send the autoscaler’s metrics to DogStatsD too; null sends nothing (docs/autoscaler.md).'),
     targets: z
       .array(scaledTargetSchema)
       .default(() => [])

@@ -104,6 +104,7 @@ describe('configSchema', () => {
         stale_after_ms: 60_000,
         coordinator_url: 'http://127.0.0.1:8080',
         worker_api_key: null,
+        dogstatsd: null,
         targets: [],
       },
     });
@@ -155,7 +156,7 @@ describe('describeConfigKeys', () => {
   const keys = describeConfigKeys();
 
   it('lists every leaf key once, with its variable, default and a description', () => {
-    expect(keys).toHaveLength(89);
+    expect(keys).toHaveLength(93);
     expect(new Set(keys.map((k) => k.key)).size).toBe(keys.length);
     for (const key of keys) {
       expect(key.description, key.key).not.toBe('');
@@ -169,6 +170,9 @@ describe('describeConfigKeys', () => {
     });
     expect(keys.find((k) => k.key === 'alerts.webhooks')?.default).toEqual([]);
     expect(keys.find((k) => k.key === 'billing.api_key')?.default).toBeNull();
+    // A key of a section that is null by default shows what it gets once the section is set.
+    expect(keys.find((k) => k.key === 'autoscaler.dogstatsd.port')?.default).toBe(8125);
+    expect(keys.find((k) => k.key === 'autoscaler.dogstatsd.tags')?.default).toEqual({});
   });
 
   it('points every seed alias at a real key', () => {
