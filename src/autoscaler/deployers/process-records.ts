@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, readlink, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -146,4 +146,30 @@ export async function isAlive(record: ReplicaRecord): Promise<boolean> {
   }
   // A record with no start time where /proc exists is a process that died before it was read.
   return start !== null && start === record.proc_start;
+}
+
+/**
+ * The process leading its own group whose working directory is `dir`: a replica spawned by a
+ * deployer that died before it could record the pid (replicas are spawned detached, in their
+ * replica directory). Null when there is none, or no /proc to look in.
+ */
+export async function processIn(dir: string): Promise<{ pid: number; proc_start: string } | null> {
+  if (!PROC) return null;
+  const wanted = await realpath(dir).catch(() => null);
+  if (wanted === null) return null;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    try {
+      if ((await readlink(`/proc/${pid}/cwd`)) !== wanted) continue;
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // A command adapter the replica runs shares its directory but not its group.
+      if (fields[0] === 'Z' || fields[0] === 'X' || Number(fields[2]) !== pid) continue;
+      if (fields[19] !== undefined) return { pid, proc_start: fields[19] };
+    } catch {
+      // Gone meanwhile, or another user's: not a replica of ours.
+    }
+  }
+  return null;
 }

@@ -13,6 +13,7 @@ import {
 import {
   claimRecord,
   isAlive,
+  processIn,
   procStart,
   type ReplicaRecord,
   readRecords,
@@ -105,7 +106,7 @@ export function createProcessDeployer(config: ProcessDeployerConfig): Deployer {
   return {
     kind: 'process',
     async replicas(): Promise<Replica[]> {
-      const records = await liveRecords(props).catch(failed(`reading ${props.targetDir}`));
+      const records = await adoptAndRead(props).catch(failed(`reading ${props.targetDir}`));
       return records.map((r) => ({
         id: r.id,
         state: r.draining_since !== null ? 'draining' : r.pid === null ? 'starting' : 'running',
@@ -131,6 +132,7 @@ async function scale(
   { drainTimeoutMs }: ScaleDownOptions,
 ): Promise<ScaleResult> {
   if (!Number.isInteger(count) || count < 0) throw new DeployerError('process', `bad replica count ${count}`);
+  await adoptOrphans(p);
   await forgetDead(p);
   const records = await liveRecords(p);
   // A replica past its drain deadline, left by an autoscaler that died mid-drain, is finished off now.
@@ -175,6 +177,30 @@ async function liveRecords(p: ProcessProps): Promise<ReplicaRecord[]> {
     if (spawning(p, record) || (await isAlive(record))) alive.push(record);
   }
   return alive;
+}
+
+/**
+ * Records the process of a replica whose deployer died between spawning it and writing its
+ * pid (an autoscaler SIGKILLed mid-scale): the replica runs, so it is the replica. Without
+ * this its record would go stale and the next scale-up would start a second worker in its
+ * place, with the same node id and key, while the first ran on unseen.
+ */
+async function adoptOrphans(p: ProcessProps): Promise<void> {
+  for (const record of await readRecords(p.targetDir)) {
+    if (record.pid !== null || record.draining_since !== null) continue;
+    const found = await processIn(join(p.targetDir, record.id));
+    if (found === null) continue;
+    await writeRecord(p.targetDir, { ...record, ...found, started_at: record.created_at });
+    p.log.warn(
+      { target: p.target, replica: record.id, pid: found.pid },
+      'replica started by a deployer that stopped before recording it: adopted',
+    );
+  }
+}
+
+async function adoptAndRead(p: ProcessProps): Promise<ReplicaRecord[]> {
+  await adoptOrphans(p);
+  return liveRecords(p);
 }
 
 /** Drops the records of replicas that are gone, so their numbers are free again. */

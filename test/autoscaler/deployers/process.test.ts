@@ -238,6 +238,44 @@ describe('process deployer', () => {
     await deployer.scaleTo(0, [], { drainTimeoutMs: 100 });
   });
 
+  it('adopts a replica spawned by a deployer that died before recording its pid', async () => {
+    const f = setup();
+    const log = captureLog();
+    const targetDir = join(f.stateDir, 'pool-a');
+    const dir = join(targetDir, 'pool-a-1');
+    mkdirSync(dir, { recursive: true });
+    // As an autoscaler SIGKILLed between the spawn and writing the pid leaves it: a claimed
+    // record with no pid, and the replica running in its directory, in its own group.
+    await writeRecord(targetDir, {
+      id: 'pool-a-1',
+      pid: null,
+      proc_start: null,
+      created_at: Date.now(),
+      started_at: null,
+      draining_since: null,
+      drain_deadline: null,
+    });
+    const child = spawn(process.execPath, [f.script], { cwd: dir, stdio: 'ignore', detached: true });
+    const pid = child.pid as number;
+    cleanups.push(async () => {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {}
+    });
+    await eventually('the orphan in its directory', async () => isRunning(pid), 5_000);
+    const deployer = createProcessDeployer({ ...f.config('pool-a'), log });
+    await eventually('it started', () => existsSync(join(dir, 'given.json')), 5_000);
+    expect(await deployer.replicas()).toEqual([
+      expect.objectContaining({ id: 'pool-a-1', state: 'running' }),
+    ]);
+    expect((await readRecords(targetDir))[0]?.pid).toBe(pid);
+    expect(log.entries.some((e) => /adopted/.test(e.msg))).toBe(true);
+    // Its place is taken: asking for two starts one, not a second pool-a-1.
+    expect((await deployer.scaleTo(2, [], down)).started).toEqual(['pool-a-2']);
+    await deployer.scaleTo(0, [], down);
+    expect(await isRunning(pid)).toBe(false);
+  });
+
   it('says so when the command cannot start, and keeps no record of it', async () => {
     const f = setup({ command: ['/no/such/program'] });
     const deployer = createProcessDeployer(f.config('pool-a'));
