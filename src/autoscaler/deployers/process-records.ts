@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, readlink, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, readlink, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -36,21 +37,25 @@ export function recordPath(targetDir: string, id: string): string {
 
 /**
  * Claims `id` by creating its record exclusively: of two deployers racing for one id, one
- * fails with EEXIST and tries the next.
+ * fails with EEXIST and tries the next. The record is written whole to a file of its own and
+ * then linked into place (link(2) fails if the name exists), so a deployer killed mid-claim
+ * leaves either no record or a whole one, never an empty file that no reader can parse and
+ * that would hold the id forever.
  */
 export async function claimRecord(targetDir: string, record: ReplicaRecord): Promise<boolean> {
   await mkdir(join(targetDir, record.id), { recursive: true });
+  const path = recordPath(targetDir, record.id);
+  // Unique per claim: two deployer objects of one process may claim the same id at once.
+  const temporary = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.claim`;
+  await writeFile(temporary, JSON.stringify(record), { mode: 0o600 });
   try {
-    const file = await open(recordPath(targetDir, record.id), 'wx', 0o600);
-    try {
-      await file.writeFile(JSON.stringify(record));
-    } finally {
-      await file.close();
-    }
+    await link(temporary, path);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
+  } finally {
+    await rm(temporary, { force: true });
   }
 }
 

@@ -1,5 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,7 +16,12 @@ import {
   createProcessDeployer,
   type ProcessDeployerConfig,
 } from '../../../src/autoscaler/deployers/process.ts';
-import { procStart, readRecords, writeRecord } from '../../../src/autoscaler/deployers/process-records.ts';
+import {
+  claimRecord,
+  procStart,
+  readRecords,
+  writeRecord,
+} from '../../../src/autoscaler/deployers/process-records.ts';
 import { captureLog } from '../../helpers/capture-log.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { describeDeployerConformance, waitForReplicas } from './conformance.ts';
@@ -236,6 +250,24 @@ describe('process deployer', () => {
     expect(started).toEqual(['pool-a-3']);
     expect(await isRunning(first?.pid as number)).toBe(false);
     await deployer.scaleTo(0, [], { drainTimeoutMs: 100 });
+  });
+
+  it('claims an id for one of two racing claimants, with the record whole and nothing else left', async () => {
+    const f = setup();
+    const targetDir = join(f.stateDir, 'pool-a');
+    const record = (created_at: number) => ({
+      id: 'pool-a-1',
+      pid: null,
+      proc_start: null,
+      created_at,
+      started_at: null,
+      draining_since: null,
+      drain_deadline: null,
+    });
+    const won = await Promise.all([claimRecord(targetDir, record(1)), claimRecord(targetDir, record(2))]);
+    expect(won.filter(Boolean)).toHaveLength(1);
+    expect(await readRecords(targetDir)).toEqual([record(won[0] ? 1 : 2)]);
+    expect(readdirSync(join(targetDir, 'pool-a-1'))).toEqual(['replica.json']);
   });
 
   it('adopts a replica spawned by a deployer that died before recording its pid', async () => {
