@@ -26,8 +26,13 @@ const BIN = fileURLToPath(new URL('../../../bin/vigil.js', import.meta.url));
 
 /** Target names become directory names, replica ids and node ids: kept to a safe alphabet. */
 const TARGET_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
-/** A record claimed but never given a process is a deployer that died mid-start; after this, it is stale. */
-const SPAWN_GRACE_MS = 30_000;
+/**
+ * A record claimed but never given a process is a deployer that died mid-start; after this, it
+ * is stale. Claiming, spawning and recording the pid take milliseconds (the spawn is
+ * synchronous), and a replica that was spawned is adopted rather than left to this, so the
+ * grace only needs to cover a busy event loop: a restarted autoscaler fills the place within it.
+ */
+const SPAWN_GRACE_MS = 5_000;
 /** Between liveness checks while a replica drains. */
 const DRAIN_POLL_MS = 100;
 /** How long a SIGKILLed process may take to be gone before the record is dropped anyway. */
