@@ -13,7 +13,7 @@ import {
   workerProcesses,
 } from './network.ts';
 
-const JOBS = 40;
+const JOBS = 120;
 
 interface JobView {
   job_id: string;
@@ -31,6 +31,7 @@ interface Decision {
   actual: number;
   reason: string;
   action: { started: string[]; stopping: string[] } | null;
+  inputs: Record<string, { value?: number }>;
 }
 
 /**
@@ -57,11 +58,11 @@ describe('a burst of jobs through a real autoscaled pool', () => {
     const n = net;
     const target = hashTarget(n, {
       max_replicas: 3,
-      // The backlog itself, 8 jobs a replica: the pool shrinks while jobs still run, so a
-      // replica is drained with work in hand. (The backlog policy would keep one replica for
-      // the minute its arrival rate covers.)
-      policies: [{ kind: 'target', metric: 'topic.backlog', target: 8 }],
-      scale_down: { stabilization_s: 3, period_s: 1 },
+      // The backlog itself, 20 jobs a replica (a replica runs about 7 a second): the pool
+      // shrinks while jobs are still queued and running, so a replica is drained with work in
+      // hand. (The backlog policy would keep one replica for the minute its arrival rate covers.)
+      policies: [{ kind: 'target', metric: 'topic.backlog', target: 20 }],
+      scale_down: { stabilization_s: 1, period_s: 1 },
     });
     const autoscaler = await startAutoscalerProcess(n, autoscalerEnv(n, [target]));
 
@@ -133,6 +134,12 @@ describe('a burst of jobs through a real autoscaled pool', () => {
     expect(Math.max(...decisions.map((d) => d.desired))).toBeGreaterThanOrEqual(2);
     expect(decisions.at(-1)?.desired).toBe(0);
     expect(stopped.sort()).toEqual(startedIds.sort());
+    // At least one replica was drained while jobs were still queued or running: the case where
+    // a scale-down could run a job twice or lose it.
+    const drainedWithWork = decisions.filter(
+      (d) => (d.action?.stopping.length ?? 0) > 0 && (d.inputs['topic.backlog']?.value ?? 0) > 0,
+    );
+    expect(drainedWithWork.length, JSON.stringify(decisions)).toBeGreaterThanOrEqual(1);
     // Each replica drained within its time: the deployer never had to SIGKILL one.
     expect(autoscaler.proc.stdout).not.toMatch(/did not drain in time/);
 

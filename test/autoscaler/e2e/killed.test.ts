@@ -69,7 +69,11 @@ describe('an autoscaler killed mid-scale and started again', () => {
     // And it stays so over several ticks: no replica started in excess, none stopped.
     await new Promise((r) => setTimeout(r, 3_000));
     const { records, workers } = (await settled()) ?? { records: [], workers: [] };
-    expect(records.map((r) => r.id).sort(), second.proc.output()).toEqual([`${TARGET}-1`, `${TARGET}-2`, `${TARGET}-3`]);
+    expect(records.map((r) => r.id).sort(), second.proc.output()).toEqual([
+      `${TARGET}-1`,
+      `${TARGET}-2`,
+      `${TARGET}-3`,
+    ]);
     // The processes running are exactly the recorded ones, one per replica directory.
     expect(workers.map((w) => w.pid).sort()).toEqual(records.map((r) => r.pid).sort());
     expect(workers.map((w) => basename(w.dir)).sort()).toEqual(records.map((r) => r.id).sort());
