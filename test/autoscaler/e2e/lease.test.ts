@@ -36,13 +36,19 @@ describe('two autoscalers on one store', () => {
   }, async () => {
     net = await startRealCoordinator();
     const n = net;
-    const env = autoscalerEnv(n, [
-      hashTarget(n, {
-        min_replicas: DESIRED,
-        max_replicas: DESIRED,
-        policies: [{ kind: 'target', metric: 'topic.backlog', target: 8 }],
-      }),
-    ]);
+    // A lease of 9 s, contended every 3 s: a hand-over within a few seconds of the stop is the
+    // released lease, not its expiry.
+    const env = autoscalerEnv(
+      n,
+      [
+        hashTarget(n, {
+          min_replicas: DESIRED,
+          max_replicas: DESIRED,
+          policies: [{ kind: 'target', metric: 'topic.backlog', target: 8 }],
+        }),
+      ],
+      { lease_ttl_ms: 9_000 },
+    );
     const both = await Promise.all([startAutoscalerProcess(n, env), startAutoscalerProcess(n, env)]);
     const gauges = () => Promise.all(both.map((a) => leaderGauge(a.metricsUrl)));
 
@@ -82,6 +88,7 @@ describe('two autoscalers on one store', () => {
       10_000,
       50,
     );
+    expect(Date.now() - stoppedAt).toBeLessThan(7_000);
     await standing.proc.waitFor(({ stdout }) =>
       /"msg":"autoscaler acting"/.test(stdout) ? true : undefined,
     );
