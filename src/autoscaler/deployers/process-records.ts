@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, readlink, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -36,21 +37,25 @@ export function recordPath(targetDir: string, id: string): string {
 
 /**
  * Claims `id` by creating its record exclusively: of two deployers racing for one id, one
- * fails with EEXIST and tries the next.
+ * fails with EEXIST and tries the next. The record is written whole to a file of its own and
+ * then linked into place (link(2) fails if the name exists), so a deployer killed mid-claim
+ * leaves either no record or a whole one, never an empty file that no reader can parse and
+ * that would hold the id forever.
  */
 export async function claimRecord(targetDir: string, record: ReplicaRecord): Promise<boolean> {
   await mkdir(join(targetDir, record.id), { recursive: true });
+  const path = recordPath(targetDir, record.id);
+  // Unique per claim: two deployer objects of one process may claim the same id at once.
+  const temporary = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.claim`;
+  await writeFile(temporary, JSON.stringify(record), { mode: 0o600 });
   try {
-    const file = await open(recordPath(targetDir, record.id), 'wx', 0o600);
-    try {
-      await file.writeFile(JSON.stringify(record));
-    } finally {
-      await file.close();
-    }
+    await link(temporary, path);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
+  } finally {
+    await rm(temporary, { force: true });
   }
 }
 
@@ -146,4 +151,30 @@ export async function isAlive(record: ReplicaRecord): Promise<boolean> {
   }
   // A record with no start time where /proc exists is a process that died before it was read.
   return start !== null && start === record.proc_start;
+}
+
+/**
+ * The process leading its own group whose working directory is `dir`: a replica spawned by a
+ * deployer that died before it could record the pid (replicas are spawned detached, in their
+ * replica directory). Null when there is none, or no /proc to look in.
+ */
+export async function processIn(dir: string): Promise<{ pid: number; proc_start: string } | null> {
+  if (!PROC) return null;
+  const wanted = await realpath(dir).catch(() => null);
+  if (wanted === null) return null;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    try {
+      if ((await readlink(`/proc/${pid}/cwd`)) !== wanted) continue;
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // A command adapter the replica runs shares its directory but not its group.
+      if (fields[0] === 'Z' || fields[0] === 'X' || Number(fields[2]) !== pid) continue;
+      if (fields[19] !== undefined) return { pid, proc_start: fields[19] };
+    } catch {
+      // Gone meanwhile, or another user's: not a replica of ours.
+    }
+  }
+  return null;
 }

@@ -13,6 +13,7 @@ import {
 import {
   claimRecord,
   isAlive,
+  processIn,
   procStart,
   type ReplicaRecord,
   readRecords,
@@ -25,8 +26,13 @@ const BIN = fileURLToPath(new URL('../../../bin/vigil.js', import.meta.url));
 
 /** Target names become directory names, replica ids and node ids: kept to a safe alphabet. */
 const TARGET_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
-/** A record claimed but never given a process is a deployer that died mid-start; after this, it is stale. */
-const SPAWN_GRACE_MS = 30_000;
+/**
+ * A record claimed but never given a process is a deployer that died mid-start; after this, it
+ * is stale. Claiming, spawning and recording the pid take milliseconds (the spawn is
+ * synchronous), and a replica that was spawned is adopted rather than left to this, so the
+ * grace only needs to cover a busy event loop: a restarted autoscaler fills the place within it.
+ */
+const SPAWN_GRACE_MS = 5_000;
 /** Between liveness checks while a replica drains. */
 const DRAIN_POLL_MS = 100;
 /** How long a SIGKILLed process may take to be gone before the record is dropped anyway. */
@@ -105,7 +111,7 @@ export function createProcessDeployer(config: ProcessDeployerConfig): Deployer {
   return {
     kind: 'process',
     async replicas(): Promise<Replica[]> {
-      const records = await liveRecords(props).catch(failed(`reading ${props.targetDir}`));
+      const records = await adoptAndRead(props).catch(failed(`reading ${props.targetDir}`));
       return records.map((r) => ({
         id: r.id,
         state: r.draining_since !== null ? 'draining' : r.pid === null ? 'starting' : 'running',
@@ -131,6 +137,7 @@ async function scale(
   { drainTimeoutMs }: ScaleDownOptions,
 ): Promise<ScaleResult> {
   if (!Number.isInteger(count) || count < 0) throw new DeployerError('process', `bad replica count ${count}`);
+  await adoptOrphans(p);
   await forgetDead(p);
   const records = await liveRecords(p);
   // A replica past its drain deadline, left by an autoscaler that died mid-drain, is finished off now.
@@ -175,6 +182,30 @@ async function liveRecords(p: ProcessProps): Promise<ReplicaRecord[]> {
     if (spawning(p, record) || (await isAlive(record))) alive.push(record);
   }
   return alive;
+}
+
+/**
+ * Records the process of a replica whose deployer died between spawning it and writing its
+ * pid (an autoscaler SIGKILLed mid-scale): the replica runs, so it is the replica. Without
+ * this its record would go stale and the next scale-up would start a second worker in its
+ * place, with the same node id and key, while the first ran on unseen.
+ */
+async function adoptOrphans(p: ProcessProps): Promise<void> {
+  for (const record of await readRecords(p.targetDir)) {
+    if (record.pid !== null || record.draining_since !== null) continue;
+    const found = await processIn(join(p.targetDir, record.id));
+    if (found === null) continue;
+    await writeRecord(p.targetDir, { ...record, ...found, started_at: record.created_at });
+    p.log.warn(
+      { target: p.target, replica: record.id, pid: found.pid },
+      'replica started by a deployer that stopped before recording it: adopted',
+    );
+  }
+}
+
+async function adoptAndRead(p: ProcessProps): Promise<ReplicaRecord[]> {
+  await adoptOrphans(p);
+  return liveRecords(p);
 }
 
 /** Drops the records of replicas that are gone, so their numbers are free again. */

@@ -1,5 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,7 +16,12 @@ import {
   createProcessDeployer,
   type ProcessDeployerConfig,
 } from '../../../src/autoscaler/deployers/process.ts';
-import { procStart, readRecords, writeRecord } from '../../../src/autoscaler/deployers/process-records.ts';
+import {
+  claimRecord,
+  procStart,
+  readRecords,
+  writeRecord,
+} from '../../../src/autoscaler/deployers/process-records.ts';
 import { captureLog } from '../../helpers/capture-log.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { describeDeployerConformance, waitForReplicas } from './conformance.ts';
@@ -236,6 +250,62 @@ describe('process deployer', () => {
     expect(started).toEqual(['pool-a-3']);
     expect(await isRunning(first?.pid as number)).toBe(false);
     await deployer.scaleTo(0, [], { drainTimeoutMs: 100 });
+  });
+
+  it('claims an id for one of two racing claimants, with the record whole and nothing else left', async () => {
+    const f = setup();
+    const targetDir = join(f.stateDir, 'pool-a');
+    const record = (created_at: number) => ({
+      id: 'pool-a-1',
+      pid: null,
+      proc_start: null,
+      created_at,
+      started_at: null,
+      draining_since: null,
+      drain_deadline: null,
+    });
+    const won = await Promise.all([claimRecord(targetDir, record(1)), claimRecord(targetDir, record(2))]);
+    expect(won.filter(Boolean)).toHaveLength(1);
+    expect(await readRecords(targetDir)).toEqual([record(won[0] ? 1 : 2)]);
+    expect(readdirSync(join(targetDir, 'pool-a-1'))).toEqual(['replica.json']);
+  });
+
+  it('adopts a replica spawned by a deployer that died before recording its pid', async () => {
+    const f = setup();
+    const log = captureLog();
+    const targetDir = join(f.stateDir, 'pool-a');
+    const dir = join(targetDir, 'pool-a-1');
+    mkdirSync(dir, { recursive: true });
+    // As an autoscaler SIGKILLed between the spawn and writing the pid leaves it: a claimed
+    // record with no pid, and the replica running in its directory, in its own group.
+    await writeRecord(targetDir, {
+      id: 'pool-a-1',
+      pid: null,
+      proc_start: null,
+      created_at: Date.now(),
+      started_at: null,
+      draining_since: null,
+      drain_deadline: null,
+    });
+    const child = spawn(process.execPath, [f.script], { cwd: dir, stdio: 'ignore', detached: true });
+    const pid = child.pid as number;
+    cleanups.push(async () => {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {}
+    });
+    await eventually('the orphan in its directory', async () => isRunning(pid), 5_000);
+    const deployer = createProcessDeployer({ ...f.config('pool-a'), log });
+    await eventually('it started', () => existsSync(join(dir, 'given.json')), 5_000);
+    expect(await deployer.replicas()).toEqual([
+      expect.objectContaining({ id: 'pool-a-1', state: 'running' }),
+    ]);
+    expect((await readRecords(targetDir))[0]?.pid).toBe(pid);
+    expect(log.entries.some((e) => /adopted/.test(e.msg))).toBe(true);
+    // Its place is taken: asking for two starts one, not a second pool-a-1.
+    expect((await deployer.scaleTo(2, [], down)).started).toEqual(['pool-a-2']);
+    await deployer.scaleTo(0, [], down);
+    expect(await isRunning(pid)).toBe(false);
   });
 
   it('says so when the command cannot start, and keeps no record of it', async () => {
