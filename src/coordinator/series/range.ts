@@ -30,8 +30,12 @@ export function seriesRange(q: { hours?: number; from?: string; to?: string }, n
   }
   const to = q.to === undefined ? now : instant('to', q.to);
   // Nothing is stored before 1970: an hours-long range reaching back past it starts there.
+  // Whole milliseconds: a fraction of an hour can make a fraction of one, which the store's
+  // integer times refuse.
   const from =
-    q.from === undefined ? Math.max(0, to - (q.hours ?? DEFAULT_HOURS) * HOUR_MS) : instant('from', q.from);
+    q.from === undefined
+      ? Math.max(0, Math.floor(to - (q.hours ?? DEFAULT_HOURS) * HOUR_MS))
+      : instant('from', q.from);
   if (from >= to) throw badParameter('from', 'must be before to');
   if (to - from > MAX_RANGE_MS) throw badParameter('from', 'must be at most 400 days before to');
   return { from, to };

@@ -275,6 +275,8 @@ describeEachBackend('GET /series', (backend) => {
     await bad('name=fleet.slots&hours=2&from=2026-10-31T00:00:00Z', 'hours');
     await bad('name=fleet.slots&hours=0', 'hours');
     await bad('name=fleet.slots&hours=0.001', 'hours');
+    // A fraction of an hour that is no whole number of milliseconds is still an answer.
+    expect((await get(api(), '/series?name=fleet.queued&hours=0.010000000033908421')).statusCode).toBe(200);
     await bad('name=fleet.slots&hours=9601', 'hours');
     await bad('name=fleet.slots&from=2026-11-01T00:00:00Z&to=2026-10-31T00:00:00Z', 'from');
     await bad('name=fleet.slots&from=2026-11-01T00:00:00Z&to=2026-11-01T00:00:00Z', 'from');
