@@ -12,6 +12,7 @@ import {
 } from '../store/repositories/autoscaler.ts';
 import { type HeldLease, holdsLease } from '../store/repositories/leader-leases.ts';
 import { nodeLoads } from '../store/repositories/node-quality.ts';
+import { deregisterNode } from '../store/repositories/nodes.ts';
 import { getTopic } from '../store/repositories/topics.ts';
 import type { Store } from '../store/store.ts';
 import type { Deployer, Replica, ScaleResult } from './deployers/deployer.ts';
@@ -165,6 +166,7 @@ export async function tickTarget(
         drainTimeoutMs: config.drain_timeout_ms,
       });
       await setDecisionAction(store.db, id, JSON.stringify(action));
+      await retireNodes(store, deployer, replicas, action.stopping, now());
     } catch (error) {
       metrics.deployerErrors.inc({ target, deployer: deployer.kind });
       deps.statsd?.deployerError({ target, deployer: deployer.kind });
@@ -188,6 +190,26 @@ export async function tickTarget(
     );
   }
   return { kind: 'decided', id, desired: decision.replicas, actual, reason: decision.reason, action };
+}
+
+/**
+ * The nodes of replicas a scale-down stopped are deregistered: a replica that is gone is no
+ * node gone silent, so it neither opens uptime violations nor stays in epochs' groups. Only
+ * the deployers whose replicas are Vigil nodes of their own (process, docker); a replica
+ * started again under the same number registers its node again, which reactivates it.
+ */
+async function retireNodes(
+  store: Store,
+  deployer: Deployer,
+  replicas: readonly Replica[],
+  stopped: readonly string[],
+  at: number,
+): Promise<void> {
+  if (stopped.length === 0 || (deployer.kind !== 'process' && deployer.kind !== 'docker')) return;
+  const byId = new Map(replicas.map((r) => [r.id, r]));
+  await store.transaction(async (trx) => {
+    for (const id of stopped) await deregisterNode(trx, byId.get(id)?.node_id ?? id, at);
+  });
 }
 
 /** Every source's reading; a source that fails leaves its names out (its policies propose nothing). */

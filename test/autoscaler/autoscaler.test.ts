@@ -7,7 +7,7 @@ import { configSchema } from '../../src/config/index.ts';
 import type { VigilConfig } from '../../src/config/schema.ts';
 import { silentLogger } from '../../src/platform/log.ts';
 import { listDecisions, patchTargetRow } from '../../src/store/repositories/autoscaler.ts';
-import { submitted, useWorkApi } from '../coordinator/jobs/support.ts';
+import { nodeWithWorker, submitted, useWorkApi } from '../coordinator/jobs/support.ts';
 import type { TestApi } from '../helpers/api.ts';
 import { describeEachBackend } from '../helpers/backends.ts';
 import { RecordingDeployer } from './support.ts';
@@ -117,6 +117,25 @@ describeEachBackend('the autoscaler role', (backend) => {
     const again = (await autoscaler.tickNow('hash-pool')).get('hash-pool');
     expect(again).toMatchObject({ kind: 'decided', actual: 0 });
     expect(deployers[0]!.platform.size).toBe(again?.kind === 'decided' ? again.desired : -1);
+  });
+
+  it('deregisters the node of a replica a scale-down stopped, so it does not go silent in the fleet', async () => {
+    const { node } = await nodeWithWorker(api(), 'replica');
+    const platform = new Map<string, Replica>([[node.id, { id: node.id, state: 'running', started_at: 0 }]]);
+    const idle = {
+      ...hashPool,
+      policies: [{ kind: 'target', metric: 'topic.backlog', target: 10 }],
+      scale_down: { stabilization_s: 0 },
+    };
+    const { autoscaler } = start(api(), autoscalerConfig([idle], { queue_poll_ms: 60_000 }), { platform });
+    await acting(autoscaler);
+    expect(platform.size).toBe(0);
+    const answer = await api().app.inject({
+      method: 'GET',
+      url: `/nodes/${node.id}`,
+      headers: api().as('read'),
+    });
+    expect((answer.json() as { state: string }).state).toBe('deleted');
   });
 
   it('ticks on a burst in the queue without waiting for the interval', async () => {
