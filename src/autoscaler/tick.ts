@@ -1,5 +1,6 @@
 import type { AutoscalerConfig, ScaledTargetConfig } from '../config/autoscaler-schema.ts';
 import { uuidv7 } from '../core/ids.ts';
+import { effectiveBounds } from '../core/scaling/bounds.ts';
 import { decide } from '../core/scaling/decide.ts';
 import { EMPTY_STATE, type Reading, type ScalingState } from '../core/scaling/types.ts';
 import { qualityScore } from '../core/work/quality.ts';
@@ -21,7 +22,7 @@ import type { AutoscalerMetrics } from './metrics.ts';
 import type { MetricSource, TickReason } from './sources/source.ts';
 import type { TopicSource } from './sources/topic.ts';
 import { scaledTargetFor, TOPIC_READINGS } from './target-model.ts';
-import { chooseVictims, type ReplicaLoad } from './victims.ts';
+import { type ReplicaLoad, rankVictims } from './victims.ts';
 
 /** Everything one target's ticks use; built once per target by the autoscaler. */
 export interface TargetRuntime {
@@ -90,11 +91,7 @@ export async function tickTarget(
     config.topic === undefined
       ? null
       : ((await getTopic(store.db, config.topic))?.definition.deadline_ms ?? null);
-  const bounds = {
-    paused: row.paused == null ? config.paused : row.paused === 1,
-    min_replicas: row.min_replicas ?? config.min_replicas,
-    max_replicas: row.max_replicas ?? config.max_replicas,
-  };
+  const bounds = effectiveBounds(config, row);
   const model = scaledTargetFor(config, bounds, {
     topicDeadlineS: topicDeadlineMs === null ? null : topicDeadlineMs / 1000,
     staleAfterS: deps.settings.stale_after_ms / 1000,
@@ -161,7 +158,7 @@ export async function tickTarget(
   let action: ScaleResult | null = null;
   if (decision.replicas !== actual) {
     try {
-      const victims = chooseVictims(replicas, decision.replicas, await loadsOf(store, live));
+      const victims = rankVictims(replicas, decision.replicas, await loadsOf(store, live));
       action = await deployer.scaleTo(decision.replicas, victims, {
         drainTimeoutMs: config.drain_timeout_ms,
       });

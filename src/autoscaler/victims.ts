@@ -8,11 +8,12 @@ export interface ReplicaLoad {
 }
 
 /**
- * The replicas to stop, most preferred first, when `count` should remain: the ones not yet
+ * The replicas to stop, most preferred first (the deployer's own plan, scale-plan.ts, takes
+ * these names and fills in when they are too few), when `count` should remain: the ones not yet
  * serving (starting) first, then the idle, then the lowest quality score, then the newest —
  * so a scale-down drains as little work as it can and keeps the nodes that did it well.
  */
-export function chooseVictims(
+export function rankVictims(
   replicas: readonly Replica[],
   count: number,
   loads: ReadonlyMap<string, ReplicaLoad>,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Replica } from '../../src/autoscaler/deployers/deployer.ts';
 import { scaledTargetFor } from '../../src/autoscaler/target-model.ts';
-import { chooseVictims } from '../../src/autoscaler/victims.ts';
+import { rankVictims } from '../../src/autoscaler/victims.ts';
 import { configSchema } from '../../src/config/index.ts';
 
 const replica = (id: string, state: Replica['state'], started_at: number): Replica => ({
@@ -25,15 +25,15 @@ describe('choosing whom a scale-down stops', () => {
   ]);
 
   it('stops the starting first, then the idle with the lowest score, and never the draining twice', () => {
-    expect(chooseVictims(replicas, 4, loads)).toEqual([]);
-    expect(chooseVictims(replicas, 3, loads)).toEqual(['new']);
-    expect(chooseVictims(replicas, 1, loads)).toEqual(['new', 'idle-poor', 'idle-good']);
-    expect(chooseVictims(replicas, 0, loads)).toEqual(['new', 'idle-poor', 'idle-good', 'busy-good']);
+    expect(rankVictims(replicas, 4, loads)).toEqual([]);
+    expect(rankVictims(replicas, 3, loads)).toEqual(['new']);
+    expect(rankVictims(replicas, 1, loads)).toEqual(['new', 'idle-poor', 'idle-good']);
+    expect(rankVictims(replicas, 0, loads)).toEqual(['new', 'idle-poor', 'idle-good', 'busy-good']);
   });
 
   it('takes the newest first among replicas it knows nothing of', () => {
     const plain = [replica('a', 'running', 1), replica('b', 'running', 5), replica('c', 'running', 3)];
-    expect(chooseVictims(plain, 1, new Map())).toEqual(['b', 'c']);
+    expect(rankVictims(plain, 1, new Map())).toEqual(['b', 'c']);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { AutoscalerConfig, ScaledTargetConfig } from '../../config/autoscaler-schema.ts';
+import { effectiveBounds } from '../../core/scaling/bounds.ts';
 import { parseTimestamp } from '../../core/time.ts';
 import {
   ensureTargetRow,
@@ -11,7 +12,7 @@ import {
 import type { Store } from '../../store/store.ts';
 import { badRequest, Conflict, NotFound } from '../errors.ts';
 import { Limit, Nullable, Problem, problemResponses, Timestamp } from '../http/schemas.ts';
-import { decisionView, effectiveTarget, targetView } from './views.ts';
+import { decisionView, targetView } from './views.ts';
 
 const Open = (description: string) => Type.Unknown({ description });
 
@@ -155,7 +156,7 @@ export function autoscalerRoutes(app: FastifyInstance, { store, config, now }: A
       const at = now();
       await store.transaction(async (trx) => {
         const row = await ensureTargetRow(trx, name, at);
-        const next = effectiveTarget(target, {
+        const next = effectiveBounds(target, {
           ...row,
           ...(patch.paused === undefined
             ? {}

@@ -1,31 +1,7 @@
 import type { ScaledTargetConfig } from '../../config/autoscaler-schema.ts';
+import { effectiveBounds } from '../../core/scaling/bounds.ts';
 import { toIso } from '../../core/time.ts';
 import type { AutoscalerDecisionRow, AutoscalerTargetRow } from '../../store/repositories/autoscaler.ts';
-
-/** A target as it acts now: the configuration with the operator's changes over it. */
-export interface EffectiveTarget {
-  paused: boolean;
-  min_replicas: number;
-  max_replicas: number;
-  /** Which of paused and the bounds an operator set (the rest are the configuration's). */
-  changed_by_operator: Array<'paused' | 'min_replicas' | 'max_replicas'>;
-}
-
-export function effectiveTarget(
-  config: ScaledTargetConfig,
-  row: AutoscalerTargetRow | undefined,
-): EffectiveTarget {
-  const changed: EffectiveTarget['changed_by_operator'] = [];
-  if (row?.paused != null) changed.push('paused');
-  if (row?.min_replicas != null) changed.push('min_replicas');
-  if (row?.max_replicas != null) changed.push('max_replicas');
-  return {
-    paused: row?.paused == null ? config.paused : row.paused === 1,
-    min_replicas: row?.min_replicas ?? config.min_replicas,
-    max_replicas: row?.max_replicas ?? config.max_replicas,
-    changed_by_operator: changed,
-  };
-}
 
 const parse = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
 
@@ -54,7 +30,7 @@ export function targetView(
   return {
     name: config.name,
     topic: config.topic ?? null,
-    ...effectiveTarget(config, row),
+    ...effectiveBounds(config, row),
     desired: row?.desired ?? null,
     actual: last?.actual ?? null,
     deployer: config.deployer.kind,
