@@ -1,5 +1,5 @@
 import { type PublicKeyInput, verifyBytes } from '../crypto/ed25519.ts';
-import { assignGroups, type GroupAssignment } from '../monitoring/assignment.ts';
+import type { GroupAssignment } from '../monitoring/assignment.ts';
 import { epochSeed, GENESIS_SETTLEMENT_HASH } from '../monitoring/seed.ts';
 import { encodeReport, reportDigest } from '../reports/sign.ts';
 import { compareCodeUnits } from '../reports/summarize.ts';
@@ -8,18 +8,16 @@ import { signedReportIssues } from '../reports/validate.ts';
 import { settlementDifferences, settlementHash, verifySettlement } from './document.ts';
 import { settleEpoch } from './settle.ts';
 import type { Settlement } from './types.ts';
-import {
-  type CheckOutcome,
-  type EpochVerification,
-  type PublishedAssignments,
-  type PublishedEpoch,
-  type PublishedGroup,
-  type PublishedSettlement,
-  VERIFICATION_CHECKS,
-  type VerificationCheck,
-  type VerificationDifference,
-  type VerifyEpochInput,
+import { Findings, messageOf, show } from './verification-findings.ts';
+import type {
+  EpochVerification,
+  PublishedAssignments,
+  PublishedEpoch,
+  PublishedSettlement,
+  VerificationCheck,
+  VerifyEpochInput,
 } from './verification-types.ts';
+import { recomputeGroups } from './verify-groups.ts';
 
 // The published documents and the verification's result: verification-types.ts.
 export type {
@@ -36,34 +34,7 @@ export type {
   VerifyEpochInput,
 } from './verification-types.ts';
 export { VERIFICATION_CHECKS } from './verification-types.ts';
-
-const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
-const list = (ids: readonly string[]): string => `[${ids.join(', ')}]`;
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
-/** The differences found so far, in the order `vigil verify` prints them. */
-class Findings {
-  readonly list: VerificationDifference[] = [];
-  readonly skipped = new Map<VerificationCheck, string>();
-
-  add(
-    check: VerificationCheck,
-    subject: string,
-    line: string,
-    values: { published?: unknown; recomputed?: unknown } = {},
-  ): void {
-    this.list.push({ check, subject, ...values, line });
-  }
-
-  outcomes(): CheckOutcome[] {
-    return VERIFICATION_CHECKS.map(({ check, title }) => ({
-      check,
-      title,
-      skipped: this.skipped.get(check) ?? null,
-      differences: this.list.filter((d) => d.check === check),
-    }));
-  }
-}
+export { compareGroups } from './verify-groups.ts';
 
 /** Checks the coordinator's signature and the published hash of one signed settlement. */
 function checkSignedSettlement(
@@ -143,63 +114,6 @@ export function checkPreviousSettlement(
   return { hash, differences: out.list.map((d) => d.line) };
 }
 
-function groupDifferences(
-  recomputed: GroupAssignment,
-  published: readonly PublishedGroup[],
-  out: Findings,
-): void {
-  const seen = new Set<string>();
-  for (const group of published) {
-    const subject = `group of ${group.target}`;
-    const expected = recomputed.monitorsOf.get(group.target);
-    if (seen.has(group.target)) {
-      out.add('groups', subject, `assignments: ${subject}: published twice`);
-      continue;
-    }
-    seen.add(group.target);
-    if (expected === undefined) {
-      out.add('groups', subject, `assignments: ${subject}: published, but ${group.target} is not a member`, {
-        published: group.monitors,
-      });
-      continue;
-    }
-    const want = [...expected].sort(compareCodeUnits);
-    const got = [...group.monitors].sort(compareCodeUnits);
-    if (want.join('\n') !== got.join('\n')) {
-      out.add(
-        'groups',
-        subject,
-        `assignments: ${subject}: published monitors ${list(got)}, recomputed ${list(want)}`,
-        {
-          published: got,
-          recomputed: want,
-        },
-      );
-    }
-  }
-  for (const target of [...recomputed.monitorsOf.keys()].sort(compareCodeUnits)) {
-    if (!seen.has(target)) {
-      const want = [...(recomputed.monitorsOf.get(target) ?? [])].sort(compareCodeUnits);
-      out.add(
-        'groups',
-        `group of ${target}`,
-        `assignments: group of ${target}: not published, recomputed monitors ${list(want)}`,
-        { recomputed: want },
-      );
-    }
-  }
-}
-
-/**
- * Compares the groups a coordinator published with a recomputed assignment: one line per target
- * whose monitors differ, is missing, or is not a member. Monitors compare as sets, listed sorted.
- */
-export function compareGroups(recomputed: GroupAssignment, published: readonly PublishedGroup[]): string[] {
-  const out = new Findings();
-  groupDifferences(recomputed, published, out);
-  return out.list.map((d) => d.line);
-}
-
 /** Epoch numbers, the hash chain and the seed. */
 function checkChain(input: VerifyEpochInput, hash: string | null, out: Findings): void {
   const { epoch: view, assignments, settlement: published } = input;
@@ -267,55 +181,6 @@ function checkChain(input: VerifyEpochInput, hash: string | null, out: Findings)
       `epoch: settlement_hash is ${show(view.settlement_hash)}, the settlement's hash is ${hash}`,
       { published: view.settlement_hash, recomputed: hash },
     );
-  }
-}
-
-/** Recomputes the groups from the member snapshot and the published seed; null when impossible. */
-function recomputeGroups(
-  input: VerifyEpochInput,
-  memberIds: string[],
-  out: Findings,
-): GroupAssignment | null {
-  const { epoch: view, assignments } = input;
-  if (view.members !== null && view.members !== memberIds.length) {
-    out.add(
-      'groups',
-      "the epoch's members",
-      `epoch: members is ${view.members}, the assignments list ${memberIds.length}`,
-      {
-        published: view.members,
-        recomputed: memberIds.length,
-      },
-    );
-  }
-  if (view.group_size !== null && view.group_size !== assignments.group_size) {
-    out.add(
-      'groups',
-      "the epoch's group_size",
-      `epoch: group_size is ${view.group_size}, the assignments say ${show(assignments.group_size)}`,
-      { published: view.group_size, recomputed: assignments.group_size },
-    );
-  }
-  const cap = Math.max(memberIds.length - 1, 0);
-  if (assignments.group_size > cap) {
-    out.add(
-      'groups',
-      'group size',
-      `assignments: group_size ${assignments.group_size} is more than members − 1 (${cap})`,
-      { published: assignments.group_size },
-    );
-  }
-  try {
-    const recomputed = assignGroups({
-      nodes: memberIds,
-      groupSize: assignments.group_size,
-      seedHex: assignments.seed,
-    });
-    groupDifferences(recomputed, assignments.groups, out);
-    return recomputed;
-  } catch (error) {
-    out.add('groups', 'groups', `assignments: cannot recompute the groups: ${messageOf(error)}`);
-    return null;
   }
 }
 
