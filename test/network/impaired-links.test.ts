@@ -32,6 +32,14 @@ const LATENCY_SLACK_MS = 5;
 const SKETCH_ACCURACY = DEFAULT_RELATIVE_ACCURACY;
 /** How far apart two shares of downtime may be, in points. */
 const SHARE_POINTS = 4;
+/**
+ * The same for the host behind a lossy link: there a probe's verdict is a coin toss, each
+ * monitor's share is a sample of some 30 of them, and the SLA (1 s slices up to half a second
+ * before the epoch ends, from interim summaries) and settlement (the whole reports) take the
+ * median of samples that differ by their last few probes; a few probes move a share by 3 points
+ * each.
+ */
+const LOSSY_SHARE_POINTS = 8;
 
 /** Each host's link; a pair's round trip is the sum of its two hosts'. `far` alone sits in (timeout/2, timeout). */
 const LINKS: Record<string, LinkImpairment> = {
@@ -293,7 +301,7 @@ describe.skipIf(requirement.skip !== null)('six agents in network namespaces ove
       expect(
         Math.abs((pct as number) - (1 - downShare(name)) * 100),
         `${name}: SLA uptime ${pct} %, settled up ${((1 - downShare(name)) * 100).toFixed(1)} %, all: ${JSON.stringify([...uptime])}`,
-      ).toBeLessThanOrEqual(SHARE_POINTS);
+      ).toBeLessThanOrEqual(LINKS[name]?.loss === undefined ? SHARE_POINTS : LOSSY_SHARE_POINTS);
     }
   });
 
