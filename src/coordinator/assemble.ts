@@ -16,6 +16,15 @@ import { sessionRoutes } from './auth/session-routes.ts';
 import { createSessions, type Sessions } from './auth/sessions.ts';
 import { signaturePruning } from './auth/signed-requests.ts';
 import { autoscalerRoutes } from './autoscaler/routes.ts';
+import { capacityForecastRoutes } from './capacity/forecast-routes.ts';
+import { createForecastThread } from './capacity/forecast-thread.ts';
+import {
+  type CapacityForecasts,
+  createCapacityForecasts,
+  forecastWarming,
+  snapshotPlan,
+} from './capacity/forecasts.ts';
+import { capacitySampling } from './capacity/sampler.ts';
 import { configRoutes } from './configuration/routes.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { identityRoutes } from './epochs/identity-routes.ts';
@@ -105,6 +114,7 @@ interface Services {
   collector: SlaCollector;
   heartbeats: HeartbeatBatcher;
   sessions: Sessions;
+  capacity: CapacityForecasts;
 }
 
 /** The SLA engine, epochs, alerting and heartbeat intake, each from only what it needs. */
@@ -128,11 +138,24 @@ function buildServices(base: Base, alertFetch: FetchLike | undefined): Services 
     log: log.child({ component: 'alerts' }),
     ...(alertFetch === undefined ? {} : { fetch: alertFetch }),
   });
+  const capacity = createCapacityForecasts({
+    store,
+    settings: config.capacity,
+    runner: createForecastThread(),
+    now,
+    log: log.child({ component: 'capacity' }),
+  });
   const collector = createSlaCollector({
     store,
     settings: config.sla,
     log: log.child({ component: 'sla' }),
     now,
+    plan: () =>
+      snapshotPlan(capacity.latest('fleet'), {
+        now: now(),
+        thresholdPct: config.capacity.alert_threshold_pct,
+        risk: config.capacity.risk_level,
+      }),
     sinks: {
       onTransitions: alerts.onTransitions,
       onCollected: (readings, summary, open, applied) =>
@@ -150,7 +173,7 @@ function buildServices(base: Base, alertFetch: FetchLike | undefined): Services 
     cacheTtlMs: config.auth.key_cache_ttl_s * 1000,
     now,
   });
-  return { epochMetrics, ingestMetrics, epochs, alerts, collector, heartbeats, sessions };
+  return { epochMetrics, ingestMetrics, epochs, alerts, collector, heartbeats, sessions, capacity };
 }
 
 /** The configured topics recorded, the job queue opened and the job service on top of it. */
@@ -211,6 +234,8 @@ function registerRoutes(
     now,
   });
   slaRoutes(app, { store, collector: s.collector, now });
+  capacityForecastRoutes(app, { store, forecasts: s.capacity, settings: config.capacity, now });
+  app.addHook('onClose', () => s.capacity.close());
   evidenceRoutes(app, { store, sliceMs: config.sla.slice_s * 1000, now });
   epochRoutes(app, { store, epochs: s.epochs, monitoring: config.monitoring, now });
   reportRoutes(app, { store, epochs: s.epochs, metrics: s.epochMetrics, now });
@@ -262,10 +287,26 @@ function coordinatorSchedules(
     epochs,
     jobs,
     queue,
-  }: { collector: SlaCollector; epochs: EpochService; jobs: JobService; queue: JobQueue },
+    capacity,
+  }: {
+    collector: SlaCollector;
+    epochs: EpochService;
+    jobs: JobService;
+    queue: JobQueue;
+    capacity: CapacityForecasts;
+  },
 ): Schedule[] {
   return [
     collectionSchedule(collector, config.sla.collection_interval_s),
+    capacitySampling({
+      store,
+      queue,
+      now,
+      intervalS: config.capacity.interval_s,
+      sampleIntervalS: config.capacity.sample_interval_s,
+      livenessTimeoutS: config.sla.liveness_timeout_s,
+    }),
+    forecastWarming(capacity, config.capacity),
     topicSampling({ store, queue, now, intervalMs: config.sla.collection_interval_s * 1000 }),
     epochSchedule(epochs),
     signaturePruning({ db: store.db, windowMs: config.auth.signed_request_window_s * 1000, now }),
@@ -325,7 +366,7 @@ export async function assembleCoordinator(
     sessions: services.sessions,
     routes: (app, { verifyKey }) => registerRoutes(app, base, { ...services, queue, jobs }, verifyKey),
   });
-  const { epochs, collector, heartbeats, alerts, sessions } = services;
+  const { epochs, collector, heartbeats, alerts, sessions, capacity } = services;
   return {
     app,
     shutdown,
@@ -338,6 +379,6 @@ export async function assembleCoordinator(
     jobs,
     alerts,
     sessions,
-    schedules: coordinatorSchedules(base, { collector, epochs, jobs, queue }),
+    schedules: coordinatorSchedules(base, { collector, epochs, jobs, queue, capacity }),
   };
 }

@@ -2,6 +2,7 @@ import type { ColumnType } from 'kysely';
 import type { CapacityReading } from '../core/sla/capacity.ts';
 import type { MetricType, Severity } from '../core/sla/types.ts';
 import type { AutoscalerTables } from './schema-autoscaler.ts';
+import type { CapacityTables } from './schema-capacity.ts';
 import type { EpochTables } from './schema-epochs.ts';
 import type { OutboxTables } from './schema-outbox.ts';
 import type { PeerTables } from './schema-peer.ts';
@@ -13,7 +14,13 @@ export type { MetricType, Severity };
  * The tables as Kysely sees them. Times are UTC epoch milliseconds (integers);
  * JSON documents are stored as text so both dialects read them the same way.
  */
-export interface Database extends EpochTables, PeerTables, WorkTables, OutboxTables, AutoscalerTables {
+export interface Database
+  extends EpochTables,
+    PeerTables,
+    WorkTables,
+    OutboxTables,
+    AutoscalerTables,
+    CapacityTables {
   nodes: NodesTable;
   node_topics: NodeTopicsTable;
   node_status: NodeStatusTable;
@@ -141,6 +148,11 @@ export interface CapacitySnapshotsTable extends CapacityReading {
   id: string;
   timestamp: number;
   metadata: string;
+  /** Slots the fleet's forecast says are needed by the horizon (migration 0012); null without one. */
+  forecast_capacity: number | null;
+  /** The seed's `recommended_scaling`: `+25%`, `-10%` or `none`; null without a forecast. */
+  recommended_scaling: string | null;
+  scaling_reason: string | null;
 }
 
 export type Role = 'admin' | 'operator' | 'node' | 'tenant' | 'read';

@@ -82,7 +82,7 @@ describe('environment variables', () => {
       completion_rate_pct: 85,
       capacity_availability_pct: 70,
     });
-    expect(config.capacity).toEqual({ forecast_horizon_h: 72, alert_threshold_pct: 75 });
+    expect(config.capacity).toMatchObject({ forecast_horizon_h: 72, alert_threshold_pct: 75 });
     expect(config.sla.collection_interval_s).toBe(120);
   });
 

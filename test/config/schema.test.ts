@@ -44,7 +44,15 @@ describe('configSchema', () => {
         completion_window_s: 604_800,
         liveness_timeout_s: 600,
       },
-      capacity: { forecast_horizon_h: 168, alert_threshold_pct: 80 },
+      capacity: {
+        forecast_horizon_h: 168,
+        alert_threshold_pct: 80,
+        interval_s: 3600,
+        sample_interval_s: 60,
+        history_h: 8760,
+        seasons: [],
+        risk_level: 0.95,
+      },
       dashboard: { enabled: true, session_ttl_s: 43_200, sign_in_link_ttl_s: 3_600, secure_cookie: false },
       billing: { url: 'http://localhost:8011', api_key: null, sync_interval_s: 3600 },
       retention: { raw_days: 90, rollup_days: 400, prune_interval_s: 3600 },
@@ -156,7 +164,7 @@ describe('describeConfigKeys', () => {
   const keys = describeConfigKeys();
 
   it('lists every leaf key once, with its variable, default and a description', () => {
-    expect(keys).toHaveLength(93);
+    expect(keys).toHaveLength(98);
     expect(new Set(keys.map((k) => k.key)).size).toBe(keys.length);
     for (const key of keys) {
       expect(key.description, key.key).not.toBe('');

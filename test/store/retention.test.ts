@@ -144,6 +144,34 @@ describeEachBackend('retention', (backend) => {
     expect(left.map((r) => Number(r.sampled_at))).toEqual([NOW - 10 * DAY]);
   });
 
+  it('keeps capacity series as long as rollups, past raw retention', async () => {
+    const row = (bucket_start: number) => ({
+      scope: 'fleet',
+      interval_s: 3600,
+      bucket_start,
+      samples: 1,
+      busy_sum: 1,
+      queued_sum: 0,
+      supply_sum: 2,
+      live_nodes_sum: 1,
+      arrivals: 0,
+      work_slot_s: 0,
+      last_sample_at: bucket_start,
+    });
+    await store.db
+      .insertInto('capacity_series')
+      .values([row(NOW - 500 * DAY), row(NOW - 100 * DAY)])
+      .execute();
+    const deleted = await pruneExpired(store.db, {
+      rawBefore: NOW - 90 * DAY,
+      rollupBefore: NOW - 400 * DAY,
+      fineRollupMs: 3_600_000,
+    });
+    expect(deleted['capacity_series']).toBe(1);
+    const left = await store.db.selectFrom('capacity_series').select('bucket_start').execute();
+    expect(left.map((r) => Number(r.bucket_start))).toEqual([NOW - 100 * DAY]);
+  });
+
   it('prunes monitors’ reports past the rollup horizon, and keeps newer ones', async () => {
     for (const [epoch, age] of [
       [1, 500],

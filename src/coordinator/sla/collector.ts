@@ -70,6 +70,13 @@ export interface CollectionSinks {
   ): void;
 }
 
+/** The seed's forecast columns of a capacity snapshot, from the fleet's latest forecast. */
+export interface SnapshotPlan {
+  forecast_capacity: number | null;
+  recommended_scaling: string | null;
+  scaling_reason: string | null;
+}
+
 export interface SlaCollector {
   /** Runs one collection; concurrent calls queue behind the one in progress. */
   collect(): Promise<CollectionSummary>;
@@ -85,6 +92,8 @@ interface CollectorDeps {
   rules: MetricRules;
   sliceMs: number;
   grain: RollupGrain;
+  /** What the fleet's forecast says now, for the snapshot; none without capacity planning. */
+  plan: () => SnapshotPlan | null;
 }
 
 /**
@@ -121,7 +130,7 @@ async function readEvidence(
  * alerts the transitions cause commit in the same transaction.
  */
 async function writeCollection(
-  { store, sinks }: CollectorDeps,
+  { store, sinks, plan }: CollectorDeps,
   { readings, capacity }: { readings: readonly MetricReading[]; capacity: CapacityReading },
   metricRows: ReturnType<typeof metricRowsFor>,
   at: number,
@@ -134,7 +143,13 @@ async function writeCollection(
       at,
     );
     await insertMetrics(trx, metricRows, store.capabilities);
-    await insertCapacitySnapshot(trx, { id: uuidv7(at), timestamp: at, ...capacity, metadata: '{}' });
+    await insertCapacitySnapshot(trx, {
+      id: uuidv7(at),
+      timestamp: at,
+      ...capacity,
+      ...(plan() ?? {}),
+      metadata: '{}',
+    });
     const applied = await applyTransitions(trx, transitions, at);
     await sinks.onTransitions?.(trx, applied, at, openBefore);
     return { applied, open: await readOpenViolations(trx) };
@@ -196,12 +211,14 @@ export function createSlaCollector({
   sinks = {},
   log,
   now = Date.now,
+  plan = () => null,
 }: {
   store: Store;
   settings: SlaSettings;
   sinks?: CollectionSinks;
   log: Logger;
   now?: () => number;
+  plan?: () => SnapshotPlan | null;
 }): SlaCollector {
   const deps: CollectorDeps = {
     store,
@@ -212,6 +229,7 @@ export function createSlaCollector({
     rules: rulesFromSettings(settings),
     sliceMs: settings.slice_s * 1000,
     grain: rollupGrain(settings.completion_window_s),
+    plan,
   };
   let running: Promise<unknown> = Promise.resolve();
   return {

@@ -44,6 +44,11 @@ export const SnapshotView = Type.Object({
   total_queue_length: Type.Integer(),
   capacity_utilization_pct: Nullable(Type.Number()),
   capacity_availability_pct: Nullable(Type.Number()),
+  forecast_capacity: Nullable(
+    Type.Integer({ description: 'Slots the fleet’s forecast needs by its horizon; null without a forecast' }),
+  ),
+  recommended_scaling: Nullable(Type.String({ description: '+25%, -10%, none or +N slots' })),
+  scaling_reason: Nullable(Type.String()),
 });
 
 export const CollectionView = Type.Object({

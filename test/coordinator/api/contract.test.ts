@@ -59,6 +59,8 @@ const ROUTES: Array<[method: string, path: string]> = [
   ['get', '/sla/violations'],
   ['post', '/sla/metrics/collect'],
   ['get', '/sla/capacity/snapshots'],
+  ['get', '/sla/capacity/forecast'],
+  ['get', '/sla/capacity/recommendations'],
   ['get', '/sla/status'],
   ['get', '/epochs/current'],
   ['get', '/epochs/{epoch}'],

@@ -453,6 +453,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sla/capacity/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The fleet’s (or a topic’s) demand forecast in slots with 80 % and 95 % intervals, backtested against seasonal-naive, read against the live slots
+         * @description Access: a bearer API key of any role.
+         */
+        get: operations["getSlaCapacityForecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sla/capacity/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What to add or remove, for the fleet and each topic, from their forecasts: how many nodes, why, by when, how urgent
+         * @description Access: a bearer API key of any role.
+         */
+        get: operations["getSlaCapacityRecommendations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sla/evidence/{node_id}": {
         parameters: {
             query?: never;
@@ -4066,6 +4106,9 @@ export interface operations {
                         total_queue_length: number;
                         capacity_utilization_pct: number | null;
                         capacity_availability_pct: number | null;
+                        forecast_capacity: number | null;
+                        recommended_scaling: string | null;
+                        scaling_reason: string | null;
                     }[];
                 };
             };
@@ -4172,6 +4215,294 @@ export interface operations {
                 headers: {
                     /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The coordinator failed; its log has the cause under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Closing, or the database cannot serve now; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSlaCapacityForecast: {
+        parameters: {
+            query?: {
+                /** @description How far ahead, in hours; capacity.forecast_horizon_h by default */
+                hours_ahead?: number;
+                /** @description A topic’s series; the fleet’s without one */
+                topic?: string;
+                /** @description How much of what happened to return beside the forecast, in hours; as much as hours_ahead by default */
+                history_hours?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        forecast_horizon_hours: number;
+                        /** @description Live slots: the mean of the interval in progress */
+                        current_capacity: number;
+                        projected_capacity: number | null;
+                        recommended_scaling: string | null;
+                        confidence: number | null;
+                        /** @description Where the series comes from: fleet or topic:<name> */
+                        source: string;
+                        status: "forecast" | "insufficient_history";
+                        topic: string | null;
+                        interval_s: number;
+                        threshold_pct: number;
+                        risk_level: number;
+                        model: string | null;
+                        why: string | null;
+                        /** @description Seasonal periods used, in intervals */
+                        seasons: number[];
+                        dropped_seasons: {
+                            season: number;
+                            reason: string;
+                        }[];
+                        backtest: {
+                            origins: number;
+                            horizon: number;
+                            chosen: string;
+                            model: {
+                                mase: number | null;
+                                smape: number | null;
+                                coverage80: number | null;
+                                coverage95: number | null;
+                            };
+                            seasonal_naive: {
+                                mase: number | null;
+                                smape: number | null;
+                                coverage80: number | null;
+                                coverage95: number | null;
+                            };
+                        } | null;
+                        history_needed: {
+                            have_intervals: number;
+                            need_intervals: number;
+                            need_hours: number;
+                            reason: string;
+                        } | null;
+                        utilization_pct: number | null;
+                        demand_exceeds_supply_at: string | null;
+                        demand_may_exceed_supply_at: string | null;
+                        crosses_threshold_at: string | null;
+                        peak: {
+                            value: number;
+                            upper: number;
+                            /** Format: date-time */
+                            at: string;
+                        } | null;
+                        points: {
+                            /** Format: date-time */
+                            at: string;
+                            value: number;
+                            lower80: number;
+                            upper80: number;
+                            lower95: number;
+                            upper95: number;
+                        }[];
+                        /** @description What happened: the latest complete intervals */
+                        history: {
+                            /** Format: date-time */
+                            at: string;
+                            demand: number | null;
+                            busy: number | null;
+                            queued: number | null;
+                            supply: number | null;
+                            arrivals: number;
+                        }[];
+                        /** Format: date-time */
+                        computed_at: string;
+                    };
+                };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The coordinator failed; its log has the cause under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Closing, or the database cannot serve now; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSlaCapacityRecommendations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description healthy, warning, critical, over_provisioned or insufficient_history */
+                        current_state: string;
+                        recommendations: {
+                            /** @description add_nodes or remove_nodes */
+                            action: string;
+                            /** @description Whole nodes: slots needed (or spare) ÷ slots per node */
+                            quantity: number;
+                            reason: string;
+                            /** @description critical, high, medium or low */
+                            priority: string;
+                            scope: string;
+                            topic: string | null;
+                            /**
+                             * Format: date-time
+                             * @description The instant the recommendation concerns
+                             */
+                            by: string;
+                            slots_needed: number;
+                        }[];
+                        /** @description Scopes without a forecast, and why */
+                        notes: string[];
+                        threshold_pct: number;
+                        risk_level: number;
+                        source: string;
+                        /** Format: date-time */
+                        computed_at: string;
+                    };
+                };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

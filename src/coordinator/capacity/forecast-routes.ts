@@ -1,0 +1,103 @@
+import type { FastifyInstance } from 'fastify';
+import { type Static, Type } from 'typebox';
+import { recommend, type ScopeOutlook } from '../../core/capacity/recommendations.ts';
+import { topicScope } from '../../core/capacity/series.ts';
+import { getTopic } from '../../store/repositories/topics.ts';
+import type { Store } from '../../store/store.ts';
+import { notFound } from '../errors.ts';
+import { problemResponses } from '../http/schemas.ts';
+import { type CapacityForecasts, type CapacitySettings, configuredSteps, outlookOf } from './forecasts.ts';
+import { ForecastView, forecastView, RecommendationsView, recommendationsView } from './views.ts';
+
+/** The longest horizon a request may ask for: eight weeks. */
+const MAX_HOURS_AHEAD = 24 * 7 * 8;
+
+const ForecastQuery = Type.Object(
+  {
+    hours_ahead: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_HOURS_AHEAD,
+        description: 'How far ahead, in hours; capacity.forecast_horizon_h by default',
+      }),
+    ),
+    topic: Type.Optional(
+      Type.String({
+        pattern: '^[a-z0-9][a-z0-9._-]{0,63}$',
+        description: 'A topic’s series; the fleet’s without one',
+      }),
+    ),
+    history_hours: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 24 * 400,
+        description:
+          'How much of what happened to return beside the forecast, in hours; as much as hours_ahead by default',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export interface CapacityRouteDeps {
+  store: Store;
+  forecasts: CapacityForecasts;
+  settings: CapacitySettings;
+  now: () => number;
+}
+
+/** GET /sla/capacity/forecast and GET /sla/capacity/recommendations (docs/capacity.md). */
+export function capacityForecastRoutes(app: FastifyInstance, deps: CapacityRouteDeps): void {
+  const { store, forecasts, settings, now } = deps;
+  const shared = { thresholdPct: settings.alert_threshold_pct, risk: settings.risk_level };
+
+  app.get(
+    '/sla/capacity/forecast',
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['sla'],
+        summary:
+          'The fleet’s (or a topic’s) demand forecast in slots with 80 % and 95 % intervals, backtested against seasonal-naive, read against the live slots',
+        querystring: ForecastQuery,
+        response: { 200: ForecastView, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const q = request.query as Static<typeof ForecastQuery>;
+      if (q.topic !== undefined && (await getTopic(store.db, q.topic)) === undefined)
+        throw notFound(`no topic ${q.topic}`);
+      const hoursAhead = q.hours_ahead ?? settings.forecast_horizon_h;
+      const steps = Math.max(
+        configuredSteps(settings),
+        configuredSteps({ forecast_horizon_h: hoursAhead, interval_s: settings.interval_s }),
+      );
+      const forecast = await forecasts.forecast(q.topic === undefined ? 'fleet' : topicScope(q.topic), steps);
+      const historyHours = q.history_hours ?? hoursAhead;
+      return forecastView(forecast, {
+        ...shared,
+        hoursAhead,
+        historySteps: Math.ceil((historyHours * 3600) / settings.interval_s),
+      });
+    },
+  );
+
+  app.get(
+    '/sla/capacity/recommendations',
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['sla'],
+        summary:
+          'What to add or remove, for the fleet and each topic, from their forecasts: how many nodes, why, by when, how urgent',
+        response: { 200: RecommendationsView, ...problemResponses },
+      },
+    },
+    async () => {
+      const at = now();
+      const outlooks: ScopeOutlook[] = [];
+      for (const scope of await forecasts.scopes()) outlooks.push(outlookOf(await forecasts.forecast(scope)));
+      return recommendationsView(recommend(outlooks, { now: at, ...shared }), { ...shared, at });
+    },
+  );
+}
