@@ -152,40 +152,55 @@ const slaSchema = z.strictObject({
     .describe('A node with no heartbeat or monitor verdict for this long counts as down, in seconds.'),
 });
 
-const capacitySchema = z.strictObject({
-  forecast_horizon_h: positiveInt
-    .max(24 * 7 * 8)
-    .default(168)
-    .describe('How far ahead capacity is forecast, in hours.'),
-  alert_threshold_pct: pct
-    .default(80)
-    .describe(
-      'Capacity utilisation above this percentage raises a capacity alert; recommendations size for it.',
-    ),
-  interval_s: positiveInt
-    .min(10)
-    .default(3600)
-    .describe('The capacity series’ interval, in seconds: one forecast point per interval.'),
-  sample_interval_s: positiveInt
-    .default(60)
-    .describe('How often supply, busy slots and queues are sampled into the capacity series, in seconds.'),
-  history_h: positiveInt
-    .default(24 * 365)
-    .describe(
-      'How much capacity history a forecast reads, in hours (retention.rollup_days decides how long it is kept).',
-    ),
-  seasons: z
-    .array(z.int().min(2))
-    .max(4)
-    .default([])
-    .describe(
-      'Seasonal periods in intervals (e.g. [24, 168] for hourly: daily and weekly); empty: daily and weekly of interval_s.',
-    ),
-  risk_level: z
-    .union([z.literal(0.8), z.literal(0.95)])
-    .default(0.95)
-    .describe('Which prediction interval recommendations size for: 0.8 or 0.95.'),
-});
+const capacitySchema = z
+  .strictObject({
+    forecast_horizon_h: z
+      .number()
+      .positive()
+      .max(24 * 7 * 8)
+      .default(168)
+      .describe(
+        'How far ahead capacity is forecast, in hours (fractions allowed: vigil up compresses time).',
+      ),
+    alert_threshold_pct: pct
+      .default(80)
+      .describe(
+        'Capacity utilisation above this percentage raises a capacity alert; recommendations size for it.',
+      ),
+    interval_s: positiveInt
+      .default(3600)
+      .describe('The capacity series’ interval, in seconds: one forecast point per interval.'),
+    sample_interval_s: positiveInt
+      .default(60)
+      .describe('How often supply, busy slots and queues are sampled into the capacity series, in seconds.'),
+    history_h: positiveInt
+      .default(24 * 365)
+      .describe(
+        'How much capacity history a forecast reads, in hours (retention.rollup_days decides how long it is kept).',
+      ),
+    seasons: z
+      .array(z.int().min(2))
+      .max(4)
+      .default([])
+      .describe(
+        'Seasonal periods in intervals (e.g. [24, 168] for hourly: daily and weekly); empty: daily and weekly of interval_s.',
+      ),
+    risk_level: z
+      .union([z.literal(0.8), z.literal(0.95)])
+      .default(0.95)
+      .describe('Which prediction interval recommendations size for: 0.8 or 0.95.'),
+  })
+  .superRefine((capacity, ctx) => {
+    // One forecast per interval ahead: a year of hourly points is the most worth fitting.
+    const steps = Math.ceil((capacity.forecast_horizon_h * 3600) / capacity.interval_s);
+    if (steps > 24 * 365) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['forecast_horizon_h'],
+        message: `expected at most ${24 * 365} intervals of capacity.interval_s (${capacity.interval_s} s) ahead, got ${steps}`,
+      });
+    }
+  });
 
 const billingSchema = z.strictObject({
   url: httpUrl

@@ -18,13 +18,9 @@ import { signaturePruning } from './auth/signed-requests.ts';
 import { autoscalerRoutes } from './autoscaler/routes.ts';
 import { capacityForecastRoutes } from './capacity/forecast-routes.ts';
 import { createForecastThread } from './capacity/forecast-thread.ts';
-import {
-  type CapacityForecasts,
-  createCapacityForecasts,
-  forecastWarming,
-  snapshotPlan,
-} from './capacity/forecasts.ts';
+import { type CapacityForecasts, createCapacityForecasts, forecastWarming } from './capacity/forecasts.ts';
 import { capacitySampling } from './capacity/sampler.ts';
+import { snapshotPlan } from './capacity/scope-view.ts';
 import { configRoutes } from './configuration/routes.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { identityRoutes } from './epochs/identity-routes.ts';
@@ -150,12 +146,8 @@ function buildServices(base: Base, alertFetch: FetchLike | undefined): Services 
     settings: config.sla,
     log: log.child({ component: 'sla' }),
     now,
-    plan: () =>
-      snapshotPlan(capacity.latest('fleet'), {
-        now: now(),
-        thresholdPct: config.capacity.alert_threshold_pct,
-        risk: config.capacity.risk_level,
-      }),
+    plan: (reading) =>
+      snapshotPlan(capacity.latest('fleet'), reading, { now: now(), settings: config.capacity }),
     sinks: {
       onTransitions: alerts.onTransitions,
       onCollected: (readings, summary, open, applied) =>

@@ -35,6 +35,32 @@ export interface TenantLoad {
   burstSize?: number;
   /** When the first burst comes, from the start; `burstEveryMs` when absent. */
   firstBurstAfterMs?: number;
+  /** A daily (and weekly) cycle of the steady rate; none: the rate is flat. */
+  cycle?: DemandCycle;
+}
+
+/**
+ * Demand that rises and falls like a day's: the steady rate times `1 + amplitude × sin(2π t /
+ * dayMs + phase)`, and times `weekend` on the last two days of every seven. Times are absolute
+ * (UTC ms), so a restarted generator carries on where the cycle was, as real demand would.
+ */
+export interface DemandCycle {
+  dayMs: number;
+  /** 0 to 1: how far the rate swings around its mean. */
+  amplitude: number;
+  /** Radians. */
+  phase?: number;
+  /** The weekend's share of a weekday's rate; 1 (no weekly cycle) by default. */
+  weekend?: number;
+}
+
+/** The share of the steady rate a cycle asks for at `at`. */
+export function cycleFactor(cycle: DemandCycle | undefined, at: number): number {
+  if (cycle === undefined) return 1;
+  const day = Math.floor(at / cycle.dayMs);
+  const weekend = ((day % 7) + 7) % 7 >= 5 ? (cycle.weekend ?? 1) : 1;
+  const daily = 1 + cycle.amplitude * Math.sin((2 * Math.PI * at) / cycle.dayMs + (cycle.phase ?? 0));
+  return Math.max(0, daily) * weekend;
 }
 
 export interface LoadGeneratorOptions {
@@ -148,9 +174,11 @@ export function createLoadGenerator(o: LoadGeneratorOptions): LoadGenerator {
 
 /** How many jobs a tenant owes at `at`: its steady share since the last tick, and a burst when one is due. */
 function dueNow(tenant: TenantState, at: number): number {
-  const { ratePerSecond, burstEveryMs = null, burstSize = 0 } = tenant.load;
+  const { burstEveryMs = null, burstSize = 0 } = tenant.load;
+  const ratePerSecond = tenant.load.ratePerSecond * cycleFactor(tenant.load.cycle, at);
   let due = 0;
-  if (ratePerSecond > 0) {
+  if (ratePerSecond <= 0) tenant.nextSteadyAt = null;
+  else {
     const intervalMs = 1000 / ratePerSecond;
     tenant.nextSteadyAt ??= at;
     // After a stall (a suspended laptop) send at most a second's worth, not the whole gap.

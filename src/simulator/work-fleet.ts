@@ -11,7 +11,16 @@ import { createWorkService, type WorkService } from './work-service.ts';
 
 const EXAMPLES = fileURLToPath(new URL('../../examples/adapters/', import.meta.url));
 
-/** Two tenants whose load comes in bursts, over every simulated topic. */
+/**
+ * A simulated day: two minutes, `vigil up`'s capacity interval (5 s) times its daily season
+ * (24 intervals), so its forecasts see days and weeks within minutes (decision 0088).
+ */
+export const SIMULATED_DAY_MS = 120_000;
+
+/**
+ * Two tenants whose load follows a compressed day (busier by day, quieter by night and at the
+ * weekend, each at its own hours) with bursts on top, over every simulated topic.
+ */
 const SIMULATED_TENANTS: readonly TenantLoad[] = [
   {
     tenantId: 'acme',
@@ -22,6 +31,7 @@ const SIMULATED_TENANTS: readonly TenantLoad[] = [
     ratePerSecond: 2,
     burstEveryMs: 45_000,
     burstSize: 40,
+    cycle: { dayMs: SIMULATED_DAY_MS, amplitude: 0.8, weekend: 0.5 },
   },
   {
     tenantId: 'globex',
@@ -32,6 +42,7 @@ const SIMULATED_TENANTS: readonly TenantLoad[] = [
     ratePerSecond: 3,
     burstEveryMs: 70_000,
     burstSize: 60,
+    cycle: { dayMs: SIMULATED_DAY_MS, amplitude: 0.6, phase: Math.PI / 2, weekend: 0.7 },
   },
 ];
 

@@ -191,6 +191,25 @@ describe('vigil up', () => {
       .body as { decisions: Array<{ desired: number; action: { started: string[] } | null }> };
     expect(decisions.decisions.some((d) => d.desired > 0 && (d.action?.started.length ?? 0) > 0)).toBe(true);
 
+    // Capacity is sampled into its series every second; a forecast needs five simulated days
+    // (ten minutes), so this young run is told how much more history it needs.
+    const forecast = await eventually(
+      'a capacity forecast that has seen complete intervals',
+      async () => {
+        const body = (await call(api, 'GET', '/sla/capacity/forecast?topic=sha256', { key: readKey }))
+          .body as {
+          status: string;
+          history: Array<{ supply: number | null }>;
+          history_needed: { have_intervals: number; need_intervals: number } | null;
+        };
+        return (body.history_needed?.have_intervals ?? 0) > 0 ? body : undefined;
+      },
+      30_000,
+    );
+    expect(forecast.status).toBe('insufficient_history');
+    expect(forecast.history_needed?.need_intervals).toBe(120);
+    expect(forecast.history.some((p) => (p.supply ?? 0) > 0)).toBe(true);
+
     // SIGINT to `vigil up` alone: it stops its simulator and drains its pool itself, within seconds.
     const stopped = await up.stop('SIGINT', 20_000);
     expect(stopped, up.output()).toMatchObject({ code: 0, signal: null });

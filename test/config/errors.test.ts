@@ -28,7 +28,7 @@ describe('ConfigError', () => {
         cwd: dir,
         configFile: 'vigil.yaml',
         env: { VIGIL_PORT: '70000', SLA_COMPLETION_RATE_THRESHOLD: '120' },
-        flags: { 'sla.slice_s': '-5', 'capacity.forecast_horizon_h': 1.5 },
+        flags: { 'sla.slice_s': '-5', 'capacity.interval_s': 1.5 },
         profile: { api: { body_limit_bytes: 0 } },
       }),
     );
@@ -39,7 +39,7 @@ describe('ConfigError', () => {
         'invalid configuration: api.body_limit_bytes = 0 (from profile): expected a number > 0',
         'invalid configuration: sla.thresholds.completion_rate_pct = 120 (from env SLA_COMPLETION_RATE_THRESHOLD): expected a number <= 100',
         'invalid configuration: sla.slice_s = -5 (from flag sla.slice_s): expected a number > 0',
-        'invalid configuration: capacity.forecast_horizon_h = 1.5 (from flag capacity.forecast_horizon_h): expected an integer',
+        'invalid configuration: capacity.interval_s = 1.5 (from flag capacity.interval_s): expected an integer',
       ].sort(),
     );
   });

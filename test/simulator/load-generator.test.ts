@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createLoadGenerator,
+  cycleFactor,
   type LoadGeneratorOptions,
   payloadGenerators,
   type TenantLoad,
@@ -73,6 +74,28 @@ function generator(tenants: TenantLoad[], clock: { ms: number }, extra: Partial<
 }
 
 describe('load generator', () => {
+  it('follows a daily cycle: more by day than by night, less at the weekend', async () => {
+    const day = 24_000;
+    const cycle = { dayMs: day, amplitude: 0.8, weekend: 0.5 };
+    expect(cycleFactor(cycle, day / 4)).toBeCloseTo(1.8);
+    expect(cycleFactor(cycle, (3 * day) / 4)).toBeCloseTo(0.2);
+    expect(cycleFactor(cycle, 5 * day + day / 4)).toBeCloseTo(0.9);
+    expect(cycleFactor(undefined, 123)).toBe(1);
+    // A tenant of 10 a second over the day's busiest and quietest sixths.
+    const count = async (from: number) => {
+      const clock = { ms: from };
+      const load = generator([{ ...tenantA, ratePerSecond: 10, cycle }], clock, { maxInFlight: 1000 });
+      const before = requests.length;
+      for (; clock.ms <= from + day / 6; clock.ms += 100) load.tick();
+      await load.idle();
+      return requests.length - before;
+    };
+    const busy = await count(day / 4 - day / 12);
+    const quiet = await count((3 * day) / 4 - day / 12);
+    expect(busy).toBeGreaterThan(60);
+    expect(quiet).toBeLessThan(20);
+  });
+
   it('submits at the steady rate as the clock moves, as the operator naming each tenant', async () => {
     const clock = { ms: 0 };
     const load = generator([tenantA, { ...tenantA, tenantId: 'tenant-b', ratePerSecond: 1 }], clock);

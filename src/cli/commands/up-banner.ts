@@ -60,6 +60,9 @@ export function upFields({
         )
       : [],
     autoscaler_url: `${base}/autoscaler/decisions?limit=20`,
+    capacity_forecast_url: `${base}/sla/capacity/forecast`,
+    capacity_recommendations_url: `${base}/sla/capacity/recommendations`,
+    capacity_day_s: config.capacity.interval_s * (config.capacity.seasons[0] ?? 24),
     // The keys belong in the line: it is the only place this run shows them, and the next
     // run revokes them (decision 0060).
     read_key: readKey,
@@ -76,7 +79,8 @@ export function upBanner(summary: UpSummary): string {
     `Time is compressed: ${f.slice_s} s slices, a ${f.uptime_window_s} s uptime window, a collection every ${f.collection_interval_s} s.`,
     'Some nodes flap, some are slow, some fail jobs: violations open and resolve within a few minutes.',
     `Each node runs an agent that audits ${f.group_size} peers; epochs last ${f.epoch_length_s} s and settle ${f.report_window_s} s after they end.`,
-    `Each node runs workers on two of the topics ${f.topics.join(', ')}; tenants submit jobs in bursts.`,
+    `Each node runs workers on two of the topics ${f.topics.join(', ')}; tenants submit jobs in bursts,`,
+    `on a day of ${f.capacity_day_s} s that capacity forecasts learn (the first after five such days).`,
     ...(f.autoscaled.length === 0
       ? []
       : [`The autoscaler sizes ${f.autoscaled.join(', ')} to each burst, and back.`]),
@@ -97,6 +101,7 @@ export function upBanner(summary: UpSummary): string {
     `  Jobs         ${f.jobs_url}     (a node's workers: ${f.node_url})`,
     `  Verify       ${f.verify_command}`,
     ...(f.autoscaled.length === 0 ? [] : [`  Autoscaler   ${f.autoscaler_url}`]),
+    `  Capacity     ${f.capacity_forecast_url}   (what to add: ${f.capacity_recommendations_url})`,
     '',
     'Reads need a key (epochs, settlements and /docs do not):',
     `  curl -H "Authorization: Bearer ${f.read_key}" ${f.sla_status_url}`,

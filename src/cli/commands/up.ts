@@ -86,6 +86,16 @@ export const UP_PROFILE = {
   // warm: an hour of raw data (a month at this speed; the SLA windows are minutes long), six
   // hours of rollups, the audit log and monitors' reports, pruned every 5 minutes.
   retention: { raw_days: 1 / 24, rollup_days: 0.25, prune_interval_s: 300 },
+  // Capacity in 5-second intervals: the simulated tenants' day is two minutes (24 intervals),
+  // their week 14 (168), so a forecast with a daily season is there after ten minutes and
+  // with the weekly one after about an hour; it looks 144 intervals (six days) ahead.
+  capacity: {
+    interval_s: 5,
+    sample_interval_s: 1,
+    seasons: [24, 168],
+    forecast_horizon_h: 0.2,
+    history_h: 6,
+  },
   autoscaler: UP_AUTOSCALER,
 };
 

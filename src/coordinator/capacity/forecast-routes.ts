@@ -4,21 +4,24 @@ import { recommend, type ScopeOutlook } from '../../core/capacity/recommendation
 import { topicScope } from '../../core/capacity/series.ts';
 import { getTopic } from '../../store/repositories/topics.ts';
 import type { Store } from '../../store/store.ts';
-import { notFound } from '../errors.ts';
+import { badRequest, notFound } from '../errors.ts';
 import { problemResponses } from '../http/schemas.ts';
-import { type CapacityForecasts, type CapacitySettings, configuredSteps, outlookOf } from './forecasts.ts';
+import { type CapacityForecasts, type CapacitySettings, configuredSteps } from './forecasts.ts';
+import { outlookOf, readLiveSupply, viewOf } from './scope-view.ts';
 import { ForecastView, forecastView, RecommendationsView, recommendationsView } from './views.ts';
 
 /** The longest horizon a request may ask for: eight weeks. */
 const MAX_HOURS_AHEAD = 24 * 7 * 8;
+/** The most intervals one forecast may have: a year of hourly ones, several seconds' work. */
+export const MAX_FORECAST_STEPS = 24 * 365;
 
 const ForecastQuery = Type.Object(
   {
     hours_ahead: Type.Optional(
-      Type.Integer({
-        minimum: 1,
+      Type.Number({
+        exclusiveMinimum: 0,
         maximum: MAX_HOURS_AHEAD,
-        description: 'How far ahead, in hours; capacity.forecast_horizon_h by default',
+        description: 'How far ahead, in hours (fractions allowed); capacity.forecast_horizon_h by default',
       }),
     ),
     topic: Type.Optional(
@@ -28,7 +31,7 @@ const ForecastQuery = Type.Object(
       }),
     ),
     history_hours: Type.Optional(
-      Type.Integer({
+      Type.Number({
         minimum: 0,
         maximum: 24 * 400,
         description:
@@ -72,9 +75,15 @@ export function capacityForecastRoutes(app: FastifyInstance, deps: CapacityRoute
         configuredSteps(settings),
         configuredSteps({ forecast_horizon_h: hoursAhead, interval_s: settings.interval_s }),
       );
+      if (steps > MAX_FORECAST_STEPS)
+        throw badRequest(
+          `hours_ahead=${hoursAhead} is ${steps} intervals of ${settings.interval_s} s; a forecast has at most ${MAX_FORECAST_STEPS}`,
+        );
       const forecast = await forecasts.forecast(q.topic === undefined ? 'fleet' : topicScope(q.topic), steps);
+      const live = await readLiveSupply(store, forecast);
+      const asked = configuredSteps({ forecast_horizon_h: hoursAhead, interval_s: settings.interval_s });
       const historyHours = q.history_hours ?? hoursAhead;
-      return forecastView(forecast, {
+      return forecastView(viewOf(forecast, live, asked, settings), {
         ...shared,
         hoursAhead,
         historySteps: Math.ceil((historyHours * 3600) / settings.interval_s),
@@ -94,10 +103,17 @@ export function capacityForecastRoutes(app: FastifyInstance, deps: CapacityRoute
       },
     },
     async () => {
-      const at = now();
       const outlooks: ScopeOutlook[] = [];
-      for (const scope of await forecasts.scopes()) outlooks.push(outlookOf(await forecasts.forecast(scope)));
-      return recommendationsView(recommend(outlooks, { now: at, ...shared }), { ...shared, at });
+      // When the latest of the forecasts was made, not the request's time: an unchanged
+      // answer keeps its ETag.
+      let madeAt = 0;
+      for (const scope of await forecasts.scopes()) {
+        const forecast = await forecasts.forecast(scope);
+        madeAt = Math.max(madeAt, forecast.computed_at);
+        const live = await readLiveSupply(store, forecast);
+        outlooks.push(outlookOf(viewOf(forecast, live, configuredSteps(settings), settings)));
+      }
+      return recommendationsView(recommend(outlooks, { now: now(), ...shared }), { ...shared, at: madeAt });
     },
   );
 }

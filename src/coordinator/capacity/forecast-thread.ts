@@ -10,39 +10,61 @@ const WORKER_URL = new URL(
   import.meta.url,
 );
 
+interface Waiting {
+  id: number;
+  request: ForecastRequest;
+  resolve(answer: ForecastAnswer): void;
+  reject(error: Error): void;
+}
+
 /**
- * One thread that makes forecasts, one at a time, in the order asked. The thread starts on
- * the first request (a coordinator that never forecasts never loads the engine) and is
- * started again after a failure; a request's own bad input rejects with ForecastInputError.
+ * One thread that makes forecasts, one at a time. What a request waits for goes before
+ * what the schedule makes ahead of requests, so an answer never queues behind a warm-up of
+ * every scope. The thread starts on the first forecast (a coordinator that never forecasts
+ * never loads the engine) and again after a failure; bad input rejects with
+ * ForecastInputError.
  */
 export function createForecastThread(): ForecastRunner {
   let thread: Worker | undefined;
   let nextId = 1;
   let closed = false;
-  const pending = new Map<number, { resolve(a: ForecastAnswer): void; reject(e: Error): void }>();
+  let current: Waiting | undefined;
+  const asked: Waiting[] = [];
+  const ahead: Waiting[] = [];
 
   const failAll = (error: Error) => {
-    for (const p of pending.values()) p.reject(error);
-    pending.clear();
+    for (const w of [current, ...asked.splice(0), ...ahead.splice(0)]) w?.reject(error);
+    current = undefined;
     thread = undefined;
+  };
+
+  /** Sends the next forecast when none is being made; idle, the thread lets the process exit. */
+  const pump = () => {
+    if (current !== undefined || closed) return;
+    current = asked.shift() ?? ahead.shift();
+    if (current === undefined) {
+      thread?.unref();
+      return;
+    }
+    thread ??= start();
+    thread.ref();
+    thread.postMessage({ id: current.id, request: current.request } satisfies ToForecaster);
   };
 
   const start = (): Worker => {
     const started = new Worker(WORKER_URL);
     started.on('message', (reply: FromForecaster) => {
-      if (reply.type === 'ready') return;
-      const waiting = pending.get(reply.id);
-      if (waiting === undefined) return;
-      pending.delete(reply.id);
-      // Idle, the thread must not keep the process alive; busy, it must.
-      if (pending.size === 0) started.unref();
-      if (reply.type === 'answer') waiting.resolve(reply.answer);
+      if (reply.type === 'ready' || current?.id !== reply.id) return;
+      const done = current;
+      current = undefined;
+      if (reply.type === 'answer') done.resolve(reply.answer);
       else
-        waiting.reject(
+        done.reject(
           reply.name === 'ForecastInputError'
             ? new ForecastInputError(reply.message)
             : new Error(`forecast failed: ${reply.message}`),
         );
+      pump();
     });
     started.on('error', (error) => {
       if (thread === started) failAll(error);
@@ -54,14 +76,11 @@ export function createForecastThread(): ForecastRunner {
   };
 
   return {
-    run(request: ForecastRequest) {
+    run(request: ForecastRequest, { background = false } = {}) {
       if (closed) return Promise.reject(new Error('the forecast thread is closed'));
-      thread ??= start();
-      thread.ref();
-      const id = nextId++;
       return new Promise<ForecastAnswer>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        thread?.postMessage({ id, request } satisfies ToForecaster);
+        (background ? ahead : asked).push({ id: nextId++, request, resolve, reject });
+        pump();
       });
     },
     async close() {

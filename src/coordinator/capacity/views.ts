@@ -3,7 +3,7 @@ import type { Recommendations } from '../../core/capacity/recommendations.ts';
 import type { Accuracy } from '../../core/forecast/types.ts';
 import { toIso } from '../../core/time.ts';
 import { Nullable } from '../http/schemas.ts';
-import type { ScopeForecast } from './forecasts.ts';
+import type { ScopeView } from './scope-view.ts';
 
 const Num = Type.Number();
 const MaybeNum = Nullable(Type.Number());
@@ -39,7 +39,7 @@ const HistoryView = Type.Object({
 });
 
 export const ForecastView = Type.Object({
-  forecast_horizon_hours: Type.Integer(),
+  forecast_horizon_hours: Type.Number(),
   current_capacity: Type.Number({ description: 'Live slots: the mean of the interval in progress' }),
   projected_capacity: Nullable(
     Type.Integer({
@@ -108,7 +108,7 @@ const accuracyView = (a: Accuracy) => ({
 
 /** The seed's forecast fields and everything behind them; `historySteps` of what happened. */
 export function forecastView(
-  f: ScopeForecast,
+  f: ScopeView,
   {
     hoursAhead,
     historySteps,
@@ -119,7 +119,7 @@ export function forecastView(
   const intervalMs = f.interval_s * 1000;
   const a = f.answer;
   const o = f.outlook;
-  const steps = Math.ceil((hoursAhead * 3600) / f.interval_s);
+  const steps = f.steps;
   return {
     forecast_horizon_hours: hoursAhead,
     current_capacity: f.supply,

@@ -93,7 +93,7 @@ interface CollectorDeps {
   sliceMs: number;
   grain: RollupGrain;
   /** What the fleet's forecast says now, for the snapshot; none without capacity planning. */
-  plan: () => SnapshotPlan | null;
+  plan: (capacity: CapacityReading) => SnapshotPlan | null;
 }
 
 /**
@@ -147,7 +147,7 @@ async function writeCollection(
       id: uuidv7(at),
       timestamp: at,
       ...capacity,
-      ...(plan() ?? {}),
+      ...(plan(capacity) ?? {}),
       metadata: '{}',
     });
     const applied = await applyTransitions(trx, transitions, at);
@@ -218,7 +218,7 @@ export function createSlaCollector({
   sinks?: CollectionSinks;
   log: Logger;
   now?: () => number;
-  plan?: () => SnapshotPlan | null;
+  plan?: (capacity: CapacityReading) => SnapshotPlan | null;
 }): SlaCollector {
   const deps: CollectorDeps = {
     store,

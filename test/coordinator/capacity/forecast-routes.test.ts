@@ -104,7 +104,8 @@ describeEachBackend('capacity forecast and recommendations', (backend) => {
     // Demand stays under the 40 live slots.
     expect(body.demand_exceeds_supply_at).toBeNull();
 
-    // The next collection's capacity snapshot carries the seed's forecast columns, filled.
+    // The next collection's capacity snapshot carries the seed's forecast columns, filled: the
+    // fleet's forecast read against that collection's own reading, where no node is live.
     const collected = await api.app.inject({
       method: 'POST',
       url: '/sla/metrics/collect',
@@ -113,9 +114,10 @@ describeEachBackend('capacity forecast and recommendations', (backend) => {
     expect(collected.statusCode, collected.body).toBe(200);
     const [snapshot] = (await get('/sla/capacity/snapshots')).json() as Array<Record<string, unknown>>;
     expect(snapshot).toMatchObject({
+      live_parallel_capacity: 0,
       forecast_capacity: body.projected_capacity,
-      recommended_scaling: body.recommended_scaling,
-      scaling_reason: expect.stringContaining('forecast'),
+      recommended_scaling: `+${body.projected_capacity} slots`,
+      scaling_reason: expect.stringContaining('of the 0 live slots'),
     });
   });
 
@@ -187,7 +189,8 @@ describeEachBackend('capacity forecast and recommendations', (backend) => {
       for (const query of [
         'hours_ahead=0',
         'hours_ahead=-5',
-        'hours_ahead=1.5',
+        'hours_ahead=1345',
+        'hours_ahead=NaN',
         'hours_ahead=abc',
         'hours_ahead=100000',
         'history_hours=-1',
