@@ -2,6 +2,7 @@ import type { ColumnType } from 'kysely';
 import type { CapacityReading } from '../core/sla/capacity.ts';
 import type { MetricType, Severity } from '../core/sla/types.ts';
 import type { AutoscalerTables } from './schema-autoscaler.ts';
+import type { CapacityTables } from './schema-capacity.ts';
 import type { EpochTables } from './schema-epochs.ts';
 import type { OutboxTables } from './schema-outbox.ts';
 import type { PeerTables } from './schema-peer.ts';
@@ -13,7 +14,13 @@ export type { MetricType, Severity };
  * The tables as Kysely sees them. Times are UTC epoch milliseconds (integers);
  * JSON documents are stored as text so both dialects read them the same way.
  */
-export interface Database extends EpochTables, PeerTables, WorkTables, OutboxTables, AutoscalerTables {
+export interface Database
+  extends EpochTables,
+    PeerTables,
+    WorkTables,
+    OutboxTables,
+    AutoscalerTables,
+    CapacityTables {
   nodes: NodesTable;
   node_topics: NodeTopicsTable;
   node_status: NodeStatusTable;

@@ -10,6 +10,7 @@ import * as m0008 from './0008_peer_monitor_votes.ts';
 import * as m0009 from './0009_web_sessions.ts';
 import * as m0010 from './0010_dashboard_series.ts';
 import * as m0011 from './0011_autoscaler.ts';
+import * as m0013 from './0013_capacity_alerts.ts';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0009_web_sessions': m0009,
   '0010_dashboard_series': m0010,
   '0011_autoscaler': m0011,
+  '0013_capacity_alerts': m0013,
 };
 
 export const migrationProvider: MigrationProvider = {
