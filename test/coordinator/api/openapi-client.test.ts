@@ -122,6 +122,6 @@ describe('a client generated from /openapi.json', () => {
         }
       }
     }
-    expect(seen.length).toBe(64);
+    expect(seen.length).toBe(67);
   });
 });
