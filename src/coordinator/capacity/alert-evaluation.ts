@@ -35,7 +35,11 @@ export interface CapacityAlertEvaluationDeps {
   log: AlertLog;
   /** None: only the utilisation alert is evaluated. */
   forecastCrossing?: ForecastCrossingProvider | undefined;
+  /** A forecast slower than this counts as unknown, so it cannot hold up the collection. */
+  forecastTimeoutMs?: number;
 }
+
+const DEFAULT_FORECAST_TIMEOUT_MS = 10_000;
 
 /** What one evaluation did. */
 export interface CapacityAlertOutcome {
@@ -73,19 +77,39 @@ export function createCapacityAlertEvaluation(deps: CapacityAlertEvaluationDeps)
 
 /** The settings and the forecast for this collection's threshold; a failing forecast is logged and unknown. */
 export async function readCapacityAlertInputs(
-  { db, settings: settingsDeps, forecastCrossing, log }: CapacityAlertEvaluationDeps,
+  {
+    db,
+    settings: settingsDeps,
+    forecastCrossing,
+    forecastTimeoutMs = DEFAULT_FORECAST_TIMEOUT_MS,
+    log,
+  }: CapacityAlertEvaluationDeps,
   utilizationPct: number | null,
 ): Promise<CapacityAlertReading> {
   const settings = await readCapacityAlertSettingsEffective(db, settingsDeps);
   let forecast: ForecastCrossing | null | undefined;
   if (forecastCrossing !== undefined) {
     try {
-      forecast = await forecastCrossing(settings.thresholdPct);
+      forecast = await withTimeout(forecastCrossing(settings.thresholdPct), forecastTimeoutMs);
     } catch (err) {
       log.warn({ err }, 'capacity forecast failed; forecast alerts stay as they are');
     }
   }
   return { settings, utilizationPct, forecast };
+}
+
+/** `work`'s result, or a rejection once `ms` have passed. */
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no forecast within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
