@@ -156,7 +156,9 @@ const capacitySchema = z.strictObject({
   forecast_horizon_h: positiveInt.default(168).describe('How far ahead capacity is forecast, in hours.'),
   alert_threshold_pct: pct
     .default(80)
-    .describe('Capacity utilisation above this percentage raises a capacity alert.'),
+    .describe(
+      'Capacity utilisation (busy share of live slots) at or above this percentage raises a capacity alert; operators may override it through the API (docs/capacity.md).',
+    ),
 });
 
 const billingSchema = z.strictObject({
