@@ -64,6 +64,7 @@ const RULES = new Map<string, Rule>([
   ['billing.api_key', secret],
   ['alerts.alertmanager_url', shorten],
   ['alerts.webhooks.*.url', shorten],
+  ['alerts.smtp.password', secret],
   // The autoscaler's: a source's credentials, and what a replica is started with.
   ['autoscaler.targets.*.sources.*.url', maskPassword],
   ['autoscaler.targets.*.sources.*.bearer_token', secret],

@@ -165,7 +165,7 @@ const capacitySchema = z
     alert_threshold_pct: pct
       .default(80)
       .describe(
-        'Capacity utilisation above this percentage raises a capacity alert; recommendations size for it.',
+        'Capacity utilisation (busy share of live slots) at or above this percentage raises a capacity alert, and recommendations size for it; operators may override it through the API (docs/capacity.md).',
       ),
     interval_s: positiveInt
       .default(3600)
@@ -247,6 +247,36 @@ const webhookSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).default(() => ({})),
 });
 
+const smtpSchema = z.strictObject({
+  host: z
+    .string()
+    .min(1)
+    .nullable()
+    .default(null)
+    .describe('SMTP server capacity alert e-mail is sent through; null: no e-mail channel.'),
+  port: port
+    .default(587)
+    .describe('SMTP server port (587 for submission with STARTTLS, 465 for implicit TLS).'),
+  tls: z
+    .enum(['starttls', 'implicit', 'none'])
+    .default('starttls')
+    .describe(
+      'starttls: upgrade the connection and refuse a server that cannot; implicit: TLS from the first byte (port 465); none: plain text (a local relay).',
+    ),
+  user: z.string().min(1).nullable().default(null).describe('SMTP user name; null: no authentication.'),
+  password: z
+    .string()
+    .min(1)
+    .nullable()
+    .default(null)
+    .describe('SMTP password (secret; redacted when printed).'),
+  from: z
+    .string()
+    .min(3)
+    .default('vigil@localhost')
+    .describe('Sender address of alert e-mail ("Vigil <vigil@example.com>" is allowed).'),
+});
+
 const alertsSchema = z
   .strictObject({
     webhooks: z
@@ -266,6 +296,7 @@ const alertsSchema = z
       .default(300_000)
       .describe('Longest delay between retries, in ms; at least initial_backoff_ms.'),
     dispatch_interval_ms: positiveInt.default(1000).describe('How often the alert outbox is checked, in ms.'),
+    smtp: smtpSchema.prefault({}),
   })
   .superRefine((alerts, ctx) => {
     if (alerts.max_backoff_ms < alerts.initial_backoff_ms) {

@@ -9,6 +9,7 @@ import type { JobQueue } from '../queue/queue.ts';
 import { upsertConfigTopics } from '../store/repositories/topics.ts';
 import type { Store } from '../store/store.ts';
 import type { FetchLike } from './alerts/send.ts';
+import { createSmtpSend } from './alerts/smtp.ts';
 import { type Alerting, createAlerting } from './alerts/wiring.ts';
 import { buildApp } from './app.ts';
 import type { VerifiedKey } from './auth/keys.ts';
@@ -16,6 +17,9 @@ import { sessionRoutes } from './auth/session-routes.ts';
 import { createSessions, type Sessions } from './auth/sessions.ts';
 import { signaturePruning } from './auth/signed-requests.ts';
 import { autoscalerRoutes } from './autoscaler/routes.ts';
+import { capacityChannels } from './capacity/alert-channels.ts';
+import { createCapacityAlertEvaluation, type ForecastCrossingProvider } from './capacity/alert-evaluation.ts';
+import { capacityAlertRoutes } from './capacity/alert-routes.ts';
 import { capacityForecastRoutes } from './capacity/forecast-routes.ts';
 import { createForecastThread } from './capacity/forecast-thread.ts';
 import { type CapacityForecasts, createCapacityForecasts, forecastWarming } from './capacity/forecasts.ts';
@@ -67,6 +71,8 @@ export interface AssembleOptions {
   storeFailureWindowMs?: number;
   /** Where each configuration value came from (the CLI's load); GET /config shows it. */
   configSources?: ConfigSources;
+  /** When the capacity forecast crosses a threshold; none: only the utilisation alert fires. */
+  forecastCrossing?: ForecastCrossingProvider;
 }
 
 /** A coordinator's parts, built and wired but not yet listening or running its schedules. */
@@ -113,9 +119,31 @@ interface Services {
   capacity: CapacityForecasts;
 }
 
+/** What capacity alerts need of the configuration: its threshold and the SMTP server. */
+function capacityAlertSettingsDeps(config: VigilConfig) {
+  return { configThresholdPct: config.capacity.alert_threshold_pct, smtp: config.alerts.smtp };
+}
+
 /** The SLA engine, epochs, alerting and heartbeat intake, each from only what it needs. */
-function buildServices(base: Base, alertFetch: FetchLike | undefined): Services {
+function buildServices(
+  base: Base,
+  alertFetch: FetchLike | undefined,
+  forecastCrossing: ForecastCrossingProvider | undefined,
+): Services {
   const { store, config, key, log, now, registry } = base;
+  const alertLog = log.child({ component: 'alerts' });
+  const capacityDelivery = {
+    alerts: config.alerts,
+    mail: createSmtpSend(config.alerts.smtp),
+    collectionIntervalMs: config.sla.collection_interval_s * 1000,
+  };
+  const capacityAlerts = createCapacityAlertEvaluation({
+    db: store.db,
+    settings: capacityAlertSettingsDeps(config),
+    delivery: capacityDelivery,
+    log: alertLog,
+    forecastCrossing,
+  });
   const slaMetrics = createSlaMetrics(registry, config.sla);
   const epochMetrics = createEpochMetrics(registry);
   const ingestMetrics = createIngestMetrics(registry);
@@ -131,8 +159,15 @@ function buildServices(base: Base, alertFetch: FetchLike | undefined): Services 
     store,
     config,
     registry,
-    log: log.child({ component: 'alerts' }),
+    log: alertLog,
     ...(alertFetch === undefined ? {} : { fetch: alertFetch }),
+    extraChannels: capacityChannels({
+      db: store.db,
+      alerts: config.alerts,
+      mail: capacityDelivery.mail,
+      settings: capacityAlertSettingsDeps(config),
+      fetch: alertFetch ?? globalThis.fetch,
+    }),
   });
   const capacity = createCapacityForecasts({
     store,
@@ -150,6 +185,7 @@ function buildServices(base: Base, alertFetch: FetchLike | undefined): Services 
       snapshotPlan(capacity.latest('fleet'), reading, { now: now(), settings: config.capacity }),
     sinks: {
       onTransitions: alerts.onTransitions,
+      prepareCapacity: (capacity, at) => capacityAlerts.prepare(capacity, at),
       onCollected: (readings, summary, open, applied) =>
         publishCollection(slaMetrics, readings, summary, open, applied),
     },
@@ -228,6 +264,12 @@ function registerRoutes(
   slaRoutes(app, { store, collector: s.collector, now });
   capacityForecastRoutes(app, { store, forecasts: s.capacity, settings: config.capacity, now });
   app.addHook('onClose', () => s.capacity.close());
+  capacityAlertRoutes(app, {
+    store,
+    settings: capacityAlertSettingsDeps(config),
+    alerts: config.alerts,
+    now,
+  });
   evidenceRoutes(app, { store, sliceMs: config.sla.slice_s * 1000, now });
   epochRoutes(app, { store, epochs: s.epochs, monitoring: config.monitoring, now });
   reportRoutes(app, { store, epochs: s.epochs, metrics: s.epochMetrics, now });
@@ -330,6 +372,7 @@ export async function assembleCoordinator(
     alertFetch,
     storeFailureWindowMs,
     configSources,
+    forecastCrossing,
   }: AssembleOptions,
 ): Promise<Coordinator> {
   const health = createStoreHealth({
@@ -346,7 +389,7 @@ export async function assembleCoordinator(
     health,
     configSources,
   };
-  const services = buildServices(base, alertFetch);
+  const services = buildServices(base, alertFetch, forecastCrossing);
   const { queue, jobs } = await openWork(base, { random, claimPollMs });
   const { app, shutdown } = await buildApp({
     store,

@@ -9,6 +9,9 @@ describe('redactConfig', () => {
         VIGIL_DATABASE_URL: 'postgresql://vigil:s3cr3t@db.internal:5432/vigil?sslmode=require',
         COORDINATOR_API_KEY: 'sk_live_abc',
         VIGIL_ALERTS__ALERTMANAGER_URL: 'http://alertmanager:9093/api/v2/alerts',
+        VIGIL_ALERTS__SMTP__HOST: 'smtp.example',
+        VIGIL_ALERTS__SMTP__USER: 'alerts',
+        VIGIL_ALERTS__SMTP__PASSWORD: 'smtp-pa55',
         VIGIL_ALERTS__WEBHOOKS: JSON.stringify([
           { url: 'https://hooks.slack.com/services/T0/B0/XYZ', format: 'slack' },
           {
@@ -22,6 +25,11 @@ describe('redactConfig', () => {
     const redacted = redactConfig(config) as ReturnType<typeof defaultConfig>;
     expect(redacted.database_url).toBe('postgresql://vigil:***@db.internal:5432/vigil?sslmode=require');
     expect(redacted.billing.api_key).toBe('[redacted]');
+    expect(redacted.alerts.smtp).toMatchObject({
+      host: 'smtp.example',
+      user: 'alerts',
+      password: '[redacted]',
+    });
     expect(redacted.alerts.alertmanager_url).toBe('http://alertmanager:9093/…');
     expect(redacted.alerts.webhooks).toEqual([
       { url: 'https://hooks.slack.com/…', format: 'slack', headers: {} },
@@ -32,7 +40,7 @@ describe('redactConfig', () => {
       },
       { url: 'https://plain.example', format: 'json', headers: {} },
     ]);
-    expect(JSON.stringify(redacted)).not.toMatch(/s3cr3t|sk_live_abc|XYZ|token=abc|Bearer/);
+    expect(JSON.stringify(redacted)).not.toMatch(/s3cr3t|sk_live_abc|XYZ|token=abc|Bearer|smtp-pa55/);
   });
 
   it('leaves everything else as it is and does not touch the original', () => {
@@ -45,6 +53,7 @@ describe('redactConfig', () => {
   it('keeps an unset key null and a SQLite path unchanged', () => {
     const redacted = redactConfig(defaultConfig()) as ReturnType<typeof defaultConfig>;
     expect(redacted.billing.api_key).toBeNull();
+    expect(redacted.alerts.smtp.password).toBeNull();
     expect(redacted.alerts.alertmanager_url).toBeNull();
     expect(redacted.database_url).toBe('./data/vigil.db');
   });

@@ -64,6 +64,7 @@ describe('configSchema', () => {
         initial_backoff_ms: 1000,
         max_backoff_ms: 300_000,
         dispatch_interval_ms: 1000,
+        smtp: { host: null, port: 587, tls: 'starttls', user: null, password: null, from: 'vigil@localhost' },
       },
       epochs: { genesis: '2026-01-01T00:00:00Z', first_epoch: 0, length_s: 2_592_000, report_window_s: 3600 },
       monitoring: {
@@ -164,7 +165,7 @@ describe('describeConfigKeys', () => {
   const keys = describeConfigKeys();
 
   it('lists every leaf key once, with its variable, default and a description', () => {
-    expect(keys).toHaveLength(98);
+    expect(keys).toHaveLength(104);
     expect(new Set(keys.map((k) => k.key)).size).toBe(keys.length);
     for (const key of keys) {
       expect(key.description, key.key).not.toBe('');

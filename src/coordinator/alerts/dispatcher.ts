@@ -37,7 +37,22 @@ export interface AlertDispatcherOptions {
   batchSize?: number;
   /** Most channels sent to at once. */
   concurrency?: number;
+  /** Channels the configuration does not list (API-configured webhooks, e-mail); see `ExtraChannels`. */
+  extraChannels?: ExtraChannels;
 }
+
+/** Sends one stored payload to one channel and says what happened; never rejects. */
+export type ChannelSend = (
+  payload: string,
+  options: { timeoutMs: number; now: number },
+) => Promise<SendOutcome>;
+
+/**
+ * Finds senders for channels the configuration does not list, once per pass, for the names
+ * of that pass's rows. A name it leaves out has no receiver any more and its rows fail; when
+ * it rejects (the store is down) the rows wait for the next pass.
+ */
+export type ExtraChannels = (channels: readonly string[]) => Promise<ReadonlyMap<string, ChannelSend>>;
 
 export interface DispatchResult {
   delivered: number;
@@ -71,6 +86,7 @@ interface Delivery {
   random: () => number;
   batchSize: number;
   concurrency: number;
+  extraChannels: ExtraChannels | undefined;
 }
 
 /** Sends the outbox's pending alerts, retrying with backoff; see docs/alerts.md. */
@@ -84,6 +100,7 @@ export function createAlertDispatcher({
   registry,
   batchSize = 100,
   concurrency = 8,
+  extraChannels,
 }: AlertDispatcherOptions): AlertDispatcher {
   const delivery: Delivery = {
     db: store.db,
@@ -96,6 +113,7 @@ export function createAlertDispatcher({
     random,
     batchSize,
     concurrency,
+    extraChannels,
   };
   const inFlight = new Set<Promise<unknown>>();
   let controller: AbortController | undefined;
@@ -152,8 +170,38 @@ async function dispatchBatch(d: Delivery): Promise<{ tally: DispatchResult; due:
     if (rows === undefined) byChannel.set(row.channel, [row]);
     else rows.push(row);
   }
-  await forEachLimited([...byChannel.values()], d.concurrency, (rows) => sendChannel(d, rows, tally));
+  const extra = await extraSenders(d, [...byChannel.keys()]);
+  if (extra === null) for (const name of byChannel.keys()) if (!d.targets.has(name)) byChannel.delete(name);
+  await forEachLimited([...byChannel.values()], d.concurrency, (rows) =>
+    sendChannel(d, rows, tally, senderOf(d, extra, (rows[0] as DueDelivery).channel)),
+  );
   return { tally, due: due.length };
+}
+
+/** The senders of this pass's channels that the configuration does not list; null when they could not be found. */
+async function extraSenders(
+  d: Delivery,
+  names: readonly string[],
+): Promise<ReadonlyMap<string, ChannelSend> | null> {
+  const unlisted = names.filter((name) => !d.targets.has(name));
+  if (unlisted.length === 0 || d.extraChannels === undefined) return new Map();
+  try {
+    return await d.extraChannels(unlisted);
+  } catch (err) {
+    d.log.error({ err, channels: unlisted }, 'alert channels could not be looked up; their rows wait');
+    return null;
+  }
+}
+
+/** How a channel's rows are sent now: to its configured target, by an extra sender, or nowhere (undefined). */
+function senderOf(
+  d: Delivery,
+  extra: ReadonlyMap<string, ChannelSend> | null,
+  channel: string,
+): ChannelSend | undefined {
+  const target = d.targets.get(channel);
+  if (target !== undefined) return (payload, options) => sendPayload(d.fetch, target, payload, options);
+  return extra?.get(channel);
 }
 
 /**
@@ -161,9 +209,14 @@ async function dispatchBatch(d: Delivery): Promise<{ tally: DispatchResult; due:
  * another, oldest first: a healthy receiver sees collections in order, and one that fails is
  * tried once per run rather than with every row queued for it.
  */
-async function sendChannel(d: Delivery, rows: readonly DueDelivery[], tally: DispatchResult): Promise<void> {
+async function sendChannel(
+  d: Delivery,
+  rows: readonly DueDelivery[],
+  tally: DispatchResult,
+  send: ChannelSend | undefined,
+): Promise<void> {
   for (const row of rows) {
-    const result = await deliver(d, row);
+    const result = await deliver(d, row, send);
     if (result !== null) tally[result]++;
     if (result === 'retried') return;
   }
@@ -173,7 +226,11 @@ async function sendChannel(d: Delivery, rows: readonly DueDelivery[], tally: Dis
  * Claims, sends and records one row; null when another dispatcher had it. Never rejects.
  * Counting the attempt at the claim means a crash mid-send still uses one up.
  */
-async function deliver(d: Delivery, row: DueDelivery): Promise<DeliveryResult | null> {
+async function deliver(
+  d: Delivery,
+  row: DueDelivery,
+  send: ChannelSend | undefined,
+): Promise<DeliveryResult | null> {
   try {
     const claimed = {
       id: row.id,
@@ -181,11 +238,10 @@ async function deliver(d: Delivery, row: DueDelivery): Promise<DeliveryResult | 
       leaseUntil: d.now() + d.config.timeout_ms + LEASE_MARGIN_MS,
     };
     if (!(await claimDelivery(d.db, row, claimed.leaseUntil))) return null;
-    const target = d.targets.get(row.channel);
     const outcome: SendOutcome =
-      target === undefined
+      send === undefined
         ? { kind: 'permanent', error: `channel ${row.channel} is no longer configured` }
-        : await sendPayload(d.fetch, target, row.payload, { timeoutMs: d.config.timeout_ms, now: d.now() });
+        : await send(row.payload, { timeoutMs: d.config.timeout_ms, now: d.now() });
     const { result, settlement } = settle(d, outcome, claimed.attempts, d.now());
     const context = { delivery_id: row.id, channel: row.channel, attempts: claimed.attempts };
     if (!(await settleDelivery(d.db, claimed, settlement))) {

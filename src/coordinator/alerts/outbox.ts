@@ -67,8 +67,12 @@ export async function enqueueAlerts(
  * dispatcher is sending it may still arrive; every alert in it is also in the new row or
  * ended, and Alertmanager takes repeats in its stride.
  */
-async function supersedePending(trx: Db | Tx, fresh: AlertmanagerAlert[]): Promise<AlertmanagerAlert[]> {
-  const older = await pendingDeliveries(trx, ALERTS_STREAM, ALERTMANAGER_CHANNEL);
+export async function supersedePending(
+  trx: Db | Tx,
+  fresh: AlertmanagerAlert[],
+  channel: string = ALERTMANAGER_CHANNEL,
+): Promise<AlertmanagerAlert[]> {
+  const older = await pendingDeliveries(trx, ALERTS_STREAM, channel);
   if (older.length === 0) return fresh;
 
   const freshKeys = new Set(fresh.map(alertKey));

@@ -3,7 +3,7 @@ import type { VigilConfig } from '../../config/schema.ts';
 import type { Logger } from '../../platform/log.ts';
 import type { Store } from '../../store/store.ts';
 import type { CollectionSinks } from '../sla/collector.ts';
-import { type AlertDispatcher, createAlertDispatcher } from './dispatcher.ts';
+import { type AlertDispatcher, createAlertDispatcher, type ExtraChannels } from './dispatcher.ts';
 import { alertsForCollection } from './events.ts';
 import { enqueueAlerts } from './outbox.ts';
 import type { FetchLike } from './send.ts';
@@ -25,6 +25,7 @@ export function createAlerting({
   registry,
   log,
   fetch,
+  extraChannels,
 }: {
   store: Store;
   config: Pick<VigilConfig, 'alerts' | 'sla'>;
@@ -32,6 +33,8 @@ export function createAlerting({
   log: Logger;
   /** Where deliveries go; tests pass a fake receiver. */
   fetch?: FetchLike;
+  /** Receivers the configuration does not list (capacity alerts' API webhooks and e-mail). */
+  extraChannels?: ExtraChannels;
 }): Alerting {
   return {
     onTransitions: (trx, applied, now, openBefore) =>
@@ -46,6 +49,7 @@ export function createAlerting({
       log,
       registry,
       ...(fetch === undefined ? {} : { fetch }),
+      ...(extraChannels === undefined ? {} : { extraChannels }),
     }),
   };
 }

@@ -61,6 +61,12 @@ export interface CollectionSinks {
     now: number,
     openBefore: readonly OpenViolation[],
   ): Promise<unknown>;
+  /**
+   * Called before the collection's transaction with the fleet's capacity; slow reads (a
+   * forecast) belong here, outside the lock. What it returns runs inside the transaction,
+   * after the violations' alerts, so capacity alerts commit with the collection too.
+   */
+  prepareCapacity?(capacity: CapacityReading, at: number): Promise<(trx: Tx) => Promise<unknown>>;
   /** Called after commit with everything measured. */
   onCollected?(
     readings: readonly MetricReading[],
@@ -134,6 +140,7 @@ async function writeCollection(
   { readings, capacity }: { readings: readonly MetricReading[]; capacity: CapacityReading },
   metricRows: ReturnType<typeof metricRowsFor>,
   at: number,
+  capacityWrite: ((trx: Tx) => Promise<unknown>) | undefined,
 ): Promise<{ applied: AppliedTransition[]; open: OpenViolation[] }> {
   return store.exclusive('sla-collect', async (trx) => {
     const openBefore = await readOpenViolations(trx);
@@ -152,6 +159,7 @@ async function writeCollection(
     });
     const applied = await applyTransitions(trx, transitions, at);
     await sinks.onTransitions?.(trx, applied, at, openBefore);
+    await capacityWrite?.(trx);
     return { applied, open: await readOpenViolations(trx) };
   });
 }
@@ -170,7 +178,14 @@ async function collectOnce(deps: CollectorDeps): Promise<CollectionSummary> {
     responsePercentile: settings.response_time_percentile,
   });
   const metricRows = metricRowsFor(readings, at);
-  const { applied, open } = await writeCollection(deps, { readings, capacity }, metricRows, at);
+  const capacityWrite = await deps.sinks.prepareCapacity?.(capacity, at);
+  const { applied, open } = await writeCollection(
+    deps,
+    { readings, capacity },
+    metricRows,
+    at,
+    capacityWrite,
+  );
 
   const count = (kind: string) => applied.filter((a) => a.transition.kind === kind).length;
   const summary: CollectionSummary = {

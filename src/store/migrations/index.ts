@@ -11,6 +11,7 @@ import * as m0009 from './0009_web_sessions.ts';
 import * as m0010 from './0010_dashboard_series.ts';
 import * as m0011 from './0011_autoscaler.ts';
 import * as m0012 from './0012_capacity_series.ts';
+import * as m0013 from './0013_capacity_alerts.ts';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 const migrations: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0010_dashboard_series': m0010,
   '0011_autoscaler': m0011,
   '0012_capacity_series': m0012,
+  '0013_capacity_alerts': m0013,
 };
 
 export const migrationProvider: MigrationProvider = {

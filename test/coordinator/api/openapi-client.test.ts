@@ -122,6 +122,6 @@ describe('a client generated from /openapi.json', () => {
         }
       }
     }
-    expect(seen.length).toBe(66);
+    expect(seen.length).toBe(69);
   });
 });

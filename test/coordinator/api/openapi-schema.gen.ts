@@ -493,6 +493,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sla/capacity/alerts/configure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The capacity alert settings in effect, where each came from, and whether e-mail can be sent
+         * @description Access: a bearer API key of any role.
+         */
+        get: operations["getSlaCapacityAlertsConfigure"];
+        put?: never;
+        /**
+         * Set the capacity alert threshold, e-mail address and webhooks (an absent field keeps its value)
+         * @description Access: a bearer API key with role operator or admin.
+         */
+        post: operations["postSlaCapacityAlertsConfigure"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sla/capacity/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Capacity alerts, newest first: the open ones, or with open=false the resolved ones too
+         * @description Access: a bearer API key of any role.
+         */
+        get: operations["getSlaCapacityAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sla/evidence/{node_id}": {
         parameters: {
             query?: never;
@@ -4246,7 +4290,7 @@ export interface operations {
     getSlaCapacityForecast: {
         parameters: {
             query?: {
-                /** @description How far ahead, in hours; capacity.forecast_horizon_h by default */
+                /** @description How far ahead, in hours (fractions allowed); capacity.forecast_horizon_h by default */
                 hours_ahead?: number;
                 /** @description A topic’s series; the fleet’s without one */
                 topic?: string;
@@ -4503,6 +4547,341 @@ export interface operations {
             /** @description RFC 9457 problem details */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The coordinator failed; its log has the cause under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Closing, or the database cannot serve now; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSlaCapacityAlertsConfigure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        threshold_pct: number;
+                        /** @enum {string} */
+                        threshold_source: "api" | "configuration";
+                        /** @description capacity.alert_threshold_pct */
+                        configuration_threshold_pct: number;
+                        /** @description An open utilisation alert resolves below this (hysteresis) */
+                        resolve_below_pct: number;
+                        notification_email: string | null;
+                        email: {
+                            deliverable: boolean;
+                            reason: string | null;
+                        };
+                        webhooks: {
+                            /** @description The outbox channel: host and a hash of format and full URL */
+                            id: string;
+                            /** @description Scheme and host; the path and query (often the secret) are never shown */
+                            url: string;
+                            /**
+                             * @description json: Vigil’s JSON body; slack: a Slack incoming-webhook message
+                             * @enum {string}
+                             */
+                            format: "json" | "slack";
+                        }[];
+                        /** @description The configuration’s alert channels, which capacity alerts also go to */
+                        configured_channels: {
+                            /** @description alerts.webhooks, which receive capacity alerts too */
+                            webhooks: number;
+                            alertmanager: boolean;
+                        };
+                        updated_at: string | null;
+                        updated_by: string | null;
+                    };
+                };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (a key sent to a public operation is checked too) */
+            401: {
+                headers: {
+                    /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The coordinator failed; its log has the cause under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Closing, or the database cannot serve now; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postSlaCapacityAlertsConfigure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    threshold_pct?: number | null;
+                    notification_email?: string | null;
+                    /** @description Replaces the list; [] removes every API webhook */
+                    webhooks?: {
+                        /** @description http or https; stored, shown redacted */
+                        url: string;
+                        /**
+                         * @description json: Vigil’s JSON body; slack: a Slack incoming-webhook message
+                         * @enum {string}
+                         */
+                        format?: "json" | "slack";
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        threshold_pct: number;
+                        /** @enum {string} */
+                        threshold_source: "api" | "configuration";
+                        /** @description capacity.alert_threshold_pct */
+                        configuration_threshold_pct: number;
+                        /** @description An open utilisation alert resolves below this (hysteresis) */
+                        resolve_below_pct: number;
+                        notification_email: string | null;
+                        email: {
+                            deliverable: boolean;
+                            reason: string | null;
+                        };
+                        webhooks: {
+                            /** @description The outbox channel: host and a hash of format and full URL */
+                            id: string;
+                            /** @description Scheme and host; the path and query (often the secret) are never shown */
+                            url: string;
+                            /**
+                             * @description json: Vigil’s JSON body; slack: a Slack incoming-webhook message
+                             * @enum {string}
+                             */
+                            format: "json" | "slack";
+                        }[];
+                        /** @description The configuration’s alert channels, which capacity alerts also go to */
+                        configured_channels: {
+                            /** @description alerts.webhooks, which receive capacity alerts too */
+                            webhooks: number;
+                            alertmanager: boolean;
+                        };
+                        updated_at: string | null;
+                        updated_by: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than api.body_limit_bytes, or the batch is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The coordinator failed; its log has the cause under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Closing, or the database cannot serve now; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSlaCapacityAlerts: {
+        parameters: {
+            query?: {
+                /** @description true: only open alerts (default); false: resolved too */
+                open?: boolean;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        alert: "capacity_utilization_high" | "capacity_forecast_breach";
+                        opened_at: string;
+                        resolved_at: string | null;
+                        threshold_pct: number;
+                        /** @description The reading that fired it */
+                        value_pct: number;
+                        worst_pct: number;
+                        last_value_pct: number | null;
+                        forecast_at: string | null;
+                    }[];
+                };
+            };
+            /** @description Not modified: the answer still has the entity tag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description The answer’s entity tag: send it back as If-None-Match to get a 304 while it is unchanged */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: a malformed path, query or body, or a query parameter this operation does not take */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials (a key sent to a public operation is checked too) */
+            401: {
+                headers: {
+                    /** @description How to authenticate: Bearer realm="vigil" for API keys, the signature scheme for node-signed calls */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
