@@ -66,7 +66,7 @@ function answer(mstl: MstlModule, request: ForecastRequest): ForecastAnswer {
   const longest = plan.kept.at(-1);
   if (longest === undefined) {
     const shortest = seasons[0] as number;
-    const held = backtestHorizonFor(shortest, horizon, backtestHorizon);
+    const held = backtestHorizonFor(shortest, { horizon, origins, shortest, asked: backtestHorizon });
     return {
       kind: 'insufficient',
       have,
@@ -74,11 +74,8 @@ function answer(mstl: MstlModule, request: ForecastRequest): ForecastAnswer {
       reason: `${have} observed values; the shortest season (${shortest}) needs ${plan.need}: two cycles and a backtest of ${origins} × ${held}`,
     };
   }
-  const btPlan = {
-    origins,
-    horizon: backtestHorizonFor(longest, horizon, backtestHorizon),
-    scalePeriod: longest,
-  };
+  const ask = { horizon, origins, shortest: seasons[0] as number, asked: backtestHorizon };
+  const btPlan = { origins, horizon: backtestHorizonFor(longest, ask), scalePeriod: longest };
   const naive = seasonalNaiveModel(longest);
   const fitted = mstlModel(mstl, plan.kept);
   const naiveResult = backtest(y, naive, btPlan);
