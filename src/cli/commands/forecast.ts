@@ -45,7 +45,7 @@ function summary(answer: Extract<ForecastAnswer, { kind: 'forecast' }>): string 
     `${''.padEnd(16)}${'MASE'.padStart(6)}${'sMAPE'.padStart(9)}${'cover80'.padStart(9)}${'cover95'.padStart(9)}`,
     accuracyRow('mstl_ets', bt.model),
     accuracyRow('seasonal_naive', bt.seasonal_naive),
-    `intervals: ${answer.model}'s widened ×${bt.widening.level80.toFixed(2)} (80 %) and ×${bt.widening.level95.toFixed(2)} (95 %) after its backtest`,
+    `intervals: ${answer.model}'s own scaled ×${bt.interval_scale.level80.toFixed(2)} (80 %) and ×${bt.interval_scale.level95.toFixed(2)} (95 %) to fit its backtest`,
   ];
   return `${lines.join('\n')}\n`;
 }

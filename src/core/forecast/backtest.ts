@@ -5,8 +5,8 @@
 // series is judged on its last three weeks at most, and costs three fits besides the final one.
 
 import { accuracyOf, addWindow, emptySums, seasonalNaiveScale } from './accuracy.ts';
+import { addRatios, type IntervalScale, intervalScaleFrom, type MissRatios } from './calibration.ts';
 import type { Accuracy, Model } from './types.ts';
-import { addRatios, type MissRatios, type Widening, wideningFrom } from './widening.ts';
 
 /** Origins when the request names none. */
 export const DEFAULT_BACKTEST_ORIGINS = 3;
@@ -27,8 +27,8 @@ export function originsOf(length: number, plan: BacktestPlan): number[] {
 export type BacktestResult =
   | {
       ok: true;
-      accuracy: Accuracy /** What would have made its intervals honest (widening.ts). */;
-      widening: Widening;
+      accuracy: Accuracy /** What would have made its intervals honest (calibration.ts). */;
+      intervalScale: IntervalScale;
     }
   | { ok: false; error: string };
 
@@ -51,5 +51,5 @@ export function backtest(y: Float64Array, model: Model, plan: BacktestPlan): Bac
     addWindow(sums, actual, prediction, seasonalNaiveScale(train, plan.scalePeriod));
     addRatios(ratios, actual, prediction);
   }
-  return { ok: true, accuracy: accuracyOf(sums), widening: wideningFrom(ratios) };
+  return { ok: true, accuracy: accuracyOf(sums), intervalScale: intervalScaleFrom(ratios) };
 }

@@ -4,6 +4,7 @@
 // says how much more it needs instead of guessing.
 
 import { type BacktestResult, backtest } from './backtest.ts';
+import { scaleIntervals, UNSCALED } from './calibration.ts';
 import { countObserved } from './fill.ts';
 import { type MstlModule, mstlModel } from './mstl.ts';
 import { checkRequest } from './request.ts';
@@ -17,7 +18,6 @@ import type {
   ModelName,
   Prediction,
 } from './types.ts';
-import { NO_WIDENING, widen } from './widening.ts';
 
 const fixed = (n: number, digits: number) => n.toFixed(digits);
 
@@ -92,7 +92,7 @@ function answer(mstl: MstlModule, request: ForecastRequest): ForecastAnswer {
     prediction = naive(y, horizon);
   }
   const chosen = model === 'mstl_ets' && mstlResult.ok ? mstlResult : naiveResult;
-  const widening = chosen.ok ? chosen.widening : NO_WIDENING;
+  const intervalScale = chosen.ok ? chosen.intervalScale : UNSCALED;
   const unavailable: Accuracy = { mase: null, smape: null, coverage80: null, coverage95: null };
   return {
     kind: 'forecast',
@@ -100,14 +100,14 @@ function answer(mstl: MstlModule, request: ForecastRequest): ForecastAnswer {
     seasons: plan.kept,
     dropped: plan.dropped,
     why,
-    points: pointsOf(widen(prediction, widening)),
+    points: pointsOf(scaleIntervals(prediction, intervalScale)),
     backtest: {
       origins: btPlan.origins,
       horizon: btPlan.horizon,
       model: mstlResult.ok ? mstlResult.accuracy : unavailable,
       seasonal_naive: naiveResult.accuracy,
       chosen: model,
-      widening,
+      interval_scale: intervalScale,
     },
   };
 }

@@ -3,7 +3,7 @@
 // season s is usable when the observed values number at least
 //   2 × s + origins × backtest horizon,   backtest horizon = min(s, max(horizon, shortest season))
 // unless the request sets the backtest horizon. The backtest looks at least one shortest
-// season ahead even for a short horizon, so its figures and the intervals' widening rest on
+// season ahead even for a short horizon, so its figures and the intervals' calibration rest on
 // enough points (3 × 48 for half-hourly data asked for 4 steps, not 3 × 4). With the default
 // 3 origins, the least history for any forecast is five cycles of the shortest season.
 // A longer season is dropped (with that sum as its reason) before a shorter one; once the
