@@ -5,6 +5,8 @@
 // r = |actual − centre| / half-width of its interval; every interval of the forecast is
 // scaled about its centre by the conformal quantile of r at its level (the ⌈(n + 1)·L⌉-th
 // smallest of n ratios), so that share of the backtest's actuals would have fallen inside.
+// The 95 % interval is kept at least as wide as the 80 % one, which separate scales could
+// otherwise invert.
 
 import { isMissing } from './fill.ts';
 import { quantileOfSorted } from './seasonal-naive.ts';
@@ -57,22 +59,24 @@ export function intervalScaleFrom(ratios: MissRatios): IntervalScale {
   };
 }
 
-/** `prediction` with each interval's half-width multiplied about its centre. */
+/** `prediction` with each interval's half-width multiplied about its centre, the 95 % one holding the 80 % one. */
 export function scaleIntervals(prediction: Prediction, by: IntervalScale): Prediction {
-  const scaled = (lower: number[], upper: number[], k: number) =>
-    lower.map((lo, i) => {
-      const up = upper[i] as number;
-      const centre = (lo + up) / 2;
-      const half = ((up - lo) / 2) * k;
-      return [centre - half, centre + half] as const;
-    });
-  const at80 = scaled(prediction.lower80, prediction.upper80, by.level80);
-  const at95 = scaled(prediction.lower95, prediction.upper95, by.level95);
-  return {
-    point: prediction.point,
-    lower80: at80.map(([lo]) => lo),
-    upper80: at80.map(([, up]) => up),
-    lower95: at95.map(([lo]) => lo),
-    upper95: at95.map(([, up]) => up),
-  };
+  const scaled: Prediction = { point: prediction.point, lower80: [], upper80: [], lower95: [], upper95: [] };
+  prediction.point.forEach((_, i) => {
+    const [lo80, up80, lo95, up95] = [
+      prediction.lower80[i],
+      prediction.upper80[i],
+      prediction.lower95[i],
+      prediction.upper95[i],
+    ] as [number, number, number, number];
+    const centre80 = (lo80 + up80) / 2;
+    const half80 = ((up80 - lo80) / 2) * by.level80;
+    const centre95 = (lo95 + up95) / 2;
+    const half95 = ((up95 - lo95) / 2) * by.level95;
+    scaled.lower80.push(centre80 - half80);
+    scaled.upper80.push(centre80 + half80);
+    scaled.lower95.push(Math.min(centre95 - half95, centre80 - half80));
+    scaled.upper95.push(Math.max(centre95 + half95, centre80 + half80));
+  });
+  return scaled;
 }

@@ -71,7 +71,7 @@ function answer(mstl: MstlModule, request: ForecastRequest): ForecastAnswer {
       kind: 'insufficient',
       have,
       need: plan.need,
-      reason: `${have} observed values; the shortest season (${shortest}) needs ${plan.need}: two cycles and a backtest of ${origins} × ${held}`,
+      reason: `${have} observed value${have === 1 ? '' : 's'}; the shortest season (${shortest}) needs ${plan.need}: two cycles and a backtest of ${origins} × ${held}`,
     };
   }
   const ask = { horizon, origins, shortest: seasons[0] as number, asked: backtestHorizon };

@@ -26,6 +26,12 @@ describe('interval calibration from the backtest', () => {
       { point: [5], lower80: [2], upper80: [6], lower95: [0], upper95: [10] },
       { level80: 2, level95: 0.5 },
     );
-    expect(scaled).toEqual({ point: [5], lower80: [0], upper80: [8], lower95: [2.5], upper95: [7.5] });
+    // the 95 % interval, scaled to ±2.5, would sit inside the 80 % one (±4): it is kept as wide
+    expect(scaled).toEqual({ point: [5], lower80: [0], upper80: [8], lower95: [0], upper95: [8] });
+    const apart = scaleIntervals(
+      { point: [5], lower80: [4], upper80: [6], lower95: [0], upper95: [10] },
+      { level80: 2, level95: 0.8 },
+    );
+    expect(apart).toEqual({ point: [5], lower80: [3], upper80: [7], lower95: [1], upper95: [9] });
   });
 });
