@@ -1,5 +1,5 @@
 // The series `vigil forecast` reads: `timestamp,value` lines (ISO 8601, or epoch seconds or
-// milliseconds) or one value per line, with an optional header. Timestamps are placed on the
+// milliseconds) or one value per line, with an optional header; a field may be in double quotes. Timestamps are placed on the
 // grid of --interval-s from the first one; a gap becomes missing intervals, and a timestamp
 // off the grid, repeated or going backwards is an error naming its line, since guessing where
 // it belongs would forecast from data nobody measured.
@@ -48,7 +48,7 @@ function parseTime(text: string): { ms: number; format: TimeFormat } | null {
 export function parseSeriesCsv(text: string, interval_s: number): SeriesInput {
   const rows = text
     .split(/\r?\n/)
-    .map((raw, i) => ({ line: i + 1, fields: raw.split(',').map((f) => f.trim()) }))
+    .map((raw, i) => ({ line: i + 1, fields: raw.split(',').map((f) => f.trim().replace(/^"(.*)"$/, '$1')) }))
     .filter(({ fields }) => !(fields.length === 1 && fields[0] === '') && !fields[0]?.startsWith('#'));
   const first = rows[0];
   if (first === undefined) throw new Error('the input has no values');
