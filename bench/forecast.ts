@@ -8,17 +8,18 @@ import { seasonalNaiveModel } from '../src/core/forecast/seasonal-naive.ts';
 import type { Accuracy, ForecastAnswer, Model, Prediction } from '../src/core/forecast/types.ts';
 import { loadMstl } from '../src/platform/augurs.ts';
 import { fmtMiB, fmtMs, machine, parseCount, peakRss } from './lib/common.ts';
+import { waitForQuietLoad } from './lib/quiet-load.ts';
 
 /**
  * `npm run bench -- forecast [--topics 100] [--points 8760] [--horizon 168] [--skip-scale]
- *   [--skip-accuracy]`
+ *   [--skip-accuracy] [--quiet-load L]`
  *
  * Issue 16: the forecast engine (docs/forecasting.md, decision 0080) on a year of hourly data
  * per topic (seasons 24 and 168, a week ahead, the engine's own 3-origin backtest included),
  * for 1 topic and for --topics, with wall time and peak memory; then its accuracy on real
  * half-hourly electricity demand (bench/data/taylor.csv, seasons 48 and 336), a week ahead
  * from each of the last six weeks, beside seasonal-naive and the alternatives decision 0080
- * weighed.
+ * weighed. --quiet-load waits (at most 10 minutes) until the load average is below L.
  */
 export async function main(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -29,9 +30,14 @@ export async function main(args: string[]): Promise<void> {
       horizon: { type: 'string' },
       'skip-scale': { type: 'boolean' },
       'skip-accuracy': { type: 'boolean' },
+      'quiet-load': { type: 'string' },
     },
   });
+  const quietLoad = values['quiet-load'] === undefined ? undefined : Number(values['quiet-load']);
+  const load = await waitForQuietLoad(quietLoad);
   console.log(`machine: ${machine()}`);
+  if (quietLoad !== undefined)
+    console.log(`started at load average ${load.toFixed(1)} (asked below ${quietLoad})`);
   const started = performance.now();
   const mstl = loadMstl();
   console.log(`augurs MSTL WebAssembly loaded in ${fmtMs(performance.now() - started)}`);
