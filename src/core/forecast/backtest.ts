@@ -1,8 +1,9 @@
 // Rolling-origin evaluation (FPP3 §5.10, "time series cross-validation") of any model on the
 // series it will forecast. The origins are the last `origins` windows of `horizon` intervals,
-// back to back, so the held-out windows are the most recent data and never overlap: with
-// the defaults (3 origins, horizon min(requested, longest season)) a weekly-seasonal hourly
-// series is judged on its last three weeks at most, and costs three fits besides the final one.
+// back to back, so the held-out windows are the most recent data and never overlap. With
+// the engine's defaults (3 origins, each min(longest season, max(horizon, shortest season))
+// ahead, seasons.ts) an hourly series with a weekly season is judged on its last three weeks
+// at most, and costs three fits besides the final one.
 
 import { accuracyOf, addWindow, emptySums, seasonalNaiveScale } from './accuracy.ts';
 import { addRatios, type IntervalScale, intervalScaleFrom, type MissRatios } from './calibration.ts';

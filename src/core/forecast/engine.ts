@@ -1,6 +1,6 @@
 // The forecast engine (decision 0080, docs/forecasting.md): MSTL+AutoETS and seasonal-naive
 // are both backtested on the series itself, and the forecast is the one that did better, so
-// a fitted model never answers worse than repeating last week. With too little history it
+// a fitted model never answers worse than repeating the last season did. With too little history it
 // says how much more it needs instead of guessing.
 
 import { type BacktestResult, backtest } from './backtest.ts';
