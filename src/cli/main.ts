@@ -4,6 +4,7 @@ import { assignmentsCommand } from './commands/assignments.ts';
 import { autoscalerCommand } from './commands/autoscaler.ts';
 import { configCommand } from './commands/config.ts';
 import { coordinatorCommand } from './commands/coordinator.ts';
+import { forecastCommand } from './commands/forecast.ts';
 import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { prometheusCommand } from './commands/prometheus.ts';
@@ -32,7 +33,8 @@ program
   .addCommand(simulateCommand())
   .addCommand(verifyCommand())
   .addCommand(assignmentsCommand())
-  .addCommand(prometheusCommand());
+  .addCommand(prometheusCommand())
+  .addCommand(forecastCommand());
 throwInsteadOfExit(program);
 
 try {

@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import * as mstl from '@bsull/augurs/mstl';
 
+// The WebAssembly instance lives in augurs' own module, one per process, whatever holds it;
+// this flag only spares later callers reading and compiling the 327 KB file again.
 let loaded: typeof mstl | undefined;
 
 /** The `@bsull/augurs/mstl` module with its WebAssembly initialised (the first call reads and compiles it, ~20 ms). */

@@ -19,6 +19,7 @@ const HELP: Array<{ args: string[]; mentions: string[] }> = [
       'verify',
       'assignments',
       'prometheus',
+      'forecast',
     ],
   },
   { args: ['coordinator'], mentions: ['--port', '--host', '--database-url'] },
@@ -36,6 +37,7 @@ const HELP: Array<{ args: string[]; mentions: string[] }> = [
   { args: ['simulate'], mentions: ['--coordinator', '--key', '--nodes'] },
   { args: ['prometheus'], mentions: ['rules'] },
   { args: ['prometheus', 'rules'], mentions: ['--up', '--output'] },
+  { args: ['forecast'], mentions: ['--input', '--interval-s', '--horizon', '--seasons', '--json'] },
   { args: ['verify'], mentions: ['--epoch', '--coordinator', '--coordinator-key', '--json'] },
   {
     args: ['assignments'],

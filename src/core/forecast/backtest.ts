@@ -1,12 +1,13 @@
 // Rolling-origin evaluation (FPP3 §5.10, "time series cross-validation") of any model on the
 // series it will forecast. The origins are the last `origins` windows of `horizon` intervals,
-// back to back, so the held-out windows are the most recent data and never overlap: with
-// the defaults (3 origins, horizon min(requested, longest season)) a weekly-seasonal hourly
-// series is judged on its last three weeks at most, and costs three fits besides the final one.
+// back to back, so the held-out windows are the most recent data and never overlap. With
+// the engine's defaults (3 origins, each min(longest season, max(horizon, shortest season))
+// ahead, seasons.ts) an hourly series with a weekly season is judged on its last three weeks
+// at most, and costs three fits besides the final one.
 
 import { accuracyOf, addWindow, emptySums, seasonalNaiveScale } from './accuracy.ts';
+import { addRatios, type IntervalScale, intervalScaleFrom, type MissRatios } from './calibration.ts';
 import type { Accuracy, Model } from './types.ts';
-import { addRatios, type MissRatios, type Widening, wideningFrom } from './widening.ts';
 
 /** Origins when the request names none. */
 export const DEFAULT_BACKTEST_ORIGINS = 3;
@@ -27,8 +28,8 @@ export function originsOf(length: number, plan: BacktestPlan): number[] {
 export type BacktestResult =
   | {
       ok: true;
-      accuracy: Accuracy /** What would have made its intervals honest (widening.ts). */;
-      widening: Widening;
+      accuracy: Accuracy /** What would have made its intervals honest (calibration.ts). */;
+      intervalScale: IntervalScale;
     }
   | { ok: false; error: string };
 
@@ -51,5 +52,5 @@ export function backtest(y: Float64Array, model: Model, plan: BacktestPlan): Bac
     addWindow(sums, actual, prediction, seasonalNaiveScale(train, plan.scalePeriod));
     addRatios(ratios, actual, prediction);
   }
-  return { ok: true, accuracy: accuracyOf(sums), widening: wideningFrom(ratios) };
+  return { ok: true, accuracy: accuracyOf(sums), intervalScale: intervalScaleFrom(ratios) };
 }

@@ -1,9 +1,10 @@
 // The forecast engine (decision 0080, docs/forecasting.md): MSTL+AutoETS and seasonal-naive
 // are both backtested on the series itself, and the forecast is the one that did better, so
-// a fitted model never answers worse than repeating last week. With too little history it
+// a fitted model never answers worse than repeating the last season did. With too little history it
 // says how much more it needs instead of guessing.
 
 import { type BacktestResult, backtest } from './backtest.ts';
+import { scaleIntervals, UNSCALED } from './calibration.ts';
 import { countObserved } from './fill.ts';
 import { type MstlModule, mstlModel } from './mstl.ts';
 import { checkRequest } from './request.ts';
@@ -17,7 +18,6 @@ import type {
   ModelName,
   Prediction,
 } from './types.ts';
-import { NO_WIDENING, widen } from './widening.ts';
 
 const fixed = (n: number, digits: number) => n.toFixed(digits);
 
@@ -66,19 +66,16 @@ function answer(mstl: MstlModule, request: ForecastRequest): ForecastAnswer {
   const longest = plan.kept.at(-1);
   if (longest === undefined) {
     const shortest = seasons[0] as number;
-    const held = backtestHorizonFor(shortest, horizon, backtestHorizon);
+    const held = backtestHorizonFor(shortest, { horizon, origins, shortest, asked: backtestHorizon });
     return {
       kind: 'insufficient',
       have,
       need: plan.need,
-      reason: `${have} observed values; the shortest season (${shortest}) needs ${plan.need}: two cycles and a backtest of ${origins} × ${held}`,
+      reason: `${have} observed value${have === 1 ? '' : 's'}; the shortest season (${shortest}) needs ${plan.need}: two cycles and a backtest of ${origins} × ${held}`,
     };
   }
-  const btPlan = {
-    origins,
-    horizon: backtestHorizonFor(longest, horizon, backtestHorizon),
-    scalePeriod: longest,
-  };
+  const ask = { horizon, origins, shortest: seasons[0] as number, asked: backtestHorizon };
+  const btPlan = { origins, horizon: backtestHorizonFor(longest, ask), scalePeriod: longest };
   const naive = seasonalNaiveModel(longest);
   const fitted = mstlModel(mstl, plan.kept);
   const naiveResult = backtest(y, naive, btPlan);
@@ -95,7 +92,7 @@ function answer(mstl: MstlModule, request: ForecastRequest): ForecastAnswer {
     prediction = naive(y, horizon);
   }
   const chosen = model === 'mstl_ets' && mstlResult.ok ? mstlResult : naiveResult;
-  const widening = chosen.ok ? chosen.widening : NO_WIDENING;
+  const intervalScale = chosen.ok ? chosen.intervalScale : UNSCALED;
   const unavailable: Accuracy = { mase: null, smape: null, coverage80: null, coverage95: null };
   return {
     kind: 'forecast',
@@ -103,14 +100,14 @@ function answer(mstl: MstlModule, request: ForecastRequest): ForecastAnswer {
     seasons: plan.kept,
     dropped: plan.dropped,
     why,
-    points: pointsOf(widen(prediction, widening)),
+    points: pointsOf(scaleIntervals(prediction, intervalScale)),
     backtest: {
       origins: btPlan.origins,
       horizon: btPlan.horizon,
       model: mstlResult.ok ? mstlResult.accuracy : unavailable,
       seasonal_naive: naiveResult.accuracy,
       chosen: model,
-      widening,
+      interval_scale: intervalScale,
     },
   };
 }

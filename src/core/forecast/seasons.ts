@@ -1,7 +1,11 @@
 // Which seasons a series can support. MSTL's STL needs two full cycles of a season in its
 // training data, and the backtest trains on the series less its held-out windows, so a
 // season s is usable when the observed values number at least
-//   2 × s + origins × backtest horizon,   backtest horizon = min(horizon, s) unless asked.
+//   2 × s + origins × backtest horizon,   backtest horizon = min(s, max(horizon, shortest season))
+// unless the request sets the backtest horizon. The backtest looks at least one shortest
+// season ahead even for a short horizon, so its figures and the intervals' calibration rest on
+// enough points (3 × 48 for half-hourly data asked for 4 steps, not 3 × 4). With the default
+// 3 origins, the least history for any forecast is five cycles of the shortest season.
 // A longer season is dropped (with that sum as its reason) before a shorter one; once the
 // longest usable season passes, every shorter one passes too.
 
@@ -21,14 +25,24 @@ export interface SeasonPlan {
   need: number;
 }
 
-/** The backtest horizon for a longest season of `season`: the request's, else min(horizon, season). */
-export function backtestHorizonFor(season: number, horizon: number, asked: number | undefined): number {
-  return asked ?? Math.min(horizon, season);
+/** What the backtest's horizon depends on besides the longest season used. */
+export interface BacktestAsk {
+  horizon: number;
+  origins: number;
+  /** The shortest season asked for. */
+  shortest: number;
+  /** The backtest horizon the request set, if it did. */
+  asked: number | undefined;
+}
+
+/** The backtest horizon when `season` is the longest season used. */
+export function backtestHorizonFor(season: number, ask: BacktestAsk): number {
+  return ask.asked ?? Math.min(season, Math.max(ask.horizon, ask.shortest));
 }
 
 /** Observations a season needs: two cycles plus the backtest's held-out windows. */
-export function needFor(season: number, horizon: number, origins: number, asked: number | undefined): number {
-  return 2 * season + origins * backtestHorizonFor(season, horizon, asked);
+export function needFor(season: number, ask: BacktestAsk): number {
+  return 2 * season + ask.origins * backtestHorizonFor(season, ask);
 }
 
 /** Splits `seasons` (distinct, ascending) into those `have` observations support and those dropped. */
@@ -39,19 +53,19 @@ export function planSeasons(
   origins: number,
   asked: number | undefined,
 ): SeasonPlan {
+  const ask: BacktestAsk = { horizon, origins, shortest: seasons[0] as number, asked };
   const kept: number[] = [];
   const dropped: SeasonPlan['dropped'] = [];
   for (const season of [...seasons].reverse()) {
-    const need = needFor(season, horizon, origins, asked);
+    const need = needFor(season, ask);
     if (kept.length > 0 || have >= need) {
       kept.unshift(season);
       continue;
     }
-    const held = backtestHorizonFor(season, horizon, asked);
     dropped.push({
       season,
-      reason: `needs ${need} observations (two cycles of ${season} and a backtest of ${origins} × ${held}), have ${have}`,
+      reason: `needs ${need} observations (two cycles of ${season} and a backtest of ${origins} × ${backtestHorizonFor(season, ask)}), have ${have}`,
     });
   }
-  return { kept, dropped: dropped.reverse(), need: needFor(seasons[0] as number, horizon, origins, asked) };
+  return { kept, dropped: dropped.reverse(), need: needFor(ask.shortest, ask) };
 }

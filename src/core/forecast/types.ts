@@ -66,11 +66,11 @@ export type ForecastAnswer =
         seasonal_naive: Accuracy;
         chosen: ModelName;
         /**
-         * How much the chosen model's intervals were widened about their centres so that its
-         * backtest's actuals would have fallen inside at the nominal rate (1 = as the model
-         * gave them; never below 1). The coverages above are before widening.
+         * What the chosen model's interval half-widths were multiplied by, about their centres,
+         * so that its backtest's actuals would have fallen inside at the nominal rate
+         * (1 = as the model gave them). The coverages above are the model's own, before this.
          */
-        widening: { level80: number; level95: number };
+        interval_scale: { level80: number; level95: number };
       };
     };
 

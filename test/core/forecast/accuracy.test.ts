@@ -50,19 +50,19 @@ describe('accuracy figures on hand-computed examples', () => {
 
 describe('seasonal-naive', () => {
   it('repeats the last season and widens its intervals by √(k + 1) per whole season ahead', () => {
-    // period 3; seasonal errors y[t] − y[t−3]: 1, 1, 1, −1, 3, 1
+    // period 3; seasonal errors y[t] − y[t−3]: 1, 1, 1, −1, 3, 1, so sizes 1, 1, 1, 1, 1, 3
     const y = Float64Array.from([1, 2, 3, 2, 3, 4, 1, 6, 5]);
     const p = seasonalNaiveModel(3)(y, 7);
     expect(p.point).toEqual([1, 6, 5, 1, 6, 5, 1]);
-    const sorted = [-1, 1, 1, 1, 1, 3];
-    const q10 = quantileOfSorted(sorted, 0.1);
-    const q90 = quantileOfSorted(sorted, 0.9);
-    expect(q10).toBeCloseTo(0, 12); // −1 + 0.5 · (1 − −1)
-    expect(q90).toBeCloseTo(2, 12); // 1 + 0.5 · (3 − 1)
-    expect(p.lower80[0]).toBeCloseTo(1 + q10, 12);
-    expect(p.upper80[2]).toBeCloseTo(5 + q90, 12);
-    expect(p.upper80[3]).toBeCloseTo(1 + q90 * Math.SQRT2, 12);
-    expect(p.upper80[6]).toBeCloseTo(1 + q90 * Math.sqrt(3), 12);
+    const sorted = [1, 1, 1, 1, 1, 3];
+    const half80 = quantileOfSorted(sorted, 0.8);
+    const half95 = quantileOfSorted(sorted, 0.95);
+    expect(half80).toBeCloseTo(1, 12); // at 5 · 0.8 = 4: the fifth, 1
+    expect(half95).toBeCloseTo(2.5, 12); // at 4.75: 1 + 0.75 · (3 − 1)
+    expect(p.lower80[0]).toBeCloseTo(1 - half80, 12);
+    expect(p.upper95[2]).toBeCloseTo(5 + half95, 12);
+    expect(p.upper80[3]).toBeCloseTo(1 + half80 * Math.SQRT2, 12);
+    expect(p.lower95[6]).toBeCloseTo(1 - half95 * Math.sqrt(3), 12);
   });
 
   it('fills interior gaps linearly and a trailing gap from one season back', () => {

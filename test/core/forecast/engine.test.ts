@@ -101,7 +101,7 @@ describe('forecast engine', () => {
       reason: '100 observed values; the shortest season (24) needs 120: two cycles and a backtest of 3 × 24',
     });
     const missing = engine.forecast({ values: [null, null, 5], seasons: [24], horizon: 1 });
-    expect(missing).toMatchObject({ kind: 'insufficient', have: 1, need: 51 });
+    expect(missing).toMatchObject({ kind: 'insufficient', have: 1, need: 120 });
     expect(engine.forecast({ values: [null, null], seasons: [24], horizon: 1 })).toMatchObject({ have: 0 });
   });
 

@@ -27,3 +27,13 @@ describe('seasons', () => {
     expect(planSeasons([24, 168], 119, 48, 3, undefined).kept).toEqual([]);
   });
 });
+
+describe('the least history', () => {
+  it('is five cycles of the shortest season with the default backtest, however short the horizon', () => {
+    // the backtest looks a whole shortest season ahead: 2·48 + 3·max(4, 48)
+    expect(planSeasons([48, 336], 239, 4, 3, undefined)).toMatchObject({ kept: [], need: 240 });
+    expect(planSeasons([48, 336], 240, 4, 3, undefined).kept).toEqual([48]);
+    // a backtest horizon the request sets is used as it is
+    expect(planSeasons([48], 0, 4, 2, 10).need).toBe(2 * 48 + 2 * 10);
+  });
+});
