@@ -24,7 +24,7 @@ import { capacityForecastRoutes } from './capacity/forecast-routes.ts';
 import { createForecastThread } from './capacity/forecast-thread.ts';
 import { type CapacityForecasts, createCapacityForecasts, forecastWarming } from './capacity/forecasts.ts';
 import { capacitySampling } from './capacity/sampler.ts';
-import { snapshotPlan } from './capacity/scope-view.ts';
+import { fleetForecastCrossing, snapshotPlan } from './capacity/scope-view.ts';
 import { configRoutes } from './configuration/routes.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { identityRoutes } from './epochs/identity-routes.ts';
@@ -71,7 +71,7 @@ export interface AssembleOptions {
   storeFailureWindowMs?: number;
   /** Where each configuration value came from (the CLI's load); GET /config shows it. */
   configSources?: ConfigSources;
-  /** When the capacity forecast crosses a threshold; none: only the utilisation alert fires. */
+  /** When the capacity forecast crosses a threshold; the fleet's own forecast by default (tests pass their own). */
   forecastCrossing?: ForecastCrossingProvider;
 }
 
@@ -137,12 +137,19 @@ function buildServices(
     mail: createSmtpSend(config.alerts.smtp),
     collectionIntervalMs: config.sla.collection_interval_s * 1000,
   };
+  const capacity = createCapacityForecasts({
+    store,
+    settings: config.capacity,
+    runner: createForecastThread(),
+    now,
+    log: log.child({ component: 'capacity' }),
+  });
   const capacityAlerts = createCapacityAlertEvaluation({
     db: store.db,
     settings: capacityAlertSettingsDeps(config),
     delivery: capacityDelivery,
     log: alertLog,
-    forecastCrossing,
+    forecastCrossing: forecastCrossing ?? fleetForecastCrossing(capacity, store, config.capacity),
   });
   const slaMetrics = createSlaMetrics(registry, config.sla);
   const epochMetrics = createEpochMetrics(registry);
@@ -168,13 +175,6 @@ function buildServices(
       settings: capacityAlertSettingsDeps(config),
       fetch: alertFetch ?? globalThis.fetch,
     }),
-  });
-  const capacity = createCapacityForecasts({
-    store,
-    settings: config.capacity,
-    runner: createForecastThread(),
-    now,
-    log: log.child({ component: 'capacity' }),
   });
   const collector = createSlaCollector({
     store,

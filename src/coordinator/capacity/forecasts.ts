@@ -6,6 +6,7 @@ import {
   FLEET_SCOPE,
   topicOfScope,
 } from '../../core/capacity/series.ts';
+import { insufficientAnswer } from '../../core/forecast/engine.ts';
 import { defaultSeasons } from '../../core/forecast/seasons.ts';
 import type { ForecastAnswer, ForecastRequest } from '../../core/forecast/types.ts';
 import type { Logger } from '../../platform/log.ts';
@@ -93,7 +94,9 @@ export function createCapacityForecasts(deps: CapacityForecastDeps): CapacityFor
     // model is fitted to the latest FIT_SEASONS longest seasons (decision 0087).
     const fitted = history.slice(-FIT_SEASONS * Math.max(...seasons));
     const values = fitted.length === 0 ? [null] : fitted.map((p) => p.demand);
-    const answer = await runner.run({ values, seasons, horizon: steps }, { background });
+    const request = { values, seasons, horizon: steps };
+    // Too little history is known without a model: no thread is started for it.
+    const answer = insufficientAnswer(request) ?? (await runner.run(request, { background }));
     const forecast: ScopeForecast = {
       scope,
       topic: topicOfScope(scope),

@@ -1,11 +1,12 @@
 import { type CapacityOutlook, capacityOutlook } from '../../core/capacity/outlook.ts';
 import { recommend, type ScopeOutlook } from '../../core/capacity/recommendations.ts';
-import { bucketPoint, type CapacityPoint } from '../../core/capacity/series.ts';
+import { bucketPoint, type CapacityPoint, FLEET_SCOPE } from '../../core/capacity/series.ts';
 import type { CapacityReading } from '../../core/sla/capacity.ts';
 import { readCapacitySeries } from '../../store/repositories/capacity-series.ts';
 import type { Store } from '../../store/store.ts';
 import type { SnapshotPlan } from '../sla/collector.ts';
-import type { CapacitySettings, ScopeForecast } from './forecasts.ts';
+import type { ForecastCrossingProvider } from './alert-evaluation.ts';
+import type { CapacityForecasts, CapacitySettings, ScopeForecast } from './forecasts.ts';
 
 /** What is live in a scope now: the slots its forecast is read against. */
 export interface LiveSupply {
@@ -128,5 +129,28 @@ export function snapshotPlan(
     scaling_reason:
       first?.reason ??
       `the fleet's live slots cover its forecast peak at ${thresholdPct}% utilisation (${outlook.model} forecast)`,
+  };
+}
+
+/**
+ * Capacity alerts' forecast crossing (alert-evaluation.ts): when the fleet's point forecast
+ * first passes `thresholdPct` of the live slots within the configured horizon, and at what
+ * utilisation; null when it does not, or when there is no forecast yet.
+ */
+export function fleetForecastCrossing(
+  forecasts: CapacityForecasts,
+  store: Store,
+  settings: Pick<CapacitySettings, 'risk_level'>,
+): ForecastCrossingProvider {
+  return async (thresholdPct) => {
+    const forecast = await forecasts.forecast(FLEET_SCOPE, undefined, { background: true });
+    const live = await readLiveSupply(store, forecast);
+    const view = viewOf(forecast, live, forecast.horizon_steps, {
+      alert_threshold_pct: thresholdPct,
+      risk_level: settings.risk_level,
+    });
+    const at = view.outlook?.crosses_threshold_at ?? null;
+    // Demand on no live slots at all is past any threshold.
+    return at === null ? null : { at, pct: view.outlook?.crossing_pct ?? 100 };
   };
 }

@@ -59,21 +59,32 @@ function pointsOf(prediction: Prediction) {
   }));
 }
 
-function answer(mstl: MstlModule, request: ForecastRequest): ForecastAnswer {
+/**
+ * The answer for a history too short for any season, or null when there is enough to fit:
+ * cheap (no model), so a caller may ask before handing the request to a thread.
+ */
+export function insufficientAnswer(request: ForecastRequest): ForecastAnswer | null {
   const { y, seasons, horizon, origins, backtestHorizon } = checkRequest(request);
   const have = countObserved(y);
   const plan = planSeasons(seasons, have, horizon, origins, backtestHorizon);
-  const longest = plan.kept.at(-1);
-  if (longest === undefined) {
-    const shortest = seasons[0] as number;
-    const held = backtestHorizonFor(shortest, { horizon, origins, shortest, asked: backtestHorizon });
-    return {
-      kind: 'insufficient',
-      have,
-      need: plan.need,
-      reason: `${have} observed value${have === 1 ? '' : 's'}; the shortest season (${shortest}) needs ${plan.need}: two cycles and a backtest of ${origins} × ${held}`,
-    };
-  }
+  if (plan.kept.length > 0) return null;
+  const shortest = seasons[0] as number;
+  const held = backtestHorizonFor(shortest, { horizon, origins, shortest, asked: backtestHorizon });
+  return {
+    kind: 'insufficient',
+    have,
+    need: plan.need,
+    reason: `${have} observed value${have === 1 ? '' : 's'}; the shortest season (${shortest}) needs ${plan.need}: two cycles and a backtest of ${origins} × ${held}`,
+  };
+}
+
+function answer(mstl: MstlModule, request: ForecastRequest): ForecastAnswer {
+  const short = insufficientAnswer(request);
+  if (short !== null) return short;
+  const { y, seasons, horizon, origins, backtestHorizon } = checkRequest(request);
+  const have = countObserved(y);
+  const plan = planSeasons(seasons, have, horizon, origins, backtestHorizon);
+  const longest = plan.kept.at(-1) as number;
   const ask = { horizon, origins, shortest: seasons[0] as number, asked: backtestHorizon };
   const btPlan = { origins, horizon: backtestHorizonFor(longest, ask), scalePeriod: longest };
   const naive = seasonalNaiveModel(longest);

@@ -184,6 +184,33 @@ describeEachBackend('capacity forecast and recommendations', (backend) => {
     expect(body.notes.some((n) => n.startsWith('topic fresh:'))).toBe(true);
   });
 
+  it('raises a forecast capacity alert from the fleet’s own forecast when demand will pass the threshold', async () => {
+    // Demand climbs towards the 24 live slots: its daily peaks pass 80 % (19.2) within the week.
+    const { currentStart } = await seedHourlySeries(api, {
+      hours: 24 * 21,
+      demand: seasonalDemand({ base: 8, rise: 0.015 }),
+      supply: 24,
+      nodes: 3,
+    });
+    const forecast = (await get('/sla/capacity/forecast')).json() as ForecastJson & {
+      crosses_threshold_at: string | null;
+    };
+    expect(forecast.crosses_threshold_at).not.toBeNull();
+    const collected = await api.app.inject({
+      method: 'POST',
+      url: '/sla/metrics/collect',
+      headers: api.as('operator'),
+    });
+    expect(collected.statusCode, collected.body).toBe(200);
+    const alerts = (await get('/sla/capacity/alerts')).json() as Array<{
+      alert: string;
+      forecast_at: string | null;
+    }>;
+    const breach = alerts.find((a) => a.alert === 'capacity_forecast_breach');
+    expect(breach, JSON.stringify(alerts)).toBeDefined();
+    expect(Date.parse(breach?.forecast_at ?? '')).toBeGreaterThanOrEqual(currentStart);
+  });
+
   describe('bad queries', () => {
     it('answers 400 problem+json for each bad parameter', async () => {
       for (const query of [
