@@ -46,7 +46,7 @@ export function RecommendationsTable({ answer }: { answer: CapacityRecommendatio
                   </td>
                   <td>{scopeLabel(r.scope)}</td>
                   <td class="nowrap">{formatTime(r.by)}</td>
-                  <td>{r.reason}</td>
+                  <td class="reason">{r.reason}</td>
                 </tr>
               ))}
             </tbody>
