@@ -103,7 +103,8 @@ export default function Capacity({ query }: PageProps) {
   const horizon = horizonOf(query.get('horizon'));
   const topics = usePoll<{ topics: { name: string }[] }>('/topics', 60_000);
   const forecast = usePoll<CapacityForecast>(forecastPath(topic, horizon));
-  const recommendations = usePoll<CapacityRecommendations>('/sla/capacity/recommendations');
+  // Its answer carries the time it was asked (computed_at), so no poll of it is a 304: less often.
+  const recommendations = usePoll<CapacityRecommendations>('/sla/capacity/recommendations', 15_000);
   const names = (topics.data?.topics ?? []).map((t) => t.name);
 
   return (
