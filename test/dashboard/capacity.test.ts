@@ -15,7 +15,7 @@ import {
   seasonText,
 } from '../../src/dashboard/pages/capacity/model.ts';
 import type { operations } from '../coordinator/api/openapi-schema.gen.ts';
-import { get } from '../coordinator/api/support.ts';
+import { collect, get } from '../coordinator/api/support.ts';
 import { seasonalDemand, seedHourlySeries } from '../coordinator/capacity/support.ts';
 import { topic } from '../coordinator/jobs/support.ts';
 import { seriousA11yViolations } from '../helpers/axe.ts';
@@ -126,16 +126,18 @@ describe.skipIf(missing !== null)('dashboard: the capacity page in Chromium', ()
 
   it('shows the fleet’s forecast, its figures and recommendations, follows new data and the horizon, and a young topic’s wait', async () => {
     const { api } = h();
-    const { context, page } = await signedIn(h(), 'read');
-    const errors = consoleErrors(page);
-    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Capacity' }).click();
-    await page.getByRole('heading', { name: 'Capacity', level: 1 }).waitFor();
-
     const forecast = (
       await get(api, '/sla/capacity/forecast?hours_ahead=168&history_hours=168')
     ).json() as CapacityForecast;
     expect(forecast.status).toBe('forecast');
     expect(forecast.recommended_scaling).not.toBeNull();
+    // A collection writes the fleet forecast's columns into its capacity snapshot.
+    expect((await collect(api)).statusCode).toBe(200);
+
+    const { context, page } = await signedIn(h(), 'read');
+    const errors = consoleErrors(page);
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Capacity' }).click();
+    await page.getByRole('heading', { name: 'Capacity', level: 1 }).waitFor();
 
     // The seed's figures, as the API computed them.
     await expect.poll(() => figure(page, 'Live slots').textContent()).toBe('40');
@@ -170,6 +172,13 @@ describe.skipIf(missing !== null)('dashboard: the capacity page in Chromium', ()
       forecast.backtest?.model.mase?.toFixed(2),
       forecast.backtest?.seasonal_naive.mase?.toFixed(2),
     ]);
+
+    await page
+      .getByText(
+        `a forecast of ${forecast.projected_capacity} (${forecast.recommended_scaling}): the fleet demand`,
+        { exact: false },
+      )
+      .waitFor();
 
     // A recommendation row, as the API gives it.
     const recommended = (await get(api, '/sla/capacity/recommendations')).json() as CapacityRecommendations;
