@@ -25,7 +25,8 @@ export interface TimeChartProps {
   format?: (value: number) => string;
 }
 
-function cssColor(name: string, fallback: string): string {
+/** A colour of the page's scheme (a CSS custom property), for what uPlot draws on its canvas. */
+export function cssColor(name: string, fallback: string): string {
   const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   return value === '' ? fallback : value;
 }

@@ -1,5 +1,6 @@
 import type { PageDefinition } from '../shell/page.ts';
 import autoscaler from './autoscaler/page.ts';
+import capacity from './capacity/page.ts';
 import configuration from './configuration/page.ts';
 import epochs from './epochs/page.ts';
 import node from './node/page.ts';
@@ -23,5 +24,6 @@ export const pages: readonly PageDefinition[] = [
   ...topics,
   ...workers,
   ...autoscaler,
+  capacity,
   configuration,
 ];
