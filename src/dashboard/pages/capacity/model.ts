@@ -102,17 +102,22 @@ export interface CapacitySnapshot {
 /** The newest snapshot, the one the last SLA collection wrote. */
 export const LATEST_SNAPSHOT_PATH = '/sla/capacity/snapshots?hours=24&limit=1';
 
-/** The horizons the page offers, as the `horizon` of its address, with how much history each shows. */
+/**
+ * The horizons the page offers, as the `horizon` of its address, with how much history each
+ * shows. The first is the coordinator's own (`capacity.forecast_horizon_h`), whatever its
+ * interval: `vigil up`'s 5-second intervals make a day of hours far more than a forecast holds.
+ */
 export const HORIZONS = [
+  { horizon: 'configured', hours: null, historyHours: null, label: 'as configured' },
   { horizon: '24h', hours: 24, historyHours: 72, label: '24 hours' },
   { horizon: '7d', hours: 168, historyHours: 168, label: '7 days' },
   { horizon: '14d', hours: 336, historyHours: 336, label: '14 days' },
 ] as const;
 export type Horizon = (typeof HORIZONS)[number];
 
-/** The horizon an address names; a week (the coordinator's default) for none or an unknown one. */
+/** The horizon an address names; the configured one for none or an unknown one. */
 export function horizonOf(name: string | null): Horizon {
-  return HORIZONS.find((h) => h.horizon === name) ?? HORIZONS[1];
+  return HORIZONS.find((h) => h.horizon === name) ?? HORIZONS[0];
 }
 
 /** The topic an address names, or null for the fleet. */
@@ -121,20 +126,19 @@ export function topicOf(params: URLSearchParams): string | null {
   return topic === '' ? null : topic;
 }
 
-/** The fragment's query for `href('/capacity', …)`: the fleet and a week are left out. */
+/** The fragment's query for `href('/capacity', …)`: the fleet and the configured horizon are left out. */
 export function capacityQuery(topic: string | null, horizon: Horizon): Record<string, string | undefined> {
   return {
     topic: topic ?? undefined,
-    horizon: horizon.horizon === HORIZONS[1].horizon ? undefined : horizon.horizon,
+    horizon: horizon.horizon === HORIZONS[0].horizon ? undefined : horizon.horizon,
   };
 }
 
-/** `GET /sla/capacity/forecast` for a scope and horizon. */
+/** `GET /sla/capacity/forecast` for a scope and horizon (the configured one: no parameters). */
 export function forecastPath(topic: string | null, horizon: Horizon): string {
-  const params = new URLSearchParams({
-    hours_ahead: String(horizon.hours),
-    history_hours: String(horizon.historyHours),
-  });
+  const params = new URLSearchParams();
+  if (horizon.hours !== null) params.set('hours_ahead', String(horizon.hours));
+  if (horizon.historyHours !== null) params.set('history_hours', String(horizon.historyHours));
   if (topic !== null) params.set('topic', topic);
   return `/sla/capacity/forecast?${params.toString()}`;
 }
@@ -228,5 +232,6 @@ export function seasonText(season: number, intervalS: number): string {
 
 /** A horizon in words: "24 hours", "7 days", "36 hours". */
 export function horizonText(hours: number): string {
+  if (hours < 1) return `${Math.round(hours * 60)} minutes`;
   return hours > 48 && hours % 24 === 0 ? `${hours / 24} days` : `${hours} hours`;
 }
