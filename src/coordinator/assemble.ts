@@ -262,7 +262,13 @@ function registerRoutes(
     now,
   });
   slaRoutes(app, { store, collector: s.collector, now });
-  capacityForecastRoutes(app, { store, forecasts: s.capacity, settings: config.capacity, now });
+  capacityForecastRoutes(app, {
+    store,
+    forecasts: s.capacity,
+    settings: config.capacity,
+    autoscaler: config.autoscaler,
+    now,
+  });
   app.addHook('onClose', () => s.capacity.close());
   capacityAlertRoutes(app, {
     store,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
+import type { AutoscalerConfig } from '../../config/autoscaler-schema.ts';
 import { recommend, type ScopeOutlook } from '../../core/capacity/recommendations.ts';
 import { topicScope } from '../../core/capacity/series.ts';
 import { getTopic } from '../../store/repositories/topics.ts';
@@ -7,7 +8,7 @@ import type { Store } from '../../store/store.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { problemResponses } from '../http/schemas.ts';
 import { type CapacityForecasts, type CapacitySettings, configuredSteps } from './forecasts.ts';
-import { outlookOf, readLiveSupply, viewOf } from './scope-view.ts';
+import { autoscaledPools, outlookOf, readLiveSupply, viewOf } from './scope-view.ts';
 import { ForecastView, forecastView, RecommendationsView, recommendationsView } from './views.ts';
 
 /** The longest horizon a request may ask for: eight weeks. */
@@ -44,6 +45,8 @@ const ForecastQuery = Type.Object(
 
 export interface CapacityRouteDeps {
   store: Store;
+  /** Topics whose pools an autoscaler target sizes get recommendations about the target. */
+  autoscaler: Pick<AutoscalerConfig, 'enabled' | 'targets'>;
   forecasts: CapacityForecasts;
   settings: CapacitySettings;
   now: () => number;
@@ -51,7 +54,7 @@ export interface CapacityRouteDeps {
 
 /** GET /sla/capacity/forecast and GET /sla/capacity/recommendations (docs/capacity.md). */
 export function capacityForecastRoutes(app: FastifyInstance, deps: CapacityRouteDeps): void {
-  const { store, forecasts, settings, now } = deps;
+  const { store, forecasts, settings, autoscaler, now } = deps;
   const shared = { thresholdPct: settings.alert_threshold_pct, risk: settings.risk_level };
 
   app.get(
@@ -107,11 +110,16 @@ export function capacityForecastRoutes(app: FastifyInstance, deps: CapacityRoute
       // When the latest of the forecasts was made, not the request's time: an unchanged
       // answer keeps its ETag.
       let madeAt = 0;
+      const pools = await autoscaledPools(store, autoscaler);
       for (const scope of await forecasts.scopes()) {
         const forecast = await forecasts.forecast(scope);
         madeAt = Math.max(madeAt, forecast.computed_at);
         const live = await readLiveSupply(store, forecast);
-        outlooks.push(outlookOf(viewOf(forecast, live, configuredSteps(settings), settings)));
+        const outlook = outlookOf(viewOf(forecast, live, configuredSteps(settings), settings));
+        const pool = forecast.topic === null ? undefined : pools.get(forecast.topic);
+        outlooks.push(
+          outlook.kind === 'forecast' && pool !== undefined ? { ...outlook, autoscaled: pool } : outlook,
+        );
       }
       return recommendationsView(recommend(outlooks, { now: now(), ...shared }), { ...shared, at: madeAt });
     },

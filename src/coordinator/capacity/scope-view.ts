@@ -1,7 +1,10 @@
+import type { AutoscalerConfig } from '../../config/autoscaler-schema.ts';
 import { type CapacityOutlook, capacityOutlook } from '../../core/capacity/outlook.ts';
-import { recommend, type ScopeOutlook } from '../../core/capacity/recommendations.ts';
+import { type AutoscaledPool, recommend, type ScopeOutlook } from '../../core/capacity/recommendations.ts';
 import { bucketPoint, type CapacityPoint, FLEET_SCOPE } from '../../core/capacity/series.ts';
+import { effectiveBounds } from '../../core/scaling/bounds.ts';
 import type { CapacityReading } from '../../core/sla/capacity.ts';
+import { listTargetRows } from '../../store/repositories/autoscaler.ts';
 import { readCapacitySeries } from '../../store/repositories/capacity-series.ts';
 import type { Store } from '../../store/store.ts';
 import type { SnapshotPlan } from '../sla/collector.ts';
@@ -99,6 +102,29 @@ export function outlookOf(v: ScopeView): ScopeOutlook {
     horizon_end: v.first_at + v.steps * intervalMs,
     longest_season_ms: Math.max(0, ...a.seasons) * intervalMs,
   };
+}
+
+/**
+ * The pools the autoscaler sizes, by topic, with their maximum as it acts now (an operator's
+ * change over the configuration's): recommendations for those topics speak of the target.
+ */
+export async function autoscaledPools(
+  store: Store,
+  autoscaler: Pick<AutoscalerConfig, 'enabled' | 'targets'>,
+): Promise<Map<string, AutoscaledPool>> {
+  const pools = new Map<string, AutoscaledPool>();
+  if (!autoscaler.enabled) return pools;
+  const rows = new Map((await listTargetRows(store.db)).map((r) => [r.name, r]));
+  for (const target of autoscaler.targets) {
+    if (target.topic === undefined) continue;
+    const bounds = effectiveBounds(target, rows.get(target.name));
+    pools.set(target.topic, {
+      target: target.name,
+      max_replicas: bounds.max_replicas,
+      slots_per_replica: target.concurrency,
+    });
+  }
+  return pools;
 }
 
 /**

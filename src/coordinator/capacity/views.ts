@@ -191,8 +191,13 @@ export const RecommendationsView = Type.Object({
   }),
   recommendations: Type.Array(
     Type.Object({
-      action: Type.String({ description: 'add_nodes or remove_nodes' }),
-      quantity: Type.Integer({ description: 'Whole nodes: slots needed (or spare) ÷ slots per node' }),
+      action: Type.String({
+        description: 'add_nodes, remove_nodes, or raise_max_replicas for a pool an autoscaler target sizes',
+      }),
+      quantity: Type.Integer({
+        description:
+          'Whole nodes (slots needed or spare ÷ slots per node), or replicas to raise the target’s maximum by',
+      }),
       reason: Type.String(),
       priority: Type.String({ description: 'critical, high, medium or low' }),
       scope: Type.String(),

@@ -1,7 +1,7 @@
 import { toIso } from '../time.ts';
 import type { CapacityOutlook } from './outlook.ts';
 
-export type RecommendationAction = 'add_nodes' | 'remove_nodes';
+export type RecommendationAction = 'add_nodes' | 'remove_nodes' | 'raise_max_replicas';
 export type Priority = 'critical' | 'high' | 'medium' | 'low';
 export type CapacityState = 'healthy' | 'warning' | 'critical' | 'over_provisioned' | 'insufficient_history';
 
@@ -21,12 +21,21 @@ export type ScopeOutlook =
       /** When the forecast's horizon ends, and how long the longest season used is. */
       horizon_end: number;
       longest_season_ms: number;
+      /** The autoscaler's target that sizes this topic's pool, if one does. */
+      autoscaled?: AutoscaledPool | undefined;
     }
   | { scope: string; topic: string | null; kind: 'insufficient'; reason: string };
 
+/** A topic pool the autoscaler sizes between its bounds. */
+export interface AutoscaledPool {
+  target: string;
+  max_replicas: number;
+  slots_per_replica: number;
+}
+
 export interface Recommendation {
   action: RecommendationAction;
-  /** Whole nodes: slots needed (or spare) ÷ slots per node. */
+  /** Whole nodes (slots needed or spare ÷ slots per node), or replicas to raise a target's maximum by. */
   quantity: number;
   reason: string;
   priority: Priority;
@@ -79,8 +88,10 @@ export function recommend(
 
 function recommendationFor(
   s: Extract<ScopeOutlook, { kind: 'forecast' }>,
-  { now, thresholdPct, risk }: { now: number; thresholdPct: number; risk: number },
+  options: { now: number; thresholdPct: number; risk: number },
 ): Recommendation | null {
+  if (s.autoscaled !== undefined) return autoscaledRecommendation(s, s.autoscaled, options);
+  const { now, thresholdPct, risk } = options;
   const o = s.outlook;
   const perNode = s.slots_per_node > 0 ? s.slots_per_node : 1;
   const evidence = `${s.model} forecast${s.mase === null ? '' : `, backtest MASE ${s.mase.toFixed(2)}`}`;
@@ -138,9 +149,43 @@ function recommendationFor(
   return null;
 }
 
+/**
+ * A pool the autoscaler sizes needs no nodes from anyone: it grows and shrinks itself within
+ * its bounds. Only a peak beyond its maximum needs an operator: raise `max_replicas` to the
+ * replicas the projection needs (priority as for adding nodes, by when the ceiling is passed).
+ */
+function autoscaledRecommendation(
+  s: Extract<ScopeOutlook, { kind: 'forecast' }>,
+  pool: AutoscaledPool,
+  { now, thresholdPct, risk }: { now: number; thresholdPct: number; risk: number },
+): Recommendation | null {
+  const o = s.outlook;
+  const perReplica = pool.slots_per_replica > 0 ? pool.slots_per_replica : 1;
+  const replicas = Math.ceil(o.projected_capacity / perReplica);
+  if (replicas <= pool.max_replicas) return null;
+  const riskPct = Math.round(risk * 100);
+  const by = o.crosses_threshold_at ?? o.peak.at;
+  const soon = by - now <= DAY_MS;
+  return {
+    action: 'raise_max_replicas',
+    quantity: replicas - pool.max_replicas,
+    reason:
+      `${label(s)} demand peaks at ${fmt(o.peak.value)} slots (${riskPct}% upper bound ` +
+      `${fmt(o.peak.upper)}) on ${toIso(o.peak.at)}, which needs ${o.projected_capacity} slots at ` +
+      `${thresholdPct}% utilisation: ${replicas} replicas of ${fmt(perReplica)} slots, and ` +
+      `autoscaler target ${pool.target} may run at most ${pool.max_replicas}: raise its max_replicas ` +
+      `to ${replicas} (${s.model} forecast${s.mase === null ? '' : `, backtest MASE ${s.mase.toFixed(2)}`})`,
+    priority: o.crosses_threshold_at === null ? 'low' : soon ? 'high' : 'medium',
+    scope: s.scope,
+    topic: s.topic,
+    by: toIso(by),
+    slots_needed: o.projected_capacity - pool.max_replicas * perReplica,
+  };
+}
+
 function stateOf(recommendations: readonly Recommendation[], forecasts: number): CapacityState {
   if (forecasts === 0) return 'insufficient_history';
-  const adds = recommendations.filter((r) => r.action === 'add_nodes');
+  const adds = recommendations.filter((r) => r.action !== 'remove_nodes');
   if (adds.some((r) => r.priority === 'critical')) return 'critical';
   if (adds.some((r) => r.priority === 'high' || r.priority === 'medium')) return 'warning';
   if (adds.length === 0 && recommendations.length > 0) return 'over_provisioned';

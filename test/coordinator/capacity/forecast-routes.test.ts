@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { configSchema } from '../../../src/config/index.ts';
 import { createTestApi, type TestApi } from '../../helpers/api.ts';
 import { describeEachBackend } from '../../helpers/backends.ts';
 import { topic } from '../jobs/support.ts';
@@ -209,6 +210,47 @@ describeEachBackend('capacity forecast and recommendations', (backend) => {
     const breach = alerts.find((a) => a.alert === 'capacity_forecast_breach');
     expect(breach, JSON.stringify(alerts)).toBeDefined();
     expect(Date.parse(breach?.forecast_at ?? '')).toBeGreaterThanOrEqual(currentStart);
+  });
+
+  it('recommends raising an autoscaler target’s maximum, not nodes, for the pool it sizes', async () => {
+    const scaled = await createTestApi(backend, (c) => {
+      c.topics = [topic({ name: 'render' })];
+      c.autoscaler = configSchema.parse({
+        autoscaler: {
+          enabled: true,
+          targets: [
+            {
+              name: 'render-pool',
+              topic: 'render',
+              concurrency: 4,
+              max_replicas: 2,
+              deployer: { kind: 'process' },
+              policies: [{ kind: 'backlog', deadline_s: 60, service_s: 1 }],
+            },
+          ],
+        },
+      }).autoscaler;
+    });
+    try {
+      await seedHourlySeries(scaled, {
+        scope: 'topic:render',
+        hours: 24 * 21,
+        demand: seasonalDemand({ base: 8, rise: 0.02 }),
+        supply: 8,
+        nodes: 2,
+      });
+      const res = await scaled.app.inject({
+        method: 'GET',
+        url: '/sla/capacity/recommendations',
+        headers: scaled.as('read'),
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      const [first] = (res.json() as RecommendationsJson).recommendations;
+      expect(first).toMatchObject({ action: 'raise_max_replicas', scope: 'topic:render' });
+      expect(first?.reason).toContain('autoscaler target render-pool may run at most 2');
+    } finally {
+      await scaled.close();
+    }
   });
 
   describe('bad queries', () => {

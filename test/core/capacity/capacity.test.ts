@@ -172,6 +172,36 @@ describe('recommendations', () => {
     expect(short.recommendations).toEqual([]);
   });
 
+  it('speaks of the autoscaler target of a pool it sizes: nothing within its maximum, a higher maximum beyond it', () => {
+    const pool = { target: 'render-pool', max_replicas: 3, slots_per_replica: 8 };
+    // Needs ⌈34 / 0.8⌉ = 43 slots: 6 replicas of 8, over the maximum of 3.
+    const over = recommend([{ ...scope(flat([20, 26, 30])), autoscaled: pool }], {
+      now: NOW,
+      thresholdPct: 80,
+      risk: 0.95,
+    });
+    expect(over.recommendations).toEqual([
+      expect.objectContaining({
+        action: 'raise_max_replicas',
+        quantity: 3,
+        priority: 'high',
+        slots_needed: 43 - 24,
+      }),
+    ]);
+    expect(over.recommendations[0]?.reason).toContain('raise its max_replicas to 6');
+    expect(over.current_state).toBe('warning');
+    // Within the maximum the autoscaler grows and shrinks the pool itself: no node, no removal.
+    const within = recommend(
+      [{ ...scope(flat(Array(30).fill(4), 1)), autoscaled: { ...pool, max_replicas: 10 } }],
+      {
+        now: NOW,
+        thresholdPct: 80,
+        risk: 0.95,
+      },
+    );
+    expect(within).toMatchObject({ recommendations: [], current_state: 'healthy' });
+  });
+
   it('says which scopes had too little history, and that nothing can be said without any forecast', () => {
     const none = recommend(
       [{ scope: 'fleet', topic: null, kind: 'insufficient', reason: 'needs 120 intervals' }],
