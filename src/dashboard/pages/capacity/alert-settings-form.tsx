@@ -25,6 +25,23 @@ function untypedRows(rows: WebhookRow[] | null): Partial<Record<FieldName, strin
   return errors;
 }
 
+/** The errors left once the fields of `change` are edited; a webhook edit takes back every webhook's. */
+function withoutErrorsOf(
+  errors: Partial<Record<FieldName, string>>,
+  change: Partial<SettingsDraft>,
+): Partial<Record<FieldName, string>> {
+  return Object.fromEntries(
+    Object.entries(errors).filter(
+      ([field]) =>
+        !(
+          ('threshold' in change && field === 'threshold_pct') ||
+          ('email' in change && field === 'notification_email') ||
+          ('webhooks' in change && field.startsWith('webhooks'))
+        ),
+    ),
+  );
+}
+
 /**
  * An operator's form for the capacity alert settings (`POST /sla/capacity/alerts/configure`):
  * the threshold, the e-mail address and the webhooks. Only the fields touched are sent, so a
@@ -77,7 +94,11 @@ export function AlertSettingsForm({
   }
 
   const text = (event: Event) => (event.currentTarget as HTMLInputElement).value;
-  const edit = (change: Partial<SettingsDraft>) => setDraft((d) => ({ ...d, ...change }));
+  // Editing a field takes back what was said about it: it is judged again at the next save.
+  const edit = (change: Partial<SettingsDraft>) => {
+    setDraft((d) => ({ ...d, ...change }));
+    setErrors((e) => withoutErrorsOf(e, change));
+  };
   return (
     <form class="alert-settings" aria-label="Change the capacity alert settings" noValidate onSubmit={save}>
       <h3>Change them</h3>

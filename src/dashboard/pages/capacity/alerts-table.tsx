@@ -30,11 +30,11 @@ function Row({ a }: { a: CapacityAlert }) {
           formatDuration(Date.parse(a.resolved_at ?? '') - Date.parse(a.opened_at))
         )}
       </td>
-      <td class="num" title={`fired at ${pct(a.value_pct)}`}>
+      <td class="num nowrap" title={`fired at ${pct(a.value_pct)}`}>
         {pct(currentReading(a))}
       </td>
-      <td class="num">{pct(a.worst_pct)}</td>
-      <td class="num">{pct(a.threshold_pct)}</td>
+      <td class="num nowrap">{pct(a.worst_pct)}</td>
+      <td class="num nowrap">{pct(a.threshold_pct)}</td>
       <td class="nowrap">{a.forecast_at === null ? '—' : formatTime(a.forecast_at)}</td>
     </tr>
   );
