@@ -167,6 +167,15 @@ describe.skipIf(missing !== null)('dashboard: capacity alerts in Chromium', () =
     await settingsFact(page, 'Webhooks').getByText('https://hooks.slack.com/…').waitFor();
     expect(await page.content()).not.toContain('s3cr3t');
 
+    // Adding another would replace the list: the stored one stays only with its URL typed again.
+    await form.getByRole('button', { name: 'Add a webhook' }).click();
+    await save.click();
+    await form.getByText('Type this webhook’s URL again to keep it, or remove it.').waitFor();
+    expect(
+      await form.getByLabel('URL of the webhook at https://hooks.slack.com/…, to keep it').inputValue(),
+    ).toBe('');
+    await form.getByRole('button', { name: 'Keep the webhooks as they are' }).click();
+
     // Removing it sends the list without it.
     await form.getByRole('button', { name: 'Remove the webhook at https://hooks.slack.com/…' }).click();
     await save.click();
