@@ -1,8 +1,10 @@
 import { LoadError, Panel } from '../../components/figures.tsx';
 import { formatNumber, formatTime } from '../../lib/format.ts';
 import { usePoll } from '../../lib/use-poll.ts';
-import type { PageProps } from '../../shell/page.ts';
+import { canOperate, type PageProps } from '../../shell/page.ts';
 import { href, navigate } from '../../shell/router.ts';
+import { AlertSettingsPanel } from './alert-settings.tsx';
+import { AlertsPanel } from './alerts-panel.tsx';
 import { ForecastChart } from './forecast-chart.tsx';
 import { BacktestTable, HistoryNeeded, ModelFacts, SeedFigures } from './forecast-figures.tsx';
 import {
@@ -96,9 +98,10 @@ function ForecastPanel({ forecast: f }: { forecast: CapacityForecast }) {
 
 /**
  * Capacity planning: the fleet's or a topic's demand forecast with its intervals against what
- * happened and the live slots, the model and its backtest, and what to add or remove, live.
+ * happened and the live slots, the model and its backtest, what to add or remove, and the
+ * fleet's capacity alerts with their settings, live.
  */
-export default function Capacity({ query }: PageProps) {
+export default function Capacity({ query, who }: PageProps) {
   const topic = topicOf(query);
   const horizon = horizonOf(query.get('horizon'));
   const topics = usePoll<{ topics: { name: string }[] }>('/topics', 60_000);
@@ -120,11 +123,12 @@ export default function Capacity({ query }: PageProps) {
         <LoadError error={recommendations.error} />
         {recommendations.data !== undefined && <RecommendationsTable answer={recommendations.data} />}
       </Panel>
-      {/*
-        Alert settings go here: a panel of their own file (`alert-settings.tsx`) over
-        GET/POST /sla/capacity/alerts/configure, shown to operators and admins (canOperate), once
-        that route is in the API. Nothing stands in for it until then.
-      */}
+      <Panel title="Alerts" id="alerts">
+        <AlertsPanel />
+      </Panel>
+      <Panel title="Alert settings" id="alert-settings">
+        <AlertSettingsPanel mayChange={canOperate(who)} />
+      </Panel>
     </>
   );
 }
