@@ -278,14 +278,16 @@ export const autoscalerSchema = z
     coordinator_url: z
       .url({ protocol: /^https?$/ })
       .default('http://127.0.0.1:8080')
-      .describe('The coordinator the replicas’ workers talk to (vigil up sets its own).'),
+      .describe(
+        'The coordinator the replicas’ workers talk to, and forecast policies read their topic’s demand forecast from (vigil up sets its own).',
+      ),
     worker_api_key: z
       .string()
       .min(1)
       .nullable()
       .default(null)
       .describe(
-        'A node or operator key the replicas register their nodes with; null passes VIGIL_WORKER_API_KEY through.',
+        'A node or operator key the replicas register their nodes with (forecast policies read with it too); null passes VIGIL_WORKER_API_KEY through.',
       ),
     dogstatsd: z
       .strictObject({
