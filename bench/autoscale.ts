@@ -13,7 +13,7 @@ import { machine } from './lib/common.ts';
 /**
  * `npm run bench -- autoscale [--seed 1] [--scale 1] [--trace diurnal,flash,on-off,ramp,blocks,diurnal-days]
  *   [--policy watermark,hpa,backlog,backlog+target,backlog+forecast,…] [--headroom 0] [--down-window 20]
- *   [--utilization 0.7] [--combined-utilization 0.9] [--rate-window 30] [--days 8]`
+ *   [--utilization 0.7] [--combined-utilization 0.9] [--rate-window 30] [--days 8] [--days-startup 15]`
  *
  * Issue 15: the scaling policies of `core/scaling` replayed in virtual time over five traces
  * (diurnal, a 10× flash crowd, on/off bursts, a slow ramp, per-block bursts). Per trace and
@@ -39,9 +39,11 @@ export async function main(args: string[]): Promise<void> {
       'down-window': { type: 'string' },
       'rate-window': { type: 'string' },
       days: { type: 'string' },
+      'days-startup': { type: 'string' },
     },
   });
   const days = Number(values.days ?? 8);
+  const days_startup_s = values['days-startup'] === undefined ? undefined : Number(values['days-startup']);
   const seed = Number(values.seed ?? 1);
   const scale = Number(values.scale ?? 1);
   const headroom = Number(values.headroom ?? 0);
@@ -83,7 +85,8 @@ export async function main(args: string[]): Promise<void> {
     }
   }
   if (wantedTraces === undefined || wantedTraces.includes('diurnal-days')) {
-    const trace = diurnalDaysTrace({ seed, scale }, days);
+    const base = diurnalDaysTrace({ seed, scale }, days);
+    const trace = days_startup_s === undefined ? base : { ...base, startup_s: days_startup_s };
     forecastSection(trace, bounds, { headroom, down_window_s, rate_window_s, wantedPolicies });
   }
 }
