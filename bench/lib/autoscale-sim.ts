@@ -40,6 +40,25 @@ export interface SimResult {
 
 const THROUGHPUT_WINDOW_S = 120;
 
+export interface SimOptions {
+  /** The window the arrival rate is measured over (s). */
+  rate_window_s?: number;
+  /**
+   * The figures count jobs arriving from this time on and replica-seconds spent from it: the
+   * days a forecast exists for, when the days before only build its history.
+   */
+  measure_from_s?: number;
+  /**
+   * The demand series the coordinator would sample (decision 0086), one value per `interval_s`:
+   * max(work arriving, busy) in slots. `readings` adds readings to every tick from the
+   * complete intervals so far (a forecast made from them).
+   */
+  demand?: {
+    interval_s: number;
+    readings: (now_s: number, series: readonly number[]) => Record<string, Reading | undefined>;
+  };
+}
+
 type ReplicaState = 'starting' | 'idle' | 'busy' | 'draining' | 'stopped';
 interface Replica {
   asked_at: number;
@@ -112,7 +131,11 @@ class Events {
   }
 }
 
-export function simulate(trace: Trace, target: ScaledTarget, { rate_window_s = 30 } = {}): SimResult {
+export function simulate(
+  trace: Trace,
+  target: ScaledTarget,
+  { rate_window_s = 30, measure_from_s = 0, demand }: SimOptions = {},
+): SimResult {
   const horizon_s = trace.duration_s + trace.deadline_s;
   const events = new Events();
   const replicas: Replica[] = [];
@@ -210,7 +233,33 @@ export function simulate(trace: Trace, target: ScaledTarget, { rate_window_s = 3
 
   let last_tick_busy = 0;
   let last_tick_ready = 0;
+  // The demand series: per complete interval, jobs arrived × the mean duration of the attempts
+  // that ended in it (the work arriving), or the mean busy slots when more (decision 0086).
+  const series: number[] = [];
+  let interval_busy_start = 0;
+  let interval_done_from = 0;
+  const closeIntervals = (now: number) => {
+    if (demand === undefined) return;
+    const width = demand.interval_s;
+    while ((series.length + 1) * width <= now) {
+      const start = series.length * width;
+      const end = start + width;
+      const arrived = countArrivedBy(end) - countArrivedBy(start);
+      let service = 0;
+      let ended = 0;
+      while (interval_done_from < done_at.length && (done_at[interval_done_from] as number) <= end) {
+        service += done_service[interval_done_from] as number;
+        ended++;
+        interval_done_from++;
+      }
+      const work = ended === 0 ? 0 : (arrived * (service / ended)) / width;
+      const busy_mean = (busy_integral - interval_busy_start) / width;
+      interval_busy_start = busy_integral;
+      series.push(Math.max(work, busy_mean));
+    }
+  };
   const tick = (now: number) => {
+    closeIntervals(now);
     while (done_head < done_at.length && (done_at[done_head] as number) <= now - THROUGHPUT_WINDOW_S)
       done_head++;
     let served = 0;
@@ -235,13 +284,14 @@ export function simulate(trace: Trace, target: ScaledTarget, { rate_window_s = 3
           : { value: throughput.value, at: Math.round(throughput.at * 1000) },
       [METRICS.utilization]:
         ready_delta > 0 ? fresh((busy_integral - last_tick_busy) / ready_delta) : undefined,
+      ...demand?.readings(now, series),
     };
     last_tick_busy = busy_integral;
     last_tick_ready = ready_integral;
     const decision = decide({ now_ms, actual: ready, desired, target, readings, state });
     state = decision.state;
-    reasons[decision.reason] = (reasons[decision.reason] ?? 0) + 1;
-    if (decision.replicas !== (desired ?? ready)) actions++;
+    if (now >= measure_from_s) reasons[decision.reason] = (reasons[decision.reason] ?? 0) + 1;
+    if (decision.replicas !== (desired ?? ready) && now >= measure_from_s) actions++;
     desired = decision.replicas;
     scaleTo(desired, now);
   };
@@ -270,7 +320,11 @@ export function simulate(trace: Trace, target: ScaledTarget, { rate_window_s = 3
       const job = running[id] as number;
       running[id] = -1;
       busy--;
-      if (e.time - (arrivals[job] as number) <= trace.deadline_s + 1e-9) within++;
+      if (
+        (arrivals[job] as number) >= measure_from_s &&
+        e.time - (arrivals[job] as number) <= trace.deadline_s + 1e-9
+      )
+        within++;
       done_at.push(e.time);
       done_service.push(trace.service_s[job] as number);
       const r = replicas[id] as Replica;
@@ -282,13 +336,14 @@ export function simulate(trace: Trace, target: ScaledTarget, { rate_window_s = 3
       }
     } else {
       tick(e.time);
-      peak = Math.max(peak, live().length);
+      if (e.time >= measure_from_s) peak = Math.max(peak, live().length);
     }
   }
   let replica_seconds = 0;
-  for (const r of replicas) replica_seconds += Math.max(0, r.stopped_at - r.asked_at);
+  for (const r of replicas)
+    replica_seconds += Math.max(0, r.stopped_at - Math.max(r.asked_at, measure_from_s));
   return {
-    jobs: arrivals.length,
+    jobs: arrivals.length - countArrivedBy(measure_from_s - 1e-9),
     within_deadline: within,
     replica_seconds,
     actions,

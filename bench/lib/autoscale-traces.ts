@@ -174,3 +174,47 @@ function blockTrace({ seed, scale }: TraceOptions): Trace {
     initial_replicas: Math.ceil((100 * mean_s) / block_s),
   };
 }
+
+/** A trace of several days, with the length of its day. */
+export interface DaysTrace extends Trace {
+  /** One cycle of the daily pattern (s). */
+  period_s: number;
+  days: number;
+}
+
+/**
+ * The diurnal cycle day after day, for a forecast to learn from: `days` compressed days of
+ * 4 h each (× scale), each 2 → 20 jobs/s and back with the day's peak scaled by a seeded
+ * 0.9–1.1, so no day repeats the one before exactly.
+ */
+export function diurnalDaysTrace(options: TraceOptions, days = 8): DaysTrace {
+  const period_s = 4 * 3600 * options.scale;
+  const random = seededRandom(options.seed ^ hash('diurnal-days:peaks'));
+  const peaks = Array.from({ length: days }, () => 0.9 + 0.2 * random());
+  const rate = (t: number) => {
+    const day = Math.min(days - 1, Math.floor(t / period_s));
+    return 2 + (18 * (peaks[day] as number) * (1 - Math.cos((2 * Math.PI * t) / period_s))) / 2;
+  };
+  const trace = streamTrace(
+    'diurnal-days',
+    `2 → 18–22 jobs/s and back, ${days} days of ${period_s / 3600} h`,
+    days * period_s,
+    rate,
+    22,
+    options,
+  );
+  return { ...trace, period_s, days };
+}
+
+/** The part of a trace from `from_s` on, shifted to start at 0, with `initial_replicas` running. */
+export function traceFrom(trace: Trace, from_s: number, initial_replicas: number): Trace {
+  let first = 0;
+  while (first < trace.arrivals.length && (trace.arrivals[first] as number) < from_s) first++;
+  return {
+    ...trace,
+    duration_s: trace.duration_s - from_s,
+    arrivals: trace.arrivals.slice(first).map((t) => t - from_s),
+    service_s: trace.service_s.slice(first),
+    initial_replicas,
+  };
+}

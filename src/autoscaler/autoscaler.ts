@@ -9,6 +9,7 @@ import type { Store } from '../store/store.ts';
 import type { Deployer } from './deployers/deployer.ts';
 import type { AutoscalerStatsd } from './dogstatsd.ts';
 import { autoscalerMetrics } from './metrics.ts';
+import { createForecastSource, type ForecastSource } from './sources/forecast.ts';
 import { queueTicks } from './sources/queue-ticks.ts';
 import type { MetricSource, TickReason, TickSource } from './sources/source.ts';
 import { topicSource } from './sources/topic.ts';
@@ -28,6 +29,11 @@ export interface AutoscalerDeps {
   deployerFor: (target: ScaledTargetConfig) => Deployer;
   /** Builds a named source of a target. */
   sourceFor: (source: ScaledTargetConfig['sources'][number]) => MetricSource;
+  /**
+   * Builds the forecast source of a target with a forecast policy (default: the coordinator at
+   * `coordinator_url`, with `worker_api_key`).
+   */
+  forecastFor?: (target: ScaledTargetConfig) => ForecastSource;
   /** Builds a target's block tick source, when it has `block_ticks`. */
   blockTicksFor?: (target: ScaledTargetConfig) => TickSource;
   /** Where decisions are also pushed (DogStatsD, role.ts); closed on stop. */
@@ -59,6 +65,17 @@ export function startAutoscaler(deps: AutoscalerDeps): RunningAutoscaler {
   const holder = deps.holder ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   const metrics = autoscalerMetrics(deps.registry);
   const tickDeps = { store, settings: config, metrics, statsd: deps.statsd, log, now };
+  const forecastFor =
+    deps.forecastFor ??
+    ((target: ScaledTargetConfig) =>
+      createForecastSource(
+        {
+          coordinator_url: config.coordinator_url,
+          api_key: config.worker_api_key,
+          topic: target.topic ?? '',
+        },
+        { now, log },
+      ));
 
   const runtimes = new Map<string, TargetRuntime>(
     config.targets.map((target) => [
@@ -73,6 +90,10 @@ export function startAutoscaler(deps: AutoscalerDeps): RunningAutoscaler {
                 { topic: target.topic, concurrency: target.concurrency },
                 { db: store.db, queue, now },
               ),
+        forecast:
+          target.topic !== undefined && target.policies.some((p) => p.kind === 'forecast')
+            ? forecastFor(target)
+            : null,
         sources: new Map(target.sources.map((s) => [s.name, deps.sourceFor(s)])),
       },
     ]),
@@ -211,6 +232,7 @@ export function startAutoscaler(deps: AutoscalerDeps): RunningAutoscaler {
       await Promise.all(
         [...runtimes.values()].flatMap((r) => [
           r.deployer.close(),
+          r.forecast?.close(),
           ...[...r.sources.values()].map((s) => s.close()),
         ]),
       );

@@ -7,6 +7,7 @@ import { getTopics } from '../store/repositories/topics.ts';
 import type { Store } from '../store/store.ts';
 import { type RunningAutoscaler, startAutoscaler } from './autoscaler.ts';
 import { createDogStatsd } from './dogstatsd.ts';
+import { createForecastSource } from './sources/forecast.ts';
 import {
   createMetricSource,
   createTickSource,
@@ -117,6 +118,16 @@ export async function startAutoscalerRole(deps: AutoscalerRoleDeps): Promise<Run
       const target = settings.targets.find((t) => t.sources.includes(source));
       return sources.get(`${target?.name}/${source.name}`) ?? sourceOf(source);
     },
+    // The forecast is read with the key the replicas register with: any key may read.
+    forecastFor: (target) =>
+      createForecastSource(
+        {
+          coordinator_url: settings.coordinator_url,
+          api_key: settings.worker_api_key ?? process.env['VIGIL_WORKER_API_KEY'] ?? null,
+          topic: target.topic ?? '',
+        },
+        { ...(deps.now === undefined ? {} : { now: deps.now }), log: autoscalerLog },
+      ),
     blockTicksFor: (target) =>
       createTickSource({ kind: 'block', ...target.block_ticks }, { log: autoscalerLog }),
   });

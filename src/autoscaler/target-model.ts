@@ -1,5 +1,5 @@
 import type { ScaledTargetConfig } from '../config/autoscaler-schema.ts';
-import type { Behaviour, Policy, ScaledTarget } from '../core/scaling/types.ts';
+import type { Behaviour, ForecastLevel, Policy, ScaledTarget } from '../core/scaling/types.ts';
 
 /** The readings a topic's pool gives the backlog policy (autoscaler/sources/topic.ts). */
 export const TOPIC_READINGS = {
@@ -7,6 +7,14 @@ export const TOPIC_READINGS = {
   arrival_rate_per_s: 'topic.arrival_per_s',
   throughput_per_replica_per_s: 'topic.per_replica_per_s',
 } as const;
+
+/**
+ * The reading a forecast policy sizes by: the topic's forecast demand in slots, the peak at
+ * `level` over the next `lead_s` (`forecast.upper80.next_10s`). Policies that look alike share it.
+ */
+export function forecastReadingName(level: ForecastLevel, lead_s: number): string {
+  return `forecast.${level}.next_${lead_s}s`;
+}
 
 /** A measured throughput stays good this long: it is a property of the service, not of the moment. */
 export const THROUGHPUT_MAX_AGE_S = 3_600;
@@ -35,6 +43,18 @@ export function scaledTargetFor(
     const n = (seen.get(policy.kind) ?? 0) + 1;
     seen.set(policy.kind, n);
     const name = n === 1 ? policy.kind : `${policy.kind}-${n}`;
+    if (policy.kind === 'forecast') {
+      return {
+        kind: 'forecast',
+        name,
+        metric: forecastReadingName(policy.level, policy.lead_s),
+        level: policy.level,
+        lead_s: policy.lead_s,
+        slots_per_replica: policy.slots_per_replica ?? config.concurrency,
+        target_utilization: policy.target_utilization,
+        max_age_s: staleAfterS,
+      };
+    }
     if (policy.kind !== 'backlog') return { ...policy, name, max_age_s: staleAfterS };
     return {
       kind: 'backlog',

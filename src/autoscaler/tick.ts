@@ -2,7 +2,7 @@ import type { AutoscalerConfig, ScaledTargetConfig } from '../config/autoscaler-
 import { uuidv7 } from '../core/ids.ts';
 import { effectiveBounds } from '../core/scaling/bounds.ts';
 import { decide } from '../core/scaling/decide.ts';
-import { EMPTY_STATE, type Reading, type ScalingState } from '../core/scaling/types.ts';
+import { EMPTY_STATE, type ForecastLevel, type Reading, type ScalingState } from '../core/scaling/types.ts';
 import { qualityScore } from '../core/work/quality.ts';
 import type { Logger } from '../platform/log.ts';
 import {
@@ -19,9 +19,10 @@ import type { Store } from '../store/store.ts';
 import type { Deployer, Replica, ScaleResult } from './deployers/deployer.ts';
 import type { AutoscalerStatsd } from './dogstatsd.ts';
 import type { AutoscalerMetrics } from './metrics.ts';
+import type { ForecastSource } from './sources/forecast.ts';
 import type { MetricSource, TickReason } from './sources/source.ts';
 import type { TopicSource } from './sources/topic.ts';
-import { scaledTargetFor, TOPIC_READINGS } from './target-model.ts';
+import { forecastReadingName, scaledTargetFor, TOPIC_READINGS } from './target-model.ts';
 import { type ReplicaLoad, rankVictims } from './victims.ts';
 
 /** Everything one target's ticks use; built once per target by the autoscaler. */
@@ -29,6 +30,8 @@ export interface TargetRuntime {
   config: ScaledTargetConfig;
   deployer: Deployer;
   topic: TopicSource | null;
+  /** The topic's demand forecast, when a forecast policy reads it. */
+  forecast?: ForecastSource | null;
   sources: ReadonlyMap<string, MetricSource>;
   /** The last throughput measured, kept between ticks: a pool that went idle still knows it. */
   lastThroughput?: Reading;
@@ -239,6 +242,22 @@ async function readAll(
           value: runtime.config.concurrency / serviceS,
           at: now(),
         };
+      }
+    }
+  }
+  const forecast = runtime.forecast;
+  if (forecast != null) {
+    const wanted = new Map<string, { level: ForecastLevel; lead_s: number }>();
+    for (const p of runtime.config.policies)
+      if (p.kind === 'forecast') wanted.set(forecastReadingName(p.level, p.lead_s), p);
+    // One request serves every forecast policy of the target (the source keeps the answer).
+    for (const [name, { level, lead_s }] of wanted) {
+      try {
+        const reading = await forecast.peak(level, lead_s);
+        if (reading !== null) readings[name] = reading;
+      } catch (error) {
+        failed('forecast', error);
+        break;
       }
     }
   }

@@ -86,10 +86,38 @@ const backlogPolicySchema = z.strictObject({
   service_s: z.number().positive().optional(),
 });
 
+/** Pre-scales for the coordinator's demand forecast of the target's topic (decision 0089). */
+const forecastPolicySchema = z.strictObject({
+  kind: z.literal('forecast'),
+  level: z
+    .enum(['point', 'upper80', 'upper95'])
+    .default('upper80')
+    .describe(
+      'Which forecast figure to size for: the point forecast or the upper bound of its 80 % or 95 % interval.',
+    ),
+  lead_s: z
+    .number()
+    .positive()
+    .max(86_400)
+    .default(10)
+    .describe('How far ahead to look, in s: the replicas’ start-up time, so they run when the rise comes.'),
+  target_utilization: z
+    .number()
+    .gt(0)
+    .max(1)
+    .default(0.8)
+    .describe('The busy share of its slots a replica is sized for (0.8 leaves 20 % spare).'),
+  slots_per_replica: positiveInt
+    .max(256)
+    .optional()
+    .describe('Slots one replica serves; the target’s concurrency when absent.'),
+});
+
 export const autoscalerPolicySchema = z.discriminatedUnion('kind', [
   watermarkPolicySchema,
   targetPolicySchema,
   backlogPolicySchema,
+  forecastPolicySchema,
 ]);
 
 const directionSchema = ({ maxStep, stabilizationS }: { maxStep: number; stabilizationS: number }) =>
@@ -192,11 +220,14 @@ export const scaledTargetSchema = z
       ctx.addIssue({ code: 'custom', path: ['sources'], message: 'two sources have the same name' });
     }
     target.policies.forEach((policy, i) => {
-      if (policy.kind === 'backlog' && target.topic === undefined) {
+      if ((policy.kind === 'backlog' || policy.kind === 'forecast') && target.topic === undefined) {
         ctx.addIssue({
           code: 'custom',
           path: ['policies', i, 'kind'],
-          message: 'the backlog policy reads a topic: give the target a topic',
+          message:
+            policy.kind === 'backlog'
+              ? 'the backlog policy reads a topic: give the target a topic'
+              : 'the forecast policy reads a topic’s demand forecast: give the target a topic',
         });
       }
       if (policy.kind === 'watermark' && policy.low >= policy.high) {
@@ -206,7 +237,7 @@ export const scaledTargetSchema = z
           message: `expected below high (${policy.high})`,
         });
       }
-      if (policy.kind === 'backlog') return;
+      if (policy.kind === 'backlog' || policy.kind === 'forecast') return;
       const [prefix] = policy.metric.split('.');
       if (prefix === 'topic' ? target.topic === undefined : !names.has(policy.metric)) {
         ctx.addIssue({
@@ -247,14 +278,16 @@ export const autoscalerSchema = z
     coordinator_url: z
       .url({ protocol: /^https?$/ })
       .default('http://127.0.0.1:8080')
-      .describe('The coordinator the replicas’ workers talk to (vigil up sets its own).'),
+      .describe(
+        'The coordinator the replicas’ workers talk to, and forecast policies read their topic’s demand forecast from (vigil up sets its own).',
+      ),
     worker_api_key: z
       .string()
       .min(1)
       .nullable()
       .default(null)
       .describe(
-        'A node or operator key the replicas register their nodes with; null passes VIGIL_WORKER_API_KEY through.',
+        'A node or operator key the replicas register their nodes with (forecast policies read with it too); null passes VIGIL_WORKER_API_KEY through.',
       ),
     dogstatsd: z
       .strictObject({

@@ -2,11 +2,13 @@ import { Registry } from 'prom-client';
 import { afterEach, expect, it } from 'vitest';
 import { type RunningAutoscaler, startAutoscaler } from '../../src/autoscaler/autoscaler.ts';
 import type { Replica } from '../../src/autoscaler/deployers/deployer.ts';
+import { createForecastSource } from '../../src/autoscaler/sources/forecast.ts';
 import type { MetricSource } from '../../src/autoscaler/sources/source.ts';
 import { configSchema } from '../../src/config/index.ts';
 import type { VigilConfig } from '../../src/config/schema.ts';
 import { silentLogger } from '../../src/platform/log.ts';
 import { listDecisions, patchTargetRow } from '../../src/store/repositories/autoscaler.ts';
+import { seedHourlySeries } from '../coordinator/capacity/support.ts';
 import { nodeWithWorker, submitted, useWorkApi } from '../coordinator/jobs/support.ts';
 import type { TestApi } from '../helpers/api.ts';
 import { describeEachBackend } from '../helpers/backends.ts';
@@ -49,6 +51,7 @@ describeEachBackend('the autoscaler role', (backend) => {
       platform = new Map<string, Replica>(),
       sources = {} as Record<string, MetricSource>,
       holder = 'a',
+      fetch = undefined as typeof globalThis.fetch | undefined,
     } = {},
   ) {
     const deployers: RecordingDeployer[] = [];
@@ -71,6 +74,15 @@ describeEachBackend('the autoscaler role', (backend) => {
         if (source === undefined) throw new Error(`no source ${s.name} in the test`);
         return source;
       },
+      forecastFor: (target) =>
+        createForecastSource(
+          {
+            coordinator_url: config.coordinator_url,
+            api_key: config.worker_api_key,
+            topic: target.topic ?? '',
+          },
+          { now: () => a.clock.now, ...(fetch === undefined ? {} : { fetch }) },
+        ),
     });
     running.push(autoscaler);
     return { autoscaler, deployers, registry, platform };
@@ -215,5 +227,57 @@ describeEachBackend('the autoscaler role', (backend) => {
     expect(await registry.metrics()).toMatch(
       /vigil_autoscaler_deployer_errors_total\{target="hash-pool",deployer="process"\} 1/,
     );
+  });
+
+  it('pre-scales ahead of a rise the topic’s demand forecast predicts: the forecast policy’s proposal wins over backlog', async () => {
+    const a = api();
+    // 11:59:30, and six days in which the hash topic's demand jumps from 2 to 16 slots at noon.
+    a.clock.now = Date.UTC(2026, 10, 1, 11, 59, 30);
+    await seedHourlySeries(a, {
+      scope: 'topic:hash',
+      hours: 24 * 6,
+      demand: (i) => ((i + 11) % 24 >= 12 && (i + 11) % 24 < 18 ? 16 : 2) + (i % 3) * 0.1,
+      supply: 20,
+      nodes: 10,
+    });
+    // The coordinator's own route, called in process (no socket) through the source's fetch.
+    const inProcess = (async (input: string | URL | Request, init?: RequestInit) => {
+      const url = new URL(String(input));
+      const res = await a.app.inject({
+        method: 'GET',
+        url: `${url.pathname}${url.search}`,
+        headers: Object.fromEntries(new Headers(init?.headers).entries()),
+      });
+      return new Response(res.body, {
+        status: res.statusCode,
+        headers: { 'content-type': 'application/json' },
+      });
+    }) as typeof globalThis.fetch;
+    const pool = {
+      ...hashPool,
+      concurrency: 2,
+      scale_up: { max_step: 20 },
+      policies: [...hashPool.policies, { kind: 'forecast', level: 'upper80', lead_s: 60 }],
+    };
+    const config = autoscalerConfig([pool], {
+      queue_poll_ms: 60_000,
+      coordinator_url: 'http://coordinator.test',
+      worker_api_key: a.as('read').authorization.replace(/^Bearer /, ''),
+    });
+    const { autoscaler, deployers } = start(a, config, { fetch: inProcess });
+    await acting(autoscaler);
+
+    // Nothing queued: backlog asks for none; the forecast of noon's 16 slots, 2 per replica at
+    // 0.8, asks for at least 10 before noon comes.
+    const decisions = await listDecisions(a.store.db, { target: 'hash-pool', limit: 10 });
+    const decision = decisions.find((d) => d.reason === 'scale_up');
+    const proposals = JSON.parse(decision!.proposals) as Array<{ policy: string; replicas: number | null }>;
+    expect(proposals.map((p) => p.policy)).toEqual(['backlog', 'forecast']);
+    expect(proposals[0]?.replicas).toBe(0);
+    expect(proposals[1]?.replicas).toBeGreaterThanOrEqual(10);
+    expect(decision).toMatchObject({ previous_desired: null, desired: proposals[1]?.replicas });
+    const inputs = JSON.parse(decision!.inputs) as Record<string, { value: number }>;
+    expect(inputs['forecast.upper80.next_60s']?.value).toBeGreaterThanOrEqual(15);
+    expect(deployers[0]?.calls.at(-1)?.count).toBe(proposals[1]?.replicas);
   });
 });

@@ -70,6 +70,27 @@ describe('autoscaler configuration', () => {
     ).toEqual([]);
   });
 
+  it('fills a forecast policy’s defaults and refuses one without a topic or with a utilization above 1', () => {
+    const parsed = configSchema.parse({
+      autoscaler: { targets: [target({ policies: [{ kind: 'backlog' }, { kind: 'forecast' }] })] },
+    });
+    expect(parsed.autoscaler.targets[0]?.policies[1]).toEqual({
+      kind: 'forecast',
+      level: 'upper80',
+      lead_s: 10,
+      target_utilization: 0.8,
+    });
+    expect(problems({ targets: [target({ topic: undefined, policies: [{ kind: 'forecast' }] })] })).toEqual([
+      'autoscaler.targets.0.policies.0.kind: the forecast policy reads a topic’s demand forecast: give the target a topic',
+    ]);
+    expect(
+      problems({ targets: [target({ policies: [{ kind: 'forecast', target_utilization: 1.2 }] })] })[0],
+    ).toMatch(/^autoscaler\.targets\.0\.policies\.0\.target_utilization: /);
+    expect(problems({ targets: [target({ policies: [{ kind: 'forecast', level: 'median' }] })] })[0]).toMatch(
+      /^autoscaler\.targets\.0\.policies\.0\.level: /,
+    );
+  });
+
   it('needs a WebSocket or an HTTP endpoint for block ticks', () => {
     expect(problems({ targets: [target({ block_ticks: {} })] })[0]).toMatch(/expected ws_url or http_url/);
     expect(problems({ targets: [target({ block_ticks: { ws_url: 'ws://127.0.0.1:8545' } })] })).toEqual([]);

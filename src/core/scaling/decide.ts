@@ -1,4 +1,5 @@
 import { backlogProposal } from './backlog.ts';
+import { forecastProposal } from './forecast.ts';
 import type { PolicyContext } from './readings.ts';
 import { stabilize } from './stabilization.ts';
 import { stepLimits } from './steps.ts';
@@ -22,7 +23,9 @@ import { watermarkProposal } from './watermark.ts';
  *
  * 1. Every policy proposes a count, or nothing when its data is missing or stale.
  * 2. Paused: hold the current count (the proposals are still shown).
- * 3. The largest proposal is the recommendation; with none, hold (within the bounds).
+ * 3. The largest proposal is the recommendation; with none, hold (within the bounds). A
+ *    forecast policy's proposal alone only raises: with no other policy proposing, a forecast
+ *    below the current count holds it (scale-down is the measuring policies' to ask for).
  * 4. The recommendation is clamped to [min, max] and remembered; the stabilization windows
  *    then hold a scale-down at the highest recommendation within the window.
  * 5. A scale-down within the cooldown after a change holds instead.
@@ -44,7 +47,11 @@ export function decide(input: DecideInput): Decision {
     return r.proposal;
   });
   const offered = proposals.flatMap((p) => (p.replicas === null ? [] : [p.replicas]));
-  const recommended = offered.length === 0 ? null : Math.max(...offered);
+  const measured = proposals.filter(
+    (p, i) => p.replicas !== null && target.policies[i]?.kind !== 'forecast',
+  ).length;
+  const largest = offered.length === 0 ? null : Math.max(...offered);
+  const recommended = largest !== null && measured === 0 ? Math.max(largest, current) : largest;
   const { min, max } = bounds(target);
   const keep = pruned(input.state, now_ms, target);
 
@@ -138,6 +145,8 @@ function propose(policy: Exclude<Policy, { kind: 'watermark' }>, ctx: PolicyCont
       return targetProposal(policy, ctx);
     case 'backlog':
       return backlogProposal(policy, ctx);
+    case 'forecast':
+      return forecastProposal(policy, ctx);
   }
 }
 

@@ -1,6 +1,7 @@
 export { type BacklogSizing, backlogProposal, backlogSizing } from './backlog.ts';
 export { decide } from './decide.ts';
 export { DEFAULT_BEHAVIOUR, DEFAULT_TOLERANCE, scaledTarget } from './defaults.ts';
+export { type ForecastSlotPoint, forecastPeak, forecastProposal } from './forecast.ts';
 export { freshReading, type PolicyContext } from './readings.ts';
 export { stabilize } from './stabilization.ts';
 export { stepLimits } from './steps.ts';

@@ -71,7 +71,30 @@ export interface BacklogPolicy {
   throughput_max_age_s: number;
 }
 
-export type Policy = WatermarkPolicy | TargetPolicy | BacklogPolicy;
+/** Which of a forecast's figures the forecast policy sizes for. */
+export type ForecastLevel = 'point' | 'upper80' | 'upper95';
+
+/**
+ * Replicas for the demand forecast over the next `lead_s` (the replicas' start-up time), so a
+ * predicted rise finds them running. It only ever asks for what the forecast needs: with no
+ * fresh forecast it proposes nothing, and it is not meant to lower a count on its own.
+ */
+export interface ForecastPolicy {
+  kind: 'forecast';
+  name: string;
+  /** The reading: forecast demand in slots, the peak at `level` over the next `lead_s`. */
+  metric: string;
+  level: ForecastLevel;
+  /** How far ahead the reading looks; shown in the reason. */
+  lead_s: number;
+  /** Slots one replica serves (its workers' concurrency for the topic). */
+  slots_per_replica: number;
+  /** The busy share of its slots a replica is sized for (0.8: 20 % spare). */
+  target_utilization: number;
+  max_age_s: number;
+}
+
+export type Policy = WatermarkPolicy | TargetPolicy | BacklogPolicy | ForecastPolicy;
 
 /** How fast one direction may move. */
 export interface DirectionBehaviour {
