@@ -4480,9 +4480,9 @@ export interface operations {
                         /** @description healthy, warning, critical, over_provisioned or insufficient_history */
                         current_state: string;
                         recommendations: {
-                            /** @description add_nodes or remove_nodes */
+                            /** @description add_nodes, remove_nodes, or raise_max_replicas for a pool an autoscaler target sizes */
                             action: string;
-                            /** @description Whole nodes: slots needed (or spare) ÷ slots per node */
+                            /** @description Whole nodes (slots needed or spare ÷ slots per node), or replicas to raise the target’s maximum by */
                             quantity: number;
                             reason: string;
                             /** @description critical, high, medium or low */
