@@ -55,9 +55,14 @@ describe('dashboard: capacity alerts shaped for the page', () => {
       configureBody({
         threshold: null,
         email: null,
-        webhooks: [{ key: 'a', url: 'https://h.example/x ', format: 'slack', was: null }],
+        webhooks: [
+          { key: 'a', url: 'https://h.example/x ', format: 'slack', was: null },
+          { key: 'webhook:kept.example:0123456789', url: ' ', format: 'json', was: 'https://kept.example/…' },
+        ],
       }),
-    ).toEqual({ webhooks: [{ url: 'https://h.example/x', format: 'slack' }] });
+    ).toEqual({
+      webhooks: [{ url: 'https://h.example/x', format: 'slack' }, { id: 'webhook:kept.example:0123456789' }],
+    });
   });
 
   it('puts each part of a 400 beside the field it names, the first part of each', () => {
@@ -167,17 +172,24 @@ describe.skipIf(missing !== null)('dashboard: capacity alerts in Chromium', () =
     await settingsFact(page, 'Webhooks').getByText('https://hooks.slack.com/…').waitFor();
     expect(await page.content()).not.toContain('s3cr3t');
 
-    // Adding another would replace the list: the stored one stays only with its URL typed again.
+    // Adding another keeps the one in effect by its id, its URL never sent again.
     await form.getByRole('button', { name: 'Add a webhook' }).click();
-    await save.click();
-    await form.getByText('Type this webhook’s URL again to keep it, or remove it.').waitFor();
     expect(
-      await form.getByLabel('URL of the webhook at https://hooks.slack.com/…, to keep it').inputValue(),
+      await form
+        .getByLabel('New URL for the webhook at https://hooks.slack.com/… (blank: keep it)')
+        .inputValue(),
     ).toBe('');
-    await form.getByRole('button', { name: 'Keep the webhooks as they are' }).click();
+    await form.getByLabel('URL', { exact: true }).fill('https://ops.example/hook');
+    await save.click();
+    await settingsFact(page, 'Webhooks').getByText('https://ops.example/…').waitFor();
+    await settingsFact(page, 'Webhooks').getByText('https://hooks.slack.com/…').waitFor();
+    expect(await page.content()).not.toContain('s3cr3t');
 
-    // Removing it sends the list without it.
+    // Removing the Slack one sends the list without it; then the other.
     await form.getByRole('button', { name: 'Remove the webhook at https://hooks.slack.com/…' }).click();
+    await save.click();
+    await expect.poll(() => settingsFact(page, 'Webhooks').textContent()).not.toContain('hooks.slack.com');
+    await form.getByRole('button', { name: 'Remove the webhook at https://ops.example/…' }).click();
     await save.click();
     await expect.poll(() => settingsFact(page, 'Webhooks').textContent()).toBe('none set through the API');
 

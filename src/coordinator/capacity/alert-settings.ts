@@ -43,8 +43,8 @@ export interface CapacityAlertChange {
   threshold_pct?: number | null;
   /** Null: no e-mail. */
   notification_email?: string | null;
-  /** Replaces the whole list; [] removes them all. */
-  webhooks?: ReadonlyArray<{ url: string; format?: WebhookFormat }>;
+  /** Replaces the whole list: new ones by URL, those in effect by id (GET's); [] removes them all. */
+  webhooks?: ReadonlyArray<{ url?: string; format?: WebhookFormat; id?: string }>;
 }
 
 function parseWebhooks(json: string): ApiWebhook[] {
@@ -93,25 +93,47 @@ function checkedEmail(value: string | null): string | null {
   return value;
 }
 
-function checkedWebhooks(list: NonNullable<CapacityAlertChange['webhooks']>): ApiWebhook[] {
+/**
+ * The list a change sets: each new webhook checked, each one kept by id found among those in
+ * effect (`stored`), none twice.
+ */
+function checkedWebhooks(
+  list: NonNullable<CapacityAlertChange['webhooks']>,
+  stored: readonly ApiWebhook[],
+): ApiWebhook[] {
   if (list.length > MAX_API_WEBHOOKS)
     throw badRequest(`body.webhooks must NOT have more than ${MAX_API_WEBHOOKS} items`);
   const seen = new Map<string, number>();
-  return list.map(({ url, format = 'json' }, i) => {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw badRequest(`body.webhooks[${i}].url is not a URL`);
+  return list.map((item, i) => {
+    let webhook: ApiWebhook;
+    if (item.id !== undefined) {
+      if (item.url !== undefined || item.format !== undefined)
+        throw badRequest(`body.webhooks[${i}] keeps a webhook by id: it takes no url or format`);
+      const found = stored.find((w) => webhookChannel(w) === item.id);
+      if (found === undefined)
+        throw badRequest(`body.webhooks[${i}].id ${JSON.stringify(item.id)} is not a webhook in effect`);
+      webhook = found;
+    } else {
+      const { url, format = 'json' } = item;
+      if (url === undefined) throw badRequest(`body.webhooks[${i}] is missing the required field "url"`);
+      let parsed: URL;
+      try {
+        parsed = new URL(url);
+      } catch {
+        throw badRequest(`body.webhooks[${i}].url is not a URL`);
+      }
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+        throw badRequest(
+          `body.webhooks[${i}].url must be http or https, not ${parsed.protocol.slice(0, -1)}`,
+        );
+      }
+      webhook = { url, format };
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw badRequest(`body.webhooks[${i}].url must be http or https, not ${parsed.protocol.slice(0, -1)}`);
-    }
-    const channel = webhookChannel({ url, format });
+    const channel = webhookChannel(webhook);
     const earlier = seen.get(channel);
     if (earlier !== undefined) throw badRequest(`body.webhooks[${i}] repeats body.webhooks[${earlier}]`);
     seen.set(channel, i);
-    return { url, format };
+    return webhook;
   });
 }
 
@@ -121,11 +143,15 @@ export async function configureCapacityAlerts(
   change: CapacityAlertChange,
   { by, now, ...deps }: CapacityAlertSettingsDeps & { by: string | null; now: number },
 ): Promise<CapacityAlertSettings> {
-  // Checked before anything is read, so a bad body changes nothing.
+  // Checked before anything is written (a webhook kept by id against those stored), so a bad
+  // body changes nothing.
   const email = change.notification_email === undefined ? undefined : checkedEmail(change.notification_email);
-  const webhooks = change.webhooks === undefined ? undefined : checkedWebhooks(change.webhooks);
   return store.transaction(async (trx) => {
     const row = await readCapacityAlertSettings(trx);
+    const webhooks =
+      change.webhooks === undefined
+        ? undefined
+        : checkedWebhooks(change.webhooks, row === undefined ? [] : parseWebhooks(row.webhooks));
     const next = {
       threshold_pct: change.threshold_pct === undefined ? (row?.threshold_pct ?? null) : change.threshold_pct,
       notification_email: email === undefined ? (row?.notification_email ?? null) : email,

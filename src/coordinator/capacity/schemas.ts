@@ -29,16 +29,29 @@ export const ConfigureBody = Type.Object(
       Type.Array(
         Type.Object(
           {
-            url: Type.String({
-              minLength: 1,
-              maxLength: 2048,
-              description: 'http or https; stored, shown redacted',
-            }),
+            url: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 2048,
+                description: 'A new webhook: http or https; stored, shown redacted',
+              }),
+            ),
             format: Type.Optional(WebhookFormat),
+            id: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 300,
+                description: 'Instead of url: a webhook in effect, by the id GET shows, kept as it is',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
-        { maxItems: 10, description: 'Replaces the list; [] removes every API webhook' },
+        {
+          maxItems: 10,
+          description:
+            'Replaces the list: new ones by url, those in effect by id; [] removes every API webhook',
+        },
       ),
     ),
   },

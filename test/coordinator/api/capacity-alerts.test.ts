@@ -133,6 +133,14 @@ describeEachBackend('API: capacity alert settings', (backend) => {
         { webhooks: Array.from({ length: 11 }, (_, i) => ({ url: `https://h${i}.example` })) },
         /^body\.webhooks must NOT have more than 10 items$/,
       ],
+      [
+        { webhooks: [{ id: 'webhook:nowhere.example:0123456789' }] },
+        /^body\.webhooks\[0\]\.id "webhook:nowhere\.example:0123456789" is not a webhook in effect$/,
+      ],
+      [
+        { webhooks: [{ id: 'webhook:x:1', url: 'https://x.example' }] },
+        /^body\.webhooks\[0\] keeps a webhook by id: it takes no url or format$/,
+      ],
       [{ threshold: 80 }, /^body has an unknown field "threshold"$/],
       [[{ threshold_pct: 80 }], /^body must be object$/],
     ];
@@ -151,6 +159,30 @@ describeEachBackend('API: capacity alert settings', (backend) => {
       threshold_source: 'configuration',
       updated_at: null,
     });
+  });
+
+  it('keeps a webhook in effect by its id while the list changes around it, without its URL sent again', async () => {
+    const first = await configure({
+      webhooks: [
+        { url: 'https://hooks.slack.com/services/T000/B000/SECRET', format: 'slack' },
+        { url: 'https://ops.example/hook?token=abc' },
+      ],
+    });
+    expect(first.statusCode, first.body).toBe(200);
+    const [slack, ops] = (first.json() as { webhooks: Array<{ id: string; url: string }> }).webhooks;
+    const next = await configure({ webhooks: [{ id: slack?.id }, { url: 'https://new.example/hook' }] });
+    expect(next.statusCode, next.body).toBe(200);
+    const kept = (next.json() as { webhooks: Array<{ id: string; url: string; format: string }> }).webhooks;
+    expect(kept.map((w) => w.id)).toEqual([slack?.id, expect.stringMatching(/^webhook:new\.example:/)]);
+    expect(kept[0]).toMatchObject({ format: 'slack' });
+    expect(kept.some((w) => w.id === ops?.id)).toBe(false);
+    expect(next.body).not.toContain('SECRET');
+    // The stored URL is the one first sent: deliveries still reach it.
+    const row = await api()
+      .store.db.selectFrom('capacity_alert_settings')
+      .select('webhooks')
+      .executeTakeFirst();
+    expect(row?.webhooks).toContain('https://hooks.slack.com/services/T000/B000/SECRET');
   });
 
   it('lets operators and admins configure, anyone with a key read, and nobody without one', async () => {

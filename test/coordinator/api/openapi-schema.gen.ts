@@ -4690,15 +4690,17 @@ export interface operations {
                 "application/json": {
                     threshold_pct?: number | null;
                     notification_email?: string | null;
-                    /** @description Replaces the list; [] removes every API webhook */
+                    /** @description Replaces the list: new ones by url, those in effect by id; [] removes every API webhook */
                     webhooks?: {
-                        /** @description http or https; stored, shown redacted */
-                        url: string;
+                        /** @description A new webhook: http or https; stored, shown redacted */
+                        url?: string;
                         /**
                          * @description json: Vigil’s JSON body; slack: a Slack incoming-webhook message
                          * @enum {string}
                          */
                         format?: "json" | "slack";
+                        /** @description Instead of url: a webhook in effect, by the id GET shows, kept as it is */
+                        id?: string;
                     }[];
                 };
             };

@@ -40,7 +40,8 @@ export interface AlertSettings {
 export interface ConfigureBody {
   threshold_pct?: number | string | null;
   notification_email?: string | null;
-  webhooks?: { url: string; format: WebhookFormat }[];
+  /** New ones by URL, those in effect by the id GET shows (kept as they are). */
+  webhooks?: Array<{ url: string; format: WebhookFormat } | { id: string }>;
 }
 
 export const SETTINGS_PATH = '/sla/capacity/alerts/configure';
@@ -80,7 +81,10 @@ export function newerSettings(
   return (polled.updated_at ?? '') >= (saved.updated_at ?? '') ? polled : saved;
 }
 
-/** A webhook row of the form: a new one, or one in effect (`was`, redacted) whose URL must be typed again to keep it. */
+/**
+ * A webhook row of the form: a new one, or one in effect (`was`, redacted; `key` is its id),
+ * kept as it is while its URL is left blank, replaced when a URL is typed.
+ */
 export interface WebhookRow {
   key: string;
   url: string;
@@ -113,7 +117,9 @@ export function configureBody(draft: SettingsDraft): ConfigureBody {
     body.notification_email = text === '' ? null : text;
   }
   if (draft.webhooks !== null)
-    body.webhooks = draft.webhooks.map((w) => ({ url: w.url.trim(), format: w.format }));
+    body.webhooks = draft.webhooks.map((w) =>
+      w.was !== null && w.url.trim() === '' ? { id: w.key } : { url: w.url.trim(), format: w.format },
+    );
   return body;
 }
 

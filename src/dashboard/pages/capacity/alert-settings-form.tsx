@@ -15,16 +15,6 @@ import { WebhookRows } from './webhook-rows.tsx';
 
 const UNTOUCHED: SettingsDraft = { threshold: null, email: null, webhooks: null };
 
-/** A stored webhook left in a changed list without its URL typed again: said here, not sent. */
-function untypedRows(rows: WebhookRow[] | null): Partial<Record<FieldName, string>> {
-  const errors: Partial<Record<FieldName, string>> = {};
-  rows?.forEach((w, i) => {
-    if (w.was !== null && w.url.trim() === '')
-      errors[`webhooks[${i}]`] = 'Type this webhook’s URL again to keep it, or remove it.';
-  });
-  return errors;
-}
-
 /** The errors left once the fields of `change` are edited; a webhook edit takes back every webhook's. */
 function withoutErrorsOf(
   errors: Partial<Record<FieldName, string>>,
@@ -69,11 +59,6 @@ export function AlertSettingsForm({
     const body = configureBody(draft);
     if (Object.keys(body).length === 0) {
       setErrors({ form: 'Nothing to save: no field was changed.' });
-      return;
-    }
-    const untyped = untypedRows(draft.webhooks);
-    if (Object.keys(untyped).length > 0) {
-      setErrors(untyped);
       return;
     }
     setBusy(true);

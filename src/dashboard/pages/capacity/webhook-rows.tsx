@@ -9,7 +9,8 @@ export const storedRows = (s: AlertSettings): WebhookRow[] =>
 /**
  * The form's webhooks. Untouched (`rows` null) they are the ones in effect, shown as the API
  * shows them and left out of the save. Once one is added or removed, the save sends the whole
- * list, as the API takes it: a stored webhook is kept only by typing its URL again.
+ * list, as the API takes it: a webhook in effect by its id (kept as it is) while its URL is
+ * left blank, replaced by the URL typed otherwise.
  */
 export function WebhookRows({
   settings,
@@ -32,7 +33,7 @@ export function WebhookRows({
   const remove = (key: string) => edit((list) => list.filter((w) => w.key !== key));
   const update = (key: string, patch: Partial<WebhookRow>) =>
     edit((list) => list.map((w) => (w.key === key ? { ...w, ...patch } : w)));
-  const retype = rows?.some((w) => w.was !== null) ?? false;
+  const kept = rows?.some((w) => w.was !== null) ?? false;
 
   return (
     <fieldset class="webhooks" aria-describedby="webhooks-error">
@@ -44,10 +45,10 @@ export function WebhookRows({
             : 'None: saving removes every webhook set through the API.'}
         </p>
       )}
-      {retype && (
+      {kept && (
         <p class="hint">
-          The API never shows a stored webhook’s URL again and a save replaces the whole list: type the URL of
-          each one to keep, or remove it.
+          A webhook in effect stays as it is while its URL is left blank (the API never shows it again); type
+          a URL to replace it.
         </p>
       )}
       <ul class="webhook-rows">
@@ -66,7 +67,7 @@ export function WebhookRows({
           return (
             <li key={w.key} class="toolbar">
               <label>
-                {w.was === null ? 'URL' : `URL of the webhook at ${w.was}, to keep it`}
+                {w.was === null ? 'URL' : `New URL for the webhook at ${w.was} (blank: keep it)`}
                 <input
                   type="url"
                   autocomplete="off"
