@@ -9,7 +9,6 @@ import {
   fieldErrors,
   SETTINGS_PATH,
   type SettingsDraft,
-  type WebhookRow,
 } from './alert-model.ts';
 import { WebhookRows } from './webhook-rows.tsx';
 
