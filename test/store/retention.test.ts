@@ -172,6 +172,37 @@ describeEachBackend('retention', (backend) => {
     expect(left.map((r) => Number(r.bucket_start))).toEqual([NOW - 100 * DAY]);
   });
 
+  it('prunes resolved capacity alerts past the rollup horizon, and never an open one', async () => {
+    const alert = (id: string, opened: number, resolved: number | null) => ({
+      id,
+      kind: 'capacity_utilization_high' as const,
+      opened_at: opened,
+      threshold_pct: 80,
+      value_pct: 90,
+      worst_pct: 90,
+      last_value_pct: 90,
+      forecast_at: null,
+      updated_at: resolved ?? opened,
+      resolved_at: resolved,
+    });
+    await store.db
+      .insertInto('capacity_alerts')
+      .values([
+        alert('old-resolved', NOW - 500 * DAY, NOW - 450 * DAY),
+        alert('old-open', NOW - 500 * DAY, null),
+        alert('recent', NOW - 20 * DAY, NOW - 10 * DAY),
+      ])
+      .execute();
+    const deleted = await pruneExpired(store.db, {
+      rawBefore: NOW - 90 * DAY,
+      rollupBefore: NOW - 400 * DAY,
+      fineRollupMs: 3_600_000,
+    });
+    expect(deleted['capacity_alerts']).toBe(1);
+    const left = await store.db.selectFrom('capacity_alerts').select('id').orderBy('id').execute();
+    expect(left.map((r) => r.id)).toEqual(['old-open', 'recent']);
+  });
+
   it('prunes monitors’ reports past the rollup horizon, and keeps newer ones', async () => {
     for (const [epoch, age] of [
       [1, 500],

@@ -66,6 +66,14 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
   { name: 'capacity_snapshots', table: 'capacity_snapshots', ageColumn: 'timestamp', horizon: 'raw' },
   // Queue depth history (decision 0072): sampled like the snapshots, kept like them.
   { name: 'topic_samples', table: 'topic_samples', ageColumn: 'sampled_at', horizon: 'raw' },
+  // Resolved capacity alerts, like resolved violations; open ones stay whatever their age.
+  {
+    name: 'capacity_alerts',
+    table: 'capacity_alerts',
+    ageColumn: 'resolved_at',
+    horizon: 'rollup',
+    only: () => [['resolved_at', 'is not', null]],
+  },
   // Capacity planning's history (decision 0086) is a rollup: one row per scope and interval.
   { name: 'capacity_series', table: 'capacity_series', ageColumn: 'bucket_start', horizon: 'rollup' },
   // Pending deliveries stay whatever their age: they have not been sent yet.
