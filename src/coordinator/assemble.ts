@@ -143,6 +143,7 @@ function buildServices(
     runner: createForecastThread(),
     now,
     log: log.child({ component: 'capacity' }),
+    registry,
   });
   const capacityAlerts = createCapacityAlertEvaluation({
     db: store.db,

@@ -1,3 +1,4 @@
+import { Gauge, type Registry } from 'prom-client';
 import type { VigilConfig } from '../../config/schema.ts';
 import {
   bucketStartOf,
@@ -8,7 +9,7 @@ import {
 } from '../../core/capacity/series.ts';
 import { insufficientAnswer } from '../../core/forecast/engine.ts';
 import { defaultSeasons } from '../../core/forecast/seasons.ts';
-import type { ForecastAnswer, ForecastRequest } from '../../core/forecast/types.ts';
+import type { ForecastAnswer, ForecastPoint, ForecastRequest } from '../../core/forecast/types.ts';
 import type { Logger } from '../../platform/log.ts';
 import { listCapacityScopes, readCapacitySeries } from '../../store/repositories/capacity-series.ts';
 import type { Store } from '../../store/store.ts';
@@ -63,6 +64,8 @@ export interface CapacityForecastDeps {
   runner: ForecastRunner;
   now: () => number;
   log: Logger;
+  /** Where each made forecast's figures are published (`/metrics`); none in some tests. */
+  registry?: Registry;
 }
 
 /**
@@ -72,6 +75,7 @@ export interface CapacityForecastDeps {
  */
 export function createCapacityForecasts(deps: CapacityForecastDeps): CapacityForecasts {
   const { store, settings, runner, now, log } = deps;
+  const gauges = deps.registry === undefined ? undefined : capacityGauges(deps.registry);
   const cache = new Map<string, { bucket: number; steps: number; made: Promise<ScopeForecast> }[]>();
   const made = new Map<string, ScopeForecast>();
 
@@ -108,6 +112,7 @@ export function createCapacityForecasts(deps: CapacityForecastDeps): CapacityFor
       computed_at: now(),
     };
     made.set(scope, forecast);
+    if (gauges !== undefined) publish(gauges, forecast);
     return forecast;
   }
 
@@ -154,6 +159,63 @@ export function createCapacityForecasts(deps: CapacityForecastDeps): CapacityFor
     latest: (scope) => made.get(scope),
     close: () => runner.close(),
   };
+}
+
+interface CapacityGauges {
+  peak: Gauge<'scope' | 'level'>;
+  mase: Gauge<'scope' | 'model'>;
+  history: Gauge<'scope'>;
+}
+
+function capacityGauges(registry: Registry): CapacityGauges {
+  return {
+    peak: new Gauge({
+      name: 'vigil_capacity_forecast_peak_slots',
+      help: 'The peak of a scope’s demand forecast over its horizon, in slots: the point forecast and the upper bounds',
+      labelNames: ['scope', 'level'],
+      registers: [registry],
+    }),
+    mase: new Gauge({
+      name: 'vigil_capacity_forecast_mase',
+      help: 'A scope’s forecast backtest MASE, of MSTL and of seasonal-naive (below 1 beats the in-sample seasonal-naive error)',
+      labelNames: ['scope', 'model'],
+      registers: [registry],
+    }),
+    history: new Gauge({
+      name: 'vigil_capacity_history_intervals',
+      help: 'Observed intervals of a scope’s capacity series that its latest forecast read',
+      labelNames: ['scope'],
+      registers: [registry],
+    }),
+  };
+}
+
+/** A made forecast's figures; a scope without a forecast has only its history's length. */
+function publish(g: CapacityGauges, f: ScopeForecast): void {
+  const a = f.answer;
+  if (a.kind !== 'forecast') {
+    g.history.set({ scope: f.scope }, a.have);
+    return;
+  }
+  g.history.set({ scope: f.scope }, f.history.filter((p) => p.demand !== null).length);
+  const peak = (pick: (p: ForecastPoint) => number) => Math.max(0, ...a.points.map(pick));
+  g.peak.set(
+    { scope: f.scope, level: 'point' },
+    peak((p) => p.value),
+  );
+  g.peak.set(
+    { scope: f.scope, level: 'upper80' },
+    peak((p) => p.upper80),
+  );
+  g.peak.set(
+    { scope: f.scope, level: 'upper95' },
+    peak((p) => p.upper95),
+  );
+  // The backtest's `model` is MSTL's accuracy (null when it failed); `chosen` says which forecasts.
+  if (a.backtest.model.mase !== null)
+    g.mase.set({ scope: f.scope, model: 'mstl_ets' }, a.backtest.model.mase);
+  if (a.backtest.seasonal_naive.mase !== null)
+    g.mase.set({ scope: f.scope, model: 'seasonal_naive' }, a.backtest.seasonal_naive.mase);
 }
 
 /** The configured horizon in intervals. */

@@ -105,6 +105,15 @@ describeEachBackend('capacity forecast and recommendations', (backend) => {
     // Demand stays under the 40 live slots.
     expect(body.demand_exceeds_supply_at).toBeNull();
 
+    // The forecast's figures are on /metrics.
+    const metrics = (await get('/metrics')).body;
+    const peak = Math.max(...body.points.map((p) => p.value));
+    expect(metrics).toContain(`vigil_capacity_forecast_peak_slots{scope="fleet",level="point"} ${peak}`);
+    expect(metrics).toContain(
+      `vigil_capacity_forecast_mase{scope="fleet",model="seasonal_naive"} ${body.backtest?.seasonal_naive.mase}`,
+    );
+    expect(metrics).toContain('vigil_capacity_history_intervals{scope="fleet"} 1008');
+
     // The next collection's capacity snapshot carries the seed's forecast columns, filled: the
     // fleet's forecast read against that collection's own reading, where no node is live.
     const collected = await api.app.inject({
