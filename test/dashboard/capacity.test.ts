@@ -77,6 +77,8 @@ describe('dashboard: capacity forecasts shaped for the page', () => {
     expect(moreHoursText(1)).toBe('1 more hour');
     expect(moreHoursText(38)).toBe('38 more hours');
     expect(moreHoursText(2.25)).toBe('2.3 more hours');
+    expect(moreHoursText(0.094)).toBe('6 more minutes');
+    expect(moreHoursText(0.01)).toBe('1 more minute');
     expect(seasonText(24, 3600)).toBe('24 (1 d)');
     expect(seasonText(168, 3600)).toBe('168 (7 d)');
     const r = (priority: string, by: string) => ({ priority, by }) as Recommendation;

@@ -72,7 +72,8 @@ export function HistoryNeeded({ forecast: f }: { forecast: CapacityForecast }) {
           No forecast for {scopeName(f.topic)} yet: it needs {moreHoursText(needed.need_hours)} of history.
         </strong>{' '}
         It has {formatNumber(needed.have_intervals)} of the {formatNumber(needed.need_intervals)} intervals a
-        forecast needs ({formatNumber(hours, 1)} h observed).
+        forecast needs ({hours < 1 ? `${formatNumber(hours * 60, 0)} min` : `${formatNumber(hours, 1)} h`}{' '}
+        observed).
       </p>
       <p class="muted">{needed.reason}</p>
     </div>

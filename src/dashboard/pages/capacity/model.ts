@@ -153,8 +153,15 @@ export function scopeLabel(scope: string): string {
   return scope.startsWith('topic:') ? `topic ${scope.slice('topic:'.length)}` : scope;
 }
 
-/** "1 more hour", "38 more hours", "2.5 more hours": what an insufficient history still needs. */
+/**
+ * "1 more hour", "38 more hours", "2.5 more hours", and under an hour "6 more minutes" (vigil
+ * up's compressed time): what an insufficient history still needs.
+ */
 export function moreHoursText(hours: number): string {
+  if (hours < 1) {
+    const minutes = Math.max(1, Math.ceil(hours * 60));
+    return `${minutes} more ${minutes === 1 ? 'minute' : 'minutes'}`;
+  }
   const rounded = Math.round(hours * 10) / 10;
   return `${rounded} more ${rounded === 1 ? 'hour' : 'hours'}`;
 }
