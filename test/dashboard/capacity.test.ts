@@ -81,6 +81,7 @@ describe('dashboard: capacity forecasts shaped for the page', () => {
     expect(moreHoursText(0.01)).toBe('1 more minute');
     expect(seasonText(24, 3600)).toBe('24 (1 d)');
     expect(seasonText(168, 3600)).toBe('168 (7 d)');
+    expect(seasonText(24, 5)).toBe('24 (2 min)');
     const r = (priority: string, by: string) => ({ priority, by }) as Recommendation;
     expect(
       byPriority([r('low', 'b'), r('critical', 'c'), r('high', 'a'), r('critical', 'a')]).map(
@@ -201,7 +202,7 @@ describe.skipIf(missing !== null)('dashboard: the capacity page in Chromium', ()
     expect((await row.locator('td').allTextContents()).slice(0, 4)).toEqual([
       fleet?.priority,
       fleet?.action.replaceAll('_', ' '),
-      String(fleet?.quantity),
+      `${fleet?.quantity} nodes`,
       'fleet',
     ]);
     expect(await seriousA11yViolations(page)).toEqual([]);

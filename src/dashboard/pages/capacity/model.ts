@@ -233,7 +233,12 @@ export const modelName = (model: string) => MODEL_NAMES[model] ?? words(model);
 /** A season in intervals, in time: 24 hourly intervals are "24 (1 d)". */
 export function seasonText(season: number, intervalS: number): string {
   const hours = (season * intervalS) / 3600;
-  const span = hours % 24 === 0 ? `${hours / 24} d` : `${Math.round(hours * 10) / 10} h`;
+  const span =
+    hours < 1
+      ? `${Math.round(hours * 60 * 10) / 10} min`
+      : hours % 24 === 0
+        ? `${hours / 24} d`
+        : `${Math.round(hours * 10) / 10} h`;
   return `${season} (${span})`;
 }
 

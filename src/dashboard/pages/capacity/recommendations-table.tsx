@@ -29,7 +29,7 @@ export function RecommendationsTable({ answer }: { answer: CapacityRecommendatio
                 <th scope="col">Priority</th>
                 <th scope="col">Action</th>
                 <th scope="col" class="num">
-                  Nodes
+                  Quantity
                 </th>
                 <th scope="col">Scope</th>
                 <th scope="col">By</th>
@@ -42,7 +42,7 @@ export function RecommendationsTable({ answer }: { answer: CapacityRecommendatio
                   <td class={PRIORITY_TONE[r.priority] ?? ''}>{r.priority}</td>
                   <td>{words(r.action)}</td>
                   <td class="num" title={`${formatNumber(r.slots_needed, 1)} slots`}>
-                    {formatNumber(r.quantity)}
+                    {formatNumber(r.quantity)} {r.action === 'raise_max_replicas' ? 'replicas' : 'nodes'}
                   </td>
                   <td>{scopeLabel(r.scope)}</td>
                   <td class="nowrap">{formatTime(r.by)}</td>
