@@ -141,18 +141,7 @@ function forecastSection(
       `${fmt(optimum.replica_seconds).padStart(9)}   ${'1.00'.padStart(9)}` +
       `   (${trace.about}; deadline ${trace.deadline_s} s, start-up ${trace.startup_s} s; optimum in ${Math.round(optimum_ms)} ms)`,
   );
-  const backlog: Policy = {
-    kind: 'backlog',
-    name: 'backlog',
-    backlog: METRICS.backlog,
-    arrival_rate_per_s: METRICS.arrival_rate_per_s,
-    throughput_per_replica_per_s: METRICS.throughput_per_replica_per_s,
-    deadline_s: trace.deadline_s,
-    startup_s: trace.startup_s,
-    headroom,
-    max_age_s: 60,
-    throughput_max_age_s: 3600,
-  };
+  const backlog = backlogPolicy(trace, headroom);
   const behaviour: Behaviour = {
     scale_up: { ...DEFAULT_BEHAVIOUR.scale_up, max_step: 100 },
     scale_down: { ...DEFAULT_BEHAVIOUR.scale_down, stabilization_s: down_window_s },
@@ -246,6 +235,22 @@ const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
  * be approached) and down to the highest recommendation of the last `down_window_s`. In the
  * combination the target policy is a utilization safety net, set higher than alone.
  */
+/** The backlog policy both sections run, for a trace's deadline and start-up. */
+function backlogPolicy(trace: { deadline_s: number; startup_s: number }, headroom: number): Policy {
+  return {
+    kind: 'backlog',
+    name: 'backlog',
+    backlog: METRICS.backlog,
+    arrival_rate_per_s: METRICS.arrival_rate_per_s,
+    throughput_per_replica_per_s: METRICS.throughput_per_replica_per_s,
+    deadline_s: trace.deadline_s,
+    startup_s: trace.startup_s,
+    headroom,
+    max_age_s: 60,
+    throughput_max_age_s: 3600,
+  };
+}
+
 function policiesFor(
   trace: Trace,
   bounds: { min_replicas: number; max_replicas: number },
@@ -274,18 +279,7 @@ function policiesFor(
     tolerance: DEFAULT_TOLERANCE,
     max_age_s: 60,
   };
-  const backlog: Policy = {
-    kind: 'backlog',
-    name: 'backlog',
-    backlog: METRICS.backlog,
-    arrival_rate_per_s: METRICS.arrival_rate_per_s,
-    throughput_per_replica_per_s: METRICS.throughput_per_replica_per_s,
-    deadline_s: trace.deadline_s,
-    startup_s: trace.startup_s,
-    headroom,
-    max_age_s: 60,
-    throughput_max_age_s: 3600,
-  };
+  const backlog = backlogPolicy(trace, headroom);
   const free: Behaviour = {
     scale_up: { max_step: 1000, max_step_pct: 0, period_s: 0, stabilization_s: 0 },
     scale_down: { max_step: 1000, max_step_pct: 0, period_s: 0, stabilization_s: 0 },

@@ -9,7 +9,6 @@ import type { JobQueue } from '../queue/queue.ts';
 import { upsertConfigTopics } from '../store/repositories/topics.ts';
 import type { Store } from '../store/store.ts';
 import type { FetchLike } from './alerts/send.ts';
-import { createSmtpSend } from './alerts/smtp.ts';
 import { type Alerting, createAlerting } from './alerts/wiring.ts';
 import { buildApp } from './app.ts';
 import type { VerifiedKey } from './auth/keys.ts';
@@ -17,14 +16,10 @@ import { sessionRoutes } from './auth/session-routes.ts';
 import { createSessions, type Sessions } from './auth/sessions.ts';
 import { signaturePruning } from './auth/signed-requests.ts';
 import { autoscalerRoutes } from './autoscaler/routes.ts';
-import { capacityChannels } from './capacity/alert-channels.ts';
-import { createCapacityAlertEvaluation, type ForecastCrossingProvider } from './capacity/alert-evaluation.ts';
+import type { ForecastCrossingProvider } from './capacity/alert-evaluation.ts';
 import { capacityAlertRoutes } from './capacity/alert-routes.ts';
 import { capacityForecastRoutes } from './capacity/forecast-routes.ts';
-import { createForecastThread } from './capacity/forecast-thread.ts';
-import { type CapacityForecasts, createCapacityForecasts, forecastWarming } from './capacity/forecasts.ts';
-import { capacitySampling } from './capacity/sampler.ts';
-import { fleetForecastCrossing, snapshotPlan } from './capacity/scope-view.ts';
+import { type CapacityPlanning, capacitySchedules, createCapacityPlanning } from './capacity/wiring.ts';
 import { configRoutes } from './configuration/routes.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { identityRoutes } from './epochs/identity-routes.ts';
@@ -116,12 +111,7 @@ interface Services {
   collector: SlaCollector;
   heartbeats: HeartbeatBatcher;
   sessions: Sessions;
-  capacity: CapacityForecasts;
-}
-
-/** What capacity alerts need of the configuration: its threshold and the SMTP server. */
-function capacityAlertSettingsDeps(config: VigilConfig) {
-  return { configThresholdPct: config.capacity.alert_threshold_pct, smtp: config.alerts.smtp };
+  capacity: CapacityPlanning;
 }
 
 /** The SLA engine, epochs, alerting and heartbeat intake, each from only what it needs. */
@@ -131,26 +121,14 @@ function buildServices(
   forecastCrossing: ForecastCrossingProvider | undefined,
 ): Services {
   const { store, config, key, log, now, registry } = base;
-  const alertLog = log.child({ component: 'alerts' });
-  const capacityDelivery = {
-    alerts: config.alerts,
-    mail: createSmtpSend(config.alerts.smtp),
-    collectionIntervalMs: config.sla.collection_interval_s * 1000,
-  };
-  const capacity = createCapacityForecasts({
+  const capacity = createCapacityPlanning({
     store,
-    settings: config.capacity,
-    runner: createForecastThread(),
+    config,
+    log,
     now,
-    log: log.child({ component: 'capacity' }),
     registry,
-  });
-  const capacityAlerts = createCapacityAlertEvaluation({
-    db: store.db,
-    settings: capacityAlertSettingsDeps(config),
-    delivery: capacityDelivery,
-    log: alertLog,
-    forecastCrossing: forecastCrossing ?? fleetForecastCrossing(capacity, store, config.capacity),
+    alertFetch,
+    forecastCrossing,
   });
   const slaMetrics = createSlaMetrics(registry, config.sla);
   const epochMetrics = createEpochMetrics(registry);
@@ -167,26 +145,19 @@ function buildServices(
     store,
     config,
     registry,
-    log: alertLog,
+    log: log.child({ component: 'alerts' }),
     ...(alertFetch === undefined ? {} : { fetch: alertFetch }),
-    extraChannels: capacityChannels({
-      db: store.db,
-      alerts: config.alerts,
-      mail: capacityDelivery.mail,
-      settings: capacityAlertSettingsDeps(config),
-      fetch: alertFetch ?? globalThis.fetch,
-    }),
+    extraChannels: capacity.extraChannels,
   });
   const collector = createSlaCollector({
     store,
     settings: config.sla,
     log: log.child({ component: 'sla' }),
     now,
-    plan: (reading) =>
-      snapshotPlan(capacity.latest('fleet'), reading, { now: now(), settings: config.capacity }),
+    plan: capacity.plan,
     sinks: {
       onTransitions: alerts.onTransitions,
-      prepareCapacity: (capacity, at) => capacityAlerts.prepare(capacity, at),
+      prepareCapacity: capacity.prepareCapacity,
       onCollected: (readings, summary, open, applied) =>
         publishCollection(slaMetrics, readings, summary, open, applied),
     },
@@ -265,15 +236,15 @@ function registerRoutes(
   slaRoutes(app, { store, collector: s.collector, now });
   capacityForecastRoutes(app, {
     store,
-    forecasts: s.capacity,
+    forecasts: s.capacity.forecasts,
     settings: config.capacity,
     autoscaler: config.autoscaler,
     now,
   });
-  app.addHook('onClose', () => s.capacity.close());
+  app.addHook('onClose', () => s.capacity.forecasts.close());
   capacityAlertRoutes(app, {
     store,
-    settings: capacityAlertSettingsDeps(config),
+    settings: s.capacity.alertSettings,
     alerts: config.alerts,
     now,
   });
@@ -334,20 +305,12 @@ function coordinatorSchedules(
     epochs: EpochService;
     jobs: JobService;
     queue: JobQueue;
-    capacity: CapacityForecasts;
+    capacity: CapacityPlanning;
   },
 ): Schedule[] {
   return [
     collectionSchedule(collector, config.sla.collection_interval_s),
-    capacitySampling({
-      store,
-      queue,
-      now,
-      intervalS: config.capacity.interval_s,
-      sampleIntervalS: config.capacity.sample_interval_s,
-      livenessTimeoutS: config.sla.liveness_timeout_s,
-    }),
-    forecastWarming(capacity, config.capacity),
+    ...capacitySchedules({ store, config, now, queue }, capacity.forecasts),
     topicSampling({ store, queue, now, intervalMs: config.sla.collection_interval_s * 1000 }),
     epochSchedule(epochs),
     signaturePruning({ db: store.db, windowMs: config.auth.signed_request_window_s * 1000, now }),

@@ -64,26 +64,31 @@ function pointsOf(prediction: Prediction) {
  * cheap (no model), so a caller may ask before handing the request to a thread.
  */
 export function insufficientAnswer(request: ForecastRequest): ForecastAnswer | null {
-  const { y, seasons, horizon, origins, backtestHorizon } = checkRequest(request);
+  return planned(request).short;
+}
+
+/** The request checked, its seasons planned, and the insufficient answer when none is usable. */
+function planned(request: ForecastRequest) {
+  const checked = checkRequest(request);
+  const { y, seasons, horizon, origins, backtestHorizon } = checked;
   const have = countObserved(y);
   const plan = planSeasons(seasons, have, horizon, origins, backtestHorizon);
-  if (plan.kept.length > 0) return null;
+  if (plan.kept.length > 0) return { checked, plan, short: null };
   const shortest = seasons[0] as number;
   const held = backtestHorizonFor(shortest, { horizon, origins, shortest, asked: backtestHorizon });
-  return {
+  const short: ForecastAnswer = {
     kind: 'insufficient',
     have,
     need: plan.need,
     reason: `${have} observed value${have === 1 ? '' : 's'}; the shortest season (${shortest}) needs ${plan.need}: two cycles and a backtest of ${origins} × ${held}`,
   };
+  return { checked, plan, short };
 }
 
 function answer(mstl: MstlModule, request: ForecastRequest): ForecastAnswer {
-  const short = insufficientAnswer(request);
+  const { checked, plan, short } = planned(request);
   if (short !== null) return short;
-  const { y, seasons, horizon, origins, backtestHorizon } = checkRequest(request);
-  const have = countObserved(y);
-  const plan = planSeasons(seasons, have, horizon, origins, backtestHorizon);
+  const { y, seasons, horizon, origins, backtestHorizon } = checked;
   const longest = plan.kept.at(-1) as number;
   const ask = { horizon, origins, shortest: seasons[0] as number, asked: backtestHorizon };
   const btPlan = { origins, horizon: backtestHorizonFor(longest, ask), scalePeriod: longest };
