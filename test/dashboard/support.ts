@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import type { ConfigSources } from '../../src/config/load.ts';
 import type { VigilConfig } from '../../src/config/schema.ts';
 import type { Role } from '../../src/store/schema.ts';
 import { createTestApi, type TestApi } from '../helpers/api.ts';
@@ -24,17 +25,24 @@ export function useDashboard(
   {
     seed,
     realClock = true,
+    configSources,
   }: {
     /** Data written before the coordinator listens (with the test clock, where it matters). */
     seed?: (api: TestApi) => Promise<void>;
     /** Follow the real clock (the default), or keep the test's settable one. */
     realClock?: boolean;
+    /** Where each configuration value came from, as a coordinator started by the CLI knows it. */
+    configSources?: ConfigSources;
   } = {},
 ): () => DashboardHarness {
   let harness: DashboardHarness | undefined;
   let tick: ReturnType<typeof setInterval> | undefined;
   beforeAll(async () => {
-    const api = await createTestApi(backends[0]!, adjust);
+    const api = await createTestApi(
+      backends[0]!,
+      adjust,
+      configSources === undefined ? {} : { configSources },
+    );
     await seed?.(api);
     if (realClock) {
       api.clock.now = Date.now();

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { ConfigSources } from '../../src/config/load.ts';
 import { defaultConfig, type VigilConfig } from '../../src/config/schema.ts';
 import { assembleCoordinator } from '../../src/coordinator/assemble.ts';
 import { createApiKey } from '../../src/coordinator/auth/keys.ts';
@@ -48,7 +49,14 @@ export async function createTestApi(
     random = Math.random,
     claimPollMs,
     storeFailureWindowMs,
-  }: { random?: () => number; claimPollMs?: number; storeFailureWindowMs?: number } = {},
+    configSources,
+  }: {
+    random?: () => number;
+    claimPollMs?: number;
+    storeFailureWindowMs?: number;
+    /** Where each value came from, as the CLI's load tells the coordinator (GET /config shows it). */
+    configSources?: ConfigSources;
+  } = {},
 ): Promise<TestApi> {
   const store = await backend.open();
   const config = defaultConfig();
@@ -63,6 +71,7 @@ export async function createTestApi(
     random,
     ...(claimPollMs === undefined ? {} : { claimPollMs }),
     ...(storeFailureWindowMs === undefined ? {} : { storeFailureWindowMs }),
+    ...(configSources === undefined ? {} : { configSources }),
   });
   const work = { queue, jobs };
   const statuses = recordStatuses(app);
