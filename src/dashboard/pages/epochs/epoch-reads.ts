@@ -17,16 +17,21 @@ export interface EpochView {
 }
 
 /**
- * The newest `count` epochs this coordinator recorded, newest first: the current one and
- * those before it, each read with `GET /epochs/{n}` (one small public read apiece), one after
- * another, so the 404 of the epoch before the first recorded one is asked once and ends the
- * list rather than a batch of them.
+ * The epoch at `newest` (`/epochs/current`) and up to `count - 1` before it, newest first,
+ * each read with `GET /epochs/{n}` (one small public read apiece), one after another, so the
+ * 404 of the epoch before the first recorded one is asked once and ends the list rather than a
+ * batch of them. Shaped as `usePoll`'s read, so the list polls like every other page.
  */
-export async function recentEpochs(count: number): Promise<EpochView[]> {
-  const list = [await getJson<EpochView>('/epochs/current')];
+export async function recentEpochs(
+  newest: string,
+  count: number,
+  { signal }: { signal?: AbortSignal } = {},
+): Promise<EpochView[]> {
+  const options = signal === undefined ? {} : { signal };
+  const list = [await getJson<EpochView>(newest, options)];
   for (let n = (list[0] as EpochView).epoch - 1; n >= 0 && list.length < count; n--) {
     try {
-      list.push(await getJson<EpochView>(`/epochs/${n}`));
+      list.push(await getJson<EpochView>(`/epochs/${n}`, options));
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) break;
       throw error;

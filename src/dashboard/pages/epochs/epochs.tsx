@@ -1,33 +1,17 @@
-import { useEffect, useState } from 'preact/hooks';
 import { LoadError } from '../../components/figures.tsx';
 import { formatAgo, formatDuration, formatNumber } from '../../lib/format.ts';
+import { type PollRead, usePoll } from '../../lib/use-poll.ts';
 import { href } from '../../shell/router.ts';
 import { type EpochView, recentEpochs } from './epoch-reads.ts';
 
 const SHOWN = 20;
 
+/** The poll's read: the current epoch (`path`) and those before it. */
+const readRecent: PollRead<EpochView[]> = (path, { signal }) => recentEpochs(path, SHOWN, { signal });
+
 /** The recent epochs: span, state, members and the settlement hash of each. */
 export default function Epochs() {
-  const [epochs, setEpochs] = useState<EpochView[] | undefined>(undefined);
-  const [error, setError] = useState<Error | undefined>(undefined);
-
-  useEffect(() => {
-    let live = true;
-    const load = () =>
-      recentEpochs(SHOWN)
-        .then((list) => {
-          if (!live) return;
-          setEpochs(list);
-          setError(undefined);
-        })
-        .catch((failure: unknown) => live && setError(failure as Error));
-    void load();
-    const timer = setInterval(load, 15_000);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-  }, []);
+  const { data: epochs, error } = usePoll<EpochView[]>('/epochs/current', 15_000, readRecent);
 
   return (
     <>
