@@ -47,7 +47,8 @@ function Row({ a }: { a: CapacityAlert }) {
  */
 export function AlertsTable({ alerts, caption }: { alerts: readonly CapacityAlert[]; caption: string }) {
   return (
-    <div class="table-scroll">
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling box must be reachable by keyboard to be scrolled (a phone scrolls this one), and its cells hold no link
+    <section class="table-scroll" tabIndex={0} aria-label={caption}>
       <table>
         <caption class="visually-hidden">{caption}</caption>
         <thead>
@@ -74,6 +75,6 @@ export function AlertsTable({ alerts, caption }: { alerts: readonly CapacityAler
           ))}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }

@@ -21,7 +21,8 @@ export function RecommendationsTable({ answer }: { answer: CapacityRecommendatio
       </Figures>
       {list.length === 0 && <p>Nothing to change: every forecast fits its live slots.</p>}
       {list.length > 0 && (
-        <div class="table-scroll">
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling box must be reachable by keyboard to be scrolled (a phone scrolls this one), and its cells hold no link
+        <section class="table-scroll" tabIndex={0} aria-label="Capacity recommendations, most urgent first">
           <table>
             <caption class="visually-hidden">Capacity recommendations, most urgent first</caption>
             <thead>
@@ -51,7 +52,7 @@ export function RecommendationsTable({ answer }: { answer: CapacityRecommendatio
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
       {answer.notes.length > 0 && (
         <>
