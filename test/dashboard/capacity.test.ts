@@ -240,4 +240,40 @@ describe.skipIf(missing !== null)('dashboard: the capacity page in Chromium', ()
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it('fits a phone-width screen in the dark scheme', async () => {
+    const context = await h().browser.newContext({
+      viewport: { width: 390, height: 844 },
+      colorScheme: 'dark',
+    });
+    const page = await context.newPage();
+    const errors = consoleErrors(page);
+    await page.goto(`${h().url}/`);
+    await page.getByLabel('API key').fill(h().api.keys.read);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Pages' }).waitFor();
+    await page.goto(`${h().url}/#/capacity`);
+    await page.getByRole('heading', { name: 'Capacity', level: 1 }).waitFor();
+    const chart = page.getByRole('img', { name: /^Demand of the fleet in slots, forecast/ });
+    await chart.waitFor();
+    // Whatever the tests before it added, the page shows what the API says now.
+    const now = (await get(h().api, '/sla/capacity/forecast')).json() as CapacityForecast;
+    await expect.poll(() => figure(page, 'Live slots').textContent()).toBe(String(now.current_capacity));
+    const recommendation = page
+      .getByRole('table', { name: 'Capacity recommendations, most urgent first' })
+      .locator('tbody tr')
+      .first();
+    await recommendation.waitFor();
+    const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
+    expect(overflow).toBeLessThanOrEqual(0);
+    // The chart fits the screen rather than being cut off by it.
+    const box = await chart.locator('canvas').boundingBox();
+    expect(box?.x).toBeGreaterThanOrEqual(0);
+    expect((box?.x ?? 0) + (box?.width ?? Infinity)).toBeLessThanOrEqual(390);
+    for (const shown of [figure(page, 'Live slots'), figure(page, 'Recommended scaling'), recommendation])
+      expect(await shown.isVisible()).toBe(true);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

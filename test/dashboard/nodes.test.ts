@@ -124,4 +124,45 @@ describe.skipIf(missing !== null)('dashboard: overview, nodes and a node in Chro
     expect(errors).toEqual([]);
     await context.close();
   }, 60_000);
+
+  it('the nodes and a node’s page fit a phone-width screen in the dark scheme', async () => {
+    const context = await h().browser.newContext({
+      viewport: { width: 390, height: 844 },
+      colorScheme: 'dark',
+    });
+    const page = await context.newPage();
+    const errors = consoleErrors(page);
+    await page.goto(`${h().url}/`);
+    await page.getByLabel('API key').fill(h().api.keys.read);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Pages' }).waitFor();
+    const fits = async (fragment: string) => {
+      const overflow = Number(
+        await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'),
+      );
+      expect(overflow, fragment).toBeLessThanOrEqual(0);
+      expect(await seriousA11yViolations(page), fragment).toEqual([]);
+    };
+
+    await page.goto(`${h().url}/#/nodes`);
+    await page.getByText(`${NODES} nodes`).waitFor();
+    const first = page.locator('table.virtual tbody a').first();
+    await first.waitFor();
+    // The table scrolls inside its own box; the search and the first node stay in view.
+    expect(await page.getByLabel('Search').isVisible()).toBe(true);
+    expect(await first.isVisible()).toBe(true);
+    await fits('#/nodes');
+
+    await page.goto(`${h().url}/#/nodes/node-002`);
+    await page.getByRole('heading', { name: 'Node node-002', level: 1 }).waitFor();
+    const chart = page.getByRole('img', { name: /Uptime over the last 24 hours, threshold/ });
+    await chart.waitFor();
+    await page.getByRole('img', { name: /slices had a heartbeat/ }).waitFor();
+    const box = await chart.boundingBox();
+    expect((box?.x ?? 0) + (box?.width ?? Infinity)).toBeLessThanOrEqual(390);
+    expect(await page.getByRole('heading', { name: 'Settled epochs' }).count()).toBe(1);
+    await fits('#/nodes/node-002');
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 60_000);
 });
