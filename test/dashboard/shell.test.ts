@@ -119,6 +119,36 @@ describe.skipIf(missing !== null)('dashboard: the shell in Chromium', () => {
     await context.close();
   });
 
+  it('Tab from the top of the page reaches "Skip to content" first, and it moves focus to the page', async () => {
+    const { context, page } = await signedIn(h(), 'read');
+    await page.goto(`${h().url}/#/violations`);
+    const heading = page.getByRole('heading', { name: 'Violations', level: 1 });
+    await heading.waitFor();
+    // Opening a page focuses its heading; a keyboard user starting over begins at the document's
+    // top, as when focus comes in from the browser's own controls: the body, the start of the order.
+    await page.evaluate(() => {
+      document.body.tabIndex = -1;
+      document.body.focus();
+      document.body.removeAttribute('tabindex');
+    });
+    expect(await page.evaluate(() => document.activeElement === document.body)).toBe(true);
+    await page.keyboard.press('Tab');
+    const skip = page.getByRole('button', { name: 'Skip to content' });
+    expect(await skip.evaluate((el) => el === document.activeElement)).toBe(true);
+    // Hidden off-screen until focused, then in view.
+    const box = await skip.boundingBox();
+    expect(box?.x).toBeGreaterThanOrEqual(0);
+    expect(await skip.isVisible()).toBe(true);
+
+    await page.keyboard.press('Enter');
+    expect(await heading.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.closest('main')?.id)).toBe('main');
+    // And the next Tab goes on inside the page, past the navigation.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.closest('main') !== null)).toBe(true);
+    await context.close();
+  });
+
   it('fits a phone-width screen and the dark scheme without losing contrast', async () => {
     const context = await h().browser.newContext({
       viewport: { width: 390, height: 844 },
