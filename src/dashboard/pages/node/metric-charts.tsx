@@ -1,5 +1,6 @@
 import { formatMs, formatPercent } from '../../lib/format.ts';
-import { seriesColumns, useSeries } from '../../lib/series.ts';
+import { useSeries } from '../../lib/series.ts';
+import { seriesColumns } from '../../lib/series-columns.ts';
 import { TimeChart } from '../../lib/time-chart.tsx';
 
 const METRICS = [

@@ -1,5 +1,6 @@
 import { formatNumber } from '../../lib/format.ts';
-import { alignSeries, useSeries } from '../../lib/series.ts';
+import { useSeries } from '../../lib/series.ts';
+import { alignSeries } from '../../lib/series-columns.ts';
 import { TimeChart } from '../../lib/time-chart.tsx';
 
 /**
