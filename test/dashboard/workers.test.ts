@@ -164,7 +164,7 @@ describe.skipIf(missing !== null)('dashboard: the pools and workers pages in Chr
     await context.close();
   });
 
-  it('lets an operator disable, restart, add and remove workers, and says what the API refused', async () => {
+  it('lets an operator disable, enable, restart, add and remove workers, and says what the API refused', async () => {
     const { context, page } = await signedIn(h(), 'operator');
     const errors = consoleErrors(page);
     await page.goto(`${h().url}/#/pools/gpu`);
@@ -181,7 +181,17 @@ describe.skipIf(missing !== null)('dashboard: the pools and workers pages in Chr
       added(w0, 'stopped', ['draining']),
     ]);
     await rowOf(page, w0).getByText('stopped').waitFor({ timeout: 10_000 });
-    await page.getByRole('button', { name: `Enable worker ${w0}` }).waitFor();
+    // And enabled again: the page says so, the API has it, and the host is told to run it.
+    await page.getByRole('button', { name: `Enable worker ${w0}` }).click();
+    await page.getByRole('status').getByText(`Enabled worker ${w0}`).waitFor();
+    await rowOf(page, w0).getByText('enabled, generation 0').waitFor();
+    await page.getByRole('button', { name: `Disable worker ${w0}` }).waitFor();
+    expect(await workerJson(h(), w0)).toMatchObject({ enabled: true });
+    const told = await syncOk(h().api, one, [
+      declared(`${one.id}/main`, { pool: 'gpu' }),
+      added(w0, 'stopped'),
+    ]);
+    expect(told.workers.find((d) => d.worker_id === w0)).toMatchObject({ enabled: true });
 
     await page.getByRole('button', { name: `Restart worker ${one.id}/main` }).click();
     await rowOf(page, `${one.id}/main`).getByText('enabled, generation 1').waitFor();
