@@ -147,4 +147,24 @@ describe.skipIf(missing !== null)('dashboard: the configuration page in Chromium
     await rowOf(page, 'billing.api_key').getByText('[redacted]').waitFor();
     await context.close();
   });
+
+  it('fits a phone-width screen in the dark scheme', async () => {
+    const context = await h().browser.newContext({
+      viewport: { width: 390, height: 844 },
+      colorScheme: 'dark',
+    });
+    const page = await context.newPage();
+    await page.goto(`${h().url}/`);
+    await page.getByLabel('API key').fill(h().api.keys.operator);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Pages' }).waitFor();
+    await page.goto(`${h().url}/#/configuration`);
+    const row = rowOf(page, 'billing.api_key');
+    await row.waitFor();
+    const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
+    expect(overflow).toBeLessThanOrEqual(0);
+    expect(await page.getByLabel('Key').isVisible()).toBe(true);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await context.close();
+  });
 });
