@@ -23,7 +23,7 @@ import type { ForecastSource } from './sources/forecast.ts';
 import type { MetricSource, TickReason } from './sources/source.ts';
 import type { TopicSource } from './sources/topic.ts';
 import { forecastReadingName, scaledTargetFor, TOPIC_READINGS } from './target-model.ts';
-import { type ReplicaLoad, rankVictims } from './victims.ts';
+import { nodeOf, type ReplicaLoad, rankVictims } from './victims.ts';
 
 /** Everything one target's ticks use; built once per target by the autoscaler. */
 export interface TargetRuntime {
@@ -195,8 +195,10 @@ export async function tickTarget(
 /**
  * The nodes of replicas a scale-down stopped are deregistered: a replica that is gone is no
  * node gone silent, so it neither opens uptime violations nor stays in epochs' groups. Only
- * the deployers whose replicas are Vigil nodes of their own (process, docker); a replica
- * started again under the same number registers its node again, which reactivates it.
+ * the deployers that stop exactly the replicas they report (process, docker) and only nodes
+ * the deployer names: kubernetes and ecs steer the platform, whose choice may differ, and
+ * their replicas' nodes are unknown (decision 0091). A replica started again under the same
+ * number registers its node again, which reactivates it.
  */
 async function retireNodes(
   store: Store,
@@ -207,8 +209,10 @@ async function retireNodes(
 ): Promise<void> {
   if (stopped.length === 0 || (deployer.kind !== 'process' && deployer.kind !== 'docker')) return;
   const byId = new Map(replicas.map((r) => [r.id, r]));
+  const nodes = stopped.flatMap((id) => byId.get(id)?.node_id ?? []);
+  if (nodes.length === 0) return;
   await store.transaction(async (trx) => {
-    for (const id of stopped) await deregisterNode(trx, byId.get(id)?.node_id ?? id, at);
+    for (const node of nodes) await deregisterNode(trx, node, at);
   });
 }
 
@@ -273,11 +277,9 @@ async function readAll(
   return readings;
 }
 
+/** Each live replica's node's busy slots and quality score, by node id (victims.ts's nodeOf). */
 async function loadsOf(store: Store, live: readonly Replica[]): Promise<Map<string, ReplicaLoad>> {
-  const loads = await nodeLoads(
-    store.db,
-    live.map((r) => r.id),
-  );
+  const loads = await nodeLoads(store.db, [...new Set(live.map(nodeOf))]);
   return new Map(loads.map((l) => [l.node_id, { busy_slots: l.busy_slots, score: qualityScore(l) ?? 0.5 }]));
 }
 

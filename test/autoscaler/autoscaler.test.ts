@@ -1,100 +1,15 @@
-import { Registry } from 'prom-client';
-import { afterEach, expect, it } from 'vitest';
-import { type RunningAutoscaler, startAutoscaler } from '../../src/autoscaler/autoscaler.ts';
+import { expect, it } from 'vitest';
 import type { Replica } from '../../src/autoscaler/deployers/deployer.ts';
-import { createForecastSource } from '../../src/autoscaler/sources/forecast.ts';
 import type { MetricSource } from '../../src/autoscaler/sources/source.ts';
-import { configSchema } from '../../src/config/index.ts';
-import type { VigilConfig } from '../../src/config/schema.ts';
-import { silentLogger } from '../../src/platform/log.ts';
 import { listDecisions, patchTargetRow } from '../../src/store/repositories/autoscaler.ts';
 import { seedHourlySeries } from '../coordinator/capacity/support.ts';
 import { nodeWithWorker, submitted, useWorkApi } from '../coordinator/jobs/support.ts';
-import type { TestApi } from '../helpers/api.ts';
 import { describeEachBackend } from '../helpers/backends.ts';
-import { RecordingDeployer } from './support.ts';
-
-function autoscalerConfig(targets: unknown[], over: Record<string, unknown> = {}) {
-  return configSchema.parse({
-    autoscaler: {
-      enabled: true,
-      tick_interval_ms: 60_000,
-      queue_poll_ms: 50,
-      lease_ttl_ms: 3_000,
-      targets,
-      ...over,
-    },
-  }).autoscaler;
-}
-
-const hashPool = {
-  name: 'hash-pool',
-  topic: 'hash',
-  min_replicas: 0,
-  max_replicas: 20,
-  deployer: { kind: 'process' },
-  // One job takes a second on one replica; all must be done within 20 s of submission.
-  policies: [{ kind: 'backlog', deadline_s: 20, service_s: 1, startup_s: 2, headroom: 0 }],
-};
+import { autoscalerConfig, hashPool, useAutoscalers } from './support.ts';
 
 describeEachBackend('the autoscaler role', (backend) => {
   const api = useWorkApi(backend);
-  const running: RunningAutoscaler[] = [];
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((a) => a.stop()));
-  });
-
-  function start(
-    a: TestApi,
-    config: VigilConfig['autoscaler'],
-    {
-      platform = new Map<string, Replica>(),
-      sources = {} as Record<string, MetricSource>,
-      holder = 'a',
-      fetch = undefined as typeof globalThis.fetch | undefined,
-    } = {},
-  ) {
-    const deployers: RecordingDeployer[] = [];
-    const registry = new Registry();
-    const autoscaler = startAutoscaler({
-      store: a.store,
-      queue: a.work.queue,
-      config,
-      registry,
-      log: silentLogger,
-      now: () => a.clock.now,
-      holder,
-      deployerFor: () => {
-        const d = new RecordingDeployer(platform, () => a.clock.now);
-        deployers.push(d);
-        return d;
-      },
-      sourceFor: (s) => {
-        const source = sources[s.name];
-        if (source === undefined) throw new Error(`no source ${s.name} in the test`);
-        return source;
-      },
-      forecastFor: (target) =>
-        createForecastSource(
-          {
-            coordinator_url: config.coordinator_url,
-            api_key: config.worker_api_key,
-            topic: target.topic ?? '',
-          },
-          { now: () => a.clock.now, ...(fetch === undefined ? {} : { fetch }) },
-        ),
-    });
-    running.push(autoscaler);
-    return { autoscaler, deployers, registry, platform };
-  }
-
-  /** Until it acts and its first interval tick (at start) is done; then a second passes. */
-  async function acting(autoscaler: RunningAutoscaler) {
-    for (let i = 0; i < 100 && !autoscaler.isLeader(); i++) await new Promise((r) => setTimeout(r, 10));
-    expect(autoscaler.isLeader()).toBe(true);
-    await autoscaler.tickNow();
-    api().clock.now += 1_000;
-  }
+  const { start, acting } = useAutoscalers(api);
 
   it('scales a topic’s pool to its backlog, records why, and asks the deployer for the difference', async () => {
     // Only the ticks the test asks for: the queue is looked at once, at the start.
@@ -133,7 +48,11 @@ describeEachBackend('the autoscaler role', (backend) => {
 
   it('deregisters the node of a replica a scale-down stopped, so it does not go silent in the fleet', async () => {
     const { node } = await nodeWithWorker(api(), 'replica');
-    const platform = new Map<string, Replica>([[node.id, { id: node.id, state: 'running', started_at: 0 }]]);
+    // Named as the docker deployer names its containers: the node is the deployer's node_id.
+    const replica = 'vigil-hash-pool-1';
+    const platform = new Map<string, Replica>([
+      [replica, { id: replica, state: 'running', started_at: 0, node_id: node.id }],
+    ]);
     const idle = {
       ...hashPool,
       policies: [{ kind: 'target', metric: 'topic.backlog', target: 10 }],

@@ -31,6 +31,23 @@ describe('choosing whom a scale-down stops', () => {
     expect(rankVictims(replicas, 0, loads)).toEqual(['new', 'idle-poor', 'idle-good', 'busy-good']);
   });
 
+  it('weighs a replica by the node its deployer names, else by a node of its own name', () => {
+    // Containers named apart from their nodes, as the docker deployer names them.
+    const named = [
+      { ...replica('vigil-p-1', 'running', 1), node_id: 'p-1' },
+      { ...replica('vigil-p-2', 'running', 2), node_id: 'p-2' },
+      replica('pod-x', 'running', 3),
+    ];
+    const byNode = new Map([
+      ['p-1', { busy_slots: 0, score: 0.5 }],
+      ['p-2', { busy_slots: 2, score: 0.5 }],
+      ['pod-x', { busy_slots: 1, score: 0.5 }],
+      // Keyed by a container's name, a load is not the replica's.
+      ['vigil-p-1', { busy_slots: 9, score: 0.5 }],
+    ]);
+    expect(rankVictims(named, 0, byNode)).toEqual(['vigil-p-1', 'pod-x', 'vigil-p-2']);
+  });
+
   it('takes the newest first among replicas it knows nothing of', () => {
     const plain = [replica('a', 'running', 1), replica('b', 'running', 5), replica('c', 'running', 3)];
     expect(rankVictims(plain, 1, new Map())).toEqual(['b', 'c']);

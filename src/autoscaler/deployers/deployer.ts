@@ -18,8 +18,9 @@ export interface Replica {
   /** When the platform started it (UTC ms), if it says. */
   started_at: number | null;
   /**
-   * The Vigil node the replica acts as, when the deployer knows it (a process replica's own
-   * node); a scale-down then weighs that node's busy slots and quality score.
+   * The Vigil node the replica acts as, when the deployer knows it (process and docker set each
+   * replica's node id themselves); a scale-down then weighs that node's busy slots and quality
+   * score, and retires that node. Absent (kubernetes, ecs), the replica's id stands in for it.
    */
   node_id?: string | null;
 }

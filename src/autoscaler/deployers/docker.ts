@@ -68,6 +68,8 @@ interface DockerProps {
   readonly pull: boolean;
   /** The container spec of replica number n. */
   readonly spec: (n: number) => Record<string, unknown>;
+  /** The node replica number n acts as; null when the image configures its worker itself. */
+  readonly nodeId: (n: string) => string | null;
   readonly log: Logger;
   readonly now: () => number;
 }
@@ -150,6 +152,7 @@ export function createDockerDeployer(config: DockerDeployerConfig): Deployer {
     image: config.image,
     pull: config.pull ?? true,
     spec: (n: number) => containerSpec(config, n),
+    nodeId: (n: string) => (config.worker === null ? null : `${config.nodeIdPrefix ?? `${target}-`}${n}`),
     log: config.log ?? silentLogger,
     now: config.now ?? Date.now,
   });
@@ -174,7 +177,12 @@ export function createDockerDeployer(config: DockerDeployerConfig): Deployer {
       open();
       const all = await containers(props).catch(failed(`listing ${target}`));
       return all
-        .map((c) => ({ id: nameOf(c), state: stateOf(c), started_at: c.Created * 1000 }))
+        .map((c) => ({
+          id: nameOf(c),
+          state: stateOf(c),
+          started_at: c.Created * 1000,
+          node_id: c.Labels[NUMBER_LABEL] === undefined ? null : props.nodeId(c.Labels[NUMBER_LABEL]),
+        }))
         .filter((r) => r.state !== 'stopped')
         .sort((a, b) => a.id.localeCompare(b.id));
     },

@@ -116,6 +116,8 @@ export function createProcessDeployer(config: ProcessDeployerConfig): Deployer {
         id: r.id,
         state: r.draining_since !== null ? 'draining' : r.pid === null ? 'starting' : 'running',
         started_at: r.started_at,
+        // Ids are `<target>-<n>` (startReplica); the node is `<nodeIdPrefix><n>`.
+        node_id: `${props.nodeIdPrefix}${r.id.slice(target.length + 1)}`,
       }));
     },
     scaleTo(count, remove, options) {

@@ -10,8 +10,12 @@ import {
   TARGET_LABEL,
 } from '../../../src/autoscaler/deployers/docker.ts';
 import { killAll } from '../../cli/support.ts';
+import { makeNodes } from '../../coordinator/epochs/support.ts';
+import { nodeWithWorker, useWorkApi } from '../../coordinator/jobs/support.ts';
+import { backends } from '../../helpers/backends.ts';
 import { captureLog } from '../../helpers/capture-log.ts';
 import { startTestEngine } from '../../helpers/dockerd.ts';
+import { autoscalerConfig, useAutoscalers } from '../support.ts';
 import { describeDeployerConformance, waitForReplicas } from './conformance.ts';
 import { hashWorker, startRealCoordinator } from './real-network.ts';
 
@@ -267,3 +271,70 @@ describe.skipIf(skip !== null)(`docker deployer${skip === null ? '' : ` (skipped
     }
   });
 });
+
+describe.skipIf(skip !== null)(
+  `docker deployer under the autoscaler${skip === null ? '' : ` (skipped: ${skip})`}`,
+  () => {
+    // The autoscaler's store is in process (SQLite); the containers are stand-ins on the real engine.
+    const api = useWorkApi(backends[0]!);
+    const { start, acting } = useAutoscalers(api);
+    afterEach(async () => {
+      await started.engine?.clear();
+    }, 60_000);
+
+    it('scales down by the containers’ nodes: keeps the busy one, stops the idle one and deregisters its node', {
+      timeout: 60_000,
+    }, async () => {
+      const target = `pool-${++targets}`;
+      // Nodes `<target>-01` and `<target>-02`, as the deployer names replicas 1 and 2's nodes.
+      const [, first, second] = makeNodes(3, target);
+      const deployer = createDockerDeployer(config(target, { nodeIdPrefix: `${target}-0` }));
+      await deployer.scaleTo(2, [], { drainTimeoutMs: 2_000 });
+      await waitForReplicas(
+        deployer,
+        'two running',
+        (rs) => rs.filter((r) => r.state === 'running').length === 2,
+        20_000,
+      );
+      expect((await deployer.replicas()).map((r) => [r.id, r.node_id])).toEqual([
+        [`vigil-${target}-1`, first!.id],
+        [`vigil-${target}-2`, second!.id],
+      ]);
+      // Replica 1's node is busy; by name and age alone replica 1 would be the one to go.
+      const busy = await nodeWithWorker(api(), first!);
+      await nodeWithWorker(api(), second!);
+      await api()
+        .store.db.updateTable('workers')
+        .set({ busy_slots: 1 })
+        .where('worker_id', '=', busy.workerId)
+        .execute();
+
+      const pool = {
+        name: target,
+        topic: 'hash',
+        min_replicas: 1,
+        max_replicas: 2,
+        deployer: { kind: 'docker', image: 'unused' },
+        policies: [{ kind: 'target', metric: 'topic.backlog', target: 10 }],
+        scale_down: { stabilization_s: 0 },
+      };
+      const { autoscaler } = start(api(), autoscalerConfig([pool], { queue_poll_ms: 60_000 }), { deployer });
+      await acting(autoscaler);
+      // Stopping the autoscaler closes its deployer; a new one reads the same containers.
+      await autoscaler.stop();
+      const after = createDockerDeployer(config(target));
+      expect((await after.replicas()).map((r) => r.id)).toEqual([`vigil-${target}-1`]);
+      await after.close();
+      const nodes = await api()
+        .store.db.selectFrom('nodes')
+        .select(['node_id', 'state'])
+        .where('node_id', 'in', [first!.id, second!.id])
+        .orderBy('node_id')
+        .execute();
+      expect(nodes).toEqual([
+        { node_id: first!.id, state: 'active' },
+        { node_id: second!.id, state: 'deleted' },
+      ]);
+    });
+  },
+);

@@ -140,6 +140,11 @@ describe('process deployer', () => {
       return all.length === files.length && all.every((g) => g !== undefined) ? all : undefined;
     });
     expect(given.map((g) => g.config.node_id)).toEqual(['edge-1', 'edge-2']);
+    // Listed with the node each acts as: what a scale-down weighs and retires.
+    expect((await deployer.replicas()).map((r) => [r.id, r.node_id])).toEqual([
+      ['pool-a-1', 'edge-1'],
+      ['pool-a-2', 'edge-2'],
+    ]);
     for (const [i, g] of given.entries()) {
       const dir = join(f.stateDir, 'pool-a', started[i] as string);
       expect(g.config.key_path).toBe(join(dir, 'node.key'));

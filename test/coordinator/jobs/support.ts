@@ -61,10 +61,11 @@ export function useWorkApi(backend: TestBackend, { adjust = () => {}, claimPollM
 /** A registered node with one worker assigned the given topics (as a sync would leave it). */
 export async function nodeWithWorker(
   api: TestApi,
-  prefix: string,
+  /** A prefix for a new node's id (`<prefix>-00`), or the node itself. */
+  prefix: string | TestNode,
   topics: readonly string[] = ['hash', 'once', 'timed', 'checked'],
 ): Promise<{ node: TestNode; workerId: string }> {
-  const [node] = makeNodes(1, prefix) as [TestNode];
+  const node = typeof prefix === 'string' ? (makeNodes(1, prefix)[0] as TestNode) : prefix;
   await registerNode(api, node);
   const workerId = `${node.id}/main`;
   const now = api.clock.now;
