@@ -57,6 +57,14 @@ describe('the worker outbox', () => {
     );
     const jobs = Array.from({ length: 4 }, (_, i) => t.fake.submit('hash', { n: i }));
     await eventually('four results queued', () => host.status().outbox.results === 4);
+    // A delivery sent before the fourth result came may still be on its way (the fake reads
+    // its body before it decides the answer): once one carrying all four has arrived, every
+    // later delivery carries all four, so the refusals below meet [a b c d], not [a b].
+    await eventually('a delivery carrying all four', () =>
+      t.fake.requests.some(
+        (r) => r.route === 'results' && (r.body as { results: unknown[] }).results.length === 4,
+      ),
+    );
     t.fake.clearFailures();
     // [a b c d] 400 → [a b] 400 → [a] 400 dropped → [b] ok → [c d] ok
     t.fake.failNext('results', 3, 400);
