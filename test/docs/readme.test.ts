@@ -14,6 +14,8 @@ describe('README.md', () => {
     expect(nearby).toMatch(/npm warn EBADENGINE/);
     expect(nearby).toMatch(/expected/);
     expect(nearby).toContain('npx --yes --package=node@24 -- npm install');
+    // and says that the install itself adds what npm on an older Node skipped
+    expect(nearby).toMatch(/once more, on the project's Node 24/);
   });
 
   it('keeps the engines requirement the warnings are about', () => {
