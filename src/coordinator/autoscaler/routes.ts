@@ -191,7 +191,15 @@ export function autoscalerRoutes(app: FastifyInstance, { store, config, now }: A
     },
     async (request) => {
       const q = request.query as Static<typeof DecisionsQuery>;
-      if (q.target !== undefined) configured(q.target);
+      // A standalone autoscaler (`vigil autoscaler`) may act on targets this coordinator's
+      // configuration does not name; it keeps a row for each in the store, and its decisions
+      // are as readable as the coordinator's own.
+      if (
+        q.target !== undefined &&
+        !byName.has(q.target) &&
+        (await getTargetRow(store.db, q.target)) === undefined
+      )
+        configured(q.target);
       const since = q.since === undefined ? undefined : parseTimestamp(q.since);
       if (since === null)
         throw badRequest(`since "${String(q.since)}" is not an RFC 3339 time or epoch milliseconds`);

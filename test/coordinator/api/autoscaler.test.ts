@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/index.ts';
 import { uuidv7 } from '../../../src/core/ids.ts';
-import { insertDecision } from '../../../src/store/repositories/autoscaler.ts';
+import { ensureTargetRow, insertDecision } from '../../../src/store/repositories/autoscaler.ts';
 import { describeEachBackend } from '../../helpers/backends.ts';
 import { topic } from '../jobs/support.ts';
 import { expectProblem, get, useApi } from './support.ts';
@@ -145,5 +145,33 @@ describeEachBackend('API: the autoscaler’s targets and decisions', (backend) =
     });
     expectProblem(await get(api(), '/autoscaler/decisions?target=nope'), 404, 'unknown-target');
     expectProblem(await get(api(), '/autoscaler/decisions?since=yesterday'), 400, 'invalid-request');
+  });
+
+  it('reads the decisions of a target only a standalone autoscaler knows (its row is in the store)', async () => {
+    const t0 = api().clock.now;
+    expectProblem(await get(api(), '/autoscaler/decisions?target=gpu-pool'), 404, 'unknown-target');
+    await api().store.transaction(async (trx) => {
+      await ensureTargetRow(trx, 'gpu-pool', t0);
+      await insertDecision(trx, {
+        id: uuidv7(t0),
+        target: 'gpu-pool',
+        at: t0,
+        tick: 'interval',
+        reason: 'scale_up',
+        actual: 0,
+        previous_desired: 0,
+        desired: 2,
+        inputs: JSON.stringify({}),
+        proposals: JSON.stringify([{ policy: 'target', replicas: 2, reason: 'r' }]),
+        action: JSON.stringify({ started: ['x', 'y'], stopping: [], detail: 'started 2' }),
+      });
+    });
+    const read = await get(api(), '/autoscaler/decisions?target=gpu-pool');
+    expect(read.statusCode, read.body).toBe(200);
+    expect((read.json() as { decisions: Array<{ target: string; desired: number }> }).decisions).toEqual([
+      expect.objectContaining({ target: 'gpu-pool', desired: 2 }),
+    ]);
+    // It is still not one of this coordinator's targets: those routes name the configured ones.
+    expectProblem(await get(api(), '/autoscaler/targets/gpu-pool'), 404, 'unknown-target');
   });
 });
