@@ -10,6 +10,7 @@ import type { Schedule } from '../scheduler.ts';
 import type { CollectionSinks, SnapshotPlan } from '../sla/collector.ts';
 import { capacityChannels } from './alert-channels.ts';
 import { createCapacityAlertEvaluation, type ForecastCrossingProvider } from './alert-evaluation.ts';
+import { registerCapacityAlertMetrics } from './alert-metrics.ts';
 import type { CapacityAlertSettingsDeps } from './alert-settings.ts';
 import { createForecastThread } from './forecast-thread.ts';
 import { type CapacityForecasts, createCapacityForecasts, forecastWarming } from './forecasts.ts';
@@ -61,6 +62,7 @@ export function createCapacityPlanning({
     log: log.child({ component: 'capacity' }),
     registry,
   });
+  registerCapacityAlertMetrics(registry, store.db);
   const evaluation = createCapacityAlertEvaluation({
     db: store.db,
     settings: alertSettings,

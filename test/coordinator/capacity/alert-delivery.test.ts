@@ -13,6 +13,7 @@ import type { ForecastCrossing } from '../../../src/core/capacity/alerts.ts';
 import { silentLogger } from '../../../src/platform/log.ts';
 import { listDeliveries } from '../../../src/store/repositories/outbox.ts';
 import { describeEachBackend, type TestBackend } from '../../helpers/backends.ts';
+import { metricValue } from '../../helpers/metric-value.ts';
 import { type Receiver, startReceiver } from '../alerts/receiver.ts';
 
 const T0 = Date.UTC(2026, 10, 1);
@@ -248,6 +249,16 @@ describeEachBackend('capacity alerts, end to end', (backend) => {
     expect(text).toContain('capacity utilisation of the fleet is 100 % (threshold 80 %)');
     expect(text).toContain('forecast crossing: 2026-11-03T02:00:00.000Z');
 
+    // /metrics says which are open, read from the store at the scrape.
+    const openGauge = async (alert: string, severity: string) =>
+      metricValue(
+        (await call(s, 'GET', '/metrics')).body,
+        'vigil_capacity_alerts_open',
+        `alert="${alert}",severity="${severity}"`,
+      );
+    expect(await openGauge('capacity_utilization_high', 'high')).toBe(1);
+    expect(await openGauge('capacity_forecast_breach', 'warning')).toBe(1);
+
     // Still busy and still forecast: no news for webhooks or e-mail, only Alertmanager's refresh.
     await collectWithBusy(s, 4);
     await drain(s);
@@ -266,6 +277,8 @@ describeEachBackend('capacity alerts, end to end', (backend) => {
       ['capacity_alert_resolved', 'capacity_forecast_breach'],
     ]);
     expect(resolved.events[0]).toMatchObject({ value_pct: 25, worst_pct: 100, duration_ms: 120_000 });
+    expect(await openGauge('capacity_utilization_high', 'high')).toBe(0);
+    expect(await openGauge('capacity_forecast_breach', 'warning')).toBe(0);
     expect(smtp.mails).toHaveLength(2);
     expect(decodeQp(smtp.mails[1]?.raw ?? '')).toContain('[RESOLVED]');
     const lastAm = JSON.parse(byPath('/am/api/v2/alerts')[2]?.body ?? '[]') as Array<{ endsAt: string }>;
