@@ -152,7 +152,10 @@ function recommendationFor(
 /**
  * A pool the autoscaler sizes needs no nodes from anyone: it grows and shrinks itself within
  * its bounds. Only a peak beyond its maximum needs an operator: raise `max_replicas` to the
- * replicas the projection needs (priority as for adding nodes, by when the ceiling is passed).
+ * replicas the projection needs. The live slots say nothing of such a pool (it may be at zero
+ * between bursts), so urgency is read against the slots its maximum gives: **high** when the
+ * point forecast's peak passes the ceiling of those within a day, **medium** when later in the
+ * horizon, **low** when only the upper bound at the chosen risk does (decision 0087).
  */
 function autoscaledRecommendation(
   s: Extract<ScopeOutlook, { kind: 'forecast' }>,
@@ -164,8 +167,9 @@ function autoscaledRecommendation(
   const replicas = Math.ceil(o.projected_capacity / perReplica);
   if (replicas <= pool.max_replicas) return null;
   const riskPct = Math.round(risk * 100);
-  const by = o.crosses_threshold_at ?? o.peak.at;
-  const soon = by - now <= DAY_MS;
+  const maxSlots = pool.max_replicas * perReplica;
+  const expected = o.peak.value > (maxSlots * thresholdPct) / 100;
+  const priority: Priority = !expected ? 'low' : o.peak.at - now <= DAY_MS ? 'high' : 'medium';
   return {
     action: 'raise_max_replicas',
     quantity: replicas - pool.max_replicas,
@@ -173,13 +177,14 @@ function autoscaledRecommendation(
       `${label(s)} demand peaks at ${fmt(o.peak.value)} slots (${riskPct}% upper bound ` +
       `${fmt(o.peak.upper)}) on ${toIso(o.peak.at)}, which needs ${o.projected_capacity} slots at ` +
       `${thresholdPct}% utilisation: ${replicas} replicas of ${fmt(perReplica)} slots, and ` +
-      `autoscaler target ${pool.target} may run at most ${pool.max_replicas}: raise its max_replicas ` +
-      `to ${replicas} (${s.model} forecast${s.mase === null ? '' : `, backtest MASE ${s.mase.toFixed(2)}`})`,
-    priority: o.crosses_threshold_at === null ? 'low' : soon ? 'high' : 'medium',
+      `autoscaler target ${pool.target} may run at most ${pool.max_replicas} ` +
+      `(${fmt(maxSlots)} slots${expected ? '' : `, enough for the expected peak; only the ${riskPct}% upper bound needs more`}): ` +
+      `raise its max_replicas to ${replicas} (${s.model} forecast${s.mase === null ? '' : `, backtest MASE ${s.mase.toFixed(2)}`})`,
+    priority,
     scope: s.scope,
     topic: s.topic,
-    by: toIso(by),
-    slots_needed: o.projected_capacity - pool.max_replicas * perReplica,
+    by: toIso(o.peak.at),
+    slots_needed: o.projected_capacity - maxSlots,
   };
 }
 

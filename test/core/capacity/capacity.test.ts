@@ -190,6 +190,23 @@ describe('recommendations', () => {
     ]);
     expect(over.recommendations[0]?.reason).toContain('raise its max_replicas to 6');
     expect(over.current_state).toBe('warning');
+    // The point forecast's peak (30 slots) passes 80 % of the maximum's 24 slots only after two
+    // days: medium. The pool's live slots (24 here) play no part.
+    const later = recommend(
+      [{ ...scope(flat([...Array(48).fill(4), 30])), autoscaled: pool, utilization_pct: 0 }],
+      { now: NOW, thresholdPct: 80, risk: 0.95 },
+    );
+    expect(later.recommendations[0]).toMatchObject({ action: 'raise_max_replicas', priority: 'medium' });
+    // A bursty pool whose expected peak fits its maximum, with a wide upper bound beyond it:
+    // worth knowing (low), no warning.
+    const bursty = recommend([{ ...scope(flat([2, 5, 3], 12)), autoscaled: { ...pool, max_replicas: 1 } }], {
+      now: NOW,
+      thresholdPct: 80,
+      risk: 0.95,
+    });
+    expect(bursty.recommendations[0]).toMatchObject({ action: 'raise_max_replicas', priority: 'low' });
+    expect(bursty.recommendations[0]?.reason).toContain('only the 95% upper bound needs more');
+    expect(bursty.current_state).toBe('healthy');
     // Within the maximum the autoscaler grows and shrinks the pool itself: no node, no removal.
     const within = recommend(
       [{ ...scope(flat(Array(30).fill(4), 1)), autoscaled: { ...pool, max_replicas: 10 } }],
