@@ -19,6 +19,17 @@ describe.skipIf(missing !== null)('dashboard: the shell in Chromium', () => {
     const asset = await fetch(`${h().url}${script}`);
     expect(asset.status).toBe(200);
     expect(asset.headers.get('cache-control')).toMatch(/immutable/);
+    // Sent as the build compressed it, in the encoding the browser accepts, the same script.
+    const plain = await fetch(`${h().url}${script}`, { headers: { 'accept-encoding': 'identity' } });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    const text = await plain.text();
+    for (const encoding of ['br', 'gzip']) {
+      const packed = await fetch(`${h().url}${script}`, { headers: { 'accept-encoding': encoding } });
+      expect(packed.headers.get('content-encoding')).toBe(encoding);
+      expect(packed.headers.get('vary')).toMatch(/accept-encoding/i);
+      expect(Number(packed.headers.get('content-length'))).toBeLessThan(text.length / 2);
+      expect(await packed.text()).toBe(text);
+    }
     // The API keeps its paths and its rules.
     expect((await fetch(`${h().url}/nodes`)).status).toBe(401);
   });

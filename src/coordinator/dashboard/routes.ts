@@ -61,6 +61,9 @@ export function dashboardRoutes(app: FastifyInstance, { dir = DASHBOARD_DIR } = 
       root: dir,
       wildcard: false,
       index: ['index.html'],
+      // The build writes .br and .gz beside each text file (tools/build-dashboard.ts): the one
+      // the browser accepts is sent as it is, with Vary: Accept-Encoding.
+      preCompressed: true,
       setHeaders: secureHeaders,
     });
   });
