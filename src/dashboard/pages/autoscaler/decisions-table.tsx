@@ -1,3 +1,4 @@
+import { TableScroll } from '../../components/table-scroll.tsx';
 import { formatTime } from '../../lib/format.ts';
 import { href } from '../../shell/router.ts';
 import { DecidedAt, Proposals } from './last-decision.tsx';
@@ -32,8 +33,7 @@ function DecisionRow({ decision }: { decision: Decision }) {
 /** A target's decisions, newest first: why each tick chose its count and what the deployer did. */
 export function DecisionsTable({ decisions, caption }: { decisions: readonly Decision[]; caption: string }) {
   return (
-    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling box must be reachable by keyboard to be scrolled, and its cells hold no link
-    <section class="table-scroll" tabIndex={0} aria-label={caption}>
+    <TableScroll label={caption}>
       <table>
         <caption class="visually-hidden">{caption}</caption>
         <thead>
@@ -54,7 +54,7 @@ export function DecisionsTable({ decisions, caption }: { decisions: readonly Dec
           ))}
         </tbody>
       </table>
-    </section>
+    </TableScroll>
   );
 }
 

@@ -1,4 +1,5 @@
 import { LoadError } from '../../components/figures.tsx';
+import { TableScroll } from '../../components/table-scroll.tsx';
 import { formatNumber } from '../../lib/format.ts';
 import { usePoll } from '../../lib/use-poll.ts';
 import { LastDecision } from './last-decision.tsx';
@@ -44,7 +45,7 @@ export default function Targets() {
       {list.length > 0 && (
         <section class="panel" aria-labelledby="targets-heading">
           <h2 id="targets-heading">Scaled targets</h2>
-          <div class="table-scroll">
+          <TableScroll label="Scaled targets">
             <table>
               <caption class="visually-hidden">Scaled targets</caption>
               <thead>
@@ -72,7 +73,7 @@ export default function Targets() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         </section>
       )}
     </>

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { TableScroll } from '../../components/table-scroll.tsx';
 import { formatDuration, formatPercent, formatTime } from '../../lib/format.ts';
 import { type CapacityAlert, currentReading, kindSeverity, kindText } from './alert-model.ts';
 
@@ -47,8 +48,7 @@ function Row({ a }: { a: CapacityAlert }) {
  */
 export function AlertsTable({ alerts, caption }: { alerts: readonly CapacityAlert[]; caption: string }) {
   return (
-    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling box must be reachable by keyboard to be scrolled (a phone scrolls this one), and its cells hold no link
-    <section class="table-scroll" tabIndex={0} aria-label={caption}>
+    <TableScroll label={caption}>
       <table>
         <caption class="visually-hidden">{caption}</caption>
         <thead>
@@ -75,6 +75,6 @@ export function AlertsTable({ alerts, caption }: { alerts: readonly CapacityAler
           ))}
         </tbody>
       </table>
-    </section>
+    </TableScroll>
   );
 }

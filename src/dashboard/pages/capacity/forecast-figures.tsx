@@ -1,4 +1,5 @@
 import { Figure, Figures } from '../../components/figures.tsx';
+import { TableScroll } from '../../components/table-scroll.tsx';
 import { formatNumber, formatPercent, formatTime } from '../../lib/format.ts';
 import {
   type Accuracy,
@@ -131,7 +132,7 @@ export function BacktestTable({ forecast: f }: { forecast: CapacityForecast }) {
   if (b === null) return null;
   const caption = `Backtest: ${b.origins} held-out windows of ${b.horizon} intervals`;
   return (
-    <div class="table-scroll">
+    <TableScroll label={caption}>
       <table>
         <caption>{caption}</caption>
         <thead>
@@ -156,6 +157,6 @@ export function BacktestTable({ forecast: f }: { forecast: CapacityForecast }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }

@@ -1,4 +1,5 @@
 import { Figure, Figures } from '../../components/figures.tsx';
+import { TableScroll } from '../../components/table-scroll.tsx';
 import { formatNumber, formatTime } from '../../lib/format.ts';
 import { byPriority, type CapacityRecommendations, scopeLabel, words } from './model.ts';
 
@@ -21,8 +22,7 @@ export function RecommendationsTable({ answer }: { answer: CapacityRecommendatio
       </Figures>
       {list.length === 0 && <p>Nothing to change: every forecast fits its live slots.</p>}
       {list.length > 0 && (
-        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling box must be reachable by keyboard to be scrolled (a phone scrolls this one), and its cells hold no link
-        <section class="table-scroll" tabIndex={0} aria-label="Capacity recommendations, most urgent first">
+        <TableScroll label="Capacity recommendations, most urgent first">
           <table>
             <caption class="visually-hidden">Capacity recommendations, most urgent first</caption>
             <thead>
@@ -52,7 +52,7 @@ export function RecommendationsTable({ answer }: { answer: CapacityRecommendatio
               ))}
             </tbody>
           </table>
-        </section>
+        </TableScroll>
       )}
       {answer.notes.length > 0 && (
         <>

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { LoadError } from '../../components/figures.tsx';
+import { TableScroll } from '../../components/table-scroll.tsx';
 import { usePoll } from '../../lib/use-poll.ts';
 
 interface Setting {
@@ -57,8 +58,7 @@ export default function Configuration() {
             : `${settings.length} of ${config.data.settings.length} keys`}
         </p>
       </form>
-      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling box must be reachable by keyboard to be scrolled (a phone scrolls this one), and its cells hold no link */}
-      <section class="table-scroll" tabIndex={0} aria-label="Effective configuration">
+      <TableScroll label="Effective configuration">
         <table>
           <caption class="visually-hidden">Effective configuration</caption>
           <thead>
@@ -88,7 +88,7 @@ export default function Configuration() {
             ))}
           </tbody>
         </table>
-      </section>
+      </TableScroll>
     </>
   );
 }

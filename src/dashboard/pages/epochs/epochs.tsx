@@ -1,4 +1,5 @@
 import { LoadError } from '../../components/figures.tsx';
+import { TableScroll } from '../../components/table-scroll.tsx';
 import { formatAgo, formatDuration, formatNumber } from '../../lib/format.ts';
 import { type PollRead, usePoll } from '../../lib/use-poll.ts';
 import { href } from '../../shell/router.ts';
@@ -20,7 +21,7 @@ export default function Epochs() {
         Each epoch's monitors probe their targets, report, and the coordinator settles and signs the result.
       </p>
       <LoadError error={error} />
-      <div class="table-scroll">
+      <TableScroll label="Epochs">
         <table>
           <caption class="visually-hidden">Recent epochs, newest first</caption>
           <thead>
@@ -54,7 +55,7 @@ export default function Epochs() {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </>
   );
 }

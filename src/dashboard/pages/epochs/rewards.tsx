@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { TableScroll } from '../../components/table-scroll.tsx';
 import { formatMs, formatNumber } from '../../lib/format.ts';
 import { href } from '../../shell/router.ts';
 
@@ -83,7 +84,7 @@ export function Rewards({ nodes, pool, total }: { nodes: SettledNode[]; pool: st
             : `${shown.length} nodes`}
         </p>
       </form>
-      <div class="table-scroll">
+      <TableScroll label="Rewards">
         <table>
           <caption class="visually-hidden">Rewards of the epoch</caption>
           <thead>
@@ -112,7 +113,7 @@ export function Rewards({ nodes, pool, total }: { nodes: SettledNode[]; pool: st
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </>
   );
 }

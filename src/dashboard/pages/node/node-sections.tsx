@@ -1,4 +1,5 @@
 import { LoadError } from '../../components/figures.tsx';
+import { TableScroll } from '../../components/table-scroll.tsx';
 import { ApiError, query } from '../../lib/api.ts';
 import { formatAgo, formatMs, formatNumber, formatPercent, formatTime } from '../../lib/format.ts';
 import { usePoll } from '../../lib/use-poll.ts';
@@ -47,7 +48,7 @@ export function NodeWorkers({ nodeId, workers }: { nodeId: string; workers: Work
       {workers.length === 0 ? (
         <p>No workers have reported.</p>
       ) : (
-        <div class="table-scroll">
+        <TableScroll label="This node's workers">
           <table>
             <caption class="visually-hidden">The node's workers</caption>
             <thead>
@@ -78,7 +79,7 @@ export function NodeWorkers({ nodeId, workers }: { nodeId: string; workers: Work
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
       <h3>Recent state changes</h3>
       <LoadError error={history.error} />
@@ -176,7 +177,7 @@ export function NodeEpochs({ nodeId }: { nodeId: string }) {
       <LoadError error={list.error} />
       {list.data?.epochs.length === 0 && <p>No settled epoch lists this node yet.</p>}
       {(list.data?.epochs.length ?? 0) > 0 && (
-        <div class="table-scroll">
+        <TableScroll label="Settled epochs of this node">
           <table>
             <caption class="visually-hidden">The node in each settled epoch</caption>
             <thead>
@@ -221,7 +222,7 @@ export function NodeEpochs({ nodeId }: { nodeId: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </>
   );

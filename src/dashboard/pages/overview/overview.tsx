@@ -1,4 +1,5 @@
 import { Figure, Figures, LoadError, Panel } from '../../components/figures.tsx';
+import { TableScroll } from '../../components/table-scroll.tsx';
 import { formatAgo, formatDuration, formatNumber, formatPercent } from '../../lib/format.ts';
 import { usePoll } from '../../lib/use-poll.ts';
 import type { PageProps } from '../../shell/page.ts';
@@ -118,7 +119,7 @@ export default function Overview({ query }: PageProps) {
         <JobsChart range={range} />
       </Panel>
       <Panel title="Queues">
-        <div class="table-scroll">
+        <TableScroll label="Queues by topic">
           <table>
             <caption class="visually-hidden">Each topic's queue</caption>
             <thead>
@@ -150,7 +151,7 @@ export default function Overview({ query }: PageProps) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
         <div class="chart-grid">
           {topics.map((topic) => (
             <TopicQueueChart key={topic.name} topic={topic.name} range={range} />

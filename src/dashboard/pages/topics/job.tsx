@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { Figure, Figures, LoadError, Panel } from '../../components/figures.tsx';
+import { TableScroll } from '../../components/table-scroll.tsx';
 import { formatBytes, formatMs, formatTime } from '../../lib/format.ts';
 import { usePoll } from '../../lib/use-poll.ts';
 import { canOperate, type PageProps } from '../../shell/page.ts';
@@ -93,7 +94,7 @@ export default function Job({ params, who }: PageProps) {
               // Until the recorded attempts arrive, every earlier attempt would read "not recorded".
               attempts.error === undefined && <p aria-busy="true">Loading…</p>
             ) : (
-              <div class="table-scroll">
+              <TableScroll label="Attempts">
                 <table>
                   <caption class="visually-hidden">The job's attempts, first first</caption>
                   <thead>
@@ -131,7 +132,7 @@ export default function Job({ params, who }: PageProps) {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableScroll>
             )}
           </Panel>
           {j.error !== null && (

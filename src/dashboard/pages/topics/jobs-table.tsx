@@ -1,3 +1,4 @@
+import { TableScroll } from '../../components/table-scroll.tsx';
 import { formatMs, formatTime } from '../../lib/format.ts';
 import { type JobView, jobLink, nodeLink, STATUS_TONE, topicLink } from './types.ts';
 
@@ -15,7 +16,7 @@ export function JobsTable({
   showTopic?: boolean;
 }) {
   return (
-    <div class="table-scroll">
+    <TableScroll label="Jobs">
       <table>
         <caption class="visually-hidden">{caption}</caption>
         <thead>
@@ -64,6 +65,6 @@ export function JobsTable({
         </tbody>
       </table>
       {jobs.length === 0 && <p>No jobs.</p>}
-    </div>
+    </TableScroll>
   );
 }

@@ -1,4 +1,5 @@
 import { LoadError, Panel } from '../../components/figures.tsx';
+import { TableScroll } from '../../components/table-scroll.tsx';
 import { formatDuration, formatMs, formatNumber } from '../../lib/format.ts';
 import { usePoll } from '../../lib/use-poll.ts';
 import { href } from '../../shell/router.ts';
@@ -19,7 +20,7 @@ export default function Topics() {
         <LoadError error={topics.error} />
         {topics.data !== undefined && list.length === 0 && <p>No topics yet.</p>}
         {list.length > 0 && (
-          <div class="table-scroll">
+          <TableScroll label="Topics">
             <table>
               <caption class="visually-hidden">Each topic's queue and limits</caption>
               <thead>
@@ -73,7 +74,7 @@ export default function Topics() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )}
       </Panel>
     </>

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { TableScroll } from '../../components/table-scroll.tsx';
 import { formatDuration, formatTime } from '../../lib/format.ts';
 import { href } from '../../shell/router.ts';
 import { formatReading, METRIC_LABELS } from './filters.ts';
@@ -62,7 +63,7 @@ function Row({ v }: { v: Violation }) {
  */
 export function ViolationsTable({ items, caption }: { items: readonly Violation[]; caption: string }) {
   return (
-    <div class="table-scroll">
+    <TableScroll label="Violations">
       <table>
         <caption class="visually-hidden">{caption}</caption>
         <thead>
@@ -90,6 +91,6 @@ export function ViolationsTable({ items, caption }: { items: readonly Violation[
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }

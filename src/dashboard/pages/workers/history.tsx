@@ -1,3 +1,4 @@
+import { TableScroll } from '../../components/table-scroll.tsx';
 import { formatAgo, formatTime } from '../../lib/format.ts';
 import { type StateChange, workerHref } from './model.ts';
 
@@ -21,7 +22,7 @@ export function StateHistory({
 }) {
   if (states.length === 0) return <p>{empty}</p>;
   return (
-    <div class="table-scroll">
+    <TableScroll label={caption}>
       <table>
         <caption>{caption}</caption>
         <thead>
@@ -50,6 +51,6 @@ export function StateHistory({
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { LoadError, Panel } from '../../components/figures.tsx';
+import { TableScroll } from '../../components/table-scroll.tsx';
 import { formatAgo, formatTime } from '../../lib/format.ts';
 import { usePoll } from '../../lib/use-poll.ts';
 import { canOperate, type PageProps } from '../../shell/page.ts';
@@ -113,7 +114,7 @@ export default function Pool({ params, who }: PageProps) {
         <ActionOutcome result={outcome} />
         {pool.data !== undefined && workers.length === 0 && <p>No workers in this pool.</p>}
         {workers.length > 0 && (
-          <div class="table-scroll">
+          <TableScroll label="Workers of this pool">
             <table>
               <caption class="visually-hidden">Workers of pool {name}</caption>
               <thead>
@@ -134,7 +135,7 @@ export default function Pool({ params, who }: PageProps) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )}
       </Panel>
       {operate && pool.data !== undefined && (

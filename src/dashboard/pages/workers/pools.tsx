@@ -1,4 +1,5 @@
 import { LoadError } from '../../components/figures.tsx';
+import { TableScroll } from '../../components/table-scroll.tsx';
 import { formatNumber } from '../../lib/format.ts';
 import { usePoll } from '../../lib/use-poll.ts';
 import { gap, nodeHref, type Pool, poolHref, workersByNode } from './model.ts';
@@ -15,7 +16,7 @@ function PoolSection({ pool }: { pool: Pool }) {
       {nodes.length === 0 ? (
         <p>No workers in this pool.</p>
       ) : (
-        <div class="table-scroll">
+        <TableScroll label="Pools">
           <table>
             <caption class="visually-hidden">
               Desired and actual workers of pool {pool.name} on each node
@@ -54,7 +55,7 @@ function PoolSection({ pool }: { pool: Pool }) {
               })}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </section>
   );
