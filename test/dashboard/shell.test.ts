@@ -43,6 +43,8 @@ describe.skipIf(missing !== null)('dashboard: the shell in Chromium', () => {
     await page.getByLabel('API key').fill(h().api.keys.read);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    // The sign-in form that had focus is gone: the page's heading takes it.
+    expect(await page.evaluate('document.activeElement?.tagName')).toBe('H1');
     await page.getByRole('heading', { name: 'SLA' }).waitFor();
     await page.getByText('healthy').waitFor();
     expect(await page.title()).toBe('Overview · Vigil');
@@ -135,13 +137,12 @@ describe.skipIf(missing !== null)('dashboard: the shell in Chromium', () => {
     await page.goto(`${h().url}/#/violations`);
     const heading = page.getByRole('heading', { name: 'Violations', level: 1 });
     await heading.waitFor();
-    // Opening a page focuses its heading; a keyboard user starting over begins at the document's
-    // top, as when focus comes in from the browser's own controls: the body, the start of the order.
-    await page.evaluate(() => {
-      document.body.tabIndex = -1;
-      document.body.focus();
-      document.body.removeAttribute('tabindex');
-    });
+    // Moving to a page focuses its heading; a page the browser opens (a reload, a bookmark)
+    // leaves focus at the document's start.
+    expect(await heading.evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.reload();
+    await heading.waitFor();
+    await page.getByRole('status').getByText('Live').waitFor();
     expect(await page.evaluate(() => document.activeElement === document.body)).toBe(true);
     await page.keyboard.press('Tab');
     const skip = page.getByRole('button', { name: 'Skip to content' });

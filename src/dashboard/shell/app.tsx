@@ -20,6 +20,8 @@ function useConnection(): ConnectionState {
 export function App() {
   const [who, setWho] = useState<Identity | null | undefined>(undefined);
   const [startError, setStartError] = useState<string | null>(null);
+  // Signed in on this document's sign-in form, rather than with a session it found at load.
+  const [signedInHere, setSignedInHere] = useState(false);
   const location = useLocation();
   const connection = useConnection();
 
@@ -45,7 +47,15 @@ export function App() {
     );
   }
   if (who === null) {
-    return <SignIn onSignedIn={setWho} linkUsed={location.query.get('link') === 'used-or-expired'} />;
+    return (
+      <SignIn
+        onSignedIn={(identity) => {
+          setSignedInHere(true);
+          setWho(identity);
+        }}
+        linkUsed={location.query.get('link') === 'used-or-expired'}
+      />
+    );
   }
 
   const visible = pages
@@ -101,7 +111,7 @@ export function App() {
           ))}
         </ul>
       </nav>
-      <Outlet pages={pages} path={location.path} query={location.query} who={who} />
+      <Outlet pages={pages} path={location.path} query={location.query} who={who} focusFirst={signedInHere} />
     </div>
   );
 }

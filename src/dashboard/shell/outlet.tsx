@@ -19,23 +19,30 @@ export function findPage(
 
 /**
  * The page the fragment names, loaded on first visit. Moving to another page moves focus to
- * its heading, so a screen reader announces where the user arrived.
+ * its heading, so a screen reader announces where the user arrived. The page the browser
+ * opened leaves focus at the document's start, so the first Tab reaches "Skip to content"
+ * (the browser announces a loaded document itself); after signing in, focus goes to the heading
+ * too (`focusFirst`), as the form that had it is gone.
  */
 export function Outlet({
   pages,
   path,
   query,
   who,
+  focusFirst,
 }: {
   pages: readonly PageDefinition[];
   path: string;
   query: URLSearchParams;
   who: Identity;
+  focusFirst: boolean;
 }) {
   const found = findPage(pages, path);
   const [, setVersion] = useState(0);
   const [failed, setFailed] = useState<string | null>(null);
   const main = useRef<HTMLElement>(null);
+  // The path opened with the document, until the user moves elsewhere.
+  const opened = useRef<string | null>(focusFirst ? null : path);
   const Component = found === null ? undefined : loaded.get(found.page);
 
   useEffect(() => {
@@ -55,6 +62,8 @@ export function Outlet({
 
   useEffect(() => {
     document.title = found === null ? 'Not found · Vigil' : `${found.page.title} · Vigil`;
+    if (opened.current === path) return;
+    opened.current = null;
     main.current?.querySelector<HTMLElement>('h1')?.focus();
   }, [path, Component]);
 
