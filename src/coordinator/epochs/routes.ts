@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { VigilConfig } from '../../config/schema.ts';
+import { recordedRange } from '../../store/repositories/epochs.ts';
 import type { Store } from '../../store/store.ts';
 import { NodeId, Problem, problemResponses } from '../http/schemas.ts';
 import { nodeEpochsRoute } from './node-epochs-routes.ts';
@@ -33,6 +34,15 @@ const EpochView = Type.Object({
     probe_interval_s: Type.Integer(),
     probe_timeout_ms: Type.Integer(),
     interim_period_s: Type.Integer(),
+  }),
+});
+
+/** The epoch in progress, and how far back this coordinator's epochs go. */
+const CurrentEpochView = Type.Object({
+  ...EpochView.properties,
+  first_recorded: Type.Union([Type.Integer(), Type.Null()], {
+    description:
+      'The first epoch this coordinator recorded: earlier ones are 404. Null before it records one.',
   }),
 });
 
@@ -91,14 +101,15 @@ function currentEpochRoute(app: FastifyInstance, { store, epochs, monitoring, no
       config: { access: 'public' },
       schema: {
         tags: ['epochs'],
-        summary: 'The epoch in progress',
-        response: { 200: EpochView, 404: Problem },
+        summary: 'The epoch in progress, and the first this coordinator recorded',
+        response: { 200: CurrentEpochView, 404: Problem },
       },
     },
     async () => {
       const t = now();
       const found = await findEpoch(store.db, epochs, currentEpoch(epochs, t), t);
-      return epochView(store.db, found, monitoring, t);
+      const range = await recordedRange(store.db);
+      return { ...(await epochView(store.db, found, monitoring, t)), first_recorded: range?.first ?? null };
     },
   );
 }

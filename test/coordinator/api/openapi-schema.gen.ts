@@ -565,7 +565,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The epoch in progress
+         * The epoch in progress, and the first this coordinator recorded
          * @description Access: public, no key needed (a key sent anyway is checked).
          */
         get: operations["getEpochsCurrent"];
@@ -5059,6 +5059,8 @@ export interface operations {
                             probe_timeout_ms: number;
                             interim_period_s: number;
                         };
+                        /** @description The first epoch this coordinator recorded: earlier ones are 404. Null before it records one. */
+                        first_recorded: number | null;
                     };
                 };
             };

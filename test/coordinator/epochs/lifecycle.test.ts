@@ -82,6 +82,7 @@ describeEachBackend('epochs: the lifecycle', (backend) => {
       group_size: 2,
       settlement_hash: null,
       monitoring: { probe_interval_s: 300, probe_timeout_ms: 5000, interim_period_s: 900 },
+      first_recorded: 0,
     });
 
     await tickAt(api(), endOf(0) + MINUTE_MS);
@@ -132,6 +133,10 @@ describeEachBackend('epochs: the lifecycle', (backend) => {
     expect(first.seed).toBe(epochSeed(3, GENESIS_SETTLEMENT_HASH));
     expect(first.members).toBe(0);
     expect(first.group_size).toBe(0);
+    // The current epoch says how far back the list goes, so a reader need not probe for the 404.
+    await tickAt(api(), startOf(5) + MINUTE_MS);
+    const current = await get(api(), '/epochs/current');
+    expect(current.json()).toMatchObject({ epoch: 5, first_recorded: 3 });
   });
 
   it('takes members as the registry stood at the epoch start: later joiners wait for the next epoch', async () => {

@@ -18,9 +18,10 @@ export interface EpochView {
 
 /**
  * The epoch at `newest` (`/epochs/current`) and up to `count - 1` before it, newest first,
- * each read with `GET /epochs/{n}` (one small public read apiece), one after another, so the
- * 404 of the epoch before the first recorded one is asked once and ends the list rather than a
- * batch of them. Shaped as `usePoll`'s read, so the list polls like every other page.
+ * each read with `GET /epochs/{n}` (one small public read apiece), one after another, back to
+ * the first the coordinator recorded (`first_recorded`, so no read is a 404 a browser would
+ * log); a 404 still ends the list. Shaped as `usePoll`'s read, so the list polls like every
+ * other page.
  */
 export async function recentEpochs(
   newest: string,
@@ -28,8 +29,10 @@ export async function recentEpochs(
   { signal }: { signal?: AbortSignal } = {},
 ): Promise<EpochView[]> {
   const options = signal === undefined ? {} : { signal };
-  const list = [await getJson<EpochView>(newest, options)];
-  for (let n = (list[0] as EpochView).epoch - 1; n >= 0 && list.length < count; n--) {
+  const first = await getJson<EpochView & { first_recorded?: number | null }>(newest, options);
+  const list: EpochView[] = [first];
+  const oldest = Math.max(0, first.first_recorded ?? 0);
+  for (let n = first.epoch - 1; n >= oldest && list.length < count; n--) {
     try {
       list.push(await getJson<EpochView>(`/epochs/${n}`, options));
     } catch (error) {
