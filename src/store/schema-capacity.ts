@@ -1,8 +1,12 @@
 import type { CapacityAlertKind } from '../core/capacity/alerts.ts';
 
-/** Capacity planning's tables: its series (migration 0012), alerts' settings and state (0013). Times are UTC ms. */
+/**
+ * Capacity planning's tables: its series (migration 0012), alerts' settings and state (0013),
+ * the latest forecasts made (0014). Times are UTC ms.
+ */
 export interface CapacityTables {
   capacity_series: CapacitySeriesTable;
+  capacity_forecasts: CapacityForecastsTable;
   capacity_alert_settings: CapacityAlertSettingsTable;
   capacity_alerts: CapacityAlertsTable;
 }
@@ -31,6 +35,20 @@ export interface CapacitySeriesTable {
   /** Their work in slot-seconds: arrivals × the mean attempt duration (decision 0086). */
   work_slot_s: number;
   last_sample_at: number | null;
+}
+
+/**
+ * The latest forecast made for a scope, interval and horizon (decision 0090): `answer` is the
+ * engine's answer as JSON, `request_key` the SHA-256 of the exact request it answers (the
+ * values, seasons and horizon), so it is reused only while those are unchanged.
+ */
+export interface CapacityForecastsTable {
+  scope: string;
+  interval_s: number;
+  horizon_steps: number;
+  request_key: string;
+  answer: string;
+  computed_at: number;
 }
 
 /**

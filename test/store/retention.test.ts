@@ -172,6 +172,29 @@ describeEachBackend('retention', (backend) => {
     expect(left.map((r) => Number(r.bucket_start))).toEqual([NOW - 100 * DAY]);
   });
 
+  it('prunes a kept capacity forecast made before the raw horizon (a scope gone quiet)', async () => {
+    const kept = (scope: string, computed_at: number) => ({
+      scope,
+      interval_s: 3600,
+      horizon_steps: 24,
+      request_key: 'k',
+      answer: '{}',
+      computed_at,
+    });
+    await store.db
+      .insertInto('capacity_forecasts')
+      .values([kept('topic:gone', NOW - 100 * DAY), kept('fleet', NOW - DAY)])
+      .execute();
+    const deleted = await pruneExpired(store.db, {
+      rawBefore: NOW - 90 * DAY,
+      rollupBefore: NOW - 400 * DAY,
+      fineRollupMs: 3_600_000,
+    });
+    expect(deleted['capacity_forecasts']).toBe(1);
+    const left = await store.db.selectFrom('capacity_forecasts').select('scope').execute();
+    expect(left.map((r) => r.scope)).toEqual(['fleet']);
+  });
+
   it('prunes resolved capacity alerts past the rollup horizon, and never an open one', async () => {
     const alert = (id: string, opened: number, resolved: number | null) => ({
       id,

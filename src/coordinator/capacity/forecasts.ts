@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { Gauge, type Registry } from 'prom-client';
 import type { VigilConfig } from '../../config/schema.ts';
 import {
@@ -11,6 +12,7 @@ import { insufficientAnswer } from '../../core/forecast/engine.ts';
 import { defaultSeasons } from '../../core/forecast/seasons.ts';
 import type { ForecastAnswer, ForecastPoint, ForecastRequest } from '../../core/forecast/types.ts';
 import type { Logger } from '../../platform/log.ts';
+import { readStoredForecast, storeForecast } from '../../store/repositories/capacity-forecasts.ts';
 import { listCapacityScopes, readCapacitySeries } from '../../store/repositories/capacity-series.ts';
 import type { Store } from '../../store/store.ts';
 import type { Schedule } from '../scheduler.ts';
@@ -77,7 +79,33 @@ export function createCapacityForecasts(deps: CapacityForecastDeps): CapacityFor
   const { store, settings, runner, now, log } = deps;
   const gauges = deps.registry === undefined ? undefined : capacityGauges(deps.registry);
   const cache = new Map<string, { bucket: number; steps: number; made: Promise<ScopeForecast> }[]>();
-  const made = new Map<string, ScopeForecast>();
+  const latestMade = new Map<string, ScopeForecast>();
+
+  /**
+   * The answer stored for exactly this request (decision 0090: a restarted coordinator, or
+   * another on the same store, made it already), else a new one, stored for them. Storing is
+   * best effort: a forecast that cannot be kept is still answered.
+   */
+  async function madeOrStored(
+    scope: string,
+    request: ForecastRequest,
+    background: boolean,
+  ): Promise<{ answer: ForecastAnswer; computedAt: number }> {
+    const key = { scope, intervalS: settings.interval_s, horizonSteps: request.horizon };
+    const requestKey = hash('sha256', JSON.stringify(request));
+    const stored = await readStoredForecast(store.db, key);
+    if (stored?.request_key === requestKey) {
+      return { answer: JSON.parse(stored.answer) as ForecastAnswer, computedAt: stored.computed_at };
+    }
+    const answer = await runner.run(request, { background });
+    const computedAt = now();
+    await storeForecast(store.db, key, {
+      request_key: requestKey,
+      answer: JSON.stringify(answer),
+      computed_at: computedAt,
+    }).catch((error: unknown) => log.warn({ err: error, scope }, 'cannot keep the capacity forecast made'));
+    return { answer, computedAt };
+  }
 
   async function make(
     scope: string,
@@ -100,7 +128,8 @@ export function createCapacityForecasts(deps: CapacityForecastDeps): CapacityFor
     const values = fitted.length === 0 ? [null] : fitted.map((p) => p.demand);
     const request = { values, seasons, horizon: steps };
     // Too little history is known without a model: no thread is started for it.
-    const answer = insufficientAnswer(request) ?? (await runner.run(request, { background }));
+    const made = insufficientAnswer(request) ?? (await madeOrStored(scope, request, background));
+    const { answer, computedAt } = 'kind' in made ? { answer: made, computedAt: now() } : made;
     const forecast: ScopeForecast = {
       scope,
       topic: topicOfScope(scope),
@@ -109,9 +138,9 @@ export function createCapacityForecasts(deps: CapacityForecastDeps): CapacityFor
       horizon_steps: steps,
       history,
       answer,
-      computed_at: now(),
+      computed_at: computedAt,
     };
-    made.set(scope, forecast);
+    latestMade.set(scope, forecast);
     if (gauges !== undefined) publish(gauges, forecast);
     return forecast;
   }
@@ -156,7 +185,7 @@ export function createCapacityForecasts(deps: CapacityForecastDeps): CapacityFor
         }
       }
     },
-    latest: (scope) => made.get(scope),
+    latest: (scope) => latestMade.get(scope),
     close: () => runner.close(),
   };
 }

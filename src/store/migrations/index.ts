@@ -12,6 +12,7 @@ import * as m0010 from './0010_dashboard_series.ts';
 import * as m0011 from './0011_autoscaler.ts';
 import * as m0012 from './0012_capacity_series.ts';
 import * as m0013 from './0013_capacity_alerts.ts';
+import * as m0014 from './0014_capacity_forecasts.ts';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 const migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0011_autoscaler': m0011,
   '0012_capacity_series': m0012,
   '0013_capacity_alerts': m0013,
+  '0014_capacity_forecasts': m0014,
 };
 
 export const migrationProvider: MigrationProvider = {

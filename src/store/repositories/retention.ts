@@ -76,6 +76,8 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
   },
   // Capacity planning's history (decision 0086) is a rollup: one row per scope and interval.
   { name: 'capacity_series', table: 'capacity_series', ageColumn: 'bucket_start', horizon: 'rollup' },
+  // Kept forecasts (decision 0090) are overwritten each interval; a scope gone quiet leaves one.
+  { name: 'capacity_forecasts', table: 'capacity_forecasts', ageColumn: 'computed_at', horizon: 'raw' },
   // Pending deliveries stay whatever their age: they have not been sent yet.
   {
     name: 'outbox',
