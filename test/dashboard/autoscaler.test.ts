@@ -13,7 +13,7 @@ import { get } from '../coordinator/api/support.ts';
 import { topic } from '../coordinator/jobs/support.ts';
 import { seriousA11yViolations } from '../helpers/axe.ts';
 import { chromiumMissing, consoleErrors } from '../helpers/chromium.ts';
-import { type DashboardHarness, signedIn, useDashboard } from './support.ts';
+import { type DashboardHarness, PHONE_DARK, signedIn, useDashboard } from './support.ts';
 
 const decision = (d: Partial<Decision>): Decision => ({
   id: 'd',
@@ -265,15 +265,7 @@ describe.skipIf(missing !== null)('dashboard: the autoscaler pages in Chromium',
   });
 
   it('fits a phone-width screen in the dark scheme', async () => {
-    const context = await h().browser.newContext({
-      viewport: { width: 390, height: 844 },
-      colorScheme: 'dark',
-    });
-    const page = await context.newPage();
-    await page.goto(`${h().url}/`);
-    await page.getByLabel('API key').fill(h().api.keys.operator);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Pages' }).waitFor();
+    const { context, page } = await signedIn(h(), 'operator', PHONE_DARK);
     for (const fragment of ['#/autoscaler', '#/autoscaler/hash-pool']) {
       await page.goto(`${h().url}/${fragment}`);
       await page.getByRole('table').first().waitFor();

@@ -4,7 +4,7 @@ import { loadConfigWithSources } from '../../src/config/load.ts';
 import { get } from '../coordinator/api/support.ts';
 import { seriousA11yViolations } from '../helpers/axe.ts';
 import { chromiumMissing, consoleErrors } from '../helpers/chromium.ts';
-import { signedIn, useDashboard } from './support.ts';
+import { PHONE_DARK, signedIn, useDashboard } from './support.ts';
 
 const missing = chromiumMissing();
 
@@ -149,15 +149,7 @@ describe.skipIf(missing !== null)('dashboard: the configuration page in Chromium
   });
 
   it('fits a phone-width screen in the dark scheme', async () => {
-    const context = await h().browser.newContext({
-      viewport: { width: 390, height: 844 },
-      colorScheme: 'dark',
-    });
-    const page = await context.newPage();
-    await page.goto(`${h().url}/`);
-    await page.getByLabel('API key').fill(h().api.keys.operator);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Pages' }).waitFor();
+    const { context, page } = await signedIn(h(), 'operator', PHONE_DARK);
     await page.goto(`${h().url}/#/configuration`);
     const row = rowOf(page, 'billing.api_key');
     await row.waitFor();

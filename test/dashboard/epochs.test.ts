@@ -16,7 +16,7 @@ import { addTopic, declared, syncOk } from '../coordinator/workers/support.ts';
 import type { TestApi } from '../helpers/api.ts';
 import { seriousA11yViolations } from '../helpers/axe.ts';
 import { chromiumMissing, consoleErrors } from '../helpers/chromium.ts';
-import { signedIn, useDashboard } from './support.ts';
+import { PHONE_DARK, signedIn, useDashboard } from './support.ts';
 
 const missing = chromiumMissing();
 
@@ -196,15 +196,7 @@ describe.skipIf(missing !== null)('dashboard: epochs, settlements and verify in 
   }, 60_000);
 
   it('fits a phone-width screen in the dark scheme', async () => {
-    const context = await h().browser.newContext({
-      viewport: { width: 390, height: 844 },
-      colorScheme: 'dark',
-    });
-    const page = await context.newPage();
-    await page.goto(`${h().url}/`);
-    await page.getByLabel('API key').fill(h().api.keys.read);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Pages' }).waitFor();
+    const { context, page } = await signedIn(h(), 'read', PHONE_DARK);
     for (const [fragment, table] of [
       ['#/epochs', 'Recent epochs, newest first'],
       ['#/epochs/1', 'Rewards of the epoch'],

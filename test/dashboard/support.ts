@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import type { ConfigSources } from '../../src/config/load.ts';
 import type { VigilConfig } from '../../src/config/schema.ts';
@@ -65,12 +65,19 @@ export function useDashboard(
   };
 }
 
+/** A phone-width screen in the dark scheme: where pages most often overflow or lose contrast. */
+export const PHONE_DARK: BrowserContextOptions = {
+  viewport: { width: 390, height: 844 },
+  colorScheme: 'dark',
+};
+
 /** A fresh browser context (its own cookies) signed in through the form with a role's key. */
 export async function signedIn(
   h: DashboardHarness,
   role: Role,
+  options: BrowserContextOptions = {},
 ): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await h.browser.newContext();
+  const context = await h.browser.newContext(options);
   const page = await context.newPage();
   await page.goto(`${h.url}/`);
   await page.getByLabel('API key').fill(h.api.keys[role]);

@@ -13,7 +13,7 @@ import {
 } from '../coordinator/workers/support.ts';
 import { seriousA11yViolations } from '../helpers/axe.ts';
 import { chromiumMissing, consoleErrors } from '../helpers/chromium.ts';
-import { type DashboardHarness, signedIn, useDashboard } from './support.ts';
+import { type DashboardHarness, PHONE_DARK, signedIn, useDashboard } from './support.ts';
 
 const worker = (w: Partial<Worker>): Worker => ({
   worker_id: 'n/w',
@@ -261,15 +261,7 @@ describe.skipIf(missing !== null)('dashboard: the pools and workers pages in Chr
   });
 
   it('fits a phone-width screen in the dark scheme', async () => {
-    const context = await h().browser.newContext({
-      viewport: { width: 390, height: 844 },
-      colorScheme: 'dark',
-    });
-    const page = await context.newPage();
-    await page.goto(`${h().url}/`);
-    await page.getByLabel('API key').fill(h().api.keys.operator);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Pages' }).waitFor();
+    const { context, page } = await signedIn(h(), 'operator', PHONE_DARK);
     for (const fragment of ['#/pools', '#/pools/gpu', `#/workers/${enc(`${one.id}/w0`)}`]) {
       await page.goto(`${h().url}/${fragment}`);
       await page.getByRole('table').first().waitFor();
