@@ -159,7 +159,8 @@ async function measureFleet(
           `  ${probe.name.padEnd(9)} content ${fmtMs(median(figures.map((f) => f.contentMs)))}  interactive ${fmtMs(interactive)}  ` +
             `[target ≤ ${fmtMs(target)}: ${interactive <= target ? 'met' : 'MISSED'}]  ` +
             `long tasks ${median(figures.map((f) => f.longTasks))} (longest ${fmtMs(median(figures.map((f) => f.longestTaskMs)))}), ` +
-            `${median(figures.map((f) => f.transferredKb)).toFixed(0)} KB transferred`,
+            `${median(figures.map((f) => f.transferredKb)).toFixed(0)} KB transferred ` +
+            `(${median(figures.map((f) => f.decodedKb)).toFixed(0)} KB decoded)`,
         );
       }
       await waitForQuietLoad(quietLoad);

@@ -14,7 +14,10 @@ export interface LoadFigures {
   interactiveMs: number;
   longTasks: number;
   longestTaskMs: number;
+  /** Bytes on the wire: response bodies as sent (compressed where they were) and headers. */
   transferredKb: number;
+  /** The response bodies as the page read them, decompressed. */
+  decodedKb: number;
 }
 
 /** Records the page's long tasks from its first script on, for the figures below. */
@@ -41,12 +44,22 @@ export async function coldLoad(
     await context.addCookies(session);
     await context.addInitScript(OBSERVE_LONG_TASKS);
     const page = await context.newPage();
+    // What crossed the wire (bodies as sent, compressed or not, and headers), and the bodies
+    // as the page read them: the difference is what compression saved.
     let bytes = 0;
+    let decoded = 0;
     page.on('response', (response) => {
+      void response
+        .request()
+        .sizes()
+        .then((sizes) => {
+          bytes += sizes.responseBodySize + sizes.responseHeadersSize;
+        })
+        .catch(() => {});
       void response
         .body()
         .then((body) => {
-          bytes += body.length;
+          decoded += body.length;
         })
         .catch(() => {});
     });
@@ -64,6 +77,7 @@ export async function coldLoad(
       longTasks: tasks.length,
       longestTaskMs: tasks.reduce((m, t) => Math.max(m, t.duration), 0),
       transferredKb: bytes / 1024,
+      decodedKb: decoded / 1024,
     };
   } finally {
     await context.close();
