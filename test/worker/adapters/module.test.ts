@@ -39,7 +39,8 @@ beforeAll(() => {
      }
      let calls = 0;
      export function count() { return ++calls; }
-     export function forever({ file }, { signal }) {
+     export function forever({ file, started }, { signal }) {
+       if (started) appendFileSync(started, 'started');
        return new Promise((_resolve, reject) => signal.addEventListener('abort', () => {
          if (file) appendFileSync(file, 'aborted');
          reject(new Error('stopped'));
@@ -108,8 +109,14 @@ describe('module adapter', () => {
   it('says cancelled when the caller aborts, and the call sees the abort before its thread stops', async () => {
     const controller = new AbortController();
     const file = join(scripts.dir, 'cancelled.txt');
-    const running = moduleAdapter('forever').run({ file }, { signal: controller.signal, timeoutMs: 30_000 });
-    setTimeout(() => controller.abort(), 50);
+    const started = join(scripts.dir, 'cancelled-started.txt');
+    const running = moduleAdapter('forever').run(
+      { file, started },
+      { signal: controller.signal, timeoutMs: 30_000 },
+    );
+    // Aborted once the module runs: a thread still starting (a loaded machine) has no one to tell.
+    await eventually('the module started', () => existsSync(started));
+    controller.abort();
     expect(failure(await running)).toMatchObject({ code: 'cancelled', retryable: false });
     await eventually('the module saw the abort', () => existsSync(file));
     expect(readFileSync(file, 'utf8')).toBe('aborted');
@@ -117,7 +124,8 @@ describe('module adapter', () => {
 
   it('aborts the signal of a call past its timeout too', async () => {
     const file = join(scripts.dir, 'timed-out.txt');
-    expect(failure(await run('forever', { file }, 100))).toMatchObject({ code: 'timeout' });
+    // Long enough for the thread to start and the module to run on a loaded machine.
+    expect(failure(await run('forever', { file }, 1_500))).toMatchObject({ code: 'timeout' });
     await eventually('the module saw the abort', () => existsSync(file));
   });
 
