@@ -58,9 +58,10 @@ describe('a burst of jobs through a real autoscaled pool', () => {
     const n = net;
     const target = hashTarget(n, {
       max_replicas: 3,
-      // The backlog itself, 20 jobs a replica (a replica runs about 7 a second): the pool
-      // shrinks while jobs are still queued and running, so a replica is drained with work in
-      // hand. (The backlog policy would keep one replica for the minute its arrival rate covers.)
+      // The backlog itself, 20 jobs a replica: the pool shrinks while jobs are still queued and
+      // running, so a replica is drained with work in hand. Each job hashes 100,000 rounds
+      // (tens of ms), so the last 60 jobs outlast the one-second window (about 30 were left at
+      // the first drain here); with 50 rounds a fast machine ran them out before it. (The backlog policy would keep one replica for the minute its arrival rate covers.)
       policies: [{ kind: 'target', metric: 'topic.backlog', target: 20 }],
       scale_down: { stabilization_s: 1, period_s: 1 },
     });
@@ -70,7 +71,7 @@ describe('a burst of jobs through a real autoscaled pool', () => {
     for (let i = 0; i < JOBS; i++) {
       const submitted = await n.api<{ job_id: string }>('POST', '/jobs', {
         topic: 'hash',
-        payload: { data: `burst ${i}`, rounds: 50 },
+        payload: { data: `burst ${i}`, rounds: 100_000 },
       });
       expect(submitted.status).toBe(201);
       ids.push(submitted.body.job_id);
