@@ -18,17 +18,18 @@ export function npmNodeMajor(userAgent: string | undefined): number | null {
   return match === null ? null : Number(match[1]);
 }
 
-const AGAIN = 'VIGIL_INSTALL_ON_NODE_24';
-
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const major = npmNodeMajor(process.env.npm_config_user_agent);
   const npmCli = process.env.npm_execpath;
-  if (process.env[AGAIN] === undefined && major !== null && major < 24 && npmCli !== undefined) {
+  // The second install runs npm on Node 24, so its own prepare would find nothing to do; its
+  // scripts are skipped all the same (the first install ran them: the dashboard is built once).
+  if (major !== null && major < 24 && npmCli !== undefined) {
     console.log(`npm ran on Node ${major}: npm install once more on the project's Node 24, for optional builds that need it`);
-    const again = spawnSync(process.execPath, [npmCli, 'install', '--no-audit', '--no-fund', '--loglevel=error'], {
-      stdio: 'inherit',
-      env: { ...process.env, [AGAIN]: '1' },
-    });
+    const again = spawnSync(
+      process.execPath,
+      [npmCli, 'install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
+      { stdio: 'inherit' },
+    );
     if (again.status !== 0) {
       console.warn(
         `warning: the second npm install failed (${again.error?.message ?? `exit ${again.status}`}); ` +

@@ -199,7 +199,7 @@ export function autoscalerRoutes(app: FastifyInstance, { store, config, now }: A
         !byName.has(q.target) &&
         (await getTargetRow(store.db, q.target)) === undefined
       )
-        configured(q.target);
+        throw unknownTarget(q.target, config.targets);
       const since = q.since === undefined ? undefined : parseTimestamp(q.since);
       if (since === null)
         throw badRequest(`since "${String(q.since)}" is not an RFC 3339 time or epoch milliseconds`);

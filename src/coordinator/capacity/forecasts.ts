@@ -82,15 +82,18 @@ export function createCapacityForecasts(deps: CapacityForecastDeps): CapacityFor
   const latestMade = new Map<string, ScopeForecast>();
 
   /**
-   * The answer stored for exactly this request (decision 0090: a restarted coordinator, or
-   * another on the same store, made it already), else a new one, stored for them. Storing is
-   * best effort: a forecast that cannot be kept is still answered.
+   * The answer to a request: too little history is known without a model (no thread is
+   * started for it); else the answer stored for exactly this request (decision 0090: a
+   * restarted coordinator, or another on the same store, made it already), else a new one,
+   * stored for them. Storing is best effort: a forecast that cannot be kept is still answered.
    */
-  async function madeOrStored(
+  async function answerTo(
     scope: string,
     request: ForecastRequest,
     background: boolean,
   ): Promise<{ answer: ForecastAnswer; computedAt: number }> {
+    const insufficient = insufficientAnswer(request);
+    if (insufficient !== null) return { answer: insufficient, computedAt: now() };
     const key = { scope, intervalS: settings.interval_s, horizonSteps: request.horizon };
     const requestKey = hash('sha256', JSON.stringify(request));
     const stored = await readStoredForecast(store.db, key);
@@ -127,9 +130,7 @@ export function createCapacityForecasts(deps: CapacityForecastDeps): CapacityFor
     const fitted = history.slice(-FIT_SEASONS * Math.max(...seasons));
     const values = fitted.length === 0 ? [null] : fitted.map((p) => p.demand);
     const request = { values, seasons, horizon: steps };
-    // Too little history is known without a model: no thread is started for it.
-    const made = insufficientAnswer(request) ?? (await madeOrStored(scope, request, background));
-    const { answer, computedAt } = 'kind' in made ? { answer: made, computedAt: now() } : made;
+    const { answer, computedAt } = await answerTo(scope, request, background);
     const forecast: ScopeForecast = {
       scope,
       topic: topicOfScope(scope),

@@ -95,6 +95,7 @@ export function epochRoutes(app: FastifyInstance, deps: EpochRouteDeps): void {
 }
 
 function currentEpochRoute(app: FastifyInstance, { store, epochs, monitoring, now }: EpochRouteDeps): void {
+  let firstRecorded: number | null = null;
   app.get(
     '/epochs/current',
     {
@@ -108,8 +109,10 @@ function currentEpochRoute(app: FastifyInstance, { store, epochs, monitoring, no
     async () => {
       const t = now();
       const found = await findEpoch(store.db, epochs, currentEpoch(epochs, t), t);
-      const range = await recordedRange(store.db);
-      return { ...(await epochView(store.db, found, monitoring, t)), first_recorded: range?.first ?? null };
+      // Agents poll this route. Epochs are never pruned, so the first recorded stays the first:
+      // it is read until it exists, then never again.
+      firstRecorded ??= (await recordedRange(store.db))?.first ?? null;
+      return { ...(await epochView(store.db, found, monitoring, t)), first_recorded: firstRecorded };
     },
   );
 }
